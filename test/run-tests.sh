@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# run-tests.sh: install, build, then run every meson suite that runs on this machine:
+# unit, e2e and fuzz (meson test), then bench (meson test --benchmark). Ends with the line
+# "N passed, N failed" and exits non-zero when anything failed.
+# DNB_SUITES overrides the list of test suites (e.g. DNB_SUITES="unit").
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${DNB_BUILD:-$top/build}
+export DNB_BUILD=$build
+
+bash "$top/config/setup.sh" "$build" || { echo "0 passed, 1 failed"; exit 1; }
+
+passed=0
+failed=0
+count() { # count: add the results of the last meson test run (its testlog.json)
+	local p f
+	read -r p f < <(python3 - "$build/meson-logs/testlog.json" <<'PY'
+import json, sys
+ok = bad = 0
+try:
+    for line in open(sys.argv[1]):
+        r = json.loads(line).get("result")
+        if r in ("OK", "EXPECTEDFAIL", "SKIP"):
+            ok += r != "SKIP"
+        else:
+            bad += 1
+except FileNotFoundError:
+    bad += 1
+print(ok, bad)
+PY
+)
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+suites=()
+for s in ${DNB_SUITES:-unit e2e fuzz}; do suites+=(--suite "$s"); done
+rm -f "$build/meson-logs/testlog.json"
+meson test -C "$build" --print-errorlogs --num-processes 2 "${suites[@]}"
+count
+if [ -z "${DNB_SUITES:-}" ] || [[ " $DNB_SUITES " == *" bench "* ]]; then
+	rm -f "$build/meson-logs/testlog.json"
+	meson test -C "$build" --benchmark --suite bench --print-errorlogs --verbose
+	count
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
