@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The simulated hypervisor's grant table: attachment of guest domain files, active grant
+ * entries (pin counts) and the GNTTABOP_copy operation, following Xen's
+ * xen/common/grant_table.c for a v1 table: _set_status_v1, acquire_grant_for_copy,
+ * release_grant_for_copy, gnttab_copy_one/gnttab_copy_buf.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "xensim_hv_internal.h"
+
+/* Active entry word: bit 31 is the entry lock (Xen's active_entry_acquire), bits 16..30
+ * count writable pins (GNTPIN_hstw), bits 0..15 read-only pins (GNTPIN_hstr). */
+#define ACT_LOCK (1u << 31)
+#define ACT_RD_INC 1u
+#define ACT_WR_INC (1u << 16)
+#define ACT_RD_MAX 0xffffu
+#define ACT_WR_MAX 0x7fffu
+/* Xen retries the compare-and-swap on a shared entry this often, then calls it unstable. */
+#define SET_STATUS_RETRIES 4
+
+struct xensim_active {
+	_Atomic uint32_t word;
+	uint32_t frame; /**< frame captured at the first pin; valid while pinned */
+};
+
+/* The flags and domid of a v1 entry, compared-and-swapped as one word, as Xen does. */
+union grant_combo {
+	uint32_t raw;
+	struct {
+		uint16_t flags;
+		uint16_t domid;
+	} s;
+};
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct xensim_domain *registry;
+
+static uint32_t act_rd(uint32_t pins)
+{
+	return pins & ACT_RD_MAX;
+}
+
+static uint32_t act_wr(uint32_t pins)
+{
+	return (pins >> 16) & ACT_WR_MAX;
+}
+
+static uint32_t act_lock(struct xensim_active *a)
+{
+	uint32_t old;
+
+	while ((old = atomic_fetch_or_explicit(&a->word, ACT_LOCK, memory_order_acquire)) &
+	       ACT_LOCK)
+		;
+	return old;
+}
+
+static void act_unlock(struct xensim_active *a, uint32_t pins)
+{
+	atomic_store_explicit(&a->word, pins & ~ACT_LOCK, memory_order_release);
+}
+
+static uint32_t *entry_combo(grant_entry_v1_t *e)
+{
+	return (uint32_t *)(void *)e;
+}
+
+/* _set_status_v1: check the entry (unless already pinned) and set GTF_reading/writing. */
+static int16_t set_status(grant_entry_v1_t *e, bool pinned, bool readonly)
+{
+	union grant_combo cur, next;
+	int retries;
+
+	cur.raw = __atomic_load_n(entry_combo(e), __ATOMIC_ACQUIRE);
+	for (retries = 0;; retries++) {
+		if (!pinned && ((cur.s.flags & GTF_type_mask) != GTF_permit_access ||
+				cur.s.domid != 0))
+			return GNTST_general_error;
+		next = cur;
+		next.s.flags |= GTF_reading;
+		if (!readonly) {
+			if (cur.s.flags & GTF_readonly)
+				return GNTST_general_error;
+			next.s.flags |= GTF_writing;
+		}
+		if (__atomic_compare_exchange_n(entry_combo(e), &cur.raw, next.raw, false,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			return GNTST_okay;
+		if (retries == SET_STATUS_RETRIES)
+			return GNTST_general_error; /* "Shared grant entry is unstable" */
+	}
+}
+
+static void clear_flags(grant_entry_v1_t *e, uint16_t flags)
+{
+	if (flags != 0)
+		__atomic_fetch_and(&e->flags, (uint16_t)~flags, __ATOMIC_SEQ_CST);
+}
+
+int16_t xensim_gnttab_pin(struct xensim_domain *d, uint32_t ref, bool readonly,
+			  uint32_t *frame)
+{
+	struct xensim_active *a;
+	grant_entry_v1_t *e;
+	uint32_t pins, f;
+	int16_t rc;
+
+	if (ref >= d->nr_grefs)
+		return GNTST_bad_gntref;
+	if (!xensim_domain_alive(d))
+		return GNTST_bad_domain;
+	a = &d->active[ref];
+	e = &d->gnttab[ref];
+	pins = act_lock(a);
+	if (act_rd(pins) == ACT_RD_MAX || act_wr(pins) == ACT_WR_MAX) {
+		act_unlock(a, pins);
+		return GNTST_general_error; /* Xen: "risk of counter overflow" */
+	}
+	if (pins == 0 || (!readonly && act_wr(pins) == 0)) {
+		rc = set_status(e, pins != 0, readonly);
+		if (rc != GNTST_okay) {
+			act_unlock(a, pins);
+			return rc;
+		}
+		if (pins == 0) {
+			/* Read the frame once: the guest may rewrite the entry at any time. */
+			f = __atomic_load_n(&e->frame, __ATOMIC_ACQUIRE);
+			if (f >= d->nr_pages) {
+				clear_flags(e, readonly ? GTF_reading : GTF_reading | GTF_writing);
+				act_unlock(a, pins);
+				return GNTST_bad_page;
+			}
+			a->frame = f;
+		}
+	}
+	pins += readonly ? ACT_RD_INC : ACT_WR_INC;
+	*frame = a->frame;
+	act_unlock(a, pins);
+	return GNTST_okay;
+}
+
+void xensim_gnttab_unpin(struct xensim_domain *d, uint32_t ref, bool readonly)
+{
+	struct xensim_active *a = &d->active[ref];
+	uint16_t clear = 0;
+	uint32_t pins;
+
+	pins = act_lock(a);
+	if (readonly && act_rd(pins) > 0)
+		pins -= ACT_RD_INC;
+	else if (!readonly && act_wr(pins) > 0)
+		pins -= ACT_WR_INC;
+	if (!readonly && act_wr(pins) == 0)
+		clear |= GTF_writing;
+	if ((pins & ~ACT_LOCK) == 0)
+		clear |= GTF_reading;
+	clear_flags(&d->gnttab[ref], clear);
+	act_unlock(a, pins);
+}
+
+/* gnttab_copy_claim_buf: a grant is pinned, a local page is used as is. */
+static int16_t claim(const struct xensim_copy_ptr *p, bool readonly, uint8_t **page)
+{
+	uint32_t frame;
+	int16_t rc;
+
+	if (p->dom == NULL) {
+		*page = p->local_page;
+		return GNTST_okay;
+	}
+	rc = xensim_gnttab_pin(p->dom, p->ref, readonly, &frame);
+	if (rc == GNTST_okay)
+		*page = p->dom->frames + (size_t)frame * XENSIM_PAGE_SIZE;
+	return rc;
+}
+
+static void release(const struct xensim_copy_ptr *p, bool readonly)
+{
+	if (p->dom != NULL)
+		xensim_gnttab_unpin(p->dom, p->ref, readonly);
+}
+
+int16_t xensim_gnttab_copy_op(const struct xensim_copy_ptr *src,
+			      const struct xensim_copy_ptr *dst, uint16_t len)
+{
+	uint8_t *sp, *dp;
+	int16_t rc;
+
+	if ((src->dom != NULL && !xensim_domain_alive(src->dom)) ||
+	    (dst->dom != NULL && !xensim_domain_alive(dst->dom)))
+		return GNTST_bad_domain;
+	rc = claim(src, true, &sp);
+	if (rc != GNTST_okay)
+		return rc;
+	rc = claim(dst, false, &dp);
+	if (rc != GNTST_okay) {
+		release(src, true);
+		return rc;
+	}
+	if ((uint32_t)src->offset + len > XENSIM_PAGE_SIZE ||
+	    (uint32_t)dst->offset + len > XENSIM_PAGE_SIZE) {
+		rc = GNTST_bad_copy_arg; /* "copy beyond page area" */
+	} else {
+		/* memmove: a guest may grant one page twice, so both sides may overlap. */
+		memmove(dp + dst->offset, sp + src->offset, len);
+		rc = GNTST_okay;
+	}
+	release(dst, false);
+	release(src, true);
+	return rc;
+}
+
+/* Read and check the header once; everything later uses this snapshot. */
+static int check_header(int fd, uint16_t domid, const struct stat *st,
+			struct xensim_hdr *hdr)
+{
+	if (pread(fd, hdr, sizeof(*hdr), 0) != (ssize_t)sizeof(*hdr))
+		return -EINVAL;
+	if (hdr->magic != XENSIM_MAGIC || hdr->version != XENSIM_VERSION ||
+	    hdr->domid != domid || hdr->nr_ports != XENSIM_NR_PORTS ||
+	    hdr->nr_pages == 0 || hdr->nr_pages > XENSIM_MAX_PAGES ||
+	    hdr->nr_grefs <= GNTTAB_NR_RESERVED_ENTRIES || hdr->nr_grefs > XENSIM_MAX_GREFS)
+		return -EINVAL;
+	if (st->st_size < 0 ||
+	    (uint64_t)st->st_size < xensim_file_size(hdr->nr_pages, hdr->nr_grefs))
+		return -EINVAL;
+	if (hdr->alive != XENSIM_ALIVE)
+		return -ENOENT;
+	return 0;
+}
+
+static struct xensim_domain *domain_attach(int fd, uint16_t domid, const struct stat *st)
+{
+	struct xensim_domain *d;
+	struct xensim_hdr hdr;
+	int rc;
+
+	rc = check_header(fd, domid, st, &hdr);
+	if (rc < 0) {
+		errno = -rc;
+		return NULL;
+	}
+	d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return NULL;
+	d->active = calloc(hdr.nr_grefs, sizeof(*d->active));
+	if (d->active == NULL)
+		goto err_free;
+	d->size = xensim_file_size(hdr.nr_pages, hdr.nr_grefs);
+	d->base = mmap(NULL, d->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (d->base == MAP_FAILED)
+		goto err_free;
+	d->fd = fd;
+	d->domid = domid;
+	d->nr_pages = hdr.nr_pages;
+	d->nr_grefs = hdr.nr_grefs;
+	d->dev = st->st_dev;
+	d->ino = st->st_ino;
+	d->hdr = (struct xensim_hdr *)(void *)d->base;
+	d->evtchn = (struct xensim_evtchn *)(void *)(d->base + xensim_evtchn_off());
+	d->gnttab = (grant_entry_v1_t *)(void *)(d->base + xensim_gnttab_off());
+	d->frames = d->base + xensim_frames_off(d->nr_grefs);
+	d->refcnt = 1;
+	return d;
+
+err_free:
+	rc = errno;
+	free(d->active);
+	free(d);
+	errno = rc;
+	return NULL;
+}
+
+struct xensim_domain *xensim_domain_get(const char *dir, uint16_t domid)
+{
+	struct xensim_domain *d;
+	char path[PATH_MAX];
+	struct stat st;
+	int fd, rc;
+
+	rc = xensim_dom_path(path, sizeof(path), dir, domid, "mem");
+	if (rc < 0) {
+		errno = -rc;
+		return NULL;
+	}
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
+	pthread_mutex_lock(&registry_lock);
+	for (d = registry; d != NULL; d = d->next) {
+		if (d->dev == (uint64_t)st.st_dev && d->ino == (uint64_t)st.st_ino &&
+		    d->domid == domid && xensim_domain_alive(d)) {
+			d->refcnt++;
+			pthread_mutex_unlock(&registry_lock);
+			close(fd);
+			return d;
+		}
+	}
+	d = domain_attach(fd, domid, &st);
+	if (d != NULL) {
+		d->next = registry;
+		registry = d;
+	} else {
+		rc = errno;
+		close(fd);
+		errno = rc;
+	}
+	pthread_mutex_unlock(&registry_lock);
+	return d;
+}
+
+void xensim_domain_hold(struct xensim_domain *d)
+{
+	pthread_mutex_lock(&registry_lock);
+	d->refcnt++;
+	pthread_mutex_unlock(&registry_lock);
+}
+
+void xensim_domain_put(struct xensim_domain *d)
+{
+	struct xensim_domain **pp;
+
+	if (d == NULL)
+		return;
+	pthread_mutex_lock(&registry_lock);
+	if (--d->refcnt > 0) {
+		pthread_mutex_unlock(&registry_lock);
+		return;
+	}
+	for (pp = &registry; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == d) {
+			*pp = d->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&registry_lock);
+	munmap(d->base, d->size);
+	close(d->fd);
+	free(d->active);
+	free(d);
+}

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Internal to drivers/xen/sim (and its unit test): the simulated hypervisor below the
+ * gntdev-like ops layer.
+ *
+ *  - struct xensim_domain: the hypervisor's attachment of one guest domain file. Shared by
+ *    every handle of the process (a registry, keyed by the file's identity), so that the
+ *    active grant entries (pin counts, as Xen's struct active_grant_entry) are one table,
+ *    whichever handle or lcore pins them.
+ *  - xensim_gnttab_copy_op(): one GNTTABOP_copy operation, with Xen's per-op statuses
+ *    (gnttab_copy_one: lock domains, claim source then destination, check bounds, copy).
+ */
+#ifndef DNB_XENSIM_HV_INTERNAL_H
+#define DNB_XENSIM_HV_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "xensim_layout.h"
+
+struct xensim_domain {
+	uint16_t domid;
+	int fd;                     /**< kept open: map_grant_refs maps its pages */
+	uint8_t *base;              /**< MAP_SHARED mapping of the whole file */
+	size_t size;                /**< bytes mapped (computed from the snapshot) */
+	uint32_t nr_pages;          /**< snapshot, validated at attach: never re-read */
+	uint32_t nr_grefs;          /**< snapshot, validated at attach */
+	uint64_t dev, ino;          /**< identity of the file, for the registry */
+	struct xensim_hdr *hdr;
+	struct xensim_evtchn *evtchn;
+	grant_entry_v1_t *gnttab;
+	uint8_t *frames;
+	struct xensim_active *active; /**< [nr_grefs], hypervisor-private */
+	unsigned int refcnt;        /**< under the registry lock */
+	struct xensim_domain *next;
+};
+
+/**
+ * Attach domain @p domid of directory @p dir (validates the header and file size), or
+ * take a reference to the existing attachment of the same file.
+ * @return the domain, or NULL with errno (ENOENT: no such domain; EINVAL: bad header).
+ */
+struct xensim_domain *xensim_domain_get(const char *dir, uint16_t domid);
+/** Take one more reference (a bound port or a mapping keeps the domain attached). */
+void xensim_domain_hold(struct xensim_domain *d);
+void xensim_domain_put(struct xensim_domain *d);
+
+static inline bool xensim_domain_alive(const struct xensim_domain *d)
+{
+	return __atomic_load_n(&d->hdr->alive, __ATOMIC_ACQUIRE) == XENSIM_ALIVE;
+}
+
+/**
+ * Pin grant @p ref of @p d for domain 0, Xen's acquire_grant_for_copy/map_grant_ref on a
+ * v1 table: check the entry (read once), set GTF_reading (and GTF_writing unless
+ * @p readonly) in it, count the pin. @return GNTST_okay with *frame set, or
+ * GNTST_bad_gntref, GNTST_general_error (not granted to us, or write to read-only,
+ * or the entry changes under us), GNTST_bad_page (frame out of range).
+ */
+int16_t xensim_gnttab_pin(struct xensim_domain *d, uint32_t ref, bool readonly,
+			  uint32_t *frame);
+/** Drop a pin taken by xensim_gnttab_pin(); clears GTF_writing/GTF_reading at zero. */
+void xensim_gnttab_unpin(struct xensim_domain *d, uint32_t ref, bool readonly);
+
+/** One side of a copy op: a grant (dom != NULL) or a local page of the caller. */
+struct xensim_copy_ptr {
+	struct xensim_domain *dom; /**< NULL: local page */
+	uint32_t ref;              /**< grant reference when dom != NULL */
+	uint8_t *local_page;       /**< start of the local 4 KiB page when dom == NULL */
+	uint16_t offset;
+};
+
+/**
+ * One GNTTABOP_copy op at hypervisor level. The caller resolved the domains (and
+ * reports GNTST_bad_domain itself for an unknown one); a dead domain gives
+ * GNTST_bad_domain here. @return the op's GNTST_* status.
+ */
+int16_t xensim_gnttab_copy_op(const struct xensim_copy_ptr *src,
+			      const struct xensim_copy_ptr *dst, uint16_t len);
+
+/* ---- The backend handle ("sim" xen_ops), split over xensim_hv.c and xensim_evtchn.c ---- */
+
+#include <sys/un.h>
+
+#include "xen_ops.h"
+
+/** Guest domains a handle keeps attached for the hot path (a small cache, no lock). */
+#define XENSIM_HV_DOM_CACHE 16
+/** Local ports per handle; port 0 is reserved, as in Xen. */
+#define XENSIM_HV_NR_PORTS 1024
+/** Most pages one map_grant_refs call maps (gntdev refuses larger requests too). */
+#define XENSIM_HV_MAX_MAP 4096
+
+/** A local port's binding: private to the handle, never read back from guest memory. */
+struct xensim_port {
+	struct xensim_domain *dom; /**< NULL: free */
+	uint32_t gport;            /**< the guest's port */
+	struct sockaddr_un guest_addr;
+};
+
+struct xensim_map;
+
+struct xensim_hv {
+	struct xen_hv base; /* first: the ops layer casts */
+	char dir[256];
+	struct {
+		uint16_t domid;
+		struct xensim_domain *dom;
+	} cache[XENSIM_HV_DOM_CACHE];
+	unsigned int nr_cached;
+	struct xensim_map *maps;
+	int sock;                      /**< this handle's event channel socket */
+	struct sockaddr_un self_addr;
+	char sock_name[XENSIM_SOCK_NAME_MAX];
+	uint32_t token;                /**< tells this handle's bindings from others' */
+	struct xensim_port *ports;     /**< [XENSIM_HV_NR_PORTS] */
+};
+
+/** The attached, live domain @p domid (cached), or NULL when there is none. */
+struct xensim_domain *xensim_hv_domain(struct xensim_hv *hv, uint16_t domid);
+
+int xensim_hv_evtchn_init(struct xensim_hv *hv);
+void xensim_hv_evtchn_fini(struct xensim_hv *hv);
+int xensim_hv_evtchn_bind(struct xen_hv *base, uint32_t domid, evtchn_port_t rport);
+int xensim_hv_evtchn_unbind(struct xen_hv *base, evtchn_port_t port);
+int xensim_hv_evtchn_notify(struct xen_hv *base, evtchn_port_t port);
+int xensim_hv_evtchn_fd(struct xen_hv *base);
+int xensim_hv_evtchn_pending(struct xen_hv *base);
+int xensim_hv_evtchn_unmask(struct xen_hv *base, evtchn_port_t port);
+
+#endif /* DNB_XENSIM_HV_INTERNAL_H */
