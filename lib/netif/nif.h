@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * nif: the Xen netfront/netback ring protocol (xen/io/netif.h), backend side, without any
+ * Xen library call. It consumes the frontend's requests, validates them the way Linux
+ * xen-netback does, plans grant-copy segments and writes the responses. The caller issues
+ * the grant copies (one batch per burst, e.g. xen_hv_grant_copy()) and the event-channel
+ * notifications; this library does no I/O and takes no lock.
+ *
+ * Direction names: "tx" and "rx" are from the GUEST's point of view, as in netif.h and
+ * xen-netback. Guest RX (struct nif_rxq) carries packets from this backend into the guest;
+ * guest TX (struct nif_txq) carries packets the guest sent out to this backend.
+ *
+ * A burst has three steps on either queue:
+ *   1. nif_rx_prepare_burst() / nif_tx_prepare_burst(): consume ring requests, build the
+ *      grant-copy batch (nothing is written to the shared ring yet);
+ *   2. the caller copies: nif_*_gcopy_segs() gives the batch, the caller issues it once;
+ *   3. nif_rx_finish_burst() / nif_tx_finish_burst(): read each segment's status, write one
+ *      response per consumed request, push them and say whether to notify the frontend.
+ * Every prepare must be followed by exactly one finish before the next prepare.
+ *
+ * Threading: a queue is used by one lcore at a time. Hot-path functions (prepare, gcopy_segs,
+ * finish, stats) neither allocate (except rte_pktmbuf_alloc_bulk on the caller's pool) nor
+ * lock nor log. _create/_free are control-path calls.
+ *
+ * Untrusted input: every field of the shared ring is read exactly once into a local copy
+ * before it is checked or used. A protocol violation makes the queue "fatal": it stops
+ * consuming, nif_*q_fatal() returns the reason, and the caller must disable the vif (as
+ * xen-netback's xenvif_fatal_tx_err does). A malformed packet is answered with
+ * NETIF_RSP_ERROR, dropped and counted.
+ */
+#ifndef DNB_NIF_H
+#define DNB_NIF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <xengnttab.h> /* only for the grant-copy segment type; no libxengnttab call */
+
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+struct netif_rx_sring;
+struct netif_tx_sring;
+
+/** One grant-copy segment: libxengnttab's type (the same as drivers/xen's xen_gcopy_seg). */
+typedef xengnttab_grant_copy_segment_t nif_gcopy_seg;
+
+/** Xen's page size: ring pages, grant-copy segments and guest RX buffers are this size. */
+#define NIF_PAGE_SIZE 4096u
+
+/**
+ * Most data slots (netif.h XEN_NETIF_NR_SLOTS_MIN): the most a guest-RX packet may use
+ * with feature-sg, and the most follow-up slots a guest-TX packet may use after its first
+ * (so up to 19 in all, as xen-netback accepts).
+ */
+#define NIF_MAX_DATA_SLOTS 18u
+
+/**
+ * A guest TX packet using more request slots than this is a protocol violation
+ * (xen-netback's fatal_skb_slots default). Counted without the first slot, as netback does.
+ */
+#define NIF_TX_FATAL_SLOTS 20u
+
+/** Why a queue stopped. Anything but NIF_FATAL_NONE means: disable this vif. */
+enum nif_fatal {
+	NIF_FATAL_NONE = 0,
+	NIF_FATAL_IMPOSSIBLE_REQS,  /**< req_prod - req_cons (or - rsp_prod) exceeds the ring */
+	NIF_FATAL_MISSING_EXTRA,    /**< NETTXF_extra_info/EXTRA_FLAG_MORE but no slot follows */
+	NIF_FATAL_BAD_EXTRA_TYPE,   /**< extra info type 0 or >= XEN_NETIF_EXTRA_TYPE_MAX */
+	NIF_FATAL_SLOTS_EXCEED_REQS,/**< NETTXF_more_data chain runs past req_prod */
+	NIF_FATAL_TOO_MANY_SLOTS,   /**< more than NIF_TX_FATAL_SLOTS follow-up slots */
+	NIF_FATAL_CROSS_PAGE,       /**< a slot's offset + size passes its 4 KiB page */
+	NIF_FATAL_GSO_SIZE_ZERO,    /**< GSO extra info with size (MSS) 0 */
+	NIF_FATAL_GSO_BAD_TYPE,     /**< GSO extra info type other than TCPV4/TCPV6 */
+	NIF_FATAL_MAX
+};
+
+/** A short English name for @p reason ("impossible number of requests", ...). */
+const char *nif_fatal_str(enum nif_fatal reason);
+
+/** How a guest-RX packet is laid out over the guest's 4 KiB receive pages. */
+enum nif_layout {
+	/**
+	 * Default. Each page is filled completely, across mbuf segment boundaries, so a chain
+	 * uses exactly the slots (count and per-slot sizes) its linearized copy would:
+	 * ceil(pkt_len / 4096) data slots, all full but the last, data at offset 0.
+	 */
+	NIF_LAYOUT_PACKED = 0,
+	/**
+	 * Benchmark control only: every mbuf segment starts a new page (and a segment over
+	 * 4 KiB spans as many pages as it needs), as a naive fragment-list copy would.
+	 */
+	NIF_LAYOUT_NAIVE,
+};
+
+/*
+ * ---------------------------------------------------------------------------------------
+ * Guest RX: backend -> guest
+ * ---------------------------------------------------------------------------------------
+ */
+
+/** What the frontend negotiated (xenstore keys of device/vif/N) that matters to guest RX. */
+struct nif_rx_features {
+	bool sg;        /**< feature-sg: up to NIF_MAX_DATA_SLOTS slots a packet, else 1 */
+	bool gso_tcpv4; /**< feature-gso-tcpv4 */
+	bool gso_tcpv6; /**< feature-gso-tcpv6 */
+	bool csum_ipv4; /**< NOT feature-no-csum-offload (absent key = true) */
+	bool csum_ipv6; /**< feature-ipv6-csum-offload */
+	/**
+	 * feature-rx-notify. When set, a burst that stops for lack of requests arms req_event
+	 * so the frontend kicks us when enough are posted. A polling caller may ignore kicks.
+	 */
+	bool rx_notify;
+	uint16_t mtu;   /**< the vif's MTU in bytes (IP packet); 0 means 1500 */
+};
+
+struct nif_rxq_conf {
+	struct netif_rx_sring *sring; /**< the frontend's RX ring page, mapped writable */
+	uint32_t ring_bytes;          /**< bytes mapped at @c sring (NIF_PAGE_SIZE per page) */
+	uint16_t domid;               /**< the guest: dest.foreign.domid of every segment */
+	struct nif_rx_features features;
+	enum nif_layout layout;
+	uint16_t max_burst;           /**< most packets one prepare takes; 0 = 64 */
+	uint32_t max_copy_segs;       /**< grant-copy batch capacity in segments; 0 = 2048 */
+	int socket_id;                /**< NUMA socket for the queue's memory (SOCKET_ID_ANY ok) */
+};
+
+/** Per-queue guest-RX counters. Written only by the lcore using the queue. */
+struct nif_rx_stats {
+	uint64_t rx_packets;             /**< packets delivered (responses OK) */
+	uint64_t rx_bytes;               /**< bytes of those packets */
+	uint64_t rx_slots;               /**< ring slots consumed, extra-info slots included */
+	uint64_t rx_gso;                 /**< packets delivered with a GSO extra slot */
+	uint64_t rx_csum_blank;          /**< packets flagged NETRXF_csum_blank */
+	uint64_t rx_data_validated;      /**< packets flagged NETRXF_data_validated only */
+	uint64_t rx_drop_too_many_slots; /**< needed more data slots than the frontend takes */
+	uint64_t rx_drop_no_gso;         /**< over MTU, GSO flagged, frontend lacks that GSO */
+	uint64_t rx_drop_bad_gso;        /**< GSO needed but no MSS (tso_segsz 0) or no TCP/IP */
+	uint64_t rx_drop_oversize;       /**< over MTU and not a TSO/LRO packet */
+	uint64_t rx_drop_no_csum;        /**< partial checksum, frontend lacks csum offload */
+	uint64_t rx_drop_bad_mbuf;       /**< empty packet or pkt_len != sum of data_len */
+	uint64_t rx_drop_too_many_segs;  /**< needs more copy segments than a whole batch */
+	uint64_t rx_gcopy_err;           /**< packets with a failed copy segment (RSP_ERROR) */
+	uint64_t rx_no_slots;            /**< bursts stopped: not enough requests posted */
+	uint64_t rx_fatal_impossible_reqs; /**< RX ring req_prod out of range (fatal) */
+	uint64_t gcopy_segs;             /**< grant-copy segments built */
+	uint64_t gcopy_batches;          /**< non-empty batches handed to the caller */
+};
+
+struct nif_rxq;
+
+/**
+ * Attach to a frontend's RX ring. The ring must already be initialised by the frontend
+ * (SHARED_RING_INIT); the backend's private state starts at the ring's current rsp_prod,
+ * as BACK_RING_ATTACH does.
+ * @return the queue, or NULL with rte_errno: EINVAL (bad conf: NULL ring, ring_bytes not
+ *         a power-of-two number of pages, max_copy_segs too small for one packet), EIO
+ *         (req_prod - rsp_prod already exceeds the ring size), ENOMEM.
+ */
+struct nif_rxq *nif_rxq_create(const struct nif_rxq_conf *conf);
+
+/** Free @p q; mbufs still held by an unfinished burst are freed. NULL is a no-op. */
+void nif_rxq_free(struct nif_rxq *q);
+
+/**
+ * Step 1 of a guest-RX burst: take packets from @p pkts in order and, for each, consume
+ * its ring requests and plan its grant copies.
+ *
+ * Per packet, in order: a packet the guest can never take is dropped, freed and counted
+ * (too many slots, GSO or checksum offload the frontend lacks, oversize, malformed chain,
+ * more copy segments than a whole batch). Otherwise, if the ring lacks free requests for
+ * it (data slots + 1 when a GSO extra slot is needed) or the batch is full, the burst
+ * stops there (with req_event armed, netback style, when the ring was short).
+ *
+ * Checksum flags (first slot): an mbuf with any RTE_MBUF_F_TX_L4_MASK or
+ * RTE_MBUF_F_TX_TCP_SEG flag has a partial checksum (the L4 field holds only the
+ * pseudo-header sum): NETRXF_csum_blank | NETRXF_data_validated, as xen-netback does for
+ * CHECKSUM_PARTIAL. Else an mbuf whose RX L4 status is RTE_MBUF_F_RX_L4_CKSUM_GOOD (and IP
+ * status not BAD): NETRXF_data_validated (CHECKSUM_UNNECESSARY). Else no flag.
+ * GSO: a packet longer than MTU + 18 (Ethernet + VLAN) with RTE_MBUF_F_TX_TCP_SEG or
+ * RTE_MBUF_F_RX_LRO gets a XEN_NETIF_EXTRA_TYPE_GSO slot right after its first slot
+ * (type TCPV4/TCPV6 from TX_IPV4/TX_IPV6 or packet_type, size = tso_segsz).
+ *
+ * Ownership: packets [0, return) now belong to the queue (held until finish, or already
+ * freed if dropped); packets [return, nb_pkts) still belong to the caller, who may retry
+ * them later (holding them is the caller's bound) or free them.
+ * @return packets taken. 0 when the queue is fatal or a burst is still unfinished.
+ */
+uint16_t nif_rx_prepare_burst(struct nif_rxq *q, struct rte_mbuf **pkts, uint16_t nb_pkts);
+
+/**
+ * The grant-copy batch of the prepared burst: @p *segs points into the queue (valid until
+ * finish). Each segment: source.virt in an mbuf, dest.foreign = {gref, offset, domid},
+ * flags = GNTCOPY_dest_gref, never crossing the destination's 4 KiB page.
+ * @return the number of segments (0: nothing to copy, finish anyway).
+ */
+uint32_t nif_rx_gcopy_segs(struct nif_rxq *q, nif_gcopy_seg **segs);
+
+/**
+ * Step 3: after the caller issued the batch. @p copy_rc is the grant-copy call's return:
+ * < 0 means the whole batch failed (every packet then fails). A packet with any segment
+ * status != GNTST_okay gets NETIF_RSP_ERROR in all its data responses (flags kept, so
+ * the frontend still walks the whole packet) and is counted in rx_gcopy_err.
+ * Writes every pending response (id, offset 0, flags, status = bytes in the slot), pushes
+ * them and frees the burst's mbufs.
+ * @param[out] notify set true when the frontend must be notified (rsp_event crossed).
+ * @return 0, or -EINVAL when no burst was prepared.
+ */
+int nif_rx_finish_burst(struct nif_rxq *q, int copy_rc, bool *notify);
+
+/** NIF_FATAL_NONE, or why this queue stopped. */
+enum nif_fatal nif_rxq_fatal(const struct nif_rxq *q);
+
+/** The queue's counters (valid while the queue lives). */
+const struct nif_rx_stats *nif_rxq_stats(const struct nif_rxq *q);
+void nif_rxq_stats_reset(struct nif_rxq *q);
+
+/**
+ * Plan a packet's guest-RX data slots without touching any ring (pure).
+ * @param[out] slot_sizes bytes per data slot, filled up to @p max_slots entries (may be NULL)
+ * @param[out] nb_copy_segs grant-copy segments the packet needs (may be NULL)
+ * @return the number of data slots (may exceed @p max_slots), or -EINVAL for an empty
+ *         packet or a chain whose data_len sum differs from pkt_len.
+ */
+int nif_rx_slot_layout(const struct rte_mbuf *m, enum nif_layout layout,
+		       uint16_t *slot_sizes, uint16_t max_slots, uint32_t *nb_copy_segs);
+
+/*
+ * ---------------------------------------------------------------------------------------
+ * Guest TX: guest -> backend
+ * ---------------------------------------------------------------------------------------
+ */
+
+struct nif_txq_conf {
+	struct netif_tx_sring *sring; /**< the frontend's TX ring page, mapped writable */
+	uint32_t ring_bytes;          /**< bytes mapped at @c sring */
+	uint16_t domid;               /**< the guest: source.foreign.domid of every segment */
+	struct rte_mempool *mp;       /**< packet mbufs; data room >= 1024 + headroom */
+	uint16_t max_burst;           /**< most packets one prepare builds; 0 = 64 */
+	uint32_t max_copy_segs;       /**< batch capacity; 0 = 4096; must hold one worst packet */
+	int socket_id;
+};
+
+/** Per-queue guest-TX counters. Written only by the lcore using the queue. */
+struct nif_tx_stats {
+	uint64_t tx_packets;             /**< packets handed to the caller */
+	uint64_t tx_bytes;
+	uint64_t tx_slots;               /**< request slots consumed (extra slots included) */
+	uint64_t tx_gso;                 /**< packets with a GSO extra (TSO mbufs) */
+	uint64_t tx_csum_blank;          /**< packets with NETTXF_csum_blank (L4 csum offload) */
+	uint64_t tx_gso_csum_fixup;      /**< GSO without csum_blank: pseudo-header rewritten */
+	uint64_t tx_error_rsp;           /**< packets answered NETIF_RSP_ERROR (all causes) */
+	uint64_t tx_drop_too_many_slots; /**< 20..21 slots: error response (non-fatal) */
+	uint64_t tx_drop_size_overflow;  /**< a slot larger than the remaining packet size */
+	uint64_t tx_drop_runt;           /**< first slot shorter than an Ethernet header */
+	uint64_t tx_drop_csum;           /**< csum_blank but no TCP/UDP over IPv4/IPv6 found */
+	uint64_t tx_drop_bad_gso;        /**< GSO extra but headers not TCP of that IP version */
+	uint64_t tx_gcopy_err;           /**< packets with a failed copy segment (RSP_ERROR) */
+	uint64_t tx_no_mbuf;             /**< bursts stopped: mempool empty (requests kept) */
+	uint64_t tx_mcast_add;           /**< MCAST_ADD extras accepted */
+	uint64_t tx_mcast_del;           /**< MCAST_DEL extras */
+	uint64_t tx_mcast_full;          /**< MCAST_ADD refused: filter full (RSP_ERROR) */
+	uint64_t tx_fatal_impossible_reqs;
+	uint64_t tx_fatal_missing_extra;
+	uint64_t tx_fatal_bad_extra_type;
+	uint64_t tx_fatal_slots_exceed_reqs;
+	uint64_t tx_fatal_too_many_slots;
+	uint64_t tx_fatal_cross_page;
+	uint64_t tx_fatal_gso_size;
+	uint64_t tx_fatal_gso_type;
+	uint64_t gcopy_segs;
+	uint64_t gcopy_batches;
+};
+
+struct nif_txq;
+
+/**
+ * Attach to a frontend's TX ring (see nif_rxq_create()).
+ * @return the queue or NULL with rte_errno EINVAL / EIO / ENOMEM.
+ */
+struct nif_txq *nif_txq_create(const struct nif_txq_conf *conf);
+
+/** Free @p q and the mbufs of an unfinished burst. NULL is a no-op. */
+void nif_txq_free(struct nif_txq *q);
+
+/**
+ * Step 1 of a guest-TX burst: consume up to @p max_pkts packets' requests, validating them
+ * as xen-netback's xenvif_tx_build_gops does, allocate their mbufs (chained when a packet
+ * exceeds one mbuf's data room) and plan the copies (source.foreign = {gref, offset,
+ * domid}, flags = GNTCOPY_source_gref, dest.virt in an mbuf).
+ * Stops early, leaving requests unconsumed for a later burst, when the mempool is empty
+ * (tx_no_mbuf) or the batch is full. Stops for good on a protocol violation (see
+ * nif_txq_fatal()); packets consumed before it are still finished normally.
+ * @return packets (including error and multicast-control requests) to finish; at most
+ *         @p max_pkts and the queue's max_burst. 0 when fatal or a burst is unfinished.
+ */
+uint16_t nif_tx_prepare_burst(struct nif_txq *q, uint16_t max_pkts);
+
+/** The prepared grant-copy batch (see nif_rx_gcopy_segs()). */
+uint32_t nif_tx_gcopy_segs(struct nif_txq *q, nif_gcopy_seg **segs);
+
+/**
+ * Step 3: check each packet's segment statuses (@p copy_rc < 0: all failed), set offload
+ * metadata, write one response per consumed request slot (NETIF_RSP_NULL for extra-info
+ * slots, as netfront's xennet_tx_buf_gc expects) and push them.
+ * Offloads on delivered mbufs: NETTXF_csum_blank -> RTE_MBUF_F_TX_IPV4/IPV6 +
+ * RTE_MBUF_F_TX_TCP_CKSUM/UDP_CKSUM with l2/l3/l4_len and packet_type from the headers;
+ * GSO extra -> also RTE_MBUF_F_TX_TCP_SEG (+ TX_IP_CKSUM for IPv4) and tso_segsz = MSS;
+ * NETTXF_data_validated alone -> RTE_MBUF_F_RX_L4_CKSUM_GOOD. The L4 checksum field is left
+ * as the guest wrote it (the pseudo-header sum, Linux convention: L4 length included): run
+ * rte_eth_tx_prepare() before handing such an mbuf to a NIC.
+ * @param[out] pkts receives the delivered mbufs (caller's from now on); room for the
+ *             count nif_tx_prepare_burst() returned
+ * @param[out] nb_out delivered mbufs written to @p pkts
+ * @param[out] notify true when the frontend must be notified
+ * @return 0, or -EINVAL when no burst was prepared.
+ */
+int nif_tx_finish_burst(struct nif_txq *q, int copy_rc, struct rte_mbuf **pkts,
+			uint16_t *nb_out, bool *notify);
+
+/**
+ * For an interrupt-driven caller about to sleep: arm req_event for the next request and
+ * re-check (RING_FINAL_CHECK_FOR_REQUESTS). @return true when requests are waiting.
+ */
+bool nif_tx_final_check(struct nif_txq *q);
+
+enum nif_fatal nif_txq_fatal(const struct nif_txq *q);
+const struct nif_tx_stats *nif_txq_stats(const struct nif_txq *q);
+void nif_txq_stats_reset(struct nif_txq *q);
+
+/** Most multicast addresses a frontend may add (xen-netback's XEN_NETBK_MCAST_MAX). */
+#define NIF_MCAST_MAX 64u
+
+/**
+ * Whether the frontend asked for multicast @p addr (6 bytes) with MCAST_ADD extras.
+ * Applying the filter is the caller's choice ("request-multicast-control").
+ */
+bool nif_tx_mcast_match(const struct nif_txq *q, const uint8_t *addr);
+
+/*
+ * ---------------------------------------------------------------------------------------
+ * Counter names, for xstats: name -> offset in the stats struct, NULL-name terminated.
+ * ---------------------------------------------------------------------------------------
+ */
+struct nif_stat_name {
+	const char *name;
+	uint32_t offset;
+};
+extern const struct nif_stat_name nif_rx_stat_names[];
+extern const struct nif_stat_name nif_tx_stat_names[];
+
+#endif /* DNB_NIF_H */

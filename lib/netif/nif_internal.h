@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Internal to lib/netif: ring access helpers and the queue structs. Never included by
+ * another module.
+ */
+#ifndef DNB_NIF_INTERNAL_H
+#define DNB_NIF_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+/* First: defines __XEN_TOOLS__ and the xen_mb/xen_wmb barriers xen/io/ring.h uses. */
+#include <xenctrl.h>
+#include <xen/io/netif.h>
+#include <xen/grant_table.h>
+
+#include <rte_mbuf.h>
+
+#include "nif.h"
+
+#define NIF_DEFAULT_BURST 64u
+#define NIF_RX_DEFAULT_SEGS 2048u
+#define NIF_TX_DEFAULT_SEGS 4096u
+#define NIF_ETH_HLEN 14u
+#define NIF_VLAN_HLEN 4u
+#define NIF_DEFAULT_MTU 1500u
+/* Smallest TX mbuf data room we accept: keeps any TCP/IP header in the first segment. */
+#define NIF_TX_MIN_ROOM 1024u
+
+/*
+ * Shared-ring index access. The frontend writes req_prod; we read it once per decision
+ * with acquire order (netback's rmb() before reading the requests it covers).
+ */
+static inline RING_IDX nif_load_idx(RING_IDX *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static inline void nif_store_idx(RING_IDX *p, RING_IDX v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+}
+
+static inline bool nif_ring_bytes_ok(uint32_t bytes)
+{
+	return bytes >= NIF_PAGE_SIZE && bytes % NIF_PAGE_SIZE == 0 &&
+	       ((bytes / NIF_PAGE_SIZE) & (bytes / NIF_PAGE_SIZE - 1)) == 0;
+}
+
+/* Per-packet state of a prepared guest-RX burst. */
+struct nif_rx_pkt {
+	struct rte_mbuf *m;
+	RING_IDX first_slot;  /* ring index of its first response */
+	uint16_t nb_slots;    /* data + extra slots */
+	bool has_extra;       /* slot first_slot + 1 is the GSO extra */
+	uint32_t first_seg;
+	uint32_t nb_segs;
+};
+
+struct nif_rxq {
+	netif_rx_back_ring_t ring;   /* private: req_cons, rsp_prod_pvt; sring shared */
+	uint32_t ring_size;
+	uint16_t domid;
+	struct nif_rx_features feat;
+	enum nif_layout layout;
+	uint16_t max_burst;
+	uint32_t max_segs;
+	uint32_t max_frame;          /* MTU + Ethernet + VLAN header */
+	enum nif_fatal fatal;
+	bool in_burst;
+	uint16_t nb_pkts;            /* packets of the prepared burst */
+	uint32_t nb_segs;            /* segments of the prepared burst */
+	struct nif_rx_stats stats;
+	struct nif_rx_pkt *pkts;     /* [max_burst] */
+	nif_gcopy_seg *segs;         /* [max_segs] */
+	netif_rx_response_t *rsp;    /* [ring_size] pending responses, by ring index */
+};
+
+/* Per-packet state of a prepared guest-TX burst. */
+struct nif_tx_pkt {
+	struct rte_mbuf *m;          /* NULL: error or multicast-control request */
+	RING_IDX first_slot;
+	uint16_t nb_slots;           /* all consumed slots, extras included */
+	int16_t status;              /* response status when m == NULL */
+	uint16_t txflags;            /* NETTXF_* of the first slot */
+	uint8_t gso_type;            /* XEN_NETIF_GSO_TYPE_*, NONE if no GSO extra */
+	uint16_t gso_size;
+	bool has_hash;
+	uint32_t hash;
+	uint32_t first_seg;
+	uint32_t nb_segs;
+};
+
+struct nif_txq {
+	netif_tx_back_ring_t ring;
+	uint32_t ring_size;
+	uint16_t domid;
+	struct rte_mempool *mp;
+	uint16_t mbuf_room;          /* data bytes one mbuf takes */
+	uint16_t max_burst;
+	uint32_t max_segs;
+	enum nif_fatal fatal;
+	bool in_burst;
+	uint16_t nb_pkts;
+	uint32_t nb_segs;
+	uint16_t nb_mcast;
+	struct nif_tx_stats stats;
+	struct nif_tx_pkt *pkts;     /* [max_burst] */
+	nif_gcopy_seg *segs;         /* [max_segs] */
+	uint16_t *rsp_id;            /* [ring_size] request id by ring index */
+	bool *rsp_null;              /* [ring_size] extra-info slot: NETIF_RSP_NULL */
+	uint8_t mcast[NIF_MCAST_MAX][6];
+};
+
+/* nif_rx_layout.c: where a packet's bytes go in the guest's pages. */
+struct nif_rx_sink {
+	nif_gcopy_seg *segs;          /* NULL: only count */
+	const grant_ref_t *grefs;     /* gref of each data slot */
+	uint16_t domid;
+	uint16_t *slot_sizes;         /* bytes per data slot (may be NULL) */
+	uint16_t max_slots;           /* entries of slot_sizes/grefs */
+};
+
+/* Data slots of @m (or -EINVAL), and in *nb_segs the copy segments; fills @sink if given. */
+int nif_rx_walk(const struct rte_mbuf *m, enum nif_layout layout,
+		const struct nif_rx_sink *sink, uint32_t *nb_segs);
+
+/* nif_rx_offload.c: first-slot flags and GSO extra of a guest-RX packet. */
+enum nif_rx_verdict {
+	NIF_RX_OK = 0,
+	NIF_RX_DROP_OVERSIZE,
+	NIF_RX_DROP_NO_GSO,
+	NIF_RX_DROP_BAD_GSO,
+	NIF_RX_DROP_NO_CSUM,
+};
+
+enum nif_rx_verdict nif_rx_offload(const struct nif_rxq *q, const struct rte_mbuf *m,
+				   uint16_t *flags, netif_extra_info_t *gso, bool *has_gso);
+
+/* nif_tx_offload.c: offload metadata of a delivered guest-TX mbuf. 0 or -EINVAL (drop). */
+int nif_tx_offload_setup(struct nif_txq *q, struct rte_mbuf *m, const struct nif_tx_pkt *p);
+
+/* nif_tx_parse.c: the request-validation half of guest TX. */
+struct nif_tx_req_set {
+	netif_tx_request_t first;    /* first slot; size = its own bytes after counting */
+	uint32_t total;              /* whole packet bytes (first.size as the guest gave it) */
+	netif_extra_info_t extras[XEN_NETIF_EXTRA_TYPE_MAX - 1];
+	uint16_t nb_extras;
+	uint16_t nb_frags;           /* follow-up data slots */
+	netif_tx_request_t frags[NIF_MAX_DATA_SLOTS];
+};
+
+enum nif_tx_verdict {
+	NIF_TX_EMPTY = 0,    /* no request waiting */
+	NIF_TX_PACKET,       /* a valid packet: build it */
+	NIF_TX_MCAST,        /* a multicast-control request: respond only */
+	NIF_TX_ERROR,        /* a bad packet: RSP_ERROR on all its slots */
+	NIF_TX_FATAL,        /* protocol violation: q->fatal is set */
+};
+
+/*
+ * Read (without consuming) the next packet's requests at req_cons. @slots gets the number
+ * of ring slots the packet spans (what to consume). Counters for error causes are bumped.
+ */
+enum nif_tx_verdict nif_tx_parse(struct nif_txq *q, struct nif_tx_req_set *rs,
+				 uint16_t *slots);
+
+void nif_tx_set_fatal(struct nif_txq *q, enum nif_fatal reason);
+
+#endif /* DNB_NIF_INTERNAL_H */

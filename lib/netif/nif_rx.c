@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Guest RX (backend -> guest): consume the frontend's RX requests, plan the grant copies
+ * of each packet straight from its mbuf chain, and write the responses once the caller
+ * has copied. Modelled on xen-netback's rx.c (xenvif_rx_action / xenvif_rx_skb).
+ */
+#include <errno.h>
+
+#include <rte_errno.h>
+#include <rte_malloc.h>
+
+#include "nif_internal.h"
+
+struct nif_rxq *nif_rxq_create(const struct nif_rxq_conf *conf)
+{
+	struct nif_rxq *q;
+	RING_IDX rsp_prod, req_prod;
+
+	if (conf == NULL || conf->sring == NULL || !nif_ring_bytes_ok(conf->ring_bytes)) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	q = rte_zmalloc_socket("nif_rxq", sizeof(*q), RTE_CACHE_LINE_SIZE, conf->socket_id);
+	if (q == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	/* As xenvif_map_frontend_data_rings: start at the ring's rsp_prod, refuse garbage. */
+	rsp_prod = nif_load_idx(&conf->sring->rsp_prod);
+	req_prod = nif_load_idx(&conf->sring->req_prod);
+	BACK_RING_ATTACH(&q->ring, conf->sring, rsp_prod, conf->ring_bytes);
+	q->ring_size = RING_SIZE(&q->ring);
+	q->domid = conf->domid;
+	q->feat = conf->features;
+	q->layout = conf->layout;
+	q->max_burst = conf->max_burst != 0 ? conf->max_burst : NIF_DEFAULT_BURST;
+	q->max_segs = conf->max_copy_segs != 0 ? conf->max_copy_segs : NIF_RX_DEFAULT_SEGS;
+	q->max_frame = (uint32_t)(conf->features.mtu != 0 ? conf->features.mtu :
+				  NIF_DEFAULT_MTU) + NIF_ETH_HLEN + NIF_VLAN_HLEN;
+	if (req_prod - rsp_prod > q->ring_size) {
+		rte_free(q);
+		rte_errno = EIO;
+		return NULL;
+	}
+	/* A full-size packet must fit one batch: 16 pages plus one split per mbuf segment. */
+	if (q->max_segs < 2 * NIF_MAX_DATA_SLOTS) {
+		rte_free(q);
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	q->pkts = rte_zmalloc_socket("nif_rx_pkts", sizeof(*q->pkts) * q->max_burst, 0,
+				     conf->socket_id);
+	q->segs = rte_zmalloc_socket("nif_rx_segs", sizeof(*q->segs) * q->max_segs, 0,
+				     conf->socket_id);
+	q->rsp = rte_zmalloc_socket("nif_rx_rsp", sizeof(*q->rsp) * q->ring_size, 0,
+				    conf->socket_id);
+	if (q->pkts == NULL || q->segs == NULL || q->rsp == NULL) {
+		nif_rxq_free(q);
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	return q;
+}
+
+void nif_rxq_free(struct nif_rxq *q)
+{
+	if (q == NULL)
+		return;
+	if (q->in_burst && q->pkts != NULL) {
+		for (uint16_t i = 0; i < q->nb_pkts; i++)
+			rte_pktmbuf_free(q->pkts[i].m);
+	}
+	rte_free(q->rsp);
+	rte_free(q->segs);
+	rte_free(q->pkts);
+	rte_free(q);
+}
+
+/* Read req_prod once and check it (netback checks the TX ring so; we do both rings). */
+static bool rx_read_prod(struct nif_rxq *q, RING_IDX *prod)
+{
+	*prod = nif_load_idx(&q->ring.sring->req_prod);
+	if (*prod - q->ring.rsp_prod_pvt > q->ring_size) {
+		q->fatal = NIF_FATAL_IMPOSSIBLE_REQS;
+		q->stats.rx_fatal_impossible_reqs++;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Are @needed requests posted? If not, ask the frontend to kick us once they are
+ * (req_event = req_cons + needed), then re-check in case it posted them meanwhile.
+ */
+static bool rx_slots_available(struct nif_rxq *q, uint32_t needed, RING_IDX *prod)
+{
+	for (;;) {
+		RING_IDX seen = *prod;
+
+		if (seen - q->ring.req_cons >= needed)
+			return true;
+		if (!q->feat.rx_notify)
+			return false;
+		nif_store_idx(&q->ring.sring->req_event, q->ring.req_cons + needed);
+		xen_mb(); /* req_event visible before we look at req_prod again */
+		if (!rx_read_prod(q, prod) || *prod == seen)
+			return false;
+	}
+}
+
+/* Pending response of data slot @d of a packet of @nslots data slots. */
+static void rx_data_rsp(netif_rx_response_t *rsp, uint16_t id, uint16_t d, uint16_t nslots,
+			uint16_t first_flags, uint16_t bytes)
+{
+	rsp->id = id;
+	rsp->offset = 0; /* data at the start of each page, as netback writes it */
+	rsp->flags = d + 1 < nslots ? NETRXF_more_data : 0;
+	if (d == 0)
+		rsp->flags |= first_flags;
+	rsp->status = (int16_t)bytes;
+}
+
+/* Consume the packet's requests and build its segments and pending responses. */
+static void rx_consume(struct nif_rxq *q, struct rte_mbuf *m, uint16_t nslots,
+		       uint16_t flags, const netif_extra_info_t *gso, bool has_gso)
+{
+	grant_ref_t grefs[NIF_MAX_DATA_SLOTS];
+	uint16_t ids[NIF_MAX_DATA_SLOTS + 1], sizes[NIF_MAX_DATA_SLOTS];
+	uint16_t needed = nslots + (has_gso ? 1 : 0);
+	struct nif_rx_pkt *p = &q->pkts[q->nb_pkts++];
+	RING_IDX cons = q->ring.req_cons;
+	struct nif_rx_sink sink = {
+		.segs = q->segs + q->nb_segs, .grefs = grefs, .domid = q->domid,
+		.slot_sizes = sizes, .max_slots = nslots,
+	};
+	uint32_t nsegs = 0;
+
+	for (uint16_t k = 0; k < needed; k++) {
+		netif_rx_request_t req;
+
+		RING_COPY_REQUEST(&q->ring, cons + k, &req); /* the one read of this slot */
+		ids[k] = req.id;
+		/* Data slot d sits at ring offset 0 for d == 0, else d + has_gso. */
+		if (k == 0)
+			grefs[0] = req.gref;
+		else if (!(has_gso && k == 1))
+			grefs[k - (has_gso ? 1 : 0)] = req.gref;
+	}
+	nif_rx_walk(m, q->layout, &sink, &nsegs);
+
+	if (has_gso)
+		flags |= NETRXF_extra_info;
+	for (uint16_t d = 0; d < nslots; d++) {
+		uint16_t k = d == 0 ? 0 : d + (has_gso ? 1 : 0);
+
+		rx_data_rsp(&q->rsp[(cons + k) & (q->ring_size - 1)], ids[k], d, nslots, flags,
+			    sizes[d]);
+	}
+	if (has_gso)
+		memcpy(&q->rsp[(cons + 1) & (q->ring_size - 1)], gso, sizeof(*gso));
+
+	p->m = m;
+	p->first_slot = cons;
+	p->nb_slots = needed;
+	p->has_extra = has_gso;
+	p->first_seg = q->nb_segs;
+	p->nb_segs = nsegs;
+	q->nb_segs += nsegs;
+	q->ring.req_cons = cons + needed;
+	q->stats.rx_slots += needed;
+	q->stats.gcopy_segs += nsegs;
+}
+
+enum rx_place { RX_PLACED, RX_DROPPED, RX_STOP };
+
+static enum rx_place rx_drop(struct rte_mbuf *m, uint64_t *counter)
+{
+	(*counter)++;
+	rte_pktmbuf_free(m);
+	return RX_DROPPED;
+}
+
+static enum rx_place rx_place_packet(struct nif_rxq *q, struct rte_mbuf *m, RING_IDX *prod)
+{
+	struct nif_rx_stats *st = &q->stats;
+	netif_extra_info_t gso;
+	bool has_gso;
+	uint16_t flags, max_slots = q->feat.sg ? NIF_MAX_DATA_SLOTS : 1;
+	uint32_t nsegs;
+	int nslots;
+
+	switch (nif_rx_offload(q, m, &flags, &gso, &has_gso)) {
+	case NIF_RX_OK:
+		break;
+	case NIF_RX_DROP_OVERSIZE:
+		return rx_drop(m, &st->rx_drop_oversize);
+	case NIF_RX_DROP_NO_GSO:
+		return rx_drop(m, &st->rx_drop_no_gso);
+	case NIF_RX_DROP_BAD_GSO:
+		return rx_drop(m, &st->rx_drop_bad_gso);
+	case NIF_RX_DROP_NO_CSUM:
+		return rx_drop(m, &st->rx_drop_no_csum);
+	}
+	nslots = nif_rx_walk(m, q->layout, NULL, &nsegs);
+	if (nslots < 0)
+		return rx_drop(m, &st->rx_drop_bad_mbuf);
+	if (nslots > max_slots)
+		return rx_drop(m, &st->rx_drop_too_many_slots);
+	if (nsegs > q->max_segs)
+		return rx_drop(m, &st->rx_drop_too_many_segs);
+	if (q->nb_segs + nsegs > q->max_segs)
+		return RX_STOP;
+	if (!rx_slots_available(q, (uint32_t)nslots + (has_gso ? 1 : 0), prod)) {
+		if (q->fatal == NIF_FATAL_NONE)
+			st->rx_no_slots++;
+		return RX_STOP;
+	}
+	rx_consume(q, m, (uint16_t)nslots, flags, &gso, has_gso);
+	return RX_PLACED;
+}
+
+uint16_t nif_rx_prepare_burst(struct nif_rxq *q, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	RING_IDX prod;
+	uint16_t i;
+
+	if (q->in_burst)
+		return 0;
+	q->in_burst = true;
+	q->nb_pkts = 0;
+	q->nb_segs = 0;
+	if (q->fatal != NIF_FATAL_NONE || !rx_read_prod(q, &prod))
+		return 0;
+	for (i = 0; i < nb_pkts && q->nb_pkts < q->max_burst; i++) {
+		if (rx_place_packet(q, pkts[i], &prod) == RX_STOP)
+			break;
+	}
+	return i;
+}
+
+uint32_t nif_rx_gcopy_segs(struct nif_rxq *q, nif_gcopy_seg **segs)
+{
+	*segs = q->segs;
+	return q->in_burst ? q->nb_segs : 0;
+}
+
+static bool rx_pkt_copied(const struct nif_rxq *q, const struct nif_rx_pkt *p, int copy_rc)
+{
+	if (copy_rc < 0)
+		return false;
+	for (uint32_t s = p->first_seg; s < p->first_seg + p->nb_segs; s++) {
+		if (q->segs[s].status != GNTST_okay)
+			return false;
+	}
+	return true;
+}
+
+/* Account one packet and write its responses into the shared ring. */
+static void rx_complete_pkt(struct nif_rxq *q, const struct nif_rx_pkt *p, bool ok)
+{
+	uint32_t mask = q->ring_size - 1;
+	netif_rx_response_t *first = &q->rsp[p->first_slot & mask];
+
+	if (ok) {
+		q->stats.rx_packets++;
+		q->stats.rx_bytes += p->m->pkt_len;
+		q->stats.rx_gso += p->has_extra;
+		if (first->flags & NETRXF_csum_blank)
+			q->stats.rx_csum_blank++;
+		else if (first->flags & NETRXF_data_validated)
+			q->stats.rx_data_validated++;
+	} else {
+		q->stats.rx_gcopy_err++;
+	}
+	for (uint16_t k = 0; k < p->nb_slots; k++) {
+		RING_IDX idx = p->first_slot + k;
+		netif_rx_response_t *rsp = &q->rsp[idx & mask];
+
+		/* Extra-info slot keeps its bytes: its "status" overlays gso.features. */
+		if (!ok && !(p->has_extra && k == 1))
+			rsp->status = NETIF_RSP_ERROR;
+		*RING_GET_RESPONSE(&q->ring, idx) = *rsp;
+	}
+}
+
+int nif_rx_finish_burst(struct nif_rxq *q, int copy_rc, bool *notify)
+{
+	int do_notify = 0;
+
+	*notify = false;
+	if (!q->in_burst)
+		return -EINVAL;
+	for (uint16_t i = 0; i < q->nb_pkts; i++) {
+		struct nif_rx_pkt *p = &q->pkts[i];
+
+		rx_complete_pkt(q, p, rx_pkt_copied(q, p, copy_rc));
+		rte_pktmbuf_free(p->m);
+		p->m = NULL;
+	}
+	if (q->nb_segs != 0)
+		q->stats.gcopy_batches++;
+	q->in_burst = false;
+	if (q->nb_pkts == 0)
+		return 0;
+	q->ring.rsp_prod_pvt = q->ring.req_cons;
+	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&q->ring, do_notify);
+	*notify = do_notify != 0;
+	q->nb_pkts = 0;
+	q->nb_segs = 0;
+	return 0;
+}
+
+enum nif_fatal nif_rxq_fatal(const struct nif_rxq *q)
+{
+	return q->fatal;
+}
+
+const struct nif_rx_stats *nif_rxq_stats(const struct nif_rxq *q)
+{
+	return &q->stats;
+}
+
+void nif_rxq_stats_reset(struct nif_rxq *q)
+{
+	memset(&q->stats, 0, sizeof(q->stats));
+}

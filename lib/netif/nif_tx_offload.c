@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Guest-TX offload metadata: what xen-netback's checksum_setup / xenvif_set_skb_gso do for
+ * an skb, expressed as DPDK mbuf offload flags.
+ */
+#include <rte_ip.h>
+#include <rte_net.h>
+#include <rte_tcp.h>
+
+#include "nif_internal.h"
+
+/*
+ * A GSO packet without NETTXF_csum_blank (a buggy frontend; netback counts these as
+ * rx_gso_checksum_fixup): write the pseudo-header sum the guest should have written
+ * (Linux convention, L4 length included) so consumers see a consistent partial checksum.
+ */
+static int tx_gso_csum_fixup(struct rte_mbuf *m, bool ipv4)
+{
+	uint32_t hdrs = (uint32_t)m->l2_len + m->l3_len + m->l4_len;
+	struct rte_tcp_hdr *tcp;
+
+	if (hdrs > m->data_len)
+		return -EINVAL;
+	tcp = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, m->l2_len + m->l3_len);
+	if (ipv4)
+		tcp->cksum = rte_ipv4_phdr_cksum(
+			rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len), 0);
+	else
+		tcp->cksum = rte_ipv6_phdr_cksum(
+			rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, m->l2_len), 0);
+	return 0;
+}
+
+int nif_tx_offload_setup(struct nif_txq *q, struct rte_mbuf *m, const struct nif_tx_pkt *p)
+{
+	bool blank = (p->txflags & NETTXF_csum_blank) != 0;
+	bool gso = p->gso_type != XEN_NETIF_GSO_TYPE_NONE;
+	struct rte_net_hdr_lens hl;
+	uint32_t ptype, l4;
+	bool ipv4, ipv6;
+
+	if (p->has_hash) {
+		m->hash.rss = p->hash;
+		m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
+	}
+	if (!blank && !gso) {
+		if (p->txflags & NETTXF_data_validated)
+			m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+		return 0;
+	}
+	ptype = rte_net_get_ptype(m, &hl, RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK |
+				  RTE_PTYPE_L4_MASK);
+	l4 = ptype & RTE_PTYPE_L4_MASK;
+	ipv4 = RTE_ETH_IS_IPV4_HDR(ptype);
+	ipv6 = RTE_ETH_IS_IPV6_HDR(ptype);
+	if (gso && (l4 != RTE_PTYPE_L4_TCP ||
+		    !(p->gso_type == XEN_NETIF_GSO_TYPE_TCPV4 ? ipv4 : ipv6))) {
+		q->stats.tx_drop_bad_gso++;
+		return -EINVAL;
+	}
+	if (!(ipv4 || ipv6) || (l4 != RTE_PTYPE_L4_TCP && l4 != RTE_PTYPE_L4_UDP)) {
+		q->stats.tx_drop_csum++;
+		return -EINVAL;
+	}
+	m->packet_type = ptype;
+	m->l2_len = hl.l2_len;
+	m->l3_len = hl.l3_len;
+	m->l4_len = hl.l4_len;
+	m->ol_flags |= ipv4 ? RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6;
+	m->ol_flags |= l4 == RTE_PTYPE_L4_TCP ? RTE_MBUF_F_TX_TCP_CKSUM : RTE_MBUF_F_TX_UDP_CKSUM;
+	if (gso) {
+		if (!blank) {
+			if (tx_gso_csum_fixup(m, ipv4) < 0) {
+				q->stats.tx_drop_bad_gso++;
+				return -EINVAL;
+			}
+			q->stats.tx_gso_csum_fixup++;
+		}
+		m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG | (ipv4 ? RTE_MBUF_F_TX_IP_CKSUM : 0);
+		m->tso_segsz = p->gso_size;
+		q->stats.tx_gso++;
+	}
+	if (blank)
+		q->stats.tx_csum_blank++;
+	return 0;
+}
