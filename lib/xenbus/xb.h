@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * xb: the backend side of the Xen vif xenstore handshake (what Linux's xen-netback does in
+ * xenbus.c), without grants or event channels.
+ *
+ * One struct xb_vif per guest vif. xb advertises the backend's features, follows the
+ * frontend's state, reads and validates everything the frontend wrote, and hands the caller a
+ * parsed struct xb_frontend_conf. The caller (the vif PMD) maps the rings and binds the event
+ * channels itself, then tells xb whether that worked (xb_vif_connected / xb_vif_fail).
+ *
+ * Xenstore layout (backend domain 0, guest domain D, device index N):
+ *   backend  /local/domain/0/backend/vif/D/N      written by the toolstack, then by xb
+ *   frontend /local/domain/D/device/vif/N         written by the guest: untrusted
+ *
+ * Backend state graph (Linux netback's set_backend_state): a target state is reached by
+ * the shortest path over these edges, and xb writes every intermediate state so the frontend
+ * and the toolstack see each step:
+ *
+ *   Initialising -> InitWait | Closing | Closed
+ *   InitWait     -> Connected | Closing
+ *   Connected    -> Closing                (the data plane is released first)
+ *   Closing      -> Closed
+ *   Closed       -> InitWait | Closing
+ *
+ * e.g. Connected to InitWait (frontend restarted) writes Closing, Closed, InitWait.
+ *
+ * Frontend state -> backend target: Initialising -> InitWait, Initialised -> (nothing),
+ * Connected -> Connected (after the keys validate and the caller confirms), Closing ->
+ * Closing, Closed -> Closed, Unknown or missing -> Closed. Any other value (InitWait,
+ * Reconfiguring, Reconfigured, out of range, not a number) is fatal for that vif.
+ *
+ * After a refusal (or xb_vif_fail / xb_vif_disconnect) the backend holds in Closing and
+ * ignores a frontend that stays Connected or Initialised; it follows again once the frontend
+ * goes Closed or Initialising. That is the reconnect path of a guest reboot or driver
+ * reload: Closed -> Initialising -> InitWait -> Connected. The refusal's error node
+ * ("<backend>/error" = "<errno> <message>", as xenbus_dev_fatal formats it) stays until the
+ * backend leaves Closed for InitWait.
+ *
+ * Threading: a struct xb_vif is not thread safe; one control thread drives it. Nothing here
+ * is for the hot path: every call may do xenstore I/O. Different vifs are independent.
+ *
+ * Logging: rte_log type "netback.xenbus", every line prefixed "vif<domid>.<devid>:".
+ * Works before rte_eal_init.
+ */
+#ifndef DNB_XB_H
+#define DNB_XB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/** Most queues one vif may have (the cap on multi-queue-max-queues). */
+#define XB_MAX_QUEUES 16
+
+/** Size of struct xb_event::reason, and the longest error message xb writes. */
+#define XB_REASON_MAX 160
+
+/** Xenstore path buffer size used throughout xb (paths are far shorter). */
+#define XB_PATH_MAX 128
+
+/** Frontend/backend states: the values of xen/io/xenbus.h's enum xenbus_state. */
+enum xb_state {
+	XB_STATE_UNKNOWN = 0,
+	XB_STATE_INITIALISING = 1,
+	XB_STATE_INITWAIT = 2,
+	XB_STATE_INITIALISED = 3,
+	XB_STATE_CONNECTED = 4,
+	XB_STATE_CLOSING = 5,
+	XB_STATE_CLOSED = 6,
+	XB_STATE_RECONFIGURING = 7,
+	XB_STATE_RECONFIGURED = 8,
+};
+
+/* ---- the xenstore ops table ------------------------------------------------------------ */
+
+/** A transaction id; XB_TXN_NONE means "outside any transaction" (libxenstore's XBT_NULL). */
+typedef uint32_t xb_txn_t;
+#define XB_TXN_NONE 0u
+
+struct xb_xs;
+
+/**
+ * What xb needs from a xenstore client. An implementation embeds struct xb_xs as a member
+ * and recovers its own state from the pointer. All functions return 0 (or a length where
+ * said) on success and a negative errno on failure.
+ *
+ * There is no mkdir and no set_perms: xb only writes leaf keys under the backend directory,
+ * which the toolstack created with the right permissions, and xenstored gives a new node its
+ * parent's permissions.
+ */
+struct xb_xs_ops {
+	/**
+	 * Read @p path into @p buf (NUL-terminated).
+	 * @return the value's length in bytes (without the NUL); -ENOENT when the node does
+	 *   not exist; -EOVERFLOW when the value does not fit in @p size - 1 bytes.
+	 */
+	int (*read)(struct xb_xs *xs, xb_txn_t txn, const char *path, char *buf, size_t size);
+	/** Write the string @p value at @p path, creating it (and its parents) if needed. */
+	int (*write)(struct xb_xs *xs, xb_txn_t txn, const char *path, const char *value);
+	/** Remove @p path and everything below it. A missing node is success. */
+	int (*rm)(struct xb_xs *xs, xb_txn_t txn, const char *path);
+	/** Start a transaction; *@p txn is never XB_TXN_NONE on success. */
+	int (*txn_start)(struct xb_xs *xs, xb_txn_t *txn);
+	/**
+	 * End a transaction: commit, or discard when @p abort.
+	 * @return 0; -EAGAIN when the commit conflicted with another writer (nothing was
+	 *   written: start again); another negative errno on failure.
+	 */
+	int (*txn_end)(struct xb_xs *xs, xb_txn_t txn, bool abort);
+	/** Register a watch on @p path (and its children); events carry @p token. */
+	int (*watch)(struct xb_xs *xs, const char *path, const char *token);
+	/** Remove a watch registered with the same @p path and @p token. */
+	int (*unwatch)(struct xb_xs *xs, const char *path, const char *token);
+};
+
+/** The handle xb is given: an implementation's ops. Embed it; do not copy it. */
+struct xb_xs {
+	const struct xb_xs_ops *ops;
+};
+
+/**
+ * Open the production client: libxenstore's xs_open(0), which honours XENSTORED_PATH (so the
+ * test bed's daemon is reached by the same code).
+ * @return a handle to pass to xb_vif_create; NULL with rte_errno set (ENOENT without Xen).
+ */
+struct xb_xs *xb_xs_libxenstore_open(void);
+
+/**
+ * Close a handle from xb_xs_libxenstore_open (and only such a handle). Every vif using it
+ * must have been destroyed. NULL is ignored.
+ */
+void xb_xs_libxenstore_close(struct xb_xs *xs);
+
+/**
+ * The file descriptor that becomes readable when a watch event is pending (for poll/epoll).
+ * @return the fd, or a negative errno.
+ */
+int xb_xs_libxenstore_fd(struct xb_xs *xs);
+
+/**
+ * Take one pending watch event without blocking.
+ * @param path, path_size   receives the path that changed (truncated paths are dropped).
+ * @param token, token_size receives the watch's token; may be NULL / 0.
+ * @return 0 with one event; -EAGAIN when none is pending; another negative errno on error.
+ */
+int xb_xs_libxenstore_next_watch(struct xb_xs *xs, char *path, size_t path_size,
+		char *token, size_t token_size);
+
+/* ---- what the backend advertises and what the frontend asked for ----------------------- */
+
+/**
+ * Features the backend advertises. feature-rx-copy=1, feature-rx-flip=0 and
+ * feature-split-event-channels=1 are always written; feature-multicast-control and
+ * feature-ctrl-ring are never written (xb has no multicast filter and no control ring, and
+ * an absent key means "not supported" to every frontend).
+ */
+struct xb_backend_features {
+	bool sg;                /**< feature-sg: guest may send/receive multi-slot packets */
+	bool gso_tcpv4;         /**< feature-gso-tcpv4 (needs sg) */
+	bool gso_tcpv6;         /**< feature-gso-tcpv6 (needs sg) */
+	bool ipv6_csum_offload; /**< feature-ipv6-csum-offload */
+	unsigned int max_queues; /**< multi-queue-max-queues, 1..XB_MAX_QUEUES */
+};
+
+/** One queue's rings and event channels, as the frontend wrote them. */
+struct xb_queue_conf {
+	uint32_t tx_ring_ref; /**< grant ref of the guest-TX shared ring page */
+	uint32_t rx_ring_ref; /**< grant ref of the guest-RX shared ring page */
+	uint32_t evtchn_tx;   /**< guest's port for TX notifications */
+	uint32_t evtchn_rx;   /**< guest's port for RX; equals evtchn_tx when !split_evtchn */
+	bool split_evtchn;    /**< event-channel-tx/-rx were given (else one event-channel) */
+};
+
+/**
+ * The frontend's validated request, plus the guest MAC from the backend's "mac" key. Every
+ * number was parsed as strict decimal and range-checked; "tx/rx" are from the guest's point
+ * of view, as in netif.h.
+ */
+struct xb_frontend_conf {
+	unsigned int nb_queues;     /**< 1..max_queues */
+	struct xb_queue_conf queues[XB_MAX_QUEUES]; /**< [0, nb_queues) are valid */
+	uint8_t mac[6];             /**< the guest's MAC (backend key "mac") */
+	bool rx_notify;  /**< feature-rx-notify: guest kicks for new RX requests; if false the
+			  *   backend must poll the RX ring and not detect RX stalls */
+	bool sg;         /**< feature-sg */
+	bool gso_tcpv4;  /**< feature-gso-tcpv4 */
+	bool gso_tcpv6;  /**< feature-gso-tcpv6 */
+	bool ip_csum;    /**< IPv4 checksum offload on: NOT feature-no-csum-offload (default on) */
+	bool ipv6_csum;  /**< feature-ipv6-csum-offload (default off) */
+};
+
+/* ---- events ----------------------------------------------------------------------------- */
+
+enum xb_event_type {
+	XB_EV_NONE = 0,   /**< nothing for the caller to do */
+	/**
+	 * The frontend is Connected and its keys are valid: map conf's rings, bind its event
+	 * channels, then call xb_vif_connected (or xb_vif_fail). The backend stays InitWait
+	 * until then.
+	 */
+	XB_EV_CONNECT,
+	/** The frontend is going away: release the data plane taken at XB_EV_CONNECT. */
+	XB_EV_DISCONNECT,
+	/**
+	 * The frontend was refused (or broke the protocol): the vif is Closing with an error
+	 * node. If detach is set, release the data plane too. Other vifs are unaffected.
+	 */
+	XB_EV_FATAL,
+	/**
+	 * The frontend is Closed and the toolstack took the device offline ("online" is not 1)
+	 * or the frontend's state node is gone: release the data plane if detach is set, then
+	 * xb_vif_destroy the vif.
+	 */
+	XB_EV_OFFLINE,
+};
+
+/** What xb_vif_poll tells the caller. */
+struct xb_event {
+	enum xb_event_type type;
+	/** DISCONNECT/FATAL/OFFLINE: the caller holds a data plane from XB_EV_CONNECT. */
+	bool detach;
+	/** FATAL: the negative errno that was written into the error node. */
+	int err;
+	/** CONNECT: the validated request; owned by the vif, valid until the next xb_vif_* call. */
+	const struct xb_frontend_conf *conf;
+	/** FATAL: the message written into the error node (after the errno). */
+	char reason[XB_REASON_MAX];
+};
+
+/* ---- the vif ---------------------------------------------------------------------------- */
+
+struct xb_vif;
+
+/**
+ * Take over one vif whose backend directory the toolstack has written: read and validate
+ * "frontend" (must be /local/domain/<domid>/device/vif/<devid>) and "frontend-id" (must be
+ * @p domid), then advertise @p feat in one transaction (retried on -EAGAIN, a bounded number
+ * of times) and switch to InitWait.
+ *
+ * A bad "frontend"/"frontend-id" does not fail the call: the vif is returned already
+ * refused (error node written, state Closing) and the first xb_vif_poll reports XB_EV_FATAL.
+ *
+ * @param xs    xenstore client; must outlive the vif. Not owned.
+ * @param domid the guest's domain id (< 0x7ff0).
+ * @param devid the vif's index in the guest (the "handle").
+ * @param feat  features to advertise; copied.
+ * @return the vif; NULL with rte_errno set: EINVAL (bad arguments, or gso without sg),
+ *   ENOMEM, or the xenstore error that stopped the feature transaction (an error node
+ *   "<errno> <message>" is then written when possible).
+ */
+struct xb_vif *xb_vif_create(struct xb_xs *xs, uint16_t domid, uint32_t devid,
+		const struct xb_backend_features *feat);
+
+/**
+ * Service shutdown: walk the backend state to Closed (through Closing when Connected) and
+ * free the vif. Keys the toolstack owns are left alone; watches registered with
+ * xb_vif_watch are removed. The caller must already have released any data plane.
+ * NULL is ignored.
+ */
+void xb_vif_destroy(struct xb_vif *vif);
+
+/** The backend directory, e.g. "/local/domain/0/backend/vif/3/0". Owned by the vif. */
+const char *xb_vif_backend_path(const struct xb_vif *vif);
+
+/**
+ * The path whose watch drives the vif: "<frontend>/state". Owned by the vif.
+ * @return NULL when the backend's "frontend" key was refused at create.
+ */
+const char *xb_vif_frontend_state_path(const struct xb_vif *vif);
+
+/** The state xb last wrote to "<backend>/state". */
+enum xb_state xb_vif_state(const struct xb_vif *vif);
+
+/**
+ * Register (xb_vif_watch) or remove (xb_vif_unwatch) the watch on the frontend's state
+ * through the vif's own xs handle, with @p token. A caller with its own watch loop may
+ * instead watch xb_vif_frontend_state_path() itself.
+ * @return 0; -ENOENT when the frontend path was refused; a xenstore error.
+ */
+int xb_vif_watch(struct xb_vif *vif, const char *token);
+int xb_vif_unwatch(struct xb_vif *vif);
+
+/**
+ * Re-read the frontend's state and act on it (the Linux netback frontend_changed), walking
+ * the backend state graph as needed.
+ * @param ev receives at most one event; XB_EV_NONE when nothing changed. Each frontend state
+ *   value is acted on once: calling again with no frontend change returns XB_EV_NONE (a
+ *   refused frontend is never retried by polling). Act on @p ev whatever the return value.
+ * @return 0, or a negative errno when xenstore could not be read or written (nothing
+ *   changed on a read error; a failed write is retried by the next poll).
+ */
+int xb_vif_poll(struct xb_vif *vif, struct xb_event *ev);
+
+/**
+ * A watch fired on @p path: xb_vif_poll if it is this vif's frontend state (or its parent
+ * directory, which xenstore reports on removal), else set XB_EV_NONE and return 0.
+ */
+int xb_vif_on_watch(struct xb_vif *vif, const char *path, struct xb_event *ev);
+
+/**
+ * The caller mapped the rings and bound the event channels of the last XB_EV_CONNECT:
+ * switch to Connected.
+ * @return 0; -EINVAL when no connect is pending; a xenstore write error (still pending).
+ */
+int xb_vif_connected(struct xb_vif *vif);
+
+/**
+ * Refuse the frontend (e.g. mapping its rings failed, or its data plane broke the
+ * protocol): write "<backend>/error" = "<-err> <reason>", switch to Closing and hold there
+ * until the frontend closes or restarts. The caller must already have released any data
+ * plane. Logged at ERR.
+ * @param err a negative errno.
+ * @return 0, or a xenstore write error (the vif is refused all the same).
+ */
+int xb_vif_fail(struct xb_vif *vif, int err, const char *reason);
+
+/**
+ * Local, clean disconnect (e.g. the administrator removed the vif from this service):
+ * switch to Closing without an error node and hold as after xb_vif_fail. The caller must
+ * already have released any data plane.
+ * @return 0, or a xenstore write error.
+ */
+int xb_vif_disconnect(struct xb_vif *vif);
+
+/**
+ * Write "<backend>/hotplug-status" (libxl waits for "connected" from the vif's hotplug
+ * script; this service plays that script's part).
+ * @return 0 or a xenstore write error; -EINVAL for NULL or over-long @p status.
+ */
+int xb_vif_set_hotplug_status(struct xb_vif *vif, const char *status);
+
+#endif /* DNB_XB_H */

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Internal to lib/xenbus: the vif object and the functions shared between its files.
+ *   xb_vif.c      object lifecycle, paths, watches, error node, hotplug status
+ *   xb_state.c    the backend state graph and the frontend state handling
+ *   xb_frontend.c reading and validating the frontend's keys into struct xb_frontend_conf
+ *   xb_backend.c  writing the backend's keys (features transaction, state)
+ *   xb_parse.c    strict parsers for untrusted strings
+ */
+#ifndef DNB_XB_INTERNAL_H
+#define DNB_XB_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_log.h>
+
+#include "xb.h"
+
+extern int xb_logtype;
+
+/** One log line, always prefixed with the vif's name. */
+#define XB_LOG(level, vif, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, xb_logtype, "vif%u.%u: " fmt "\n", \
+		(unsigned int)(vif)->domid, (unsigned int)(vif)->devid, ##__VA_ARGS__)
+
+/** The backend domain: xb serves Dom0's backend tree. */
+#define XB_BACKEND_DOMID 0u
+
+/** Longest xenstore value xb reads (numbers, states, paths, MACs are all far shorter). */
+#define XB_VALUE_MAX 128
+
+/** Bound on retries of a transaction that keeps conflicting (Linux retries forever). */
+#define XB_TXN_RETRIES 16
+
+/* struct xb_vif::last_fe before any frontend state was seen. */
+#define XB_FE_NONE (-1)
+/* A frontend state that is not a decimal number. */
+#define XB_FE_GARBAGE (-2)
+
+struct xb_vif {
+	struct xb_xs *xs;
+	uint16_t domid;
+	uint32_t devid;
+	struct xb_backend_features feat;
+
+	char be_path[XB_PATH_MAX];       /* /local/domain/0/backend/vif/<domid>/<devid> */
+	char fe_path[XB_PATH_MAX];       /* validated copy of the backend's "frontend" */
+	char fe_state_path[XB_PATH_MAX]; /* <fe_path>/state; "" while fe_path is refused */
+	char watch_token[XB_PATH_MAX];   /* non-empty while xb_vif_watch's watch is registered */
+
+	enum xb_state state;    /* last state written to <be_path>/state */
+	/* The frontend state last acted on: an enum xb_state, XB_FE_NONE or XB_FE_GARBAGE. */
+	int last_fe;
+	/* CONNECT was returned; waiting for xb_vif_connected / xb_vif_fail. */
+	bool connect_pending;
+	/* The caller holds a data plane (from CONNECT until DISCONNECT/FATAL/OFFLINE). */
+	bool attached;
+	/* Refused or locally closed: ignore a frontend that stays Connected/Initialised. */
+	bool hold;
+	/* The toolstack's keys were refused at create: nothing can ever connect. */
+	bool broken;
+	/* A refusal not yet reported by xb_vif_poll (from create). */
+	bool fatal_unreported;
+	int fatal_err;
+	char fatal_reason[XB_REASON_MAX];
+
+	struct xb_frontend_conf conf; /* last validated request (valid while pending/attached) */
+};
+
+/* xb_parse.c: strict parsers. Each returns 0 or -EINVAL; nothing is written on error. */
+int xb_parse_u32(const char *s, uint32_t *out);
+int xb_parse_mac(const char *s, uint8_t mac[6]);
+
+/* xb_vif.c */
+/* Join @p dir and @p key into @p buf; -ENAMETOOLONG if it does not fit. */
+int xb_path_join(char *buf, size_t size, const char *dir, const char *key);
+/*
+ * Read <dir>/<key> into @p buf (size XB_VALUE_MAX at least). Returns the length, -ENOENT,
+ * -EOVERFLOW for over-long values, or another xenstore error.
+ */
+int xb_read_key(struct xb_vif *vif, xb_txn_t txn, const char *dir, const char *key,
+		char *buf, size_t size);
+/*
+ * Refuse the frontend: log at ERR, write "<be>/error" = "<-err> <message>", walk to
+ * Closing, hold. Fills @p ev (if not NULL) with XB_EV_FATAL. Returns the write error, if any.
+ */
+int xb_vif_refuse(struct xb_vif *vif, struct xb_event *ev, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* xb_backend.c */
+int xb_backend_write_features(struct xb_vif *vif);
+int xb_backend_write_state(struct xb_vif *vif, enum xb_state state);
+int xb_backend_write_error(struct xb_vif *vif, int err, const char *message);
+int xb_backend_clear_error(struct xb_vif *vif);
+/* Reads the backend's "online" key: true only for a strict "1". */
+bool xb_backend_online(struct xb_vif *vif);
+
+/* xb_frontend.c */
+/*
+ * Read and validate the frontend's keys (and the backend's "mac") into vif->conf.
+ * Returns 0, or refuses the vif (FATAL in @p ev) and returns the negative errno.
+ */
+int xb_frontend_read_conf(struct xb_vif *vif, struct xb_event *ev);
+/* Validate the toolstack's "frontend" and "frontend-id"; refuses (latched) on error. */
+int xb_frontend_read_path(struct xb_vif *vif);
+
+/* xb_state.c */
+/*
+ * Walk the backend state to @p target along the graph. Leaving Connected (or a pending
+ * connect) releases the caller's data plane (ev->detach, XB_EV_DISCONNECT unless an event
+ * is already set). Reaching Connected from InitWait reads the frontend's keys and stops at
+ * XB_EV_CONNECT (or XB_EV_FATAL). @p ev may be NULL for walks the caller started.
+ */
+int xb_state_walk(struct xb_vif *vif, enum xb_state target, struct xb_event *ev);
+const char *xb_state_name(unsigned int state);
+
+#endif /* DNB_XB_INTERNAL_H */

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Strict parsers for values a guest (or the toolstack) wrote. Unlike strtoul they accept no
+ * sign, no white space, no base prefix and no trailing characters, and they never wrap.
+ */
+#include <errno.h>
+#include <stdint.h>
+
+#include "xb_internal.h"
+
+static bool is_dec_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int xb_parse_u32(const char *s, uint32_t *out)
+{
+	uint64_t v = 0;
+	const char *p;
+
+	if (s == NULL || *s == '\0')
+		return -EINVAL;
+	for (p = s; *p != '\0'; p++) {
+		if (!is_dec_digit(*p))
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(*p - '0');
+		/* Checked per digit, so v never exceeds 10 * UINT32_MAX + 9 and cannot wrap. */
+		if (v > UINT32_MAX)
+			return -EINVAL;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* "xx:xx:xx:xx:xx:xx", exactly two hex digits per byte, as the toolstack writes it. */
+int xb_parse_mac(const char *s, uint8_t mac[6])
+{
+	uint8_t tmp[6];
+	int i;
+
+	if (s == NULL)
+		return -EINVAL;
+	for (i = 0; i < 6; i++) {
+		int hi = hex_value(s[0]);
+		int lo = hi < 0 ? -1 : hex_value(s[1]);
+		char sep = lo < 0 ? '?' : s[2];
+
+		if (lo < 0 || sep != (i == 5 ? '\0' : ':'))
+			return -EINVAL;
+		tmp[i] = (uint8_t)(hi << 4 | lo);
+		s += 3;
+	}
+	for (i = 0; i < 6; i++)
+		mac[i] = tmp[i];
+	return 0;
+}

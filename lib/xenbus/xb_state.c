@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The backend state machine: Linux netback's set_backend_state (walk the graph in xb.h one
+ * legal step at a time) and frontend_changed (map the frontend's state to a target), split
+ * so that "connect" hands the parsed request to the caller instead of mapping rings here.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "xb_internal.h"
+
+/* Longest walk: Connected -> Closing -> Closed -> InitWait -> (connect). */
+#define XB_WALK_MAX_STEPS 8
+
+const char *xb_state_name(unsigned int state)
+{
+	static const char *const names[] = {
+		"Unknown", "Initialising", "InitWait", "Initialised", "Connected",
+		"Closing", "Closed", "Reconfiguring", "Reconfigured",
+	};
+
+	return state < sizeof(names) / sizeof(names[0]) ? names[state] : "Invalid";
+}
+
+/* The next state on the shortest legal path from @p cur to @p target. */
+static enum xb_state next_step(enum xb_state cur, enum xb_state target)
+{
+	switch (cur) {
+	case XB_STATE_INITIALISING:
+		/* A refusal during probe goes straight to Closing, as xenbus_dev_fatal does. */
+		return target == XB_STATE_CLOSED || target == XB_STATE_CLOSING ?
+			target : XB_STATE_INITWAIT;
+	case XB_STATE_CLOSED:
+		return target == XB_STATE_CLOSING ? XB_STATE_CLOSING : XB_STATE_INITWAIT;
+	case XB_STATE_INITWAIT:
+		return target == XB_STATE_CONNECTED ? XB_STATE_CONNECTED : XB_STATE_CLOSING;
+	case XB_STATE_CLOSING:
+		return XB_STATE_CLOSED;
+	case XB_STATE_CONNECTED:
+	default:
+		/* Connected goes down through Closing; no other state is ever written. */
+		return XB_STATE_CLOSING;
+	}
+}
+
+/* Leaving InitWait-with-a-pending-connect or Connected: the caller must let go. */
+static void release_data_plane(struct xb_vif *vif, struct xb_event *ev)
+{
+	if (!vif->attached && !vif->connect_pending)
+		return;
+	vif->attached = false;
+	vif->connect_pending = false;
+	if (ev == NULL)
+		return;
+	ev->detach = true;
+	if (ev->type == XB_EV_NONE)
+		ev->type = XB_EV_DISCONNECT;
+}
+
+/* InitWait -> Connected: validate the frontend and hand its request to the caller. */
+static int connect_step(struct xb_vif *vif, struct xb_event *ev)
+{
+	if (vif->connect_pending)
+		return 0;
+	/* A refusal has already walked to Closing and filled ev; nothing else to do. */
+	if (xb_frontend_read_conf(vif, ev) < 0)
+		return 0;
+	vif->connect_pending = true;
+	vif->attached = true;
+	XB_LOG(INFO, vif, "frontend request valid: %u queue(s)", vif->conf.nb_queues);
+	if (ev != NULL) {
+		ev->type = XB_EV_CONNECT;
+		ev->conf = &vif->conf;
+	}
+	return 0;
+}
+
+int xb_state_walk(struct xb_vif *vif, enum xb_state target, struct xb_event *ev)
+{
+	enum xb_state next;
+	int steps;
+	int ret;
+
+	if (target != XB_STATE_INITWAIT && target != XB_STATE_CONNECTED &&
+	    target != XB_STATE_CLOSING && target != XB_STATE_CLOSED)
+		return -EINVAL;
+	for (steps = 0; vif->state != target && steps < XB_WALK_MAX_STEPS; steps++) {
+		if (vif->state == XB_STATE_INITWAIT && target == XB_STATE_CONNECTED)
+			return connect_step(vif, ev);
+		release_data_plane(vif, ev);
+		next = next_step(vif->state, target);
+		/* A fresh attempt starts without the previous one's error. */
+		if (vif->state == XB_STATE_CLOSED && next == XB_STATE_INITWAIT)
+			xb_backend_clear_error(vif);
+		ret = xb_backend_write_state(vif, next);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* Linux netback's frontend_changed. */
+static int frontend_changed(struct xb_vif *vif, int fe, struct xb_event *ev)
+{
+	int ret;
+
+	XB_LOG(DEBUG, vif, "frontend -> %s", xb_state_name((unsigned int)fe));
+	switch (fe) {
+	case XB_STATE_INITIALISING:
+		vif->hold = false;
+		return xb_state_walk(vif, XB_STATE_INITWAIT, ev);
+	case XB_STATE_INITIALISED:
+		return 0;
+	case XB_STATE_CONNECTED:
+		/* After a refusal, wait for the frontend to close or restart. */
+		if (vif->hold)
+			return 0;
+		return xb_state_walk(vif, XB_STATE_CONNECTED, ev);
+	case XB_STATE_CLOSING:
+		return xb_state_walk(vif, XB_STATE_CLOSING, ev);
+	case XB_STATE_CLOSED:
+	case XB_STATE_UNKNOWN:
+		vif->hold = false;
+		ret = xb_state_walk(vif, XB_STATE_CLOSED, ev);
+		/* Unknown or gone: the guest is being destroyed. Closed: ask the toolstack. */
+		if (ret == 0 && (fe == XB_STATE_UNKNOWN || !xb_backend_online(vif))) {
+			XB_LOG(INFO, vif, "frontend %s and device offline",
+				xb_state_name((unsigned int)fe));
+			ev->type = XB_EV_OFFLINE;
+		}
+		return ret;
+	default:
+		if (fe < 0)
+			xb_vif_refuse(vif, ev, -EINVAL, "saw a non-numeric state at frontend");
+		else
+			xb_vif_refuse(vif, ev, -EINVAL, "saw state %d (%s) at frontend", fe,
+				xb_state_name((unsigned int)fe));
+		return 0;
+	}
+}
+
+/* The frontend's state: 0 when the node is gone, XB_FE_GARBAGE when not a number. */
+static int read_frontend_state(struct xb_vif *vif, int *fe)
+{
+	char value[XB_VALUE_MAX];
+	uint32_t v;
+	int ret;
+
+	ret = xb_read_key(vif, XB_TXN_NONE, vif->fe_path, "state", value, sizeof(value));
+	if (ret == -ENOENT) {
+		*fe = XB_STATE_UNKNOWN;
+		return 0;
+	}
+	if (ret == -EOVERFLOW || (ret >= 0 && xb_parse_u32(value, &v) < 0)) {
+		*fe = XB_FE_GARBAGE;
+		return 0;
+	}
+	if (ret < 0)
+		return ret;
+	/* Large values stay "invalid" without overflowing an int. */
+	*fe = v > XB_STATE_RECONFIGURED ? XB_STATE_RECONFIGURED + 1 : (int)v;
+	if (v > XB_STATE_RECONFIGURED)
+		XB_LOG(DEBUG, vif, "frontend state %u", v);
+	return 0;
+}
+
+int xb_vif_poll(struct xb_vif *vif, struct xb_event *ev)
+{
+	int fe;
+	int ret;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->type = XB_EV_NONE;
+	if (vif->fatal_unreported) {
+		vif->fatal_unreported = false;
+		ev->type = XB_EV_FATAL;
+		ev->err = vif->fatal_err;
+		memcpy(ev->reason, vif->fatal_reason, sizeof(ev->reason));
+		return 0;
+	}
+	if (vif->broken)
+		return 0;
+	ret = read_frontend_state(vif, &fe);
+	if (ret < 0)
+		return ret;
+	/* Each frontend state is acted on once; watches may fire without a change. */
+	if (fe == vif->last_fe)
+		return 0;
+	ret = frontend_changed(vif, fe, ev);
+	if (ret == 0)
+		vif->last_fe = fe;
+	return ret;
+}
+
+int xb_vif_on_watch(struct xb_vif *vif, const char *path, struct xb_event *ev)
+{
+	size_t len;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->type = XB_EV_NONE;
+	if (path == NULL || path[0] == '\0' || vif->fe_state_path[0] == '\0')
+		return 0;
+	/* The state node itself, or an ancestor (reported when the directory is removed). */
+	len = strlen(path);
+	if (strncmp(vif->fe_state_path, path, len) != 0 ||
+	    (vif->fe_state_path[len] != '\0' && vif->fe_state_path[len] != '/'))
+		return 0;
+	return xb_vif_poll(vif, ev);
+}
+
+int xb_vif_connected(struct xb_vif *vif)
+{
+	int ret;
+
+	if (!vif->connect_pending || vif->state != XB_STATE_INITWAIT)
+		return -EINVAL;
+	ret = xb_backend_write_state(vif, XB_STATE_CONNECTED);
+	if (ret < 0)
+		return ret;
+	vif->connect_pending = false;
+	XB_LOG(NOTICE, vif, "connected, %u queue(s)", vif->conf.nb_queues);
+	return 0;
+}
+
+int xb_vif_disconnect(struct xb_vif *vif)
+{
+	vif->hold = true;
+	if (vif->state == XB_STATE_CLOSED)
+		return 0;
+	vif->attached = false;
+	vif->connect_pending = false;
+	XB_LOG(NOTICE, vif, "disconnecting");
+	return xb_state_walk(vif, XB_STATE_CLOSING, NULL);
+}

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The vif object: create (Linux netback_probe), destroy (netback_remove), paths, watches,
+ * refusals (xenbus_dev_fatal) and the hotplug-status key.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_errno.h>
+
+#include "xb_internal.h"
+
+RTE_LOG_REGISTER(xb_logtype, netback.xenbus, NOTICE);
+
+/* Xen's DOMID_FIRST_RESERVED: ids from here on are not guests. */
+#define XB_DOMID_FIRST_RESERVED 0x7ff0u
+
+/* Longest hotplug-status value accepted ("connected", "error", ...). */
+#define XB_HOTPLUG_STATUS_MAX 32
+
+int xb_path_join(char *buf, size_t size, const char *dir, const char *key)
+{
+	int n = snprintf(buf, size, "%s/%s", dir, key);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int xb_read_key(struct xb_vif *vif, xb_txn_t txn, const char *dir, const char *key,
+		char *buf, size_t size)
+{
+	char path[XB_PATH_MAX];
+	int ret;
+
+	ret = xb_path_join(path, sizeof(path), dir, key);
+	if (ret < 0)
+		return ret;
+	return vif->xs->ops->read(vif->xs, txn, path, buf, size);
+}
+
+int xb_vif_refuse(struct xb_vif *vif, struct xb_event *ev, int err, const char *fmt, ...)
+{
+	va_list ap;
+	int ret, walk;
+
+	va_start(ap, fmt);
+	vsnprintf(vif->fatal_reason, sizeof(vif->fatal_reason), fmt, ap);
+	va_end(ap);
+	vif->fatal_err = err;
+	vif->hold = true;
+	XB_LOG(ERR, vif, "refusing frontend: %s (%s)", vif->fatal_reason, strerror(-err));
+	ret = xb_backend_write_error(vif, err, vif->fatal_reason);
+	if (ret < 0)
+		XB_LOG(ERR, vif, "writing error node: %s", strerror(-ret));
+	if (ev != NULL) {
+		ev->type = XB_EV_FATAL;
+		ev->err = err;
+		ev->conf = NULL;
+		memcpy(ev->reason, vif->fatal_reason, sizeof(ev->reason));
+	}
+	/* Closing also releases a data plane the caller holds (ev->detach). */
+	walk = xb_state_walk(vif, XB_STATE_CLOSING, ev);
+	return ret < 0 ? ret : walk;
+}
+
+static int check_args(struct xb_xs *xs, uint16_t domid, const struct xb_backend_features *feat)
+{
+	const struct xb_xs_ops *ops;
+
+	if (xs == NULL || xs->ops == NULL || feat == NULL || domid >= XB_DOMID_FIRST_RESERVED)
+		return -EINVAL;
+	ops = xs->ops;
+	if (ops->read == NULL || ops->write == NULL || ops->rm == NULL ||
+	    ops->txn_start == NULL || ops->txn_end == NULL || ops->watch == NULL ||
+	    ops->unwatch == NULL)
+		return -EINVAL;
+	if (feat->max_queues < 1 || feat->max_queues > XB_MAX_QUEUES)
+		return -EINVAL;
+	/* Segmentation offload produces multi-slot packets: meaningless without sg. */
+	if ((feat->gso_tcpv4 || feat->gso_tcpv6) && !feat->sg)
+		return -EINVAL;
+	return 0;
+}
+
+struct xb_vif *xb_vif_create(struct xb_xs *xs, uint16_t domid, uint32_t devid,
+		const struct xb_backend_features *feat)
+{
+	struct xb_vif *vif;
+	int ret;
+
+	ret = check_args(xs, domid, feat);
+	if (ret < 0) {
+		rte_errno = -ret;
+		return NULL;
+	}
+	vif = calloc(1, sizeof(*vif));
+	if (vif == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	vif->xs = xs;
+	vif->domid = domid;
+	vif->devid = devid;
+	vif->feat = *feat;
+	vif->last_fe = XB_FE_NONE;
+	/* Probe starts here, as Linux's xenbus core does before netback_probe. */
+	vif->state = XB_STATE_INITIALISING;
+	snprintf(vif->be_path, sizeof(vif->be_path), "/local/domain/%u/backend/vif/%u/%u",
+		XB_BACKEND_DOMID, (unsigned int)domid, (unsigned int)devid);
+
+	if (xb_frontend_read_path(vif) < 0) {
+		/* Refused and Closing already; report it at the first poll. */
+		vif->broken = true;
+		vif->fatal_unreported = true;
+		return vif;
+	}
+	ret = xb_backend_write_features(vif);
+	if (ret == 0)
+		ret = xb_state_walk(vif, XB_STATE_INITWAIT, NULL);
+	if (ret < 0) {
+		free(vif);
+		rte_errno = -ret;
+		return NULL;
+	}
+	XB_LOG(INFO, vif, "backend InitWait, frontend %s, max %u queue(s)", vif->fe_path,
+		feat->max_queues);
+	return vif;
+}
+
+void xb_vif_destroy(struct xb_vif *vif)
+{
+	if (vif == NULL)
+		return;
+	xb_vif_unwatch(vif);
+	vif->attached = false;
+	vif->connect_pending = false;
+	xb_state_walk(vif, XB_STATE_CLOSED, NULL);
+	XB_LOG(INFO, vif, "destroyed");
+	free(vif);
+}
+
+const char *xb_vif_backend_path(const struct xb_vif *vif)
+{
+	return vif->be_path;
+}
+
+const char *xb_vif_frontend_state_path(const struct xb_vif *vif)
+{
+	return vif->fe_state_path[0] != '\0' ? vif->fe_state_path : NULL;
+}
+
+enum xb_state xb_vif_state(const struct xb_vif *vif)
+{
+	return vif->state;
+}
+
+int xb_vif_watch(struct xb_vif *vif, const char *token)
+{
+	int ret;
+
+	if (token == NULL || token[0] == '\0' || strlen(token) >= sizeof(vif->watch_token) ||
+	    vif->watch_token[0] != '\0')
+		return -EINVAL;
+	if (vif->fe_state_path[0] == '\0')
+		return -ENOENT;
+	ret = vif->xs->ops->watch(vif->xs, vif->fe_state_path, token);
+	if (ret < 0) {
+		XB_LOG(ERR, vif, "watching %s: %s", vif->fe_state_path, strerror(-ret));
+		return ret;
+	}
+	memcpy(vif->watch_token, token, strlen(token) + 1);
+	return 0;
+}
+
+int xb_vif_unwatch(struct xb_vif *vif)
+{
+	int ret;
+
+	if (vif->watch_token[0] == '\0')
+		return 0;
+	ret = vif->xs->ops->unwatch(vif->xs, vif->fe_state_path, vif->watch_token);
+	vif->watch_token[0] = '\0';
+	return ret;
+}
+
+int xb_vif_fail(struct xb_vif *vif, int err, const char *reason)
+{
+	if (err >= 0 || reason == NULL)
+		return -EINVAL;
+	vif->attached = false;
+	vif->connect_pending = false;
+	return xb_vif_refuse(vif, NULL, err, "%s", reason);
+}
+
+int xb_vif_set_hotplug_status(struct xb_vif *vif, const char *status)
+{
+	char path[XB_PATH_MAX];
+	int ret;
+
+	if (status == NULL || strlen(status) >= XB_HOTPLUG_STATUS_MAX)
+		return -EINVAL;
+	ret = xb_path_join(path, sizeof(path), vif->be_path, "hotplug-status");
+	if (ret < 0)
+		return ret;
+	return vif->xs->ops->write(vif->xs, XB_TXN_NONE, path, status);
+}

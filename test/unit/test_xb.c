@@ -1,0 +1,919 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/xenbus against an in-memory xenstore: features, InitWait, connect (single queue,
+ * split and shared event channels, multi-queue), every refusal class, reconnect cycles,
+ * transaction conflicts, watches, and a frontend flipping states at random.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <rte_errno.h>
+#include <rte_log.h>
+
+#include "xb.h"
+#include "xb_fake_xs.h"
+
+#define MAX_QUEUES 4
+#define VICTIM 1       /* domid of the vif a test abuses */
+#define NEIGHBOUR 2    /* domid of a vif in the same store that must still connect */
+
+static char *log_buf;
+static size_t log_len;
+static FILE *log_stream;
+
+static const struct xb_backend_features feat = {
+	.sg = true, .gso_tcpv4 = true, .gso_tcpv6 = true, .ipv6_csum_offload = true,
+	.max_queues = MAX_QUEUES,
+};
+
+/* ---- paths and the other two parties (toolstack, frontend) ---------------------------- */
+
+static const char *be_key(char *buf, unsigned int domid, unsigned int devid, const char *key)
+{
+	snprintf(buf, FXS_PATH_MAX, "/local/domain/0/backend/vif/%u/%u%s%s", domid, devid,
+		key[0] != '\0' ? "/" : "", key);
+	return buf;
+}
+
+static const char *fe_key(char *buf, unsigned int domid, unsigned int devid, const char *key)
+{
+	snprintf(buf, FXS_PATH_MAX, "/local/domain/%u/device/vif/%u%s%s", domid, devid,
+		key[0] != '\0' ? "/" : "", key);
+	return buf;
+}
+
+static void be_set(struct fake_xs *fx, unsigned int domid, unsigned int devid,
+		const char *key, const char *value)
+{
+	char p[FXS_PATH_MAX];
+
+	fxs_write(fx, be_key(p, domid, devid, key), value);
+}
+
+static void fe_set(struct fake_xs *fx, unsigned int domid, unsigned int devid,
+		const char *key, const char *value)
+{
+	char p[FXS_PATH_MAX];
+
+	fxs_write(fx, fe_key(p, domid, devid, key), value);
+}
+
+static void fe_del(struct fake_xs *fx, unsigned int domid, unsigned int devid,
+		const char *key)
+{
+	char p[FXS_PATH_MAX];
+
+	fxs_rm(fx, fe_key(p, domid, devid, key));
+}
+
+static const char *be_get(struct fake_xs *fx, unsigned int domid, unsigned int devid,
+		const char *key)
+{
+	char p[FXS_PATH_MAX];
+
+	return fxs_get(fx, be_key(p, domid, devid, key));
+}
+
+static void fe_state(struct fake_xs *fx, unsigned int domid, unsigned int devid, int state)
+{
+	char v[16];
+
+	snprintf(v, sizeof(v), "%d", state);
+	fe_set(fx, domid, devid, "state", v);
+}
+
+/* What libxl writes before the backend sees the device. */
+static void toolstack_add(struct fake_xs *fx, unsigned int domid, unsigned int devid)
+{
+	char v[FXS_PATH_MAX];
+
+	be_set(fx, domid, devid, "frontend", fe_key(v, domid, devid, ""));
+	snprintf(v, sizeof(v), "%u", domid);
+	be_set(fx, domid, devid, "frontend-id", v);
+	be_set(fx, domid, devid, "online", "1");
+	be_set(fx, domid, devid, "state", "1");
+	snprintf(v, sizeof(v), "00:16:3e:%02x:%02X:%02x", domid, devid, 0xab);
+	be_set(fx, domid, devid, "mac", v);
+	be_set(fx, domid, devid, "script", "/etc/xen/scripts/vif-dnb");
+	fe_set(fx, domid, devid, "backend", be_key(v, domid, devid, ""));
+	fe_set(fx, domid, devid, "backend-id", "0");
+	fe_state(fx, domid, devid, XB_STATE_INITIALISING);
+}
+
+static uint32_t ring_ref(unsigned int domid, unsigned int q, unsigned int rx)
+{
+	return 100000u * domid + 10u * q + rx + 8u;
+}
+
+static uint32_t port(unsigned int domid, unsigned int q, unsigned int rx)
+{
+	return 1000u * domid + 2u * q + rx + 1u;
+}
+
+/* What netfront's talk_to_netback writes. */
+static void fe_write_keys(struct fake_xs *fx, unsigned int domid, unsigned int devid,
+		unsigned int nb_queues, bool split)
+{
+	char dir[32], key[64], v[32];
+	unsigned int q;
+
+	fe_set(fx, domid, devid, "request-rx-copy", "1");
+	fe_set(fx, domid, devid, "feature-rx-notify", "1");
+	fe_set(fx, domid, devid, "feature-sg", "1");
+	fe_set(fx, domid, devid, "feature-gso-tcpv4", "1");
+	fe_set(fx, domid, devid, "feature-ipv6-csum-offload", "1");
+	snprintf(v, sizeof(v), "%u", nb_queues);
+	fe_set(fx, domid, devid, "multi-queue-num-queues", v);
+	for (q = 0; q < nb_queues; q++) {
+		if (nb_queues == 1)
+			dir[0] = '\0';
+		else
+			snprintf(dir, sizeof(dir), "queue-%u/", q);
+#define SET(name, val) do { \
+		snprintf(key, sizeof(key), "%s%s", dir, name); \
+		snprintf(v, sizeof(v), "%u", (unsigned int)(val)); \
+		fe_set(fx, domid, devid, key, v); } while (0)
+		SET("tx-ring-ref", ring_ref(domid, q, 0));
+		SET("rx-ring-ref", ring_ref(domid, q, 1));
+		if (split) {
+			SET("event-channel-tx", port(domid, q, 0));
+			SET("event-channel-rx", port(domid, q, 1));
+		} else {
+			SET("event-channel", port(domid, q, 0));
+		}
+#undef SET
+	}
+}
+
+/* ---- driving the vif ---------------------------------------------------------------------- */
+
+static struct xb_event poll_ok(struct xb_vif *vif)
+{
+	struct xb_event ev;
+
+	assert_int_equal(xb_vif_poll(vif, &ev), 0);
+	return ev;
+}
+
+static void assert_state(struct fake_xs *fx, struct xb_vif *vif, unsigned int domid,
+		unsigned int devid, enum xb_state state)
+{
+	char v[8];
+
+	snprintf(v, sizeof(v), "%d", state);
+	assert_int_equal(xb_vif_state(vif), state);
+	assert_non_null(be_get(fx, domid, devid, "state"));
+	assert_string_equal(be_get(fx, domid, devid, "state"), v);
+}
+
+/* Toolstack adds the device, xb takes it over: InitWait, nothing asked of the caller. */
+static struct xb_vif *create_initwait(struct fake_xs *fx, unsigned int domid,
+		unsigned int devid)
+{
+	struct xb_vif *vif;
+
+	toolstack_add(fx, domid, devid);
+	vif = xb_vif_create(&fx->base, domid, devid, &feat);
+	assert_non_null(vif);
+	assert_int_equal(poll_ok(vif).type, XB_EV_NONE);
+	assert_state(fx, vif, domid, devid, XB_STATE_INITWAIT);
+	return vif;
+}
+
+/* Frontend goes Connected: CONNECT (copied to @p out), the caller confirms: Connected. */
+static void connect_now(struct fake_xs *fx, struct xb_vif *vif, unsigned int domid,
+		unsigned int devid, struct xb_frontend_conf *out)
+{
+	struct xb_event ev;
+
+	fe_state(fx, domid, devid, XB_STATE_CONNECTED);
+	ev = poll_ok(vif);
+	assert_int_equal(ev.type, XB_EV_CONNECT);
+	assert_false(ev.detach);
+	assert_non_null(ev.conf);
+	if (out != NULL)
+		*out = *ev.conf;
+	/* Until the caller confirms, the backend stays InitWait. */
+	assert_state(fx, vif, domid, devid, XB_STATE_INITWAIT);
+	assert_int_equal(poll_ok(vif).type, XB_EV_NONE);
+	assert_int_equal(xb_vif_connected(vif), 0);
+	assert_state(fx, vif, domid, devid, XB_STATE_CONNECTED);
+}
+
+static struct xb_vif *bring_up(struct fake_xs *fx, unsigned int domid, unsigned int devid,
+		unsigned int nb_queues, bool split, struct xb_frontend_conf *out)
+{
+	struct xb_vif *vif = create_initwait(fx, domid, devid);
+
+	fe_write_keys(fx, domid, devid, nb_queues, split);
+	connect_now(fx, vif, domid, devid, out);
+	return vif;
+}
+
+static void check_conf(const struct xb_frontend_conf *c, unsigned int domid,
+		unsigned int devid, unsigned int nb_queues, bool split)
+{
+	const uint8_t mac[6] = { 0x00, 0x16, 0x3e, (uint8_t)domid, (uint8_t)devid, 0xab };
+	unsigned int q;
+
+	assert_int_equal(c->nb_queues, nb_queues);
+	assert_memory_equal(c->mac, mac, 6);
+	assert_true(c->rx_notify);
+	assert_true(c->sg);
+	assert_true(c->gso_tcpv4);
+	assert_false(c->gso_tcpv6);   /* not written: defaults off */
+	assert_true(c->ip_csum);      /* no feature-no-csum-offload: on */
+	assert_true(c->ipv6_csum);
+	for (q = 0; q < nb_queues; q++) {
+		assert_int_equal(c->queues[q].tx_ring_ref, ring_ref(domid, q, 0));
+		assert_int_equal(c->queues[q].rx_ring_ref, ring_ref(domid, q, 1));
+		assert_int_equal(c->queues[q].split_evtchn, split);
+		assert_int_equal(c->queues[q].evtchn_tx, port(domid, q, 0));
+		assert_int_equal(c->queues[q].evtchn_rx, port(domid, q, split ? 1 : 0));
+	}
+}
+
+static bool log_contains(const char *needle)
+{
+	fflush(log_stream);
+	return log_buf != NULL && strstr(log_buf, needle) != NULL;
+}
+
+static int setup(void **state)
+{
+	struct fake_xs *fx = calloc(1, sizeof(*fx));
+
+	if (fx == NULL)
+		return -1;
+	fxs_init(fx);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	free(*state);
+	return 0;
+}
+
+/* ---- tests -------------------------------------------------------------------------------- */
+
+static void test_features_and_initwait(void **state)
+{
+	static const char *const expect[][2] = {
+		{ "feature-sg", "1" }, { "feature-gso-tcpv4", "1" }, { "feature-gso-tcpv6", "1" },
+		{ "feature-ipv6-csum-offload", "1" }, { "feature-rx-copy", "1" },
+		{ "feature-rx-flip", "0" }, { "feature-split-event-channels", "1" },
+		{ "multi-queue-max-queues", "4" },
+	};
+	struct fake_xs *fx = *state;
+	struct xb_vif *vif;
+	char p[FXS_PATH_MAX], h[64];
+	unsigned int i;
+
+	toolstack_add(fx, 3, 1);
+	vif = xb_vif_create(&fx->base, 3, 1, &feat);
+	assert_non_null(vif);
+	for (i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
+		assert_non_null(be_get(fx, 3, 1, expect[i][0]));
+		assert_string_equal(be_get(fx, 3, 1, expect[i][0]), expect[i][1]);
+	}
+	assert_null(be_get(fx, 3, 1, "feature-multicast-control"));
+	assert_null(be_get(fx, 3, 1, "feature-ctrl-ring"));
+	assert_int_equal(fx->nb_commits, 1);
+	assert_state(fx, vif, 3, 1, XB_STATE_INITWAIT);
+	assert_string_equal(xb_vif_backend_path(vif), "/local/domain/0/backend/vif/3/1");
+	assert_string_equal(xb_vif_frontend_state_path(vif), "/local/domain/3/device/vif/1/state");
+	/* Frontend Initialising (and Initialised) keep InitWait and ask nothing of the caller. */
+	assert_int_equal(poll_ok(vif).type, XB_EV_NONE);
+	fe_state(fx, 3, 1, XB_STATE_INITIALISED);
+	assert_int_equal(poll_ok(vif).type, XB_EV_NONE);
+	assert_state(fx, vif, 3, 1, XB_STATE_INITWAIT);
+	assert_string_equal(fxs_history(fx, be_key(p, 3, 1, "state"), 0, h, sizeof(h)), "1,2");
+	xb_vif_destroy(vif);
+}
+
+static void test_bad_create_args(void **state)
+{
+	struct fake_xs *fx = *state;
+	struct xb_backend_features f = feat;
+
+	toolstack_add(fx, 3, 0);
+	f.max_queues = 0;
+	assert_null(xb_vif_create(&fx->base, 3, 0, &f));
+	assert_int_equal(rte_errno, EINVAL);
+	f.max_queues = XB_MAX_QUEUES + 1;
+	assert_null(xb_vif_create(&fx->base, 3, 0, &f));
+	f = feat;
+	f.sg = false;
+	assert_null(xb_vif_create(&fx->base, 3, 0, &f));
+	assert_int_equal(rte_errno, EINVAL);
+	assert_null(xb_vif_create(&fx->base, 0x7ff0, 0, &feat));
+	assert_null(xb_vif_create(NULL, 3, 0, &feat));
+	assert_null(be_get(fx, 3, 0, "feature-sg"));
+}
+
+static void test_connect_single_shared(void **state)
+{
+	struct fake_xs *fx = *state;
+	struct xb_frontend_conf c;
+	struct xb_vif *vif;
+
+	vif = bring_up(fx, 5, 0, 1, false, &c);
+	check_conf(&c, 5, 0, 1, false);
+	assert_int_equal(poll_ok(vif).type, XB_EV_NONE);
+	assert_int_equal(xb_vif_connected(vif), -EINVAL); /* nothing pending any more */
+	xb_vif_destroy(vif);
+
+	/* A frontend unaware of multi-queue writes no num-queues key: one queue. */
+	vif = create_initwait(fx, 6, 0);
+	fe_write_keys(fx, 6, 0, 1, false);
+	fe_del(fx, 6, 0, "multi-queue-num-queues");
+	fe_set(fx, 6, 0, "feature-no-csum-offload", "1");
+	connect_now(fx, vif, 6, 0, &c);
+	assert_int_equal(c.nb_queues, 1);
+	assert_false(c.ip_csum);
+	xb_vif_destroy(vif);
+}
+
+static void test_connect_single_split(void **state)
+{
+	struct fake_xs *fx = *state;
+	struct xb_frontend_conf c;
+	struct xb_vif *vif = bring_up(fx, 7, 2, 1, true, &c);
+
+	check_conf(&c, 7, 2, 1, true);
+	xb_vif_destroy(vif);
+}
+
+static void test_connect_multiqueue(void **state)
+{
+	struct fake_xs *fx = *state;
+	struct xb_frontend_conf c;
+	struct xb_vif *vif;
+
+	vif = bring_up(fx, 8, 0, MAX_QUEUES, true, &c);
+	check_conf(&c, 8, 0, MAX_QUEUES, true);
+	xb_vif_destroy(vif);
+	vif = bring_up(fx, 9, 0, 2, false, &c);
+	check_conf(&c, 9, 0, 2, false);
+	xb_vif_destroy(vif);
+}
+
+/* ---- refusals ----------------------------------------------------------------------------- */
+
+struct refusal {
+	const char *name;
+	unsigned int nb_queues;
+	bool split;
+	const char *fe_key;    /* frontend key to change (NULL: none) */
+	const char *fe_value;  /* its new value; NULL removes it */
+	const char *be_key;    /* backend key to change (NULL: none) */
+	const char *be_value;
+	int err;               /* positive errno expected in the error node */
+	const char *reason;    /* substring expected in the error node */
+};
+
+static const char huge_value[] =
+	"111111111111111111111111111111111111111111111111111111111111111111111111111111111111"
+	"111111111111111111111111111111111111111111111111111111111111111111111111111111111111";
+
+static const struct refusal refusals[] = {
+	{ "no request-rx-copy", 1, false, "request-rx-copy", NULL, NULL, NULL,
+	  EOPNOTSUPP, "frontend does not support rx-copy" },
+	{ "request-rx-copy=0", 1, false, "request-rx-copy", "0", NULL, NULL,
+	  EOPNOTSUPP, "frontend does not support rx-copy" },
+	{ "request-rx-copy garbage", 1, false, "request-rx-copy", "yes", NULL, NULL,
+	  EINVAL, "request-rx-copy" },
+	{ "missing tx-ring-ref", 1, false, "tx-ring-ref", NULL, NULL, NULL, ENOENT, "tx-ring-ref" },
+	{ "missing rx-ring-ref", 1, true, "rx-ring-ref", NULL, NULL, NULL, ENOENT, "rx-ring-ref" },
+	{ "non-numeric ring-ref", 1, false, "tx-ring-ref", "abc", NULL, NULL, EINVAL, "tx-ring-ref" },
+	{ "negative ring-ref", 1, false, "tx-ring-ref", "-1", NULL, NULL, EINVAL, "tx-ring-ref" },
+	{ "ring-ref 2^32", 1, false, "rx-ring-ref", "4294967296", NULL, NULL, EINVAL, "rx-ring-ref" },
+	{ "ring-ref trailing junk", 1, false, "tx-ring-ref", "12x", NULL, NULL, EINVAL, "tx-ring-ref" },
+	{ "ring-ref leading space", 1, false, "tx-ring-ref", " 12", NULL, NULL, EINVAL, "tx-ring-ref" },
+	{ "ring-ref plus sign", 1, false, "tx-ring-ref", "+12", NULL, NULL, EINVAL, "tx-ring-ref" },
+	{ "ring-ref hex", 1, false, "tx-ring-ref", "0x10", NULL, NULL, EINVAL, "tx-ring-ref" },
+	{ "ring-ref empty", 1, false, "tx-ring-ref", "", NULL, NULL, EINVAL, "tx-ring-ref" },
+	{ "ring-ref over-long", 1, false, "tx-ring-ref", huge_value, NULL, NULL, EINVAL,
+	  "tx-ring-ref" },
+	{ "no event channel", 1, false, "event-channel", NULL, NULL, NULL, ENOENT, "event-channel" },
+	{ "event channel negative", 1, false, "event-channel", "-3", NULL, NULL, EINVAL,
+	  "event-channel" },
+	{ "event channel huge", 1, true, "event-channel-rx", "99999999999", NULL, NULL, EINVAL,
+	  "event-channel-tx/-rx" },
+	{ "only event-channel-tx", 1, true, "event-channel-rx", NULL, NULL, NULL, EINVAL,
+	  "only one of event-channel-tx/-rx" },
+	{ "num-queues 0", 1, false, "multi-queue-num-queues", "0", NULL, NULL, EINVAL,
+	  "requested 0 queues" },
+	{ "num-queues 10^9", 1, false, "multi-queue-num-queues", "1000000000", NULL, NULL, EINVAL,
+	  "requested 1000000000 queues" },
+	{ "num-queues over max", MAX_QUEUES, false, "multi-queue-num-queues", "5", NULL, NULL,
+	  EINVAL, "requested 5 queues, outside 1..4" },
+	{ "num-queues non-numeric", 1, false, "multi-queue-num-queues", "two", NULL, NULL, EINVAL,
+	  "multi-queue-num-queues" },
+	{ "num-queues more than given", 2, false, "multi-queue-num-queues", "3", NULL, NULL,
+	  ENOENT, "queue-2/tx-ring-ref" },
+	{ "queue-N missing", MAX_QUEUES, true, "queue-3", NULL, NULL, NULL, ENOENT,
+	  "queue-3/tx-ring-ref" },
+	{ "queue-N key missing", 2, false, "queue-1/event-channel", NULL, NULL, NULL, ENOENT,
+	  "queue-1/event-channel" },
+	{ "top-level and queue-N keys", 2, true, "tx-ring-ref", "77", NULL, NULL, EINVAL,
+	  "keys belong in queue-N" },
+	{ "feature flag garbage", 1, false, "feature-sg", "on", NULL, NULL, EINVAL, "feature-sg" },
+	{ "mac garbage", 1, false, NULL, NULL, "mac", "00:16:3e:zz:01:02", EINVAL, "/mac" },
+	{ "mac short", 1, false, NULL, NULL, "mac", "00:16:3e:01:02", EINVAL, "/mac" },
+	{ "mac trailing", 1, false, NULL, NULL, "mac", "00:16:3e:01:02:03:", EINVAL, "/mac" },
+	{ "mac missing", 1, false, NULL, NULL, "mac", NULL, ENOENT, "/mac" },
+};
+
+/* The refused vif: error node "<errno> <reason>", Closing, FATAL once, then quiet. */
+static void assert_refused(struct fake_xs *fx, struct xb_vif *vif, unsigned int domid,
+		const struct xb_event *ev, int err, const char *reason)
+{
+	const char *node = be_get(fx, domid, 0, "error");
+	char prefix[16];
+
+	assert_int_equal(ev->type, XB_EV_FATAL);
+	assert_int_equal(ev->err, -err);
+	assert_non_null(strstr(ev->reason, reason));
+	assert_non_null(node);
+	snprintf(prefix, sizeof(prefix), "%d ", err);
+	assert_memory_equal(node, prefix, strlen(prefix));
+	assert_non_null(strstr(node, reason));
+	assert_state(fx, vif, domid, 0, XB_STATE_CLOSING);
+	/* Reported once; a frontend that stays put is not retried. */
+	assert_int_equal(poll_ok(vif).type, XB_EV_NONE);
+	assert_int_equal(poll_ok(vif).type, XB_EV_NONE);
+	assert_state(fx, vif, domid, 0, XB_STATE_CLOSING);
+}
+
+/* The neighbour in the same store is unaffected. */
+static void assert_neighbour_connects(struct fake_xs *fx)
+{
+	struct xb_frontend_conf c;
+	struct xb_vif *vif = bring_up(fx, NEIGHBOUR, 0, 2, true, &c);
+
+	check_conf(&c, NEIGHBOUR, 0, 2, true);
+	assert_null(be_get(fx, NEIGHBOUR, 0, "error"));
+	xb_vif_destroy(vif);
+}
+
+static void test_refusals(void **state)
+{
+	struct fake_xs *fx = *state;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
+		const struct refusal *r = &refusals[i];
+		struct xb_vif *vif;
+		struct xb_event ev;
+
+		print_message("refusal: %s\n", r->name);
+		fxs_init(fx);
+		vif = create_initwait(fx, VICTIM, 0);
+		fe_write_keys(fx, VICTIM, 0, r->nb_queues, r->split);
+		if (r->fe_key != NULL && r->fe_value != NULL)
+			fe_set(fx, VICTIM, 0, r->fe_key, r->fe_value);
+		else if (r->fe_key != NULL)
+			fe_del(fx, VICTIM, 0, r->fe_key);
+		if (r->be_key != NULL && r->be_value != NULL) {
+			be_set(fx, VICTIM, 0, r->be_key, r->be_value);
+		} else if (r->be_key != NULL) {
+			char p[FXS_PATH_MAX];
+
+			fxs_rm(fx, be_key(p, VICTIM, 0, r->be_key));
+		}
+		fe_state(fx, VICTIM, 0, XB_STATE_CONNECTED);
+		ev = poll_ok(vif);
+		assert_false(ev.detach); /* refused before anything was handed over */
+		assert_refused(fx, vif, VICTIM, &ev, r->err, r->reason);
+		assert_neighbour_connects(fx);
+		xb_vif_destroy(vif);
+	}
+}
+
+static void test_rx_copy_log_line(void **state)
+{
+	struct fake_xs *fx = *state;
+	struct xb_vif *vif = create_initwait(fx, VICTIM, 0);
+
+	fe_write_keys(fx, VICTIM, 0, 1, false);
+	fe_del(fx, VICTIM, 0, "request-rx-copy");
+	fe_state(fx, VICTIM, 0, XB_STATE_CONNECTED);
+	assert_int_equal(poll_ok(vif).type, XB_EV_FATAL);
+	assert_true(log_contains("vif1.0: refusing frontend: frontend does not support rx-copy"));
+	xb_vif_destroy(vif);
+}
+
+static void test_unknown_frontend_states(void **state)
+{
+	static const char *const bad[] = { "2", "7", "8", "9", "4294967296", "abc", "", "-1" };
+	struct fake_xs *fx = *state;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct xb_vif *vif;
+		struct xb_event ev;
+
+		print_message("frontend state \"%s\"\n", bad[i]);
+		fxs_init(fx);
+		/* Half the cases while Connected: the caller must be told to let go. */
+		if (i % 2 == 0) {
+			vif = create_initwait(fx, VICTIM, 0);
+		} else {
+			vif = bring_up(fx, VICTIM, 0, 1, false, NULL);
+		}
+		fe_set(fx, VICTIM, 0, "state", bad[i]);
+		ev = poll_ok(vif);
+		assert_int_equal(ev.detach, i % 2 == 1);
+		assert_refused(fx, vif, VICTIM, &ev, EINVAL, "at frontend");
+		assert_neighbour_connects(fx);
+		xb_vif_destroy(vif);
+	}
+}
+
+static void test_wrong_frontend_path(void **state)
+{
+	static const char *const keys[][2] = {
+		{ "frontend", "/local/domain/9/device/vif/0" },
+		{ "frontend", "/local/domain/1/device/vif/1" },
+		{ "frontend", "/local/domain/1/device/vif/0/../../../9/device/vif/0" },
+		{ "frontend", "/local/domain/1/device/vbd/0" },
+		{ "frontend", NULL },
+		{ "frontend-id", "9" },
+		{ "frontend-id", "1x" },
+		{ "frontend-id", NULL },
+	};
+	struct fake_xs *fx = *state;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char p[FXS_PATH_MAX];
+		struct xb_vif *vif;
+		struct xb_event ev;
+
+		print_message("%s = %s\n", keys[i][0], keys[i][1] ? keys[i][1] : "(none)");
+		fxs_init(fx);
+		toolstack_add(fx, VICTIM, 0);
+		fe_write_keys(fx, VICTIM, 0, 1, false);
+		if (keys[i][1] != NULL)
+			be_set(fx, VICTIM, 0, keys[i][0], keys[i][1]);
+		else
+			fxs_rm(fx, be_key(p, VICTIM, 0, keys[i][0]));
+		vif = xb_vif_create(&fx->base, VICTIM, 0, &feat);
+		assert_non_null(vif);
+		assert_null(xb_vif_frontend_state_path(vif));
+		assert_int_equal(xb_vif_watch(vif, "t"), -ENOENT);
+		/* Features are not advertised to a frontend xb will not talk to. */
+		assert_null(be_get(fx, VICTIM, 0, "feature-rx-copy"));
+		ev = poll_ok(vif);
+		assert_refused(fx, vif, VICTIM, &ev, keys[i][1] == NULL ? ENOENT : EINVAL,
+			keys[i][0]);
+		/* Whatever the frontend then does, this vif never connects. */
+		fe_state(fx, VICTIM, 0, XB_STATE_CLOSED);
+		fe_state(fx, VICTIM, 0, XB_STATE_INITIALISING);
+		assert_int_equal(poll_ok(vif).type, XB_EV_NONE);
+		fe_state(fx, VICTIM, 0, XB_STATE_CONNECTED);
+		assert_int_equal(poll_ok(vif).type, XB_EV_NONE);
+		assert_neighbour_connects(fx);
+		xb_vif_destroy(vif);
+	}
+}
+
+/* ---- lifecycle ---------------------------------------------------------------------------- */
+
+static void test_reconnect_cycles(void **state)
+{
+	struct fake_xs *fx = *state;
+	struct xb_frontend_conf c;
+	struct xb_vif *vif;
+	struct xb_event ev;
+	char p[FXS_PATH_MAX], h[64];
+	unsigned int i, mark;
+
+	vif = bring_up(fx, 4, 1, 2, true, &c);
+	for (i = 0; i < 20; i++) {
+		mark = fx->nb_log;
+		fe_state(fx, 4, 1, XB_STATE_CLOSING);
+		ev = poll_ok(vif);
+		assert_int_equal(ev.type, XB_EV_DISCONNECT);
+		assert_true(ev.detach);
+		assert_state(fx, vif, 4, 1, XB_STATE_CLOSING);
+		fe_state(fx, 4, 1, XB_STATE_CLOSED);
+		assert_int_equal(poll_ok(vif).type, XB_EV_NONE);
+		assert_state(fx, vif, 4, 1, XB_STATE_CLOSED);
+		/* Driver reload: a fresh frontend, possibly with another queue count. */
+		fe_del(fx, 4, 1, "queue-0");
+		fe_del(fx, 4, 1, "queue-1");
+		fe_state(fx, 4, 1, XB_STATE_INITIALISING);
+		assert_int_equal(poll_ok(vif).type, XB_EV_NONE);
+		assert_state(fx, vif, 4, 1, XB_STATE_INITWAIT);
+		fe_write_keys(fx, 4, 1, 2, i % 2 == 0);
+		connect_now(fx, vif, 4, 1, &c);
+		check_conf(&c, 4, 1, 2, i % 2 == 0);
+		assert_string_equal(fxs_history(fx, be_key(p, 4, 1, "state"), mark, h, sizeof(h)),
+			"5,6,2,4");
+	}
+	/* Frontend restarting straight from Connected: Closing, Closed, InitWait in one go. */
+	mark = fx->nb_log;
+	fe_state(fx, 4, 1, XB_STATE_INITIALISING);
+	ev = poll_ok(vif);
+	assert_int_equal(ev.type, XB_EV_DISCONNECT);
+	assert_true(ev.detach);
+	assert_string_equal(fxs_history(fx, be_key(p, 4, 1, "state"), mark, h, sizeof(h)),
+		"5,6,2");
+	connect_now(fx, vif, 4, 1, NULL);
+	xb_vif_destroy(vif);
+}
+
+static void test_caller_fail_and_retry(void **state)
+{
+	struct fake_xs *fx = *state;
+	struct xb_vif *vif;
+	struct xb_event ev;
+
+	vif = create_initwait(fx, 3, 0);
+	fe_write_keys(fx, 3, 0, 1, false);
+	fe_state(fx, 3, 0, XB_STATE_CONNECTED);
+	assert_int_equal(poll_ok(vif).type, XB_EV_CONNECT);
+	/* Mapping the rings failed in the caller. */
+	assert_int_equal(xb_vif_fail(vif, -EFAULT, "mapping shared-frames 8/9"), 0);
+	assert_string_equal(be_get(fx, 3, 0, "error"), "14 mapping shared-frames 8/9");
+	assert_state(fx, vif, 3, 0, XB_STATE_CLOSING);
+	assert_int_equal(xb_vif_connected(vif), -EINVAL);
+	/* Held: Initialised/Connected again do not retry. */
+	fe_state(fx, 3, 0, XB_STATE_INITIALISED);
+	assert_int_equal(poll_ok(vif).type, XB_EV_NONE);
+	fe_state(fx, 3, 0, XB_STATE_CONNECTED);
+	assert_int_equal(poll_ok(vif).type, XB_EV_NONE);
+	assert_state(fx, vif, 3, 0, XB_STATE_CLOSING);
+	/* The frontend closes and restarts: the error is cleared and it connects. */
+	fe_state(fx, 3, 0, XB_STATE_CLOSED);
+	assert_int_equal(poll_ok(vif).type, XB_EV_NONE);
+	assert_state(fx, vif, 3, 0, XB_STATE_CLOSED);
+	fe_state(fx, 3, 0, XB_STATE_INITIALISING);
+	assert_int_equal(poll_ok(vif).type, XB_EV_NONE);
+	assert_null(be_get(fx, 3, 0, "error"));
+	connect_now(fx, vif, 3, 0, NULL);
+	/* A data-plane protocol violation later: fail while Connected. */
+	assert_int_equal(xb_vif_fail(vif, -EINVAL, "impossible number of requests"), 0);
+	assert_state(fx, vif, 3, 0, XB_STATE_CLOSING);
+	assert_int_equal(xb_vif_fail(vif, 5, "positive errno"), -EINVAL);
+	/* Frontend Closed directly followed by Connected (no Initialising) also reconnects. */
+	fe_state(fx, 3, 0, XB_STATE_CLOSED);
+	assert_int_equal(poll_ok(vif).type, XB_EV_NONE);
+	fe_state(fx, 3, 0, XB_STATE_CONNECTED);
+	ev = poll_ok(vif);
+	assert_int_equal(ev.type, XB_EV_CONNECT);
+	xb_vif_destroy(vif);
+}
+
+static void test_pending_connect_abandoned(void **state)
+{
+	struct fake_xs *fx = *state;
+	struct xb_vif *vif = create_initwait(fx, 3, 0);
+	struct xb_event ev;
+
+	fe_write_keys(fx, 3, 0, 1, true);
+	fe_state(fx, 3, 0, XB_STATE_CONNECTED);
+	assert_int_equal(poll_ok(vif).type, XB_EV_CONNECT);
+	/* The frontend gives up before the caller confirmed. */
+	fe_state(fx, 3, 0, XB_STATE_CLOSING);
+	ev = poll_ok(vif);
+	assert_int_equal(ev.type, XB_EV_DISCONNECT);
+	assert_true(ev.detach);
+	assert_state(fx, vif, 3, 0, XB_STATE_CLOSING);
+	assert_int_equal(xb_vif_connected(vif), -EINVAL);
+	xb_vif_destroy(vif);
+}
+
+static void test_local_disconnect(void **state)
+{
+	struct fake_xs *fx = *state;
+	struct xb_vif *vif = bring_up(fx, 3, 0, 1, false, NULL);
+
+	assert_int_equal(xb_vif_disconnect(vif), 0);
+	assert_state(fx, vif, 3, 0, XB_STATE_CLOSING);
+	assert_null(be_get(fx, 3, 0, "error"));
+	assert_int_equal(poll_ok(vif).type, XB_EV_NONE); /* frontend still Connected: held */
+	fe_state(fx, 3, 0, XB_STATE_CLOSING);
+	assert_int_equal(poll_ok(vif).type, XB_EV_NONE);
+	fe_state(fx, 3, 0, XB_STATE_CLOSED);
+	assert_int_equal(poll_ok(vif).type, XB_EV_NONE);
+	assert_state(fx, vif, 3, 0, XB_STATE_CLOSED);
+	xb_vif_destroy(vif);
+}
+
+static void test_offline(void **state)
+{
+	struct fake_xs *fx = *state;
+	struct xb_vif *vif = bring_up(fx, 3, 0, 1, false, NULL);
+	char p[FXS_PATH_MAX];
+	struct xb_event ev;
+
+	/* libxl network-detach: online=0, backend state 5; the frontend closes. */
+	be_set(fx, 3, 0, "online", "0");
+	fe_state(fx, 3, 0, XB_STATE_CLOSING);
+	assert_int_equal(poll_ok(vif).type, XB_EV_DISCONNECT);
+	fe_state(fx, 3, 0, XB_STATE_CLOSED);
+	ev = poll_ok(vif);
+	assert_int_equal(ev.type, XB_EV_OFFLINE);
+	assert_false(ev.detach);
+	assert_state(fx, vif, 3, 0, XB_STATE_CLOSED);
+	assert_int_equal(poll_ok(vif).type, XB_EV_NONE);
+	xb_vif_destroy(vif);
+
+	/* Guest destroyed under a connected vif: its directory vanishes. */
+	vif = bring_up(fx, 4, 0, 1, false, NULL);
+	fxs_rm(fx, fe_key(p, 4, 0, ""));
+	ev = poll_ok(vif);
+	assert_int_equal(ev.type, XB_EV_OFFLINE);
+	assert_true(ev.detach);
+	assert_state(fx, vif, 4, 0, XB_STATE_CLOSED);
+	xb_vif_destroy(vif);
+}
+
+static void test_destroy_keeps_toolstack_keys(void **state)
+{
+	struct fake_xs *fx = *state;
+	struct xb_vif *vif = bring_up(fx, 3, 0, 1, false, NULL);
+	char p[FXS_PATH_MAX], h[32];
+	unsigned int mark = fx->nb_log;
+
+	assert_int_equal(xb_vif_set_hotplug_status(vif, "connected"), 0);
+	assert_string_equal(be_get(fx, 3, 0, "hotplug-status"), "connected");
+	assert_int_equal(xb_vif_set_hotplug_status(vif, NULL), -EINVAL);
+	xb_vif_destroy(vif);
+	assert_string_equal(fxs_history(fx, be_key(p, 3, 0, "state"), mark, h, sizeof(h)), "5,6");
+	assert_non_null(be_get(fx, 3, 0, "frontend"));
+	assert_non_null(be_get(fx, 3, 0, "mac"));
+	assert_non_null(be_get(fx, 3, 0, "online"));
+	assert_non_null(be_get(fx, 3, 0, "hotplug-status"));
+	xb_vif_destroy(NULL);
+}
+
+static void test_txn_conflict(void **state)
+{
+	struct fake_xs *fx = *state;
+	struct xb_vif *vif;
+
+	toolstack_add(fx, 3, 0);
+	fx->eagain_left = 1;
+	vif = xb_vif_create(&fx->base, 3, 0, &feat);
+	assert_non_null(vif);
+	assert_int_equal(fx->nb_conflicts, 1);
+	assert_int_equal(fx->nb_commits, 1);
+	assert_string_equal(be_get(fx, 3, 0, "multi-queue-max-queues"), "4");
+	assert_state(fx, vif, 3, 0, XB_STATE_INITWAIT);
+	xb_vif_destroy(vif);
+
+	/* A transaction that never commits: bounded retries, then failure, no features. */
+	fxs_init(fx);
+	toolstack_add(fx, 3, 0);
+	fx->eagain_left = 1000;
+	assert_null(xb_vif_create(&fx->base, 3, 0, &feat));
+	assert_int_equal(rte_errno, EAGAIN);
+	assert_true(fx->nb_conflicts > 1 && fx->nb_conflicts < 1000);
+	assert_null(be_get(fx, 3, 0, "feature-rx-copy"));
+	assert_non_null(be_get(fx, 3, 0, "error"));
+	assert_non_null(strstr(be_get(fx, 3, 0, "error"), "11 writing completing transaction"));
+}
+
+static void test_watch(void **state)
+{
+	struct fake_xs *fx = *state;
+	struct xb_vif *a = create_initwait(fx, 3, 0);
+	struct xb_vif *b = create_initwait(fx, 4, 0);
+	struct xb_event ev;
+	unsigned int i, connects = 0;
+
+	assert_int_equal(xb_vif_watch(a, "vif3.0"), 0);
+	assert_int_equal(xb_vif_watch(a, "again"), -EINVAL);
+	assert_int_equal(xb_vif_watch(b, "vif4.0"), 0);
+	assert_int_equal(fx->nb_watches, 2);
+	fe_write_keys(fx, 3, 0, 1, false);
+	fe_write_keys(fx, 4, 0, 1, true);
+	fx->nb_events = 0;
+	fe_state(fx, 3, 0, XB_STATE_CONNECTED);
+	fe_set(fx, 3, 0, "unrelated", "x");
+	/* Deliver every queued event to every vif, as a caller's watch loop would. */
+	for (i = 0; i < fx->nb_events; i++) {
+		assert_int_equal(xb_vif_on_watch(a, fx->events[i], &ev), 0);
+		connects += ev.type == XB_EV_CONNECT;
+		assert_int_equal(xb_vif_on_watch(b, fx->events[i], &ev), 0);
+		assert_int_equal(ev.type, XB_EV_NONE);
+	}
+	assert_int_equal(connects, 1);
+	assert_int_equal(xb_vif_on_watch(a, "/local/domain/3", &ev), 0); /* ancestor: polled */
+	assert_int_equal(ev.type, XB_EV_NONE);
+	assert_int_equal(xb_vif_unwatch(a), 0);
+	assert_int_equal(fx->nb_watches, 1);
+	xb_vif_destroy(a);
+	xb_vif_destroy(b); /* removes its watch too */
+	assert_int_equal(fx->nb_watches, 0);
+}
+
+/*
+ * A frontend that writes any state in any order, sometimes with broken keys, and a caller
+ * that sometimes fails: polls always succeed, the backend only ever shows legal states, and
+ * CONNECT/detach bookkeeping never goes wrong.
+ */
+static void test_random_flips(void **state)
+{
+	static const char *const states[] = {
+		"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "x", "", "4 ",
+	};
+	struct fake_xs *fx = *state;
+	struct xb_vif *vif = create_initwait(fx, 3, 0);
+	bool attached = false, pending = false;
+	unsigned int i, connects = 0, fatals = 0;
+	uint32_t rnd = 12345;
+
+	for (i = 0; i < 5000; i++) {
+		struct xb_event ev;
+		enum xb_state s;
+		unsigned int r;
+
+		rnd = rnd * 1103515245u + 12345u;
+		r = (rnd >> 8) % 64;
+		if (r < 4)
+			fe_write_keys(fx, 3, 0, 1 + r % 3, r & 1);
+		else if (r < 6)
+			fe_set(fx, 3, 0, "tx-ring-ref", "junk");
+		else if (r < 8)
+			fe_del(fx, 3, 0, "request-rx-copy");
+		else if (r < 44)
+			fe_set(fx, 3, 0, "state", states[r % 13 == 12 ? 4 : r % 13]);
+		assert_int_equal(xb_vif_poll(vif, &ev), 0);
+		if (ev.detach) {
+			assert_true(attached);
+			attached = pending = false;
+		}
+		if (ev.type == XB_EV_CONNECT) {
+			assert_false(attached);
+			assert_string_equal(fxs_get(fx, "/local/domain/3/device/vif/0/state"), "4");
+			attached = pending = true;
+			connects++;
+		}
+		fatals += ev.type == XB_EV_FATAL;
+		if (pending && (rnd & 0x30000) != 0) {
+			assert_int_equal(xb_vif_connected(vif), 0);
+			pending = false;
+		} else if (pending) {
+			assert_int_equal(xb_vif_fail(vif, -ENOMEM, "caller failed"), 0);
+			attached = pending = false;
+		}
+		s = xb_vif_state(vif);
+		assert_true(s == XB_STATE_INITWAIT || s == XB_STATE_CONNECTED ||
+			s == XB_STATE_CLOSING || s == XB_STATE_CLOSED);
+		assert_true(s != XB_STATE_CONNECTED || attached);
+	}
+	print_message("random flips: %u connects, %u fatals\n", connects, fatals);
+	assert_true(connects > 10);
+	assert_true(fatals > 10);
+	xb_vif_destroy(vif);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_features_and_initwait, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_create_args, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connect_single_shared, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connect_single_split, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connect_multiqueue, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_copy_log_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_frontend_states, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_frontend_path, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reconnect_cycles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_caller_fail_and_retry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pending_connect_abandoned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_local_disconnect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_offline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_destroy_keeps_toolstack_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_txn_conflict, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_flips, setup, teardown),
+	};
+	int ret;
+
+	/* Capture the log (rte_log works before EAL init) to check what operators see. */
+	log_stream = open_memstream(&log_buf, &log_len);
+	if (log_stream == NULL || rte_openlog_stream(log_stream) < 0)
+		return 1;
+	ret = cmocka_run_group_tests_name("xb", tests, NULL, NULL);
+	rte_openlog_stream(NULL);
+	fclose(log_stream);
+	free(log_buf);
+	return ret;
+}

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/xenbus through the production client (libxenstore, xb_xs_libxenstore.c) against the
+ * test bed's dnb-xenstored: a toolstack writes the device, a guest connection (with its own
+ * domain's permissions) plays netfront, and xb is driven by real watch events on the fd.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <xenstore.h>
+
+#include "xb.h"
+
+#define GUEST 5
+#define BE "/local/domain/0/backend/vif/5/0"
+#define FE "/local/domain/5/device/vif/0"
+
+static char dir[64], sock_dom0[128], sock_guest[128], guest_arg[160], log_path[128];
+static pid_t daemon_pid = -1;
+
+static bool connectable(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
+static int start_daemon(void **state)
+{
+	const char *exe = getenv("DNB_XENSTORED");
+	int i;
+
+	(void)state;
+	if (exe == NULL)
+		return -1;
+	snprintf(dir, sizeof(dir), "/tmp/test_xb_xsd.XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(sock_dom0, sizeof(sock_dom0), "%s/xs.sock", dir);
+	snprintf(sock_guest, sizeof(sock_guest), "%s/xs-dom%d.sock", dir, GUEST);
+	snprintf(guest_arg, sizeof(guest_arg), "%d:%s", GUEST, sock_guest);
+	snprintf(log_path, sizeof(log_path), "%s/xenstored.log", dir);
+	daemon_pid = fork();
+	if (daemon_pid == 0) {
+		execl(exe, exe, "--socket", sock_dom0, "--domain-socket", guest_arg, "--log",
+		      log_path, (char *)NULL);
+		_exit(127);
+	}
+	if (daemon_pid < 0)
+		return -1;
+	for (i = 0; i < 500; i++) {
+		if (connectable(sock_dom0) && connectable(sock_guest))
+			return 0;
+		usleep(10000);
+	}
+	return -1;
+}
+
+static int stop_daemon(void **state)
+{
+	int status;
+
+	(void)state;
+	if (daemon_pid > 0) {
+		kill(daemon_pid, SIGTERM);
+		waitpid(daemon_pid, &status, 0);
+	}
+	unlink(log_path);
+	rmdir(dir);
+	return 0;
+}
+
+static struct xs_handle *open_as(const char *sock)
+{
+	struct xs_handle *h;
+
+	setenv("XENSTORED_PATH", sock, 1);
+	h = xs_open(0);
+	assert_non_null(h);
+	return h;
+}
+
+static void put(struct xs_handle *h, const char *path, const char *value)
+{
+	assert_true(xs_write(h, XBT_NULL, path, value, (unsigned int)strlen(value)));
+}
+
+static void assert_value(struct xs_handle *h, const char *path, const char *expect)
+{
+	unsigned int len;
+	char *v = xs_read(h, XBT_NULL, path, &len);
+
+	assert_non_null(v);
+	assert_string_equal(v, expect);
+	free(v);
+}
+
+/* libxl: backend dir owned by dom0 and readable by the guest; frontend dir owned by it. */
+static void toolstack_add(struct xs_handle *ts)
+{
+	struct xs_permissions be_perms[] = { { 0, XS_PERM_NONE }, { GUEST, XS_PERM_READ } };
+	struct xs_permissions fe_perms[] = { { GUEST, XS_PERM_NONE }, { 0, XS_PERM_READ } };
+
+	put(ts, BE "/frontend", FE);
+	put(ts, BE "/frontend-id", "5");
+	put(ts, BE "/online", "1");
+	put(ts, BE "/state", "1");
+	put(ts, BE "/mac", "00:16:3e:05:00:01");
+	assert_true(xs_set_permissions(ts, XBT_NULL, BE, be_perms, 2));
+	put(ts, FE "/backend", BE);
+	put(ts, FE "/backend-id", "0");
+	put(ts, FE "/state", "1");
+	assert_true(xs_set_permissions(ts, XBT_NULL, FE, fe_perms, 2));
+	assert_true(xs_set_permissions(ts, XBT_NULL, FE "/state", fe_perms, 2));
+}
+
+/* netfront's talk_to_netback: two queues, split event channels, in one transaction. */
+static void guest_write_keys(struct xs_handle *g)
+{
+	static const char *const kv[][2] = {
+		{ FE "/request-rx-copy", "1" }, { FE "/feature-rx-notify", "1" },
+		{ FE "/feature-sg", "1" }, { FE "/multi-queue-num-queues", "2" },
+		{ FE "/queue-0/tx-ring-ref", "8" }, { FE "/queue-0/rx-ring-ref", "9" },
+		{ FE "/queue-0/event-channel-tx", "3" }, { FE "/queue-0/event-channel-rx", "4" },
+		{ FE "/queue-1/tx-ring-ref", "10" }, { FE "/queue-1/rx-ring-ref", "11" },
+		{ FE "/queue-1/event-channel-tx", "5" }, { FE "/queue-1/event-channel-rx", "6" },
+	};
+	xs_transaction_t t = xs_transaction_start(g);
+	unsigned int i;
+
+	assert_true(t != XBT_NULL);
+	for (i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+		assert_true(xs_write(g, t, kv[i][0], kv[i][1], (unsigned int)strlen(kv[i][1])));
+	assert_true(xs_transaction_end(g, t, false));
+}
+
+/* Wait for watch events and feed them to the vif until it reports @p want. */
+static struct xb_event wait_event(struct xb_xs *xs, struct xb_vif *vif, enum xb_event_type want)
+{
+	struct pollfd pfd = { .fd = xb_xs_libxenstore_fd(xs), .events = POLLIN };
+	char path[XB_PATH_MAX], token[32];
+	struct xb_event ev = { .type = XB_EV_NONE };
+	int i;
+
+	assert_true(pfd.fd >= 0);
+	for (i = 0; i < 100 && ev.type != want; i++) {
+		int ret = xb_xs_libxenstore_next_watch(xs, path, sizeof(path), token,
+			sizeof(token));
+
+		if (ret == -EAGAIN) {
+			assert_true(poll(&pfd, 1, 2000) >= 0);
+			continue;
+		}
+		assert_int_equal(ret, 0);
+		assert_string_equal(token, "vif5.0");
+		assert_int_equal(xb_vif_on_watch(vif, path, &ev), 0);
+	}
+	assert_int_equal(ev.type, want);
+	return ev;
+}
+
+static void test_handshake_via_daemon(void **state)
+{
+	const struct xb_backend_features feat = { .sg = true, .gso_tcpv4 = true, .max_queues = 4 };
+	struct xs_handle *ts, *g;
+	struct xb_xs *xs;
+	struct xb_vif *vif;
+	struct xb_event ev;
+
+	(void)state;
+	ts = open_as(sock_dom0);
+	xs = xb_xs_libxenstore_open();
+	assert_non_null(xs);
+	toolstack_add(ts);
+
+	vif = xb_vif_create(xs, GUEST, 0, &feat);
+	assert_non_null(vif);
+	assert_value(ts, BE "/state", "2");
+	assert_value(ts, BE "/feature-rx-copy", "1");
+	assert_value(ts, BE "/multi-queue-max-queues", "4");
+	assert_int_equal(xb_vif_watch(vif, "vif5.0"), 0);
+
+	g = open_as(sock_guest);
+	/* The guest can read the backend's features but not write the backend's keys. */
+	assert_value(g, BE "/feature-split-event-channels", "1");
+	assert_false(xs_write(g, XBT_NULL, BE "/state", "4", 1));
+	guest_write_keys(g);
+	put(g, FE "/state", "4");
+
+	ev = wait_event(xs, vif, XB_EV_CONNECT);
+	assert_int_equal(ev.conf->nb_queues, 2);
+	assert_int_equal(ev.conf->queues[1].tx_ring_ref, 10);
+	assert_int_equal(ev.conf->queues[1].evtchn_rx, 6);
+	assert_true(ev.conf->queues[0].split_evtchn);
+	assert_int_equal(ev.conf->mac[5], 1);
+	assert_int_equal(xb_vif_connected(vif), 0);
+	assert_int_equal(xb_vif_set_hotplug_status(vif, "connected"), 0);
+	assert_value(ts, BE "/state", "4");
+	assert_value(ts, BE "/hotplug-status", "connected");
+
+	/* Guest shuts its driver down. */
+	put(g, FE "/state", "5");
+	ev = wait_event(xs, vif, XB_EV_DISCONNECT);
+	assert_true(ev.detach);
+	assert_value(ts, BE "/state", "5");
+	put(g, FE "/state", "6");
+	put(g, FE "/state", "1");
+	put(g, FE "/state", "4");
+	ev = wait_event(xs, vif, XB_EV_CONNECT);
+	assert_int_equal(xb_vif_connected(vif), 0);
+	assert_value(ts, BE "/state", "4");
+
+	/* A bad state from the guest: refused with an error node, through the daemon too. */
+	put(g, FE "/state", "9");
+	ev = wait_event(xs, vif, XB_EV_FATAL);
+	assert_true(ev.detach);
+	assert_value(ts, BE "/state", "5");
+	assert_value(ts, BE "/error", "22 saw state 9 (Invalid) at frontend");
+
+	xb_vif_destroy(vif);
+	assert_value(ts, BE "/state", "6");
+	assert_value(ts, BE "/frontend", FE);
+	xb_xs_libxenstore_close(xs);
+	xs_close(g);
+	xs_close(ts);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_handshake_via_daemon),
+	};
+
+	return cmocka_run_group_tests_name("xb_xenstored", tests, start_daemon, stop_daemon);
+}
