@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The data path: classify each frame of a burst (header bounds, source checks, VLAN), learn
+ * its source, and queue it for its destination port(s) in the lcore's output.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "l2sw_internal.h"
+
+#define L2SW_VID_MASK 0x0fff
+#define L2SW_VID_RESERVED 0x0fff
+
+/** What the switch needs to know about one frame. */
+struct frame_info {
+	uint64_t src;
+	uint64_t dst;
+	uint16_t vlan;      /**< the frame's VLAN inside the switch, 0 = untagged */
+	uint16_t tci;       /**< TCI to use on a trunk egress (priority kept from a trunk) */
+	bool inner_tag;     /**< VLAN 0 frame whose data still carries a tag */
+};
+
+static inline bool
+ether_type_is_tag(rte_be16_t et)
+{
+	return et == RTE_BE16(RTE_ETHER_TYPE_VLAN) || et == RTE_BE16(RTE_ETHER_TYPE_QINQ);
+}
+
+/*
+ * Trunk ingress: move an 802.1Q tag from the data to the metadata, as a NIC with VLAN strip
+ * does, so that every frame inside the switch is untagged in its data. Returns false for a
+ * frame to drop, having counted why.
+ */
+static bool
+trunk_ingress(struct rte_mbuf *m, struct frame_info *fi, struct l2sw_in_stats *c)
+{
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_vlan_hdr *vh;
+	uint16_t tci;
+
+	if (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) {
+		tci = m->vlan_tci;
+	} else if (eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_VLAN)) {
+		if (m->data_len < sizeof(*eh) + sizeof(*vh)) {
+			c->runt++;
+			return false;
+		}
+		/* stripping writes the data: only the sole owner of a direct mbuf may do it */
+		if (!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) != 1) {
+			c->vlan_drop++;
+			return false;
+		}
+		vh = (struct rte_vlan_hdr *)(eh + 1);
+		tci = rte_be_to_cpu_16(vh->vlan_tci);
+		memmove((char *)eh + sizeof(*vh), eh, 2 * RTE_ETHER_ADDR_LEN);
+		rte_pktmbuf_adj(m, sizeof(*vh));
+		m->vlan_tci = tci;
+		m->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+	} else if (eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_QINQ)) {
+		c->vlan_drop++; /* 802.1ad service tags are not switched */
+		return false;
+	} else {
+		tci = 0;
+	}
+	if ((tci & L2SW_VID_MASK) == L2SW_VID_RESERVED) {
+		c->vlan_drop++;
+		return false;
+	}
+	fi->vlan = tci & L2SW_VID_MASK;
+	fi->tci = tci;
+	eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	fi->inner_tag = fi->vlan == 0 && ether_type_is_tag(eh->ether_type);
+	return true;
+}
+
+/* Which VLAN a frame from @p in belongs to; false (counted) when its tagging is not allowed. */
+static bool
+classify_vlan(const struct l2sw_pconf *in, struct rte_mbuf *m, struct frame_info *fi,
+	      struct l2sw_in_stats *c)
+{
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	bool data_tag = ether_type_is_tag(eh->ether_type);
+
+	if (in->kind == L2SW_PORT_WIRE && in->trunk)
+		return trunk_ingress(m, fi, c);
+	/* a tag in the metadata on an access port has nowhere to go */
+	if ((m->ol_flags & RTE_MBUF_F_RX_VLAN) ||
+	    (in->kind == L2SW_PORT_VIF && in->vlan != 0 && data_tag)) {
+		c->vlan_drop++;
+		return false;
+	}
+	fi->vlan = in->kind == L2SW_PORT_VIF ? in->vlan : 0;
+	fi->tci = fi->vlan;
+	fi->inner_tag = fi->vlan == 0 && data_tag;
+	return true;
+}
+
+/* Bounds, source and VLAN checks. False: the frame is to be freed (cause counted). */
+static bool
+classify(const struct l2sw_pconf *in, struct rte_mbuf *m, struct frame_info *fi,
+	 struct l2sw_in_stats *c)
+{
+	const struct rte_ether_hdr *eh;
+
+	/* the header must be whole in the first segment: never read past data_len */
+	if (m->data_len < sizeof(*eh) || m->pkt_len < m->data_len) {
+		c->runt++;
+		return false;
+	}
+	eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	fi->src = l2sw_mac_u64(&eh->src_addr);
+	fi->dst = l2sw_mac_u64(&eh->dst_addr);
+	if (fi->src == 0 || (fi->src & L2SW_MAC_GROUP_BIT)) {
+		c->bad_src++;
+		return false;
+	}
+	if (in->kind == L2SW_PORT_VIF && fi->src != in->mac) {
+		c->spoofed++;
+		return false;
+	}
+	if (!classify_vlan(in, m, fi, c))
+		return false;
+	/* TX_VLAN is the switch's to set, per destination */
+	if (m->ol_flags & RTE_MBUF_F_TX_VLAN)
+		m->ol_flags &= ~RTE_MBUF_F_TX_VLAN;
+	return true;
+}
+
+/* Learn the source of a wire frame. False: it claims a pinned vif MAC (counted spoofed). */
+static bool
+learn_source(struct l2sw *sw, uint16_t in_port, const struct frame_info *fi, uint64_t now,
+	     struct l2sw_in_stats *c)
+{
+	switch (l2sw_fdb_learn(&sw->fdb, l2sw_fdb_key(fi->vlan, fi->src), in_port, now,
+			       sw->refresh_ticks)) {
+	case L2SW_LEARN_NEW:
+		c->learned++;
+		break;
+	case L2SW_LEARN_MOVED:
+		c->moved++;
+		break;
+	case L2SW_LEARN_FULL:
+		c->fdb_full++;
+		break;
+	case L2SW_LEARN_PINNED:
+		c->spoofed++;
+		return false;
+	case L2SW_LEARN_HIT:
+		break;
+	}
+	return true;
+}
+
+/* Mark a frame for a trunk egress in a non-zero VLAN: the egress inserts the tag. */
+static inline void
+set_tx_tag(struct rte_mbuf *m, const struct frame_info *fi)
+{
+	m->vlan_tci = fi->tci;
+	m->ol_flags |= RTE_MBUF_F_TX_VLAN;
+}
+
+/* Queue private copies for @p dests[0..nb) ; the original is not consumed. */
+static uint16_t
+queue_copies(struct l2sw *sw, struct l2sw_out *out, struct rte_mbuf *m, const uint16_t *dests,
+	     uint16_t nb)
+{
+	uint16_t queued = 0;
+
+	for (uint16_t i = 0; i < nb; i++) {
+		struct rte_mbuf *cp = rte_pktmbuf_copy(m, sw->copy_pool, 0, UINT32_MAX);
+
+		if (cp == NULL) {
+			l2sw_ctr_add(&out->eg[dests[i]].no_mbuf, 1);
+			continue;
+		}
+		queued += l2sw_out_enqueue(out, dests[i], cp);
+	}
+	return queued;
+}
+
+/*
+ * Flood to every other port of the frame's VLAN. The destination list is split in place:
+ * ports sharing the mbuf at the front, ports needing a private copy at the back.
+ */
+static uint16_t
+flood(struct l2sw *sw, struct l2sw_out *out, uint16_t in_port, struct rte_mbuf *m,
+      const struct frame_info *fi, struct l2sw_in_stats *c)
+{
+	uint16_t *dest = out->dest;
+	uint16_t nb_share = 0, nb_copy = 0, queued;
+	bool tag = false, blocked = false;
+
+	for (uint16_t q = 0; q < sw->nb_ports; q++) {
+		struct l2sw_pconf pc = l2sw_pconf_decode(out->snap[q]);
+
+		if (q == in_port || !l2sw_pconf_member(&pc, fi->vlan))
+			continue;
+		if (pc.trunk && fi->inner_tag) {
+			blocked = true;
+			continue;
+		}
+		tag |= pc.trunk && fi->vlan != 0;
+		if (pc.tx_writes)
+			dest[sw->nb_ports - 1 - nb_copy++] = q;
+		else
+			dest[nb_share++] = q;
+	}
+	if (blocked)
+		c->vlan_drop++;
+	if (nb_share + nb_copy == 0) {
+		c->no_port++;
+		rte_pktmbuf_free(m);
+		return 0;
+	}
+	c->flooded++;
+	if (tag)
+		set_tx_tag(m, fi);
+	/* a lone writer owns the frame outright: no copy */
+	if (nb_share == 0 && nb_copy == 1)
+		return l2sw_out_enqueue(out, dest[sw->nb_ports - 1], m);
+	queued = queue_copies(sw, out, m, &dest[sw->nb_ports - nb_copy], nb_copy);
+	if (nb_share == 0) {
+		rte_pktmbuf_free(m);
+		return queued;
+	}
+	if (nb_share > 1)
+		rte_pktmbuf_refcnt_update(m, (int16_t)(nb_share - 1));
+	for (uint16_t i = 0; i < nb_share; i++)
+		queued += l2sw_out_enqueue(out, dest[i], m);
+	return queued;
+}
+
+static uint16_t
+forward_one(struct l2sw *sw, struct l2sw_out *out, const struct l2sw_pconf *in,
+	    uint16_t in_port, struct rte_mbuf *m, uint64_t now, struct l2sw_in_stats *c)
+{
+	struct frame_info fi;
+	struct l2sw_pconf pc;
+	uint64_t meta;
+	uint16_t p;
+
+	if (!classify(in, m, &fi, c))
+		goto drop;
+	/* a vif's only source is its pinned MAC: nothing to learn */
+	if (in->kind == L2SW_PORT_WIRE && !learn_source(sw, in_port, &fi, now, c))
+		goto drop;
+	if (fi.dst & L2SW_MAC_GROUP_BIT)
+		return flood(sw, out, in_port, m, &fi, c);
+	if (!l2sw_fdb_lookup(&sw->fdb, l2sw_fdb_key(fi.vlan, fi.dst), &meta) ||
+	    l2sw_meta_port(meta) >= sw->nb_ports) {
+		c->unknown_unicast++;
+		return flood(sw, out, in_port, m, &fi, c);
+	}
+	p = l2sw_meta_port(meta);
+	if (p == in_port) {
+		c->same_port++;
+		goto drop;
+	}
+	pc = l2sw_pconf_decode(out->snap[p]);
+	/* an entry left by a port since removed or moved to another VLAN: unknown */
+	if (!l2sw_pconf_member(&pc, fi.vlan)) {
+		c->unknown_unicast++;
+		return flood(sw, out, in_port, m, &fi, c);
+	}
+	if (pc.trunk && fi.inner_tag) {
+		c->vlan_drop++;
+		goto drop;
+	}
+	if (pc.trunk && fi.vlan != 0)
+		set_tx_tag(m, &fi);
+	return l2sw_out_enqueue(out, p, m);
+
+drop:
+	rte_pktmbuf_free(m);
+	return 0;
+}
+
+static void
+in_stats_flush(struct l2sw_in_stats *dst, const struct l2sw_in_stats *c)
+{
+	const uint64_t *from = &c->rx_pkts;
+	uint64_t *to = &dst->rx_pkts;
+
+	/* the struct is a run of uint64_t counters from rx_pkts to no_port */
+	for (size_t i = 0; i <= offsetof(struct l2sw_in_stats, no_port) / sizeof(uint64_t); i++)
+		if (from[i] != 0)
+			l2sw_ctr_add(&to[i], from[i]);
+}
+
+uint16_t
+l2sw_forward_burst(struct l2sw *sw, struct l2sw_out *out, uint16_t in_port,
+		   struct rte_mbuf **pkts, uint16_t nb_pkts, uint64_t now)
+{
+	struct l2sw_in_stats c;
+	struct l2sw_pconf in;
+	uint16_t queued = 0;
+
+	if (unlikely(in_port >= sw->nb_ports || out->sw != sw)) {
+		rte_pktmbuf_free_bulk(pkts, nb_pkts);
+		return 0;
+	}
+	memset(&c, 0, sizeof(c));
+	c.rx_pkts = nb_pkts;
+	for (uint16_t q = 0; q < sw->nb_ports; q++)
+		out->snap[q] = atomic_load_explicit(&sw->port_word[q], memory_order_acquire);
+	in = l2sw_pconf_decode(out->snap[in_port]);
+	if (unlikely(in.kind == L2SW_PORT_NONE)) {
+		c.no_port = nb_pkts;
+		rte_pktmbuf_free_bulk(pkts, nb_pkts);
+	} else {
+		for (uint16_t i = 0; i < nb_pkts; i++) {
+			if (i + 1 < nb_pkts)
+				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+			queued += forward_one(sw, out, &in, in_port, pkts[i], now, &c);
+		}
+	}
+	in_stats_flush(&sw->in_stats[in_port], &c);
+	return queued;
+}

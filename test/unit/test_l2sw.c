@@ -1,0 +1,888 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/switch: learning, ageing, moves, flooding with shared mbufs, source checks, VLANs,
+ * a full FDB, chains, runts, private copies and output accounting. Needs an EAL (mbufs,
+ * rte_malloc) but no hugepages and no root.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdatomic.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "dnb_test_eal.h"
+#include "l2sw.h"
+
+#define NB_MBUFS 2047
+#define MAX_PORTS 6
+#define OUT_CAP 64
+#define AGE 1000
+#define PAYLOAD 46
+
+enum { P_WIRE = 0, P_VIF1, P_VIF2, P_VIF3, P_WIRE2, NB_PORTS };
+
+struct fixture {
+	struct rte_mempool *mp;
+	struct rte_mempool *copy_mp;
+	struct l2sw *sw;
+	struct l2sw_out *out;
+};
+
+/* What one forward produced, per destination port: the caller's tx took everything. */
+struct got {
+	uint16_t nb[MAX_PORTS];
+	struct rte_mbuf *pkts[MAX_PORTS][OUT_CAP];
+};
+
+static const struct rte_ether_addr vif_mac[NB_PORTS] = {
+	[P_VIF1] = {{0x02, 0x16, 0x3e, 0x00, 0x00, 0x01}},
+	[P_VIF2] = {{0x02, 0x16, 0x3e, 0x00, 0x00, 0x02}},
+	[P_VIF3] = {{0x02, 0x16, 0x3e, 0x00, 0x00, 0x03}},
+};
+static const struct rte_ether_addr host_a = {{0x52, 0x54, 0x00, 0xaa, 0x00, 0x01}};
+static const struct rte_ether_addr host_b = {{0x52, 0x54, 0x00, 0xbb, 0x00, 0x02}};
+static const struct rte_ether_addr bcast = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+static const struct rte_ether_addr mcast = {{0x01, 0x00, 0x5e, 0x00, 0x00, 0x01}};
+static const struct rte_ether_addr zero_mac;
+
+static struct rte_mempool *
+pool(const char *name)
+{
+	/* no per-lcore cache: in-use counts are exact */
+	return rte_pktmbuf_pool_create(name, NB_MBUFS, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				       SOCKET_ID_ANY);
+}
+
+static int
+group_setup(void **state)
+{
+	static struct fixture f;
+
+	if (dnb_test_eal_init(256) < 0)
+		return -1;
+	f.mp = pool("l2sw_test");
+	f.copy_mp = pool("l2sw_copy");
+	if (f.mp == NULL || f.copy_mp == NULL)
+		return -1;
+	*state = &f;
+	return 0;
+}
+
+static void
+set_port(struct l2sw *sw, uint16_t port, enum l2sw_port_kind kind, uint16_t vlan, bool trunk,
+	 bool tx_writes)
+{
+	struct l2sw_port_conf pc = {
+		.kind = kind, .access_vlan = vlan, .trunk = trunk, .tx_writes = tx_writes,
+	};
+
+	if (kind == L2SW_PORT_VIF)
+		pc.mac = vif_mac[port];
+	assert_int_equal(l2sw_port_set(sw, port, &pc), 0);
+}
+
+/* A switch with the wire port, three vifs in VLAN 0 and a second wire port. */
+static int
+make_switch(struct fixture *f, uint32_t fdb_entries)
+{
+	struct l2sw_conf conf = {
+		.name = "test", .socket_id = SOCKET_ID_ANY, .nb_ports = NB_PORTS,
+		.fdb_entries = fdb_entries, .age_ticks = AGE, .copy_pool = f->copy_mp,
+	};
+
+	f->sw = l2sw_create(&conf);
+	if (f->sw == NULL)
+		return -1;
+	f->out = l2sw_out_create(f->sw, OUT_CAP, SOCKET_ID_ANY);
+	if (f->out == NULL)
+		return -1;
+	set_port(f->sw, P_WIRE, L2SW_PORT_WIRE, 0, false, false);
+	set_port(f->sw, P_VIF1, L2SW_PORT_VIF, 0, false, false);
+	set_port(f->sw, P_VIF2, L2SW_PORT_VIF, 0, false, false);
+	set_port(f->sw, P_VIF3, L2SW_PORT_VIF, 0, false, false);
+	set_port(f->sw, P_WIRE2, L2SW_PORT_WIRE, 0, false, false);
+	return 0;
+}
+
+static int
+setup(void **state)
+{
+	return make_switch(*state, 1024);
+}
+
+static int
+setup_small_fdb(void **state)
+{
+	return make_switch(*state, 16);
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	l2sw_out_free(f->out);
+	l2sw_free(f->sw);
+	f->out = NULL;
+	f->sw = NULL;
+	/* every test frees what it got: a leak or a double free shows here */
+	assert_int_equal(rte_mempool_in_use_count(f->mp), 0);
+	assert_int_equal(rte_mempool_in_use_count(f->copy_mp), 0);
+	return 0;
+}
+
+static void
+write_eth(uint8_t *p, const struct rte_ether_addr *dst, const struct rte_ether_addr *src,
+	  uint16_t ether_type)
+{
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)p;
+
+	rte_ether_addr_copy(dst, &eh->dst_addr);
+	rte_ether_addr_copy(src, &eh->src_addr);
+	eh->ether_type = rte_cpu_to_be_16(ether_type);
+}
+
+static struct rte_mbuf *
+frame(struct fixture *f, const struct rte_ether_addr *dst, const struct rte_ether_addr *src)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(f->mp);
+	uint8_t *p;
+
+	assert_non_null(m);
+	p = (uint8_t *)rte_pktmbuf_append(m, RTE_ETHER_HDR_LEN + PAYLOAD);
+	assert_non_null(p);
+	write_eth(p, dst, src, RTE_ETHER_TYPE_IPV4);
+	memset(p + RTE_ETHER_HDR_LEN, 0x5a, PAYLOAD);
+	return m;
+}
+
+static struct rte_mbuf *
+tagged_frame(struct fixture *f, const struct rte_ether_addr *dst,
+	     const struct rte_ether_addr *src, uint16_t tci)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(f->mp);
+	struct rte_vlan_hdr *vh;
+	uint8_t *p;
+
+	assert_non_null(m);
+	p = (uint8_t *)rte_pktmbuf_append(m, RTE_ETHER_HDR_LEN + sizeof(*vh) + PAYLOAD);
+	assert_non_null(p);
+	write_eth(p, dst, src, RTE_ETHER_TYPE_VLAN);
+	vh = (struct rte_vlan_hdr *)(p + RTE_ETHER_HDR_LEN);
+	vh->vlan_tci = rte_cpu_to_be_16(tci);
+	vh->eth_proto = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	memset(vh + 1, 0x5a, PAYLOAD);
+	return m;
+}
+
+/* A chain of segments with the given lengths; the Ethernet header starts the first one. */
+static struct rte_mbuf *
+chain(struct fixture *f, const uint16_t *lens, unsigned int nb, const struct rte_ether_addr *dst,
+      const struct rte_ether_addr *src)
+{
+	uint8_t bytes[RTE_ETHER_HDR_LEN];
+	struct rte_mbuf *head = NULL;
+	unsigned int off = 0;
+
+	write_eth(bytes, dst, src, RTE_ETHER_TYPE_IPV4);
+	for (unsigned int i = 0; i < nb; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(f->mp);
+		uint8_t *p;
+
+		assert_non_null(m);
+		p = (uint8_t *)rte_pktmbuf_append(m, lens[i]);
+		assert_non_null(p);
+		for (unsigned int j = 0; j < lens[i]; j++, off++)
+			p[j] = off < sizeof(bytes) ? bytes[off] : 0x5a;
+		if (head == NULL)
+			head = m;
+		else
+			assert_int_equal(rte_pktmbuf_chain(head, m), 0);
+	}
+	return head;
+}
+
+static uint16_t
+fwd(struct fixture *f, uint16_t in_port, struct rte_mbuf *m, uint64_t now, struct got *g)
+{
+	struct rte_mbuf **pkts;
+	uint16_t queued, port, n;
+
+	queued = l2sw_forward_burst(f->sw, f->out, in_port, &m, 1, now);
+	memset(g, 0, sizeof(*g));
+	while ((n = l2sw_out_next(f->out, &port, &pkts)) != 0) {
+		assert_true(port < MAX_PORTS);
+		assert_true(n <= OUT_CAP);
+		memcpy(g->pkts[port], pkts, n * sizeof(*pkts));
+		g->nb[port] = n;
+		assert_int_equal(l2sw_out_done(f->out, port, n), 0);
+	}
+	return queued;
+}
+
+static void
+got_free(struct got *g)
+{
+	for (int p = 0; p < MAX_PORTS; p++)
+		for (int i = 0; i < g->nb[p]; i++)
+			rte_pktmbuf_free(g->pkts[p][i]);
+	memset(g, 0, sizeof(*g));
+}
+
+/* Exactly these ports (bit mask) got one frame each. */
+static void
+assert_dests(const struct got *g, unsigned int mask)
+{
+	for (int p = 0; p < MAX_PORTS; p++)
+		assert_int_equal(g->nb[p], (mask >> p) & 1u);
+}
+
+static struct l2sw_stats
+stats(struct fixture *f, uint16_t port)
+{
+	struct l2sw_stats st;
+
+	assert_int_equal(l2sw_stats_get(f->sw, port, &st), 0);
+	return st;
+}
+
+#define BIT(p) (1u << (p))
+#define ALL_BUT(p) (((1u << NB_PORTS) - 1) & ~BIT(p))
+
+static void
+test_learn_and_forward(void **state)
+{
+	struct fixture *f = *state;
+	struct got g;
+
+	/* host A broadcasts from the wire: flooded to all others, A learned on the wire */
+	assert_int_equal(fwd(f, P_WIRE, frame(f, &bcast, &host_a), 10, &g), NB_PORTS - 1);
+	assert_dests(&g, ALL_BUT(P_WIRE));
+	got_free(&g);
+	assert_int_equal(stats(f, P_WIRE).learned, 1);
+	assert_int_equal(stats(f, P_WIRE).flooded, 1);
+
+	/* a vif answers A: unicast to the wire only */
+	assert_int_equal(fwd(f, P_VIF1, frame(f, &host_a, &vif_mac[P_VIF1]), 11, &g), 1);
+	assert_dests(&g, BIT(P_WIRE));
+	got_free(&g);
+	assert_int_equal(stats(f, P_VIF1).unknown_unicast, 0);
+	assert_int_equal(stats(f, P_VIF1).flooded, 0);
+
+	/* guest to guest: the pinned vif MAC is known without learning, the wire is not used */
+	assert_int_equal(fwd(f, P_VIF1, frame(f, &vif_mac[P_VIF2], &vif_mac[P_VIF1]), 12, &g), 1);
+	assert_dests(&g, BIT(P_VIF2));
+	got_free(&g);
+
+	/* the wire reaches a guest directly too */
+	assert_int_equal(fwd(f, P_WIRE, frame(f, &vif_mac[P_VIF3], &host_a), 13, &g), 1);
+	assert_dests(&g, BIT(P_VIF3));
+	got_free(&g);
+
+	assert_int_equal(stats(f, P_WIRE).rx_pkts, 2);
+	assert_int_equal(stats(f, P_VIF2).tx_pkts, 2); /* the broadcast and the guest frame */
+	assert_int_equal(stats(f, L2SW_PORT_ALL).learned, 1);
+}
+
+static void
+test_unknown_unicast_flooded(void **state)
+{
+	struct fixture *f = *state;
+	struct got g;
+
+	assert_int_equal(fwd(f, P_VIF1, frame(f, &host_b, &vif_mac[P_VIF1]), 1, &g),
+			 NB_PORTS - 1);
+	assert_dests(&g, ALL_BUT(P_VIF1));
+	got_free(&g);
+	assert_int_equal(stats(f, P_VIF1).unknown_unicast, 1);
+	assert_int_equal(stats(f, P_VIF1).flooded, 1);
+
+	assert_int_equal(fwd(f, P_WIRE, frame(f, &mcast, &host_a), 1, &g), NB_PORTS - 1);
+	assert_dests(&g, ALL_BUT(P_WIRE));
+	got_free(&g);
+	assert_int_equal(stats(f, P_WIRE).unknown_unicast, 0);
+}
+
+static void
+test_ageing(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t all = l2sw_fdb_buckets(f->sw);
+	struct got g;
+
+	fwd(f, P_WIRE, frame(f, &bcast, &host_a), 1000, &g);
+	got_free(&g);
+	/* idle exactly the age time: kept */
+	assert_int_equal(l2sw_age(f->sw, 1000 + AGE, all), 0);
+	assert_int_equal(fwd(f, P_VIF1, frame(f, &host_a, &vif_mac[P_VIF1]), 1000 + AGE, &g), 1);
+	got_free(&g);
+	/* idle longer: removed, the pinned vif MACs stay */
+	assert_int_equal(l2sw_age(f->sw, 1000 + AGE + 1, all), 1);
+	assert_int_equal(stats(f, P_WIRE).aged, 1);
+	assert_int_equal(stats(f, L2SW_PORT_ALL).aged, 1);
+	/* A is unknown again: flooded */
+	assert_int_equal(fwd(f, P_VIF1, frame(f, &host_a, &vif_mac[P_VIF1]), 2100, &g),
+			 NB_PORTS - 1);
+	assert_dests(&g, ALL_BUT(P_VIF1));
+	got_free(&g);
+	assert_int_equal(stats(f, P_VIF1).unknown_unicast, 1);
+	/* the guests are still reachable */
+	assert_int_equal(fwd(f, P_VIF1, frame(f, &vif_mac[P_VIF2], &vif_mac[P_VIF1]), 5000, &g),
+			 1);
+	assert_dests(&g, BIT(P_VIF2));
+	got_free(&g);
+}
+
+static void
+test_ageing_budget_and_refresh(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t all = l2sw_fdb_buckets(f->sw);
+	unsigned int removed = 0;
+	struct got g;
+
+	fwd(f, P_WIRE, frame(f, &bcast, &host_a), 0, &g);
+	got_free(&g);
+	fwd(f, P_WIRE2, frame(f, &bcast, &host_b), 0, &g);
+	got_free(&g);
+	/* B keeps talking: its entry is refreshed and survives */
+	fwd(f, P_WIRE2, frame(f, &bcast, &host_b), AGE, &g);
+	got_free(&g);
+	/* one bucket per call: the whole table takes `all` calls, never more work per call */
+	for (uint32_t i = 0; i < all; i++) {
+		unsigned int n = l2sw_age(f->sw, AGE + 10, 1);
+
+		assert_true(n <= 8);
+		removed += n;
+	}
+	assert_int_equal(removed, 1);
+	assert_int_equal(stats(f, P_WIRE).aged, 1);
+	assert_int_equal(stats(f, P_WIRE2).aged, 0);
+}
+
+static void
+test_station_move(void **state)
+{
+	struct fixture *f = *state;
+	struct got g;
+
+	fwd(f, P_WIRE, frame(f, &bcast, &host_a), 1, &g);
+	got_free(&g);
+	/* A now talks from the other wire port */
+	fwd(f, P_WIRE2, frame(f, &bcast, &host_a), 2, &g);
+	got_free(&g);
+	assert_int_equal(stats(f, P_WIRE2).moved, 1);
+	assert_int_equal(stats(f, P_WIRE2).learned, 0);
+	assert_int_equal(fwd(f, P_VIF1, frame(f, &host_a, &vif_mac[P_VIF1]), 3, &g), 1);
+	assert_dests(&g, BIT(P_WIRE2));
+	got_free(&g);
+}
+
+static void
+test_same_port_dropped(void **state)
+{
+	struct fixture *f = *state;
+	struct got g;
+
+	fwd(f, P_WIRE, frame(f, &bcast, &host_a), 1, &g);
+	got_free(&g);
+	assert_int_equal(fwd(f, P_WIRE, frame(f, &host_a, &host_b), 2, &g), 0);
+	assert_dests(&g, 0);
+	assert_int_equal(stats(f, P_WIRE).same_port, 1);
+}
+
+static void
+test_flood_shares_one_mbuf(void **state)
+{
+	struct fixture *f = *state;
+	struct rte_mbuf *m = frame(f, &bcast, &host_a);
+	struct got g;
+
+	assert_int_equal(fwd(f, P_WIRE, m, 1, &g), NB_PORTS - 1);
+	for (int p = 0; p < NB_PORTS; p++) {
+		if (p == P_WIRE)
+			continue;
+		assert_ptr_equal(g.pkts[p][0], m); /* no copy */
+	}
+	assert_int_equal(rte_mbuf_refcnt_read(m), NB_PORTS - 1);
+	assert_int_equal(rte_mempool_in_use_count(f->mp), 1);
+	got_free(&g); /* each consumer frees its reference */
+	assert_int_equal(rte_mempool_in_use_count(f->mp), 0);
+}
+
+static void
+test_spoofed_source_dropped(void **state)
+{
+	struct fixture *f = *state;
+	struct got g;
+
+	/* a guest using someone else's MAC */
+	assert_int_equal(fwd(f, P_VIF1, frame(f, &bcast, &vif_mac[P_VIF2]), 1, &g), 0);
+	assert_dests(&g, 0);
+	assert_int_equal(fwd(f, P_VIF1, frame(f, &bcast, &host_b), 1, &g), 0);
+	assert_int_equal(stats(f, P_VIF1).spoofed, 2);
+	/* the wire claiming a guest's pinned MAC: dropped, the guest keeps its traffic */
+	assert_int_equal(fwd(f, P_WIRE, frame(f, &bcast, &vif_mac[P_VIF2]), 1, &g), 0);
+	assert_int_equal(stats(f, P_WIRE).spoofed, 1);
+	assert_int_equal(fwd(f, P_VIF1, frame(f, &vif_mac[P_VIF2], &vif_mac[P_VIF1]), 2, &g), 1);
+	assert_dests(&g, BIT(P_VIF2));
+	got_free(&g);
+	assert_int_equal(stats(f, L2SW_PORT_ALL).moved, 0);
+}
+
+static void
+test_bad_source_dropped(void **state)
+{
+	struct fixture *f = *state;
+	struct got g;
+
+	assert_int_equal(fwd(f, P_WIRE, frame(f, &bcast, &zero_mac), 1, &g), 0);
+	assert_int_equal(fwd(f, P_WIRE, frame(f, &host_a, &mcast), 1, &g), 0);
+	assert_int_equal(fwd(f, P_WIRE, frame(f, &host_a, &bcast), 1, &g), 0);
+	assert_dests(&g, 0);
+	assert_int_equal(stats(f, P_WIRE).bad_src, 3);
+	assert_int_equal(stats(f, P_WIRE).learned, 0);
+}
+
+static void
+test_vlan_isolation(void **state)
+{
+	struct fixture *f = *state;
+	struct rte_mbuf *m;
+	struct got g;
+
+	set_port(f->sw, P_WIRE, L2SW_PORT_WIRE, 0, true, false);
+	set_port(f->sw, P_VIF1, L2SW_PORT_VIF, 10, false, false);
+	set_port(f->sw, P_VIF2, L2SW_PORT_VIF, 20, false, false);
+	set_port(f->sw, P_VIF3, L2SW_PORT_VIF, 10, false, false);
+
+	/* broadcast from VLAN 10: vif3 and the trunk (tag in metadata), not vif2, not wire2 */
+	m = frame(f, &bcast, &vif_mac[P_VIF1]);
+	assert_int_equal(fwd(f, P_VIF1, m, 1, &g), 2);
+	assert_dests(&g, BIT(P_VIF3) | BIT(P_WIRE));
+	assert_true(m->ol_flags & RTE_MBUF_F_TX_VLAN);
+	assert_int_equal(m->vlan_tci, 10);
+	got_free(&g);
+
+	/* vif2's MAC is not known in VLAN 10: flooded within VLAN 10 only */
+	assert_int_equal(fwd(f, P_VIF1, frame(f, &vif_mac[P_VIF2], &vif_mac[P_VIF1]), 2, &g), 2);
+	assert_dests(&g, BIT(P_VIF3) | BIT(P_WIRE));
+	got_free(&g);
+
+	/* a tagged frame from an access vif */
+	assert_int_equal(fwd(f, P_VIF1, tagged_frame(f, &bcast, &vif_mac[P_VIF1], 20), 3, &g), 0);
+	assert_dests(&g, 0);
+	assert_int_equal(stats(f, P_VIF1).vlan_drop, 1);
+
+	/* from the trunk in VLAN 20: reaches vif2 untagged */
+	m = tagged_frame(f, &bcast, &host_a, 20);
+	assert_int_equal(fwd(f, P_WIRE, m, 4, &g), 1);
+	assert_dests(&g, BIT(P_VIF2));
+	assert_int_equal(m->pkt_len, RTE_ETHER_HDR_LEN + PAYLOAD);
+	assert_int_equal(rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type,
+			 rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4));
+	assert_memory_equal(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr, &host_a,
+			    RTE_ETHER_ADDR_LEN);
+	got_free(&g);
+	/* A was learned in VLAN 20 only: vif2 reaches it, vif1 (VLAN 10) floods */
+	assert_int_equal(fwd(f, P_VIF2, frame(f, &host_a, &vif_mac[P_VIF2]), 5, &g), 1);
+	assert_dests(&g, BIT(P_WIRE));
+	assert_int_equal(g.pkts[P_WIRE][0]->vlan_tci, 20);
+	got_free(&g);
+	assert_int_equal(fwd(f, P_VIF1, frame(f, &host_a, &vif_mac[P_VIF1]), 6, &g), 2);
+	got_free(&g);
+
+	/* VID 4095 and 802.1ad on the trunk */
+	assert_int_equal(fwd(f, P_WIRE, tagged_frame(f, &bcast, &host_a, 0xfff), 7, &g), 0);
+	m = frame(f, &bcast, &host_a);
+	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type =
+		rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ);
+	assert_int_equal(fwd(f, P_WIRE, m, 7, &g), 0);
+	assert_int_equal(stats(f, P_WIRE).vlan_drop, 2);
+}
+
+static void
+test_inner_tag_not_sent_to_trunk(void **state)
+{
+	struct fixture *f = *state;
+	struct got g;
+
+	/* vif1 has no access VLAN: its own tags are payload, but must not enter the trunk */
+	set_port(f->sw, P_WIRE, L2SW_PORT_WIRE, 0, true, false);
+	assert_int_equal(fwd(f, P_VIF1, tagged_frame(f, &bcast, &vif_mac[P_VIF1], 30), 1, &g),
+			 NB_PORTS - 2);
+	assert_dests(&g, ALL_BUT(P_VIF1) & ~BIT(P_WIRE));
+	got_free(&g);
+	assert_int_equal(stats(f, P_VIF1).vlan_drop, 1);
+}
+
+static void
+test_fdb_full_still_floods(void **state)
+{
+	struct fixture *f = *state;
+	const unsigned int nb = 100;
+	struct l2sw_stats st;
+	struct got g;
+
+	for (unsigned int i = 0; i < nb; i++) {
+		struct rte_ether_addr src = {{0x52, 0x54, 0x00, 0x10, (uint8_t)(i >> 8),
+					      (uint8_t)i}};
+
+		assert_int_equal(fwd(f, P_WIRE, frame(f, &bcast, &src), 1, &g), NB_PORTS - 1);
+		got_free(&g);
+	}
+	st = stats(f, P_WIRE);
+	assert_true(st.fdb_full > 0);
+	assert_int_equal(st.learned + st.fdb_full, nb);
+	assert_true(st.learned <= 16 - 3); /* three slots hold the pinned vif MACs */
+	assert_int_equal(st.flooded, nb);
+	/* the pinned guests still forward */
+	assert_int_equal(fwd(f, P_WIRE, frame(f, &vif_mac[P_VIF2], &host_a), 2, &g), 1);
+	assert_dests(&g, BIT(P_VIF2));
+	got_free(&g);
+}
+
+static void
+test_chain_forwarded_as_chain(void **state)
+{
+	struct fixture *f = *state;
+	const uint16_t lens[] = {60, 700, 1200};
+	struct rte_mbuf *m, *seg;
+	struct got g;
+
+	m = chain(f, lens, RTE_DIM(lens), &vif_mac[P_VIF2], &host_a);
+	assert_int_equal(fwd(f, P_WIRE, m, 1, &g), 1);
+	assert_ptr_equal(g.pkts[P_VIF2][0], m);
+	assert_int_equal(m->nb_segs, 3);
+	assert_int_equal(m->pkt_len, 60 + 700 + 1200);
+	got_free(&g);
+
+	/* flooded: every segment carries a reference per destination */
+	m = chain(f, lens, RTE_DIM(lens), &bcast, &host_a);
+	assert_int_equal(fwd(f, P_WIRE, m, 2, &g), NB_PORTS - 1);
+	for (seg = m; seg != NULL; seg = seg->next)
+		assert_int_equal(rte_mbuf_refcnt_read(seg), NB_PORTS - 1);
+	got_free(&g);
+	assert_int_equal(rte_mempool_in_use_count(f->mp), 0);
+}
+
+static void
+test_runts_dropped(void **state)
+{
+	struct fixture *f = *state;
+	const uint16_t short_first[] = {8, 60};
+	struct rte_mbuf *m;
+	struct got g;
+
+	m = rte_pktmbuf_alloc(f->mp);
+	assert_non_null(rte_pktmbuf_append(m, RTE_ETHER_HDR_LEN - 1));
+	memset(rte_pktmbuf_mtod(m, void *), 0xff, RTE_ETHER_HDR_LEN - 1);
+	assert_int_equal(fwd(f, P_WIRE, m, 1, &g), 0);
+	/* whole frame long enough, Ethernet header split across segments */
+	m = chain(f, short_first, RTE_DIM(short_first), &bcast, &host_a);
+	assert_int_equal(fwd(f, P_VIF1, m, 1, &g), 0);
+	/* empty */
+	m = rte_pktmbuf_alloc(f->mp);
+	assert_int_equal(fwd(f, P_WIRE, m, 1, &g), 0);
+	assert_dests(&g, 0);
+	assert_int_equal(stats(f, P_WIRE).runt, 2);
+	assert_int_equal(stats(f, P_VIF1).runt, 1);
+
+	/* a trunk frame tagged but cut inside the tag */
+	set_port(f->sw, P_WIRE, L2SW_PORT_WIRE, 0, true, false);
+	m = tagged_frame(f, &bcast, &host_a, 10);
+	rte_pktmbuf_trim(m, m->pkt_len - (RTE_ETHER_HDR_LEN + 2));
+	assert_int_equal(fwd(f, P_WIRE, m, 1, &g), 0);
+	assert_int_equal(stats(f, P_WIRE).runt, 3);
+	assert_int_equal(stats(f, L2SW_PORT_ALL).learned, 0);
+}
+
+static void
+test_tx_writes_gets_copy(void **state)
+{
+	struct fixture *f = *state;
+	struct rte_mbuf *m = frame(f, &bcast, &vif_mac[P_VIF1]);
+	struct got g;
+
+	set_port(f->sw, P_WIRE, L2SW_PORT_WIRE, 0, false, true);
+	assert_int_equal(fwd(f, P_VIF1, m, 1, &g), NB_PORTS - 1);
+	assert_ptr_not_equal(g.pkts[P_WIRE][0], m);
+	assert_int_equal(rte_mbuf_refcnt_read(g.pkts[P_WIRE][0]), 1);
+	assert_ptr_equal(g.pkts[P_WIRE2][0], m);
+	assert_int_equal(rte_mbuf_refcnt_read(m), NB_PORTS - 2);
+	assert_memory_equal(rte_pktmbuf_mtod(g.pkts[P_WIRE][0], void *),
+			    rte_pktmbuf_mtod(m, void *), m->pkt_len);
+	assert_int_equal(rte_mempool_in_use_count(f->copy_mp), 1);
+	got_free(&g);
+
+	/* unicast: the writer owns the frame alone, no copy */
+	fwd(f, P_WIRE, frame(f, &bcast, &host_a), 2, &g);
+	got_free(&g);
+	m = frame(f, &host_a, &vif_mac[P_VIF1]);
+	assert_int_equal(fwd(f, P_VIF1, m, 3, &g), 1);
+	assert_ptr_equal(g.pkts[P_WIRE][0], m);
+	got_free(&g);
+}
+
+static void
+test_out_partial_tx_and_overflow(void **state)
+{
+	struct fixture *f = *state;
+	struct rte_mbuf *pkts[OUT_CAP + 4], **q;
+	uint16_t port, n;
+
+	for (unsigned int i = 0; i < RTE_DIM(pkts); i++)
+		pkts[i] = frame(f, &vif_mac[P_VIF2], &vif_mac[P_VIF1]);
+	/* more than the port's array holds: the excess is dropped and counted */
+	assert_int_equal(l2sw_forward_burst(f->sw, f->out, P_VIF1, pkts, RTE_DIM(pkts), 1),
+			 OUT_CAP);
+	n = l2sw_out_next(f->out, &port, &q);
+	assert_int_equal(n, OUT_CAP);
+	assert_int_equal(port, P_VIF2);
+	assert_int_equal(l2sw_out_done(f->out, port, n + 1), -EINVAL);
+	/* the egress took 10: the caller owns those, the switch frees the rest */
+	for (int i = 0; i < 10; i++)
+		rte_pktmbuf_free(q[i]);
+	assert_int_equal(l2sw_out_done(f->out, port, 10), 0);
+	assert_int_equal(l2sw_out_next(f->out, &port, &q), 0);
+	assert_int_equal(l2sw_out_done(f->out, P_VIF2, 0), -EINVAL);
+	assert_int_equal(stats(f, P_VIF2).tx_pkts, 10);
+	assert_int_equal(stats(f, P_VIF2).tx_drop, 4 + OUT_CAP - 10);
+	assert_int_equal(stats(f, P_VIF1).rx_pkts, RTE_DIM(pkts));
+}
+
+struct walk_count {
+	unsigned int total, pinned;
+	bool saw_a;
+};
+
+static int
+count_entry(const struct l2sw_fdb_entry *e, void *arg)
+{
+	struct walk_count *w = arg;
+
+	w->total++;
+	w->pinned += e->pinned;
+	if (rte_is_same_ether_addr(&e->mac, &host_a)) {
+		w->saw_a = true;
+		assert_int_equal(e->port, P_WIRE);
+		assert_int_equal(e->idle, 40);
+		assert_false(e->pinned);
+	}
+	return 0;
+}
+
+static int
+stop_walk(const struct l2sw_fdb_entry *e, void *arg)
+{
+	(void)e;
+	(void)arg;
+	return 7;
+}
+
+static void
+test_fdb_walk_and_port_removal(void **state)
+{
+	struct fixture *f = *state;
+	struct walk_count w = {0};
+	struct l2sw_port_conf none = {.kind = L2SW_PORT_NONE};
+	struct got g;
+
+	fwd(f, P_WIRE, frame(f, &bcast, &host_a), 10, &g);
+	got_free(&g);
+	assert_int_equal(l2sw_fdb_walk(f->sw, 50, count_entry, &w), 0);
+	assert_int_equal(w.total, 4);
+	assert_int_equal(w.pinned, 3);
+	assert_true(w.saw_a);
+	assert_int_equal(l2sw_fdb_walk(f->sw, 50, stop_walk, NULL), 7);
+
+	/* a removed vif gets nothing and its ingress is dropped; its MAC is unpinned */
+	assert_int_equal(l2sw_port_set(f->sw, P_VIF2, &none), 0);
+	assert_int_equal(fwd(f, P_WIRE, frame(f, &bcast, &host_a), 11, &g), NB_PORTS - 2);
+	assert_int_equal(g.nb[P_VIF2], 0);
+	got_free(&g);
+	assert_int_equal(fwd(f, P_VIF2, frame(f, &bcast, &vif_mac[P_VIF2]), 11, &g), 0);
+	assert_int_equal(stats(f, P_VIF2).no_port, 1);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(l2sw_fdb_walk(f->sw, 50, count_entry, &w), 0);
+	assert_int_equal(w.pinned, 2);
+}
+
+static void
+test_bad_config_rejected(void **state)
+{
+	struct fixture *f = *state;
+	struct l2sw_port_conf pc = {.kind = L2SW_PORT_VIF, .mac = mcast};
+	struct l2sw_conf conf = {
+		.nb_ports = 2, .fdb_entries = 16, .age_ticks = AGE, .socket_id = SOCKET_ID_ANY,
+	};
+	struct l2sw *sw;
+	struct got g;
+
+	assert_int_equal(l2sw_port_set(f->sw, P_VIF1, &pc), -EINVAL);
+	pc.mac = vif_mac[P_VIF1];
+	pc.access_vlan = 4095;
+	assert_int_equal(l2sw_port_set(f->sw, P_VIF1, &pc), -EINVAL);
+	pc.access_vlan = 0;
+	pc.trunk = true;
+	assert_int_equal(l2sw_port_set(f->sw, P_VIF1, &pc), -EINVAL);
+	assert_int_equal(l2sw_port_set(f->sw, NB_PORTS, &pc), -EINVAL);
+	/* no copy pool: a writing port cannot be had */
+	sw = l2sw_create(&conf);
+	assert_non_null(sw);
+	pc = (struct l2sw_port_conf){.kind = L2SW_PORT_WIRE, .tx_writes = true};
+	assert_int_equal(l2sw_port_set(sw, 0, &pc), -EINVAL);
+	l2sw_free(sw);
+	conf.age_ticks = 0;
+	assert_null(l2sw_create(&conf));
+	conf.age_ticks = AGE;
+	conf.nb_ports = 0;
+	assert_null(l2sw_create(&conf));
+	/* an ingress port out of range: the burst is freed */
+	assert_int_equal(fwd(f, NB_PORTS, frame(f, &bcast, &host_a), 1, &g), 0);
+	assert_int_equal(rte_mempool_in_use_count(f->mp), 0);
+}
+
+/* ---- several lcores at once: two forwarders sharing stations, an ager and a walker ---- */
+
+#define STRESS_ROUNDS 4000
+#define STRESS_BURST 8
+#define STRESS_HOSTS 64
+
+struct stress_arg {
+	struct fixture *f;
+	struct l2sw_out *out;
+	uint16_t port;
+	_Atomic uint64_t *clock;
+	_Atomic int *running;
+	uint64_t sent;
+	int failed;
+};
+
+static void *
+stress_forwarder(void *p)
+{
+	struct stress_arg *a = p;
+	struct rte_mbuf *burst[STRESS_BURST], **q;
+	uint32_t rnd = a->port * 2654435761u + 1;
+	uint16_t port, n;
+
+	for (int r = 0; r < STRESS_ROUNDS; r++) {
+		for (int i = 0; i < STRESS_BURST; i++) {
+			struct rte_ether_addr src = {{0x52, 0x54, 0, 0x20, 0, 0}};
+			struct rte_ether_addr dst = src;
+
+			rnd = rnd * 1103515245u + 12345u;
+			src.addr_bytes[5] = (uint8_t)((rnd >> 16) % STRESS_HOSTS);
+			dst.addr_bytes[5] = (uint8_t)((rnd >> 24) % STRESS_HOSTS);
+			burst[i] = rte_pktmbuf_alloc(a->f->mp);
+			if (burst[i] == NULL) {
+				a->failed = 1;
+				return NULL;
+			}
+			write_eth((uint8_t *)rte_pktmbuf_append(burst[i], 60),
+				  (rnd & 0x100) ? &dst : &bcast, &src, RTE_ETHER_TYPE_IPV4);
+		}
+		l2sw_forward_burst(a->f->sw, a->out, a->port, burst, STRESS_BURST,
+				   atomic_fetch_add(a->clock, 3));
+		a->sent += STRESS_BURST;
+		while ((n = l2sw_out_next(a->out, &port, &q)) != 0) {
+			/* an egress that takes half */
+			for (uint16_t i = 0; i < n / 2; i++)
+				rte_pktmbuf_free(q[i]);
+			if (l2sw_out_done(a->out, port, n / 2) != 0)
+				a->failed = 1;
+		}
+	}
+	atomic_fetch_sub(a->running, 1);
+	return NULL;
+}
+
+static int
+check_entry(const struct l2sw_fdb_entry *e, void *arg)
+{
+	(void)arg;
+	/* learned hosts only on the two wire ports, pinned guests on theirs */
+	if (e->pinned)
+		return e->port == P_VIF1 || e->port == P_VIF2 || e->port == P_VIF3 ? 0 : -1;
+	return e->port == P_WIRE || e->port == P_WIRE2 ? 0 : -1;
+}
+
+static void
+test_concurrent_forwarders(void **state)
+{
+	struct fixture *f = *state;
+	_Atomic uint64_t clock = 1;
+	_Atomic int running = 2;
+	struct stress_arg a[2] = {
+		{.f = f, .out = f->out, .port = P_WIRE, .clock = &clock, .running = &running},
+		{.f = f, .port = P_WIRE2, .clock = &clock, .running = &running},
+	};
+	pthread_t th[2];
+	struct l2sw_stats st;
+	unsigned int aged = 0;
+
+	a[1].out = l2sw_out_create(f->sw, OUT_CAP, SOCKET_ID_ANY);
+	assert_non_null(a[1].out);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, stress_forwarder, &a[i]), 0);
+	/* age and walk for as long as the forwarders run */
+	for (unsigned int i = 0; atomic_load(&running) > 0; i++) {
+		/* every other pass looks from the future: stations age while being learned */
+		aged += l2sw_age(f->sw, atomic_load(&clock) + (i & 1) * 2 * AGE, 4);
+		if ((i & 63) == 0)
+			assert_int_equal(l2sw_fdb_walk(f->sw, atomic_load(&clock), check_entry,
+						       NULL), 0);
+	}
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	assert_int_equal(a[0].failed + a[1].failed, 0);
+	l2sw_out_free(a[1].out); /* its counters stay with the switch */
+	assert_int_equal(l2sw_stats_get(f->sw, L2SW_PORT_ALL, &st), 0);
+	assert_int_equal(st.rx_pkts, a[0].sent + a[1].sent);
+	assert_true(st.moved > 0); /* the same hosts on both wire ports */
+	assert_int_equal(st.aged, aged);
+	assert_true(aged > 0);
+	assert_true(st.tx_pkts > 0);
+	assert_true(st.tx_drop > 0);
+	assert_int_equal(l2sw_fdb_walk(f->sw, atomic_load(&clock), check_entry, NULL), 0);
+	/* every reference was freed exactly once: teardown checks the pool */
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_learn_and_forward, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_unicast_flooded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ageing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ageing_budget_and_refresh, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_station_move, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_same_port_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flood_shares_one_mbuf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spoofed_source_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_source_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vlan_isolation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inner_tag_not_sent_to_trunk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fdb_full_still_floods, setup_small_fdb,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_chain_forwarded_as_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_runts_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_writes_gets_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_out_partial_tx_and_overflow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fdb_walk_and_port_removal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_config_rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_forwarders, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("l2sw", tests, group_setup, NULL);
+}
