@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* dpdk-netback's options, after EAL's: getopt_long with one small validator per value. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnb_config.h"
+
+enum {
+	OPT_HELP = 'h',
+	OPT_VIF = 256,
+	OPT_MARKED_VIFS,
+	OPT_LRO,
+	OPT_LRO_TIMEOUT,
+	OPT_FDB_SIZE,
+	OPT_FDB_AGE,
+	OPT_STATS,
+	OPT_MBUFS,
+	OPT_VIF_QUEUES,
+	OPT_XEN,
+};
+
+static const struct option long_options[] = {
+	{"help", no_argument, NULL, OPT_HELP},
+	{"vif", required_argument, NULL, OPT_VIF},
+	{"marked-vifs", no_argument, NULL, OPT_MARKED_VIFS},
+	{"lro", required_argument, NULL, OPT_LRO},
+	{"lro-timeout-us", required_argument, NULL, OPT_LRO_TIMEOUT},
+	{"fdb-size", required_argument, NULL, OPT_FDB_SIZE},
+	{"fdb-age", required_argument, NULL, OPT_FDB_AGE},
+	{"stats", required_argument, NULL, OPT_STATS},
+	{"mbufs", required_argument, NULL, OPT_MBUFS},
+	{"vif-queues", required_argument, NULL, OPT_VIF_QUEUES},
+	{"xen", required_argument, NULL, OPT_XEN},
+	{NULL, 0, NULL, 0},
+};
+
+void dnb_config_usage(const char *prog)
+{
+	printf("Usage: %s [EAL options] -- [options]\n"
+	       "\n"
+	       "A userspace Xen network backend: the EAL's ports (--vdev net_af_packet0,iface=eth0\n"
+	       "and the like) are the physical side; guest vifs are served over netif rings.\n"
+	       "\n"
+	       "Options:\n"
+	       "  --vif DOMID/DEVID      serve this vif (repeatable), e.g. --vif 5/0\n"
+	       "  --marked-vifs          also serve every vif whose xl config says\n"
+	       "                         script=" DNB_VIF_SCRIPT " (watched in xenstore)\n"
+	       "  --lro MODE             off | chain (default) | linearize\n"
+	       "  --lro-timeout-us N     time budget of an open aggregate (default 40)\n"
+	       "  --fdb-size N           MAC table stations (default 4096)\n"
+	       "  --fdb-age SECONDS      forget idle stations after this (default 300)\n"
+	       "  --stats SECONDS        print a stats line every N seconds (default 0: off)\n"
+	       "  --mbufs N              packet buffers (default 32768)\n"
+	       "  --vif-queues N         queue pairs offered to each guest (default 1)\n"
+	       "  --xen KIND             auto (default) | sim | real: hypervisor interface\n"
+	       "  -h, --help             this text\n"
+	       "\n"
+	       "Telemetry: /dpdk-netback/stats, /dpdk-netback/vifs, /dpdk-netback/fdb\n",
+	       prog);
+}
+
+static int parse_u32(const char *opt, const char *arg, uint32_t min, uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || arg[0] == '-' || v < min || v > max) {
+		fprintf(stderr, "dpdk-netback: bad --%s '%s' (%u..%u)\n", opt, arg, min, max);
+		return -EINVAL;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int parse_vif(const char *arg, struct dnb_config *cfg)
+{
+	uint32_t domid, devid;
+	char buf[32], *slash;
+
+	if (strlen(arg) >= sizeof(buf) || (slash = strchr(strcpy(buf, arg), '/')) == NULL) {
+		fprintf(stderr, "dpdk-netback: bad --vif '%s' (DOMID/DEVID, e.g. 5/0)\n", arg);
+		return -EINVAL;
+	}
+	*slash = '\0';
+	if (parse_u32("vif domid", buf, 1, 0x7fef, &domid) != 0 ||
+	    parse_u32("vif devid", slash + 1, 0, UINT16_MAX, &devid) != 0)
+		return -EINVAL;
+	if (cfg->nb_vifs == DNB_MAX_VIFS) {
+		fprintf(stderr, "dpdk-netback: more than %u --vif options\n", DNB_MAX_VIFS);
+		return -EINVAL;
+	}
+	cfg->vifs[cfg->nb_vifs++] = (struct dnb_vif_id){.domid = (uint16_t)domid,
+							.devid = (uint16_t)devid};
+	return 0;
+}
+
+static int parse_lro(const char *arg, enum dnb_lro_mode *mode)
+{
+	if (strcmp(arg, "off") == 0)
+		*mode = DNB_LRO_OFF;
+	else if (strcmp(arg, "chain") == 0)
+		*mode = DNB_LRO_CHAIN;
+	else if (strcmp(arg, "linearize") == 0)
+		*mode = DNB_LRO_LINEARIZE;
+	else {
+		fprintf(stderr, "dpdk-netback: bad --lro '%s' (off, chain or linearize)\n", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+const char *dnb_lro_mode_str(enum dnb_lro_mode mode)
+{
+	static const char *const names[] = {"off", "chain", "linearize"};
+
+	return mode <= DNB_LRO_LINEARIZE ? names[mode] : "?";
+}
+
+static int parse_one(int opt, const char *arg, struct dnb_config *cfg)
+{
+	uint32_t v;
+
+	switch (opt) {
+	case OPT_VIF:
+		return parse_vif(arg, cfg);
+	case OPT_MARKED_VIFS:
+		cfg->marked_vifs = true;
+		return 0;
+	case OPT_LRO:
+		return parse_lro(arg, &cfg->lro);
+	case OPT_LRO_TIMEOUT:
+		return parse_u32("lro-timeout-us", arg, 1, 1000000, &cfg->lro_timeout_us);
+	case OPT_FDB_SIZE:
+		return parse_u32("fdb-size", arg, 16, 1u << 22, &cfg->fdb_entries);
+	case OPT_FDB_AGE:
+		return parse_u32("fdb-age", arg, 1, 1000000, &cfg->fdb_age_s);
+	case OPT_STATS:
+		return parse_u32("stats", arg, 0, 3600, &cfg->stats_interval_s);
+	case OPT_MBUFS:
+		return parse_u32("mbufs", arg, 4096, 1u << 22, &cfg->nb_mbufs);
+	case OPT_VIF_QUEUES:
+		if (parse_u32("vif-queues", arg, 1, 8, &v) != 0)
+			return -EINVAL;
+		cfg->vif_queues = v;
+		return 0;
+	case OPT_XEN:
+		if (strcmp(arg, "auto") != 0 && strcmp(arg, "sim") != 0 && strcmp(arg, "real") != 0) {
+			fprintf(stderr, "dpdk-netback: bad --xen '%s' (auto, sim or real)\n", arg);
+			return -EINVAL;
+		}
+		cfg->xen = arg;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+int dnb_config_parse(int argc, char **argv, struct dnb_config *cfg)
+{
+	int opt;
+
+	*cfg = (struct dnb_config){
+		.lro = DNB_LRO_CHAIN, .lro_timeout_us = 40, .fdb_entries = 4096,
+		.fdb_age_s = 300, .nb_mbufs = 32768, .vif_queues = 1, .xen = "auto",
+	};
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+		if (opt == OPT_HELP) {
+			dnb_config_usage(argv[0]);
+			return 1;
+		}
+		if (opt == '?') {
+			fprintf(stderr, "dpdk-netback: unknown or incomplete option '%s' (see --help)\n",
+				argv[optind - 1]);
+			return -EINVAL;
+		}
+		if (parse_one(opt, optarg, cfg) != 0)
+			return -EINVAL;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "dpdk-netback: unexpected argument '%s' (see --help)\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (cfg->nb_vifs == 0 && !cfg->marked_vifs) {
+		fprintf(stderr, "dpdk-netback: no vif to serve: give --vif DOMID/DEVID or "
+				"--marked-vifs\n");
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * dpdk-netback's shared state: the ports, the switch, the worker's port table, and the
+ * functions the app's files offer each other (main.c, fwd.c, egress.c, vifs.c, telemetry.c).
+ *
+ * Ports: every ethdev port the EAL created at start is a wire port; vif ports (net_xenvif)
+ * come and go at run time. The switch port number of a port is its ethdev port id.
+ *
+ * The worker polls the ports of the table published in dnb_app::table; the control thread
+ * changes ports by publishing a new table and waiting until the worker's epoch moves on
+ * (it then no longer uses the old table), an RCU grace period without a library.
+ */
+#ifndef DNB_APP_H
+#define DNB_APP_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+#include <rte_gso.h>
+#include <rte_log.h>
+#include <rte_mempool.h>
+
+#include "dnb_config.h"
+#include "l2sw.h"
+#include "lro.h"
+
+extern int dnb_logtype;
+#define DNB_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, dnb_logtype, "dpdk-netback: " fmt "\n", ##__VA_ARGS__)
+
+#define DNB_BURST 32
+#define DNB_RING_SIZE 1024
+
+/** Counters the app keeps per port, written by the worker only. */
+struct dnb_port_stats {
+	uint64_t rx_pkts;       /**< received from the port */
+	uint64_t tx_pkts;       /**< frames (or GSO segments) the port took */
+	uint64_t tx_drops;      /**< refused by the port, or failed GSO/copy */
+	uint64_t gso_segs;      /**< segments made by software GSO */
+	uint64_t sw_csum;       /**< checksums completed in software */
+	uint64_t linearized;    /**< aggregates copied into one buffer (--lro linearize) */
+	uint64_t linearize_fail;
+	uint64_t busy_cycles;   /**< TSC cycles of loop iterations that moved packets */
+};
+
+struct dnb_port {
+	uint16_t port_id;
+	bool is_vif;
+	bool tx_tso;           /**< the port does TCP segmentation itself */
+	bool tx_csum;          /**< the port completes TCP/UDP checksums itself */
+	struct dnb_vif_id vif;
+	struct lro_ctx *lro;   /**< wire ports with --lro chain|linearize */
+	struct dnb_port_stats stats;
+};
+
+/** What the worker polls: published as a whole, never changed in place. */
+struct dnb_port_table {
+	unsigned int nb;
+	struct dnb_port *ports[RTE_MAX_ETHPORTS];
+};
+
+struct dnb_app {
+	struct dnb_config cfg;
+	struct rte_mempool *pool;     /**< packet mbufs */
+	struct rte_mempool *big_pool; /**< linearize: one buffer per aggregate */
+	struct rte_mempool *gso_indirect;
+	struct l2sw *sw;
+	struct rte_gso_ctx gso;
+	struct dnb_port ports[RTE_MAX_ETHPORTS];
+	_Atomic(struct dnb_port_table *) table;
+	atomic_ulong worker_epoch;    /**< +1 per worker loop iteration */
+	atomic_bool worker_running;
+	atomic_bool quit;
+	uint64_t tsc_hz;
+};
+
+/* fwd.c */
+int dnb_worker_main(void *arg);
+/** Publish a table with @p add added or @p remove removed, and wait until the worker left
+ *  the old one. Control thread only. */
+void dnb_table_update(struct dnb_app *app, struct dnb_port *add, struct dnb_port *remove);
+
+/* egress.c */
+uint16_t dnb_wire_tx(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf **pkts,
+		     uint16_t nb);
+struct rte_mbuf *dnb_linearize(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf *m);
+
+/* ports.c */
+int dnb_port_init(struct dnb_app *app, uint16_t port_id, bool is_vif);
+void dnb_port_fini(struct dnb_app *app, uint16_t port_id);
+
+/* vifs.c */
+int dnb_vifs_start(struct dnb_app *app);
+void dnb_vifs_stop(struct dnb_app *app);
+
+/* telemetry.c */
+void dnb_telemetry_register(struct dnb_app *app);
+void dnb_stats_print(struct dnb_app *app);
+
+#endif /* DNB_APP_H */

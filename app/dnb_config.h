@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * dpdk-netback's own options (those after EAL's "--"), parsed once at start.
+ */
+#ifndef DNB_CONFIG_H
+#define DNB_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/** Most vifs named with --vif. */
+#define DNB_MAX_VIFS 64
+
+/** The hotplug script name that marks a vif as ours (the xl vif line's script=). */
+#define DNB_VIF_SCRIPT "vif-dpdk-netback"
+
+enum dnb_lro_mode {
+	DNB_LRO_OFF,       /**< frames go to the guests as received */
+	DNB_LRO_CHAIN,     /**< aggregates stay mbuf chains, grant-copied segment by segment */
+	DNB_LRO_LINEARIZE, /**< aggregates copied into one buffer first (the study's bridge) */
+};
+
+struct dnb_vif_id {
+	uint16_t domid;
+	uint16_t devid;
+};
+
+struct dnb_config {
+	struct dnb_vif_id vifs[DNB_MAX_VIFS]; /**< --vif DOMID/DEVID */
+	unsigned int nb_vifs;
+	bool marked_vifs;          /**< also every vif whose backend "script" is ours */
+	enum dnb_lro_mode lro;     /**< --lro */
+	uint32_t lro_timeout_us;   /**< --lro-timeout-us: an aggregate's time budget */
+	uint32_t fdb_entries;      /**< --fdb-size: stations */
+	uint32_t fdb_age_s;        /**< --fdb-age: seconds before an idle station is forgotten */
+	uint32_t stats_interval_s; /**< --stats: print a line every N s (0: never) */
+	uint32_t nb_mbufs;         /**< --mbufs: size of the packet pool */
+	unsigned int vif_queues;   /**< --vif-queues: queue pairs offered to each guest */
+	const char *xen;           /**< --xen: auto, sim or real (passed to net_xenvif) */
+};
+
+/**
+ * Parse the application's options (argv[0] is the program name).
+ * @return 0; 1 when --help was asked (usage printed); -EINVAL after printing an error that
+ *   names the bad option.
+ */
+int dnb_config_parse(int argc, char **argv, struct dnb_config *cfg);
+
+/** Print the usage text to stdout. */
+void dnb_config_usage(const char *prog);
+
+const char *dnb_lro_mode_str(enum dnb_lro_mode mode);
+
+#endif /* DNB_CONFIG_H */

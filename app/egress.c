@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Frames leaving by a wire port: a guest's TSO packet is segmented by the port (TSO offload)
+ * or here with librte_gso, and a checksum the guest left to us (netif csum_blank) is
+ * completed by the port or here. Also the --lro linearize copy.
+ */
+#include <rte_ip.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "dnb.h"
+
+/* The most segments one 64 KiB TSO packet can become (MSS of at least 536 bytes). */
+#define DNB_GSO_MAX_SEGS 128
+
+/* Complete the L4 (and IPv4 header) checksum of @p m in software. The L4 field holds what
+ * the guest or the GSO library left there; it is recomputed from scratch. */
+static void csum_complete(struct rte_mbuf *m)
+{
+	uint64_t l4 = m->ol_flags & RTE_MBUF_F_TX_L4_MASK;
+	uint16_t l4_off = m->l2_len + m->l3_len;
+	uint16_t field_off, sum = 0;
+	void *l3;
+
+	if (m->data_len < l4_off + sizeof(struct rte_udp_hdr))
+		return; /* headers not in the first segment: nif/lro never produce that */
+	l3 = rte_pktmbuf_mtod_offset(m, void *, m->l2_len);
+	if (l4 == RTE_MBUF_F_TX_TCP_CKSUM || (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG))
+		field_off = l4_off + offsetof(struct rte_tcp_hdr, cksum);
+	else if (l4 == RTE_MBUF_F_TX_UDP_CKSUM)
+		field_off = l4_off + offsetof(struct rte_udp_hdr, dgram_cksum);
+	else
+		return;
+	/* the field may be unaligned: write it byte-wise */
+	memcpy(rte_pktmbuf_mtod_offset(m, char *, field_off), &sum, sizeof(sum));
+	if (m->ol_flags & RTE_MBUF_F_TX_IPV4) {
+		struct rte_ipv4_hdr *ip = l3;
+
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		sum = rte_ipv4_udptcp_cksum_mbuf(m, ip, l4_off);
+	} else {
+		sum = rte_ipv6_udptcp_cksum_mbuf(m, l3, l4_off);
+	}
+	memcpy(rte_pktmbuf_mtod_offset(m, char *, field_off), &sum, sizeof(sum));
+	m->ol_flags &= ~(RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_SEG);
+}
+
+static bool needs_gso(const struct dnb_port *p, const struct rte_mbuf *m)
+{
+	return (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) && !p->tx_tso &&
+	       m->pkt_len > (uint32_t)m->l2_len + m->l3_len + m->l4_len + m->tso_segsz;
+}
+
+/* Segment @p m into @p segs; @p m is consumed either way. @return segments, 0 on failure. */
+static uint16_t gso_one(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf *m,
+			struct rte_mbuf **segs, uint16_t room)
+{
+	uint64_t ip_flags = m->ol_flags & (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6);
+	int n;
+
+	app->gso.gso_size = m->tso_segsz + m->l2_len + m->l3_len + m->l4_len;
+	n = rte_gso_segment(m, &app->gso, segs, room);
+	rte_pktmbuf_free(m); /* the segments hold their own references to its data */
+	if (n <= 0) {
+		p->stats.tx_drops++;
+		return 0;
+	}
+	p->stats.gso_segs += (uint64_t)n;
+	for (int i = 0; i < n; i++) {
+		segs[i]->ol_flags |= ip_flags | RTE_MBUF_F_TX_TCP_CKSUM;
+	}
+	return (uint16_t)n;
+}
+
+static void tx_flush(struct dnb_port *p, struct rte_mbuf **out, uint16_t n)
+{
+	uint16_t sent = rte_eth_tx_burst(p->port_id, 0, out, n);
+
+	p->stats.tx_pkts += sent;
+	if (sent < n) {
+		p->stats.tx_drops += n - sent;
+		rte_pktmbuf_free_bulk(out + sent, n - sent);
+	}
+}
+
+uint16_t dnb_wire_tx(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf **pkts,
+		     uint16_t nb)
+{
+	struct rte_mbuf *out[DNB_GSO_MAX_SEGS + DNB_BURST * LRO_OUT_PER_PKT];
+	uint16_t n = 0;
+
+	for (uint16_t i = 0; i < nb; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint16_t first = n;
+
+		if (RTE_DIM(out) - n < DNB_GSO_MAX_SEGS) {
+			tx_flush(p, out, n);
+			n = first = 0;
+		}
+		if (needs_gso(p, m))
+			n += gso_one(app, p, m, out + n, DNB_GSO_MAX_SEGS);
+		else
+			out[n++] = m;
+		if (p->tx_csum)
+			continue;
+		for (uint16_t k = first; k < n; k++) {
+			if (out[k]->ol_flags & (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG)) {
+				csum_complete(out[k]);
+				p->stats.sw_csum++;
+			}
+		}
+	}
+	if (n > 0)
+		tx_flush(p, out, n);
+	return nb; /* every frame was taken: sent, segmented, or dropped and counted here */
+}
+
+struct rte_mbuf *dnb_linearize(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf *m)
+{
+	struct rte_mbuf *big = rte_pktmbuf_alloc(app->big_pool);
+	char *dst;
+
+	if (big == NULL || m->pkt_len > rte_pktmbuf_tailroom(big)) {
+		rte_pktmbuf_free(big);
+		p->stats.linearize_fail++;
+		return m; /* the chain goes on as it is */
+	}
+	dst = rte_pktmbuf_append(big, (uint16_t)m->pkt_len);
+	for (const struct rte_mbuf *s = m; s != NULL; s = s->next) {
+		rte_memcpy(dst, rte_pktmbuf_mtod(s, void *), s->data_len);
+		dst += s->data_len;
+	}
+	big->ol_flags = m->ol_flags;
+	big->packet_type = m->packet_type;
+	big->tx_offload = m->tx_offload;
+	big->vlan_tci = m->vlan_tci;
+	big->port = m->port;
+	rte_pktmbuf_free(m);
+	p->stats.linearized++;
+	return big;
+}

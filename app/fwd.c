@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker: poll every port, run wire traffic through LRO, switch by MAC, and hand each
+ * destination its frames in one burst. Nothing here allocates (but mbufs), locks or logs.
+ */
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+#include <rte_pause.h>
+
+#include "dnb.h"
+
+/* Sleep this long when a whole pass over the ports found nothing: a polling loop that never
+ * sleeps would burn a core while no guest is connected or the wire is silent. */
+#define DNB_IDLE_SLEEP_US 100
+/* ... but only after this many empty passes, so a busy port is never slowed down. */
+#define DNB_IDLE_PASSES 1024
+
+/* LRO and linearize for a wire port's burst: @p pkts in, @p out what the switch gets. */
+static uint16_t wire_ingress(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf **pkts,
+			     uint16_t nb, uint64_t now, struct rte_mbuf **out, uint16_t max_out)
+{
+	uint16_t nb_out = 0;
+	int rc;
+
+	if (p->lro == NULL) {
+		memcpy(out, pkts, nb * sizeof(*pkts));
+		return nb;
+	}
+	if (nb > 0) {
+		rc = lro_reassemble_burst(p->lro, pkts, nb, now, out, max_out);
+		nb_out = rc > 0 ? (uint16_t)rc : 0;
+	}
+	nb_out += lro_flush(p->lro, now, out + nb_out, max_out - nb_out);
+	if (app->cfg.lro == DNB_LRO_LINEARIZE) {
+		uint16_t kept = 0;
+
+		for (uint16_t i = 0; i < nb_out; i++) {
+			struct rte_mbuf *m = out[i];
+
+			if (m->nb_segs > 1)
+				m = dnb_linearize(app, p, m);
+			if (m != NULL)
+				out[kept++] = m;
+		}
+		nb_out = kept;
+	}
+	return nb_out;
+}
+
+static void egress_all(struct dnb_app *app, struct l2sw_out *swout)
+{
+	struct rte_mbuf **tx;
+	uint16_t port, n;
+
+	while ((n = l2sw_out_next(swout, &port, &tx)) != 0) {
+		struct dnb_port *p = &app->ports[port];
+		uint16_t sent;
+
+		if (p->is_vif) {
+			sent = rte_eth_tx_burst(port, 0, tx, n);
+			p->stats.tx_pkts += sent;
+			p->stats.tx_drops += n - sent;
+		} else {
+			sent = dnb_wire_tx(app, p, tx, n);
+		}
+		l2sw_out_done(swout, port, sent);
+	}
+}
+
+/* One pass over @p p: returns the packets it moved. */
+static uint16_t poll_port(struct dnb_app *app, struct dnb_port *p, struct l2sw_out *swout,
+			  uint64_t now)
+{
+	struct rte_mbuf *pkts[DNB_BURST], *fwd[DNB_BURST * LRO_OUT_PER_PKT];
+	uint16_t nb, nb_fwd;
+
+	nb = rte_eth_rx_burst(p->port_id, 0, pkts, DNB_BURST);
+	p->stats.rx_pkts += nb;
+	if (p->is_vif || p->lro == NULL) {
+		if (nb == 0)
+			return 0;
+		l2sw_forward_burst(app->sw, swout, p->port_id, pkts, nb, now);
+	} else {
+		nb_fwd = wire_ingress(app, p, pkts, nb, now, fwd, RTE_DIM(fwd));
+		if (nb_fwd == 0)
+			return nb;
+		l2sw_forward_burst(app->sw, swout, p->port_id, fwd, nb_fwd, now);
+	}
+	egress_all(app, swout);
+	return nb;
+}
+
+int dnb_worker_main(void *arg)
+{
+	struct dnb_app *app = arg;
+	struct l2sw_out *swout;
+	unsigned int idle = 0;
+
+	swout = l2sw_out_create(app->sw, DNB_BURST * LRO_OUT_PER_PKT, (int)rte_socket_id());
+	if (swout == NULL) {
+		DNB_LOG(ERR, "worker: cannot create the switch output: %s", rte_strerror(rte_errno));
+		atomic_store(&app->quit, true);
+		return -ENOMEM;
+	}
+	atomic_store(&app->worker_running, true);
+	while (!atomic_load_explicit(&app->quit, memory_order_relaxed)) {
+		struct dnb_port_table *t = atomic_load_explicit(&app->table, memory_order_acquire);
+		uint64_t now = rte_rdtsc();
+		unsigned int moved = 0;
+
+		for (unsigned int i = 0; i < t->nb; i++) {
+			uint64_t start = rte_rdtsc();
+			uint16_t n = poll_port(app, t->ports[i], swout, now);
+
+			if (n > 0) {
+				t->ports[i]->stats.busy_cycles += rte_rdtsc() - start;
+				moved += n;
+			}
+		}
+		atomic_fetch_add_explicit(&app->worker_epoch, 1, memory_order_release);
+		if (moved > 0) {
+			idle = 0;
+		} else if (++idle >= DNB_IDLE_PASSES) {
+			rte_delay_us_sleep(DNB_IDLE_SLEEP_US);
+			idle = DNB_IDLE_PASSES / 2;
+		}
+	}
+	atomic_store(&app->worker_running, false);
+	l2sw_out_free(swout);
+	return 0;
+}
+
+void dnb_table_update(struct dnb_app *app, struct dnb_port *add, struct dnb_port *remove)
+{
+	struct dnb_port_table *old = atomic_load(&app->table);
+	struct dnb_port_table *t = rte_zmalloc("dnb_port_table", sizeof(*t), 0);
+	unsigned long epoch;
+
+	if (t == NULL) {
+		DNB_LOG(ERR, "no memory for the port table: port change lost");
+		return;
+	}
+	for (unsigned int i = 0; i < old->nb; i++)
+		if (old->ports[i] != remove)
+			t->ports[t->nb++] = old->ports[i];
+	if (add != NULL && t->nb < RTE_DIM(t->ports))
+		t->ports[t->nb++] = add;
+	atomic_store_explicit(&app->table, t, memory_order_release);
+	/* Two epochs later the worker has started a pass with the new table. */
+	epoch = atomic_load(&app->worker_epoch);
+	while (atomic_load(&app->worker_running) &&
+	       atomic_load(&app->worker_epoch) - epoch < 2)
+		rte_pause();
+	rte_free(old);
+}

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dpdk-netback: a userspace Xen Dom0 network backend.
+ *
+ *   dpdk-netback [EAL options] -- [options]      (see --help)
+ *
+ * The EAL's ports are the wire; vifs are attached as net_xenvif ports as their guests come
+ * (vifs.c). One worker lcore forwards (fwd.c); the main lcore prints stats and waits for
+ * SIGINT/SIGTERM, then everything is closed in reverse order.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "dnb.h"
+
+RTE_LOG_REGISTER(dnb_logtype, netback.app, NOTICE);
+
+static struct dnb_app app;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	atomic_store(&app.quit, true);
+}
+
+static int pools_create(struct dnb_app *a)
+{
+	a->pool = rte_pktmbuf_pool_create("dnb_pkts", a->cfg.nb_mbufs, 256, 0,
+					  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	a->gso_indirect = rte_pktmbuf_pool_create("dnb_gso_ind", 8192, 256, 0, 0,
+						  (int)rte_socket_id());
+	if (a->pool == NULL || a->gso_indirect == NULL)
+		return -rte_errno;
+	if (a->cfg.lro == DNB_LRO_LINEARIZE) {
+		/* One buffer per aggregate in flight; data room is a 16-bit field. */
+		a->big_pool = rte_pktmbuf_pool_create("dnb_linear", 512, 32, 0, UINT16_MAX,
+						      (int)rte_socket_id());
+		if (a->big_pool == NULL)
+			return -rte_errno;
+	}
+	a->gso = (struct rte_gso_ctx){
+		.direct_pool = a->pool,
+		.indirect_pool = a->gso_indirect,
+		.gso_types = RTE_ETH_TX_OFFLOAD_TCP_TSO,
+		.flag = 0,
+	};
+	return 0;
+}
+
+static int switch_create(struct dnb_app *a)
+{
+	struct l2sw_conf conf = {
+		.name = "dnb",
+		.socket_id = (int)rte_socket_id(),
+		.nb_ports = RTE_MAX_ETHPORTS,
+		.fdb_entries = a->cfg.fdb_entries,
+		.age_ticks = a->tsc_hz * a->cfg.fdb_age_s,
+		.copy_pool = a->pool,
+	};
+
+	a->sw = l2sw_create(&conf);
+	return a->sw == NULL ? -rte_errno : 0;
+}
+
+static void wire_ports_init(struct dnb_app *a)
+{
+	uint16_t port;
+	int rc;
+
+	RTE_ETH_FOREACH_DEV(port) {
+		rc = dnb_port_init(a, port, false);
+		if (rc != 0)
+			rte_exit(EXIT_FAILURE, "wire port %u: %s\n", port, rte_strerror(-rc));
+		dnb_table_update(a, &a->ports[port], NULL);
+		DNB_LOG(NOTICE, "wire port %u: tso %s, checksum offload %s, lro %s", port,
+			a->ports[port].tx_tso ? "on" : "software", a->ports[port].tx_csum ? "on" :
+			"software", dnb_lro_mode_str(a->cfg.lro));
+	}
+	if (atomic_load(&a->table)->nb == 0)
+		rte_exit(EXIT_FAILURE, "no wire port: give one to the EAL, e.g. "
+			 "--vdev net_af_packet0,iface=eth0\n");
+}
+
+static void run_until_signal(struct dnb_app *a)
+{
+	uint64_t next = rte_rdtsc() + a->tsc_hz * a->cfg.stats_interval_s;
+
+	while (!atomic_load(&a->quit)) {
+		usleep(100 * 1000);
+		if (a->cfg.stats_interval_s != 0 && rte_rdtsc() >= next) {
+			dnb_stats_print(a);
+			next += a->tsc_hz * a->cfg.stats_interval_s;
+		}
+	}
+}
+
+static void shutdown_all(struct dnb_app *a)
+{
+	uint16_t port;
+
+	atomic_store(&a->quit, true);
+	rte_eal_mp_wait_lcore();
+	dnb_vifs_stop(a);
+	RTE_ETH_FOREACH_DEV(port) {
+		dnb_port_fini(a, port);
+		rte_eth_dev_close(port);
+	}
+	l2sw_free(a->sw);
+	rte_free(atomic_load(&a->table));
+	rte_mempool_free(a->big_pool);
+	rte_mempool_free(a->gso_indirect);
+	rte_mempool_free(a->pool);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int worker;
+	int rc;
+
+	rc = rte_eal_init(argc, argv);
+	if (rc < 0)
+		rte_exit(EXIT_FAILURE, "EAL init failed: %s\n", rte_strerror(rte_errno));
+	argc -= rc;
+	argv += rc;
+	argv[0] = (char *)"dpdk-netback";
+	rc = dnb_config_parse(argc, argv, &app.cfg);
+	if (rc != 0) {
+		rte_eal_cleanup();
+		return rc > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	app.tsc_hz = rte_get_tsc_hz();
+	worker = rte_get_next_lcore(-1, 1, 0);
+	if (worker >= RTE_MAX_LCORE)
+		rte_exit(EXIT_FAILURE, "needs two lcores (e.g. -l 0-1): one forwards, one controls\n");
+	atomic_store(&app.table, rte_zmalloc("dnb_port_table", sizeof(struct dnb_port_table), 0));
+	if (atomic_load(&app.table) == NULL || pools_create(&app) != 0 || switch_create(&app) != 0)
+		rte_exit(EXIT_FAILURE, "setting up memory and the switch: %s\n",
+			 rte_strerror(rte_errno));
+	wire_ports_init(&app);
+	dnb_telemetry_register(&app);
+	rc = rte_eal_remote_launch(dnb_worker_main, &app, worker);
+	if (rc != 0)
+		rte_exit(EXIT_FAILURE, "launching the worker on lcore %u: %s\n", worker,
+			 rte_strerror(-rc));
+	rc = dnb_vifs_start(&app);
+	if (rc == 0) {
+		DNB_LOG(NOTICE, "forwarding on lcore %u; SIGINT or SIGTERM to stop", worker);
+		run_until_signal(&app);
+	}
+	shutdown_all(&app);
+	DNB_LOG(NOTICE, "stopped");
+	rte_eal_cleanup();
+	return rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Stats for people (a periodic line) and for scripts (DPDK telemetry: dpdk-telemetry.py). */
+#include <stdio.h>
+
+#include <rte_telemetry.h>
+
+#include "dnb.h"
+
+static struct dnb_app *tel_app;
+
+static void port_dict(struct rte_tel_data *d, const struct dnb_port *p)
+{
+	struct rte_eth_stats es = {0};
+
+	rte_eth_stats_get(p->port_id, &es);
+	rte_tel_data_add_dict_string(d, "kind", p->is_vif ? "vif" : "wire");
+	rte_tel_data_add_dict_u64(d, "rx_pkts", p->stats.rx_pkts);
+	rte_tel_data_add_dict_u64(d, "tx_pkts", p->stats.tx_pkts);
+	rte_tel_data_add_dict_u64(d, "tx_drops", p->stats.tx_drops);
+	rte_tel_data_add_dict_u64(d, "gso_segs", p->stats.gso_segs);
+	rte_tel_data_add_dict_u64(d, "sw_csum", p->stats.sw_csum);
+	rte_tel_data_add_dict_u64(d, "linearized", p->stats.linearized);
+	rte_tel_data_add_dict_u64(d, "busy_cycles", p->stats.busy_cycles);
+	rte_tel_data_add_dict_u64(d, "eth_ipackets", es.ipackets);
+	rte_tel_data_add_dict_u64(d, "eth_opackets", es.opackets);
+	rte_tel_data_add_dict_u64(d, "eth_ierrors", es.ierrors);
+	rte_tel_data_add_dict_u64(d, "eth_oerrors", es.oerrors);
+	if (p->lro != NULL) {
+		struct lro_stats ls;
+
+		lro_stats_get(p->lro, &ls);
+		rte_tel_data_add_dict_u64(d, "lro_pkts_in", ls.pkts_in);
+		rte_tel_data_add_dict_u64(d, "lro_aggregates_out", ls.aggregates_out);
+		rte_tel_data_add_dict_u64(d, "lro_segs_out", ls.segs_out);
+	}
+}
+
+/* /dpdk-netback/stats,PORT: one port's counters (app, ethdev, LRO). */
+static int tel_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	struct dnb_port_table *t = atomic_load(&tel_app->table);
+	char *end;
+	unsigned long port;
+
+	if (params == NULL || *params == '\0')
+		return -EINVAL;
+	port = strtoul(params, &end, 10);
+	if (*end != '\0')
+		return -EINVAL;
+	for (unsigned int i = 0; i < t->nb; i++)
+		if (t->ports[i]->port_id == port) {
+			rte_tel_data_start_dict(d);
+			port_dict(d, t->ports[i]);
+			return 0;
+		}
+	return -ENOENT;
+}
+
+/* /dpdk-netback/ports: the ports being forwarded. */
+static int tel_ports(const char *cmd __rte_unused, const char *params __rte_unused,
+		     struct rte_tel_data *d)
+{
+	struct dnb_port_table *t = atomic_load(&tel_app->table);
+
+	rte_tel_data_start_array(d, RTE_TEL_INT_VAL);
+	for (unsigned int i = 0; i < t->nb; i++)
+		rte_tel_data_add_array_int(d, t->ports[i]->port_id);
+	return 0;
+}
+
+static int fdb_add(const struct l2sw_fdb_entry *e, void *arg)
+{
+	struct rte_tel_data *d = arg;
+	char key[RTE_ETHER_ADDR_FMT_SIZE + 8], mac[RTE_ETHER_ADDR_FMT_SIZE];
+
+	rte_ether_format_addr(mac, sizeof(mac), &e->mac);
+	snprintf(key, sizeof(key), "%s/%u", mac, e->vlan);
+	rte_tel_data_add_dict_int(d, key, e->port);
+	return 0;
+}
+
+/* /dpdk-netback/fdb: MAC/VLAN -> switch port. */
+static int tel_fdb(const char *cmd __rte_unused, const char *params __rte_unused,
+		   struct rte_tel_data *d)
+{
+	rte_tel_data_start_dict(d);
+	return l2sw_fdb_walk(tel_app->sw, rte_rdtsc(), fdb_add, d) < 0 ? -EIO : 0;
+}
+
+void dnb_telemetry_register(struct dnb_app *app)
+{
+	tel_app = app;
+	rte_telemetry_register_cmd("/dpdk-netback/ports", tel_ports,
+				   "Ports being forwarded. No parameters");
+	rte_telemetry_register_cmd("/dpdk-netback/stats", tel_stats,
+				   "One port's forwarding, ethdev and LRO counters. Parameters: int port_id");
+	rte_telemetry_register_cmd("/dpdk-netback/fdb", tel_fdb,
+				   "The switch's MAC table: \"mac/vlan\": port. No parameters");
+}
+
+void dnb_stats_print(struct dnb_app *app)
+{
+	struct dnb_port_table *t = atomic_load(&app->table);
+
+	for (unsigned int i = 0; i < t->nb; i++) {
+		const struct dnb_port *p = t->ports[i];
+
+		printf("port %u (%s): rx %" PRIu64 " tx %" PRIu64 " drop %" PRIu64
+		       " gso %" PRIu64 "%s", p->port_id, p->is_vif ? "vif" : "wire",
+		       p->stats.rx_pkts, p->stats.tx_pkts, p->stats.tx_drops, p->stats.gso_segs,
+		       i + 1 < t->nb ? " | " : "\n");
+	}
+	fflush(stdout);
+}

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The data path of net_xenvif: each burst call drives lib/netif through its three steps
+ * (prepare, one grant-copy batch, finish) and notifies the guest at most once per call.
+ * Nothing here allocates (beyond mbufs from the queue's pool), locks or logs.
+ */
+#include <stdatomic.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_cycles.h>
+#include <rte_mbuf.h>
+
+#include "xenvif_internal.h"
+
+/* Enter a burst: announce it, then check the queue is still enabled (see struct
+ * xenvif_queue). Both are seq_cst so the control thread's "clear enabled, then wait for
+ * in_*" cannot interleave with our "set in_*, then check enabled". */
+static inline bool burst_enter(struct xenvif_queue *q, atomic_uint *in)
+{
+	atomic_store(in, 1);
+	return atomic_load(&q->enabled) != 0;
+}
+
+static inline void burst_leave(atomic_uint *in)
+{
+	atomic_store_explicit(in, 0, memory_order_release);
+}
+
+/* A protocol violation stopped a ring: stop polling and let the control thread disable the
+ * vif (it logs, writes the error node and disconnects). */
+static void queue_fatal(struct xenvif_queue *q, enum nif_fatal reason)
+{
+	unsigned int none = NIF_FATAL_NONE;
+
+	atomic_store_explicit(&q->enabled, 0, memory_order_relaxed);
+	if (atomic_compare_exchange_strong(&q->fatal, &none, (unsigned int)reason))
+		xenvif_ctrl_kick(q->vif);
+}
+
+static inline void guest_notify(struct xenvif_queue *q, int port)
+{
+	if (xen_hv_evtchn_notify(q->hv, (evtchn_port_t)port) == 0)
+		q->stats.evtchn_notify++;
+}
+
+static inline int issue_copies(struct xenvif_queue *q, uint32_t nb_segs, nif_gcopy_seg *segs)
+{
+	int rc;
+
+	if (nb_segs == 0)
+		return 0;
+	rc = xen_hv_grant_copy(q->hv, nb_segs, segs);
+	if (unlikely(rc < 0))
+		q->stats.gcopy_failed++;
+	return rc;
+}
+
+/* ethdev rx_burst: packets the guest sent (its TX ring). */
+uint16_t xenvif_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	struct xenvif_queue *q = queue;
+	uint16_t nb_rx = 0;
+	bool notify = false;
+
+	if (unlikely(!burst_enter(q, &q->in_rx)))
+		goto out;
+	while (nb_rx < nb_pkts) {
+		uint16_t want = RTE_MIN(nb_pkts - nb_rx, XENVIF_BURST_MAX);
+		uint16_t nb_prep, nb_out = 0;
+		nif_gcopy_seg *segs;
+		uint32_t nb_segs;
+		bool more_notify = false;
+		int rc;
+
+		/* every prepare is finished, even an empty one (lib/netif's contract) */
+		nb_prep = nif_tx_prepare_burst(q->guest_tx, want);
+		nb_segs = nif_tx_gcopy_segs(q->guest_tx, &segs);
+		rc = issue_copies(q, nb_segs, segs);
+		nif_tx_finish_burst(q->guest_tx, rc, pkts + nb_rx, &nb_out, &more_notify);
+		nb_rx += nb_out;
+		notify |= more_notify;
+		if (nb_prep < want)
+			break;
+	}
+	if (notify)
+		guest_notify(q, q->port_tx);
+	if (unlikely(nif_txq_fatal(q->guest_tx) != NIF_FATAL_NONE))
+		queue_fatal(q, nif_txq_fatal(q->guest_tx));
+out:
+	burst_leave(&q->in_rx);
+	return nb_rx;
+}
+
+/*
+ * The guest posted no RX buffers for a while (it stopped consuming). Like xen-netback's
+ * rx_stall_timeout, do not let it hold the caller's mbufs: after stall_tsc without progress
+ * take and drop what it is given, counted, until it posts buffers again (XSA-392).
+ */
+static uint16_t stall_check(struct xenvif_queue *q, struct rte_mbuf **pkts, uint16_t nb_left,
+			    bool progress)
+{
+	uint64_t now;
+
+	if (progress || nb_left == 0) {
+		q->stall_since = 0;
+		return 0;
+	}
+	now = rte_get_tsc_cycles();
+	if (q->stall_since == 0) {
+		q->stall_since = now;
+		return 0;
+	}
+	if (now - q->stall_since < q->vif->stall_tsc)
+		return 0;
+	rte_pktmbuf_free_bulk(pkts, nb_left);
+	q->stats.rx_stall_drops += nb_left;
+	return nb_left;
+}
+
+/* ethdev tx_burst: packets for the guest (its RX ring). Untaken packets stay the caller's. */
+uint16_t xenvif_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	struct xenvif_queue *q = queue;
+	uint16_t nb_tx = 0;
+	bool notify = false;
+
+	if (unlikely(!burst_enter(q, &q->in_tx))) {
+		q->stats.rx_not_connected++;
+		goto out;
+	}
+	while (nb_tx < nb_pkts) {
+		uint16_t want = RTE_MIN(nb_pkts - nb_tx, XENVIF_BURST_MAX);
+		uint16_t nb_prep;
+		nif_gcopy_seg *segs;
+		uint32_t nb_segs;
+		bool more_notify = false;
+		int rc;
+
+		nb_prep = nif_rx_prepare_burst(q->guest_rx, pkts + nb_tx, want);
+		nb_segs = nif_rx_gcopy_segs(q->guest_rx, &segs);
+		rc = issue_copies(q, nb_segs, segs);
+		nif_rx_finish_burst(q->guest_rx, rc, &more_notify);
+		nb_tx += nb_prep;
+		notify |= more_notify;
+		if (nb_prep < want)
+			break;
+	}
+	if (notify)
+		guest_notify(q, q->port_rx);
+	if (unlikely(nif_rxq_fatal(q->guest_rx) != NIF_FATAL_NONE))
+		queue_fatal(q, nif_rxq_fatal(q->guest_rx));
+	else
+		nb_tx += stall_check(q, pkts + nb_tx, nb_pkts - nb_tx, nb_tx > 0);
+out:
+	burst_leave(&q->in_tx);
+	return nb_tx;
+}

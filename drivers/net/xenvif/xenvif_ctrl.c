@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control thread of one net_xenvif port: it drives the xenstore handshake (lib/xenbus),
+ * maps the frontend's rings and binds its event channels on connect, releases them on
+ * disconnect, and disables the vif when its data plane reports a protocol violation. One
+ * thread per vif keeps a slow or hostile guest's xenstore traffic from delaying the others.
+ * It never runs on a worker lcore and the workers never wait for it.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_pause.h>
+
+#include "xenvif_internal.h"
+
+/* How often the thread wakes without any event, to notice a data-plane fatal (in ms). */
+#define XENVIF_CTRL_TICK_MS 100
+
+/* Watch token: this vif's frontend state. */
+#define XENVIF_WATCH_TOKEN "xenvif-fe"
+
+void xenvif_ctrl_kick(struct xenvif *vif)
+{
+	uint64_t one = 1;
+
+	/* A full eventfd already wakes the thread; nothing else can fail here. */
+	if (write(vif->ctrl_wake_fd, &one, sizeof(one)) < 0)
+		return;
+}
+
+/* Stop polling @q and wait until no burst function is inside it. */
+static void queue_quiesce(struct xenvif_queue *q)
+{
+	atomic_store(&q->enabled, 0);
+	while (atomic_load(&q->in_rx) || atomic_load(&q->in_tx))
+		rte_pause();
+}
+
+static void stats_fold(uint64_t *base, const uint64_t *cur, size_t size)
+{
+	for (size_t i = 0; i < size / sizeof(uint64_t); i++)
+		base[i] += cur[i];
+}
+
+/* Release everything queue_connect took, in reverse order. Safe on a half-connected queue. */
+static void queue_disconnect(struct xenvif_queue *q)
+{
+	queue_quiesce(q);
+	if (q->guest_rx != NULL) {
+		stats_fold((uint64_t *)&q->rx_base, (const uint64_t *)nif_rxq_stats(q->guest_rx),
+			   sizeof(q->rx_base));
+		nif_rxq_free(q->guest_rx);
+		q->guest_rx = NULL;
+	}
+	if (q->guest_tx != NULL) {
+		stats_fold((uint64_t *)&q->tx_base, (const uint64_t *)nif_txq_stats(q->guest_tx),
+			   sizeof(q->tx_base));
+		nif_txq_free(q->guest_tx);
+		q->guest_tx = NULL;
+	}
+	if (q->port_rx >= 0 && q->port_rx != q->port_tx)
+		xen_hv_evtchn_unbind(q->hv, (evtchn_port_t)q->port_rx);
+	if (q->port_tx >= 0)
+		xen_hv_evtchn_unbind(q->hv, (evtchn_port_t)q->port_tx);
+	q->port_tx = q->port_rx = -1;
+	if (q->rx_ring != NULL)
+		xen_hv_unmap(q->hv, q->rx_ring, 1);
+	if (q->tx_ring != NULL)
+		xen_hv_unmap(q->hv, q->tx_ring, 1);
+	q->rx_ring = q->tx_ring = NULL;
+	q->stall_since = 0;
+	atomic_store(&q->fatal, NIF_FATAL_NONE);
+}
+
+static void data_disconnect(struct xenvif *vif)
+{
+	xenvif_link_set(vif, false);
+	for (unsigned int i = 0; i < vif->nb_connected; i++)
+		queue_disconnect(&vif->queues[i]);
+	vif->nb_connected = 0;
+}
+
+static int map_ring(struct xenvif_queue *q, uint32_t ref, void **ring, const char *what,
+		    char *why, size_t why_size)
+{
+	*ring = xen_hv_map(q->hv, q->vif->domid, 1, &ref, true);
+	if (*ring != NULL)
+		return 0;
+	snprintf(why, why_size, "mapping %s %u of queue %u: %s", what, ref, q->qid,
+		 strerror(errno));
+	return -errno;
+}
+
+static int bind_port(struct xenvif_queue *q, uint32_t remote, int *port, const char *what,
+		     char *why, size_t why_size)
+{
+	int rc = xen_hv_evtchn_bind(q->hv, q->vif->domid, remote);
+
+	if (rc >= 0) {
+		*port = rc;
+		return 0;
+	}
+	snprintf(why, why_size, "binding %s %u of queue %u: %s", what, remote, q->qid,
+		 strerror(-rc));
+	return rc;
+}
+
+static struct nif_rx_features rx_features(const struct xb_frontend_conf *fe)
+{
+	return (struct nif_rx_features){
+		.sg = fe->sg,
+		.gso_tcpv4 = fe->gso_tcpv4,
+		.gso_tcpv6 = fe->gso_tcpv6,
+		.csum_ipv4 = fe->ip_csum,
+		.csum_ipv6 = fe->ipv6_csum,
+		.rx_notify = fe->rx_notify,
+		.mtu = 0,
+	};
+}
+
+static int queue_connect(struct xenvif_queue *q, const struct xb_frontend_conf *fe,
+			 const struct xb_queue_conf *qc, char *why, size_t why_size)
+{
+	struct xenvif *vif = q->vif;
+	int rc;
+
+	rc = map_ring(q, qc->tx_ring_ref, &q->tx_ring, "tx-ring-ref", why, why_size);
+	if (rc == 0)
+		rc = map_ring(q, qc->rx_ring_ref, &q->rx_ring, "rx-ring-ref", why, why_size);
+	if (rc == 0)
+		rc = bind_port(q, qc->evtchn_tx, &q->port_tx, "event channel", why, why_size);
+	if (rc == 0 && qc->split_evtchn)
+		rc = bind_port(q, qc->evtchn_rx, &q->port_rx, "rx event channel", why, why_size);
+	else if (rc == 0)
+		q->port_rx = q->port_tx;
+	if (rc != 0)
+		return rc;
+	q->guest_tx = nif_txq_create(&(struct nif_txq_conf){
+		.sring = q->tx_ring, .ring_bytes = NIF_PAGE_SIZE, .domid = vif->domid,
+		.mp = q->mp, .socket_id = SOCKET_ID_ANY});
+	if (q->guest_tx != NULL)
+		q->guest_rx = nif_rxq_create(&(struct nif_rxq_conf){
+			.sring = q->rx_ring, .ring_bytes = NIF_PAGE_SIZE, .domid = vif->domid,
+			.features = rx_features(fe), .layout = vif->layout,
+			.socket_id = SOCKET_ID_ANY});
+	if (q->guest_tx == NULL || q->guest_rx == NULL) {
+		snprintf(why, why_size, "attaching the rings of queue %u: %s", q->qid,
+			 rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	return 0;
+}
+
+/* Returns true when the connect was done or refused, false when it must wait for start. */
+static bool try_connect(struct xenvif *vif, const struct xb_frontend_conf *fe)
+{
+	char why[XB_REASON_MAX] = "";
+	unsigned int i;
+	int rc = 0;
+
+	if (!atomic_load(&vif->started))
+		return false;
+	if (fe->nb_queues > vif->max_queues) {
+		snprintf(why, sizeof(why), "frontend asked for %u queues, port has %u",
+			 fe->nb_queues, vif->max_queues);
+		rc = -EINVAL;
+	}
+	for (i = 0; rc == 0 && i < fe->nb_queues; i++) {
+		if (vif->queues[i].mp == NULL) {
+			snprintf(why, sizeof(why), "queue %u is not set up in this port", i);
+			rc = -EINVAL;
+			break;
+		}
+		vif->nb_connected = i + 1; /* count what was taken: the teardown releases it */
+		rc = queue_connect(&vif->queues[i], fe, &fe->queues[i], why, sizeof(why));
+	}
+	if (rc == 0 && !vif->mac_from_devarg)
+		memcpy(vif->mac.addr_bytes, fe->mac, RTE_ETHER_ADDR_LEN);
+	if (rc == 0)
+		rc = xb_vif_connected(vif->xb);
+	if (rc != 0) {
+		data_disconnect(vif);
+		if (why[0] == '\0')
+			snprintf(why, sizeof(why), "switching to Connected: %s", strerror(-rc));
+		xb_vif_fail(vif->xb, rc, why);
+		return true;
+	}
+	vif->connects++;
+	XENVIF_LOG(INFO, vif, "connected: %u queue(s), %s event channels, sg %d gso %d/%d",
+		   fe->nb_queues, fe->queues[0].split_evtchn ? "split" : "shared", fe->sg,
+		   fe->gso_tcpv4, fe->gso_tcpv6);
+	for (i = 0; i < vif->nb_connected; i++)
+		atomic_store_explicit(&vif->queues[i].enabled, 1, memory_order_release);
+	xenvif_link_set(vif, true);
+	return true;
+}
+
+/* A data-plane protocol violation: disable this vif alone, as xenvif_fatal_tx_err does. */
+static void check_fatal(struct xenvif *vif)
+{
+	for (unsigned int i = 0; i < vif->nb_connected; i++) {
+		unsigned int reason = atomic_load(&vif->queues[i].fatal);
+		char why[XB_REASON_MAX];
+
+		if (reason == NIF_FATAL_NONE)
+			continue;
+		vif->fatal_count++;
+		snprintf(why, sizeof(why), "queue %u: %s", i, nif_fatal_str(reason));
+		XENVIF_LOG(ERR, vif, "guest broke the ring protocol (%s): vif disabled", why);
+		data_disconnect(vif);
+		xb_vif_fail(vif->xb, -EPROTO, why);
+		return;
+	}
+}
+
+struct ctrl_state {
+	struct xb_frontend_conf pending; /* a CONNECT waiting for dev_start */
+	bool connect_pending;
+};
+
+static void handle_event(struct xenvif *vif, struct ctrl_state *cs, const struct xb_event *ev)
+{
+	switch (ev->type) {
+	case XB_EV_NONE:
+		break;
+	case XB_EV_CONNECT:
+		if (vif->nb_connected > 0)
+			data_disconnect(vif);
+		cs->pending = *ev->conf;
+		cs->connect_pending = !try_connect(vif, &cs->pending);
+		break;
+	case XB_EV_DISCONNECT:
+	case XB_EV_FATAL:
+	case XB_EV_OFFLINE:
+		cs->connect_pending = false;
+		if (vif->nb_connected > 0) {
+			data_disconnect(vif);
+			XENVIF_LOG(INFO, vif, "disconnected");
+		}
+		break;
+	}
+}
+
+static void drain_watches(struct xenvif *vif, struct ctrl_state *cs)
+{
+	char path[XB_PATH_MAX], token[32];
+	struct xb_event ev;
+
+	while (xb_xs_libxenstore_next_watch(vif->xs, path, sizeof(path), token,
+					    sizeof(token)) == 0) {
+		if (xb_vif_on_watch(vif->xb, path, &ev) == 0)
+			handle_event(vif, cs, &ev);
+	}
+}
+
+static void *ctrl_main(void *arg)
+{
+	struct xenvif *vif = arg;
+	struct ctrl_state cs = {.connect_pending = false};
+	struct pollfd pfd[2] = {
+		{.fd = xb_xs_libxenstore_fd(vif->xs), .events = POLLIN},
+		{.fd = vif->ctrl_wake_fd, .events = POLLIN},
+	};
+	struct xb_event ev;
+	uint64_t junk;
+
+	if (xb_vif_poll(vif->xb, &ev) == 0)
+		handle_event(vif, &cs, &ev);
+	while (!atomic_load(&vif->ctrl_stop)) {
+		if (poll(pfd, 2, XENVIF_CTRL_TICK_MS) < 0 && errno != EINTR)
+			XENVIF_LOG(ERR, vif, "control poll: %s", strerror(errno));
+		if (pfd[1].revents & POLLIN && read(vif->ctrl_wake_fd, &junk, sizeof(junk)) < 0)
+			junk = 0;
+		pthread_mutex_lock(&vif->ctrl_lock);
+		drain_watches(vif, &cs);
+		check_fatal(vif);
+		if (cs.connect_pending)
+			cs.connect_pending = !try_connect(vif, &cs.pending);
+		pthread_mutex_unlock(&vif->ctrl_lock);
+	}
+	return NULL;
+}
+
+int xenvif_ctrl_start(struct xenvif *vif)
+{
+	char tname[RTE_MAX_THREAD_NAME_LEN];
+	int rc;
+
+	vif->ctrl_wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (vif->ctrl_wake_fd < 0)
+		return -errno;
+	rc = xb_vif_watch(vif->xb, XENVIF_WATCH_TOKEN);
+	if (rc != 0) {
+		XENVIF_LOG(ERR, vif, "watching the frontend state: %s", strerror(-rc));
+		goto err;
+	}
+	snprintf(tname, sizeof(tname), "xvif-%u.%u", vif->domid, vif->devid);
+	rc = -rte_ctrl_thread_create(&vif->ctrl_thread, tname, NULL, ctrl_main, vif);
+	if (rc != 0) {
+		XENVIF_LOG(ERR, vif, "creating the control thread: %s", strerror(-rc));
+		xb_vif_unwatch(vif->xb);
+		goto err;
+	}
+	vif->ctrl_running = true;
+	return 0;
+err:
+	close(vif->ctrl_wake_fd);
+	vif->ctrl_wake_fd = -1;
+	return rc;
+}
+
+void xenvif_ctrl_stop(struct xenvif *vif)
+{
+	if (vif->ctrl_running) {
+		atomic_store(&vif->ctrl_stop, 1);
+		xenvif_ctrl_kick(vif);
+		pthread_join(vif->ctrl_thread, NULL);
+		vif->ctrl_running = false;
+		xb_vif_unwatch(vif->xb);
+	}
+	data_disconnect(vif);
+	if (vif->ctrl_wake_fd >= 0)
+		close(vif->ctrl_wake_fd);
+	vif->ctrl_wake_fd = -1;
+}
+
+void xenvif_ctrl_quiesce(struct xenvif *vif)
+{
+	for (unsigned int i = 0; i < vif->nb_connected; i++)
+		queue_quiesce(&vif->queues[i]);
+}
+
+void xenvif_ctrl_resume(struct xenvif *vif)
+{
+	for (unsigned int i = 0; i < vif->nb_connected; i++)
+		if (atomic_load(&vif->queues[i].fatal) == NIF_FATAL_NONE)
+			atomic_store_explicit(&vif->queues[i].enabled, 1, memory_order_release);
+	xenvif_ctrl_kick(vif);
+}

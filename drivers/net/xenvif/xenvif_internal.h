@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * net_xenvif internals: one Xen guest vif as a DPDK ethdev port. Shared by the three parts
+ * of the driver, split the way xen-netback is:
+ *   xenvif_ethdev.c   probe/remove, devargs, ethdev ops, stats and xstats
+ *   xenvif_burst.c    the data path: rx_burst (guest TX ring) and tx_burst (guest RX ring)
+ *   xenvif_ctrl.c     the control thread: xenstore handshake (lib/xenbus), ring mapping,
+ *                     event channels, connect and disconnect of the data plane
+ * "tx"/"rx" in names of guest rings are from the guest's point of view (netif.h); ethdev's
+ * rx_burst therefore serves the guest's TX ring and tx_burst its RX ring.
+ */
+#ifndef DNB_XENVIF_INTERNAL_H
+#define DNB_XENVIF_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_log.h>
+#include <rte_mempool.h>
+
+#include "xen_ops.h"
+#include "nif.h"
+#include "xb.h"
+
+/** Most queue pairs one vif may have (advertised as multi-queue-max-queues). */
+#define XENVIF_MAX_QUEUES 8
+
+/** Packets one burst call handles at most (larger requests are served in several rounds). */
+#define XENVIF_BURST_MAX 64
+
+extern int xenvif_logtype;
+
+#define XENVIF_LOG(level, vif, fmt, ...) \
+	rte_log(RTE_LOG_##level, xenvif_logtype, "xenvif: %s: " fmt "\n", (vif)->name, \
+		##__VA_ARGS__)
+
+/** Driver-level counters of one queue pair, beside lib/netif's ring counters. */
+struct xenvif_queue_stats {
+	uint64_t rx_stall_drops;   /**< packets for the guest dropped: RX ring stalled */
+	uint64_t rx_not_connected; /**< tx_burst calls while the queue was not connected */
+	uint64_t evtchn_notify;    /**< event-channel notifications sent */
+	uint64_t gcopy_failed;     /**< grant-copy batches refused as a whole */
+};
+
+/**
+ * One queue pair: guest TX ring (served by rx_burst) and guest RX ring (served by tx_burst).
+ *
+ * Ownership: while @c enabled is set, only the lcore polling this queue touches the nif
+ * queues, @c hv's grant-copy path and the stats. The control thread connects with @c enabled
+ * clear, then publishes with a release store; it disconnects by clearing @c enabled and
+ * waiting until neither burst function is inside (@c in_rx / @c in_tx), the vhost PMD's
+ * allow_queuing/while_queuing handshake, written with C11 seq_cst atomics so the store of one
+ * side and the load of the other cannot be reordered.
+ */
+struct xenvif_queue {
+	struct xenvif *vif;
+	uint16_t qid;
+	struct rte_mempool *mp;      /**< from rx_queue_setup: mbufs for guest TX packets */
+	struct xen_hv *hv;           /**< this queue's grant-copy and event-channel handle */
+	struct nif_txq *guest_tx;    /**< NULL while disconnected */
+	struct nif_rxq *guest_rx;
+	void *tx_ring;               /**< mapped ring pages */
+	void *rx_ring;
+	int port_tx;                 /**< local event-channel ports, -1 when unbound */
+	int port_rx;                 /**< equals port_tx for a single event channel */
+	uint64_t stall_since;        /**< TSC when the guest RX ring first had no room; 0 = not */
+	atomic_uint enabled;         /**< control -> lcore: the queue may be polled */
+	atomic_uint in_rx;           /**< lcore is inside rx_burst */
+	atomic_uint in_tx;           /**< lcore is inside tx_burst */
+	atomic_uint fatal;           /**< lcore -> control: enum nif_fatal that stopped it */
+	struct xenvif_queue_stats stats;
+	/* Counters of previous connections, so a reconnect does not reset the port's stats. */
+	struct nif_rx_stats rx_base;
+	struct nif_tx_stats tx_base;
+} __rte_cache_aligned;
+
+/** Per-port private data (dev->data->dev_private). */
+struct xenvif {
+	char name[32];               /**< "vif<domid>.<devid>", as xen-netback names it */
+	uint16_t port_id;
+	uint16_t domid;
+	uint32_t devid;
+	unsigned int max_queues;     /**< devarg "queues" */
+	enum nif_layout layout;      /**< devarg "layout" */
+	uint64_t stall_tsc;          /**< devarg "stall_ms" in TSC cycles */
+	const struct xen_ops *xops;  /**< devarg "xen" */
+	struct rte_ether_addr mac;   /**< the guest's MAC (devarg "mac" or backend key "mac") */
+	bool mac_from_devarg;
+	struct xenvif_queue queues[XENVIF_MAX_QUEUES];
+	unsigned int nb_connected;   /**< queues connected to the frontend */
+	atomic_uint started;         /**< dev_start .. dev_stop */
+	atomic_uint link_up;
+	/* control thread */
+	pthread_t ctrl_thread;
+	bool ctrl_running;
+	pthread_mutex_t ctrl_lock;   /**< control thread vs. dev_start/stop/stats/close */
+	int ctrl_wake_fd;            /**< eventfd: wake the control thread (stop, start) */
+	atomic_uint ctrl_stop;
+	struct xb_xs *xs;
+	struct xb_vif *xb;
+	uint64_t fatal_count;        /**< data-plane protocol violations seen on this vif */
+	uint64_t connects;           /**< successful connections */
+};
+
+/* xenvif_burst.c */
+uint16_t xenvif_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts);
+uint16_t xenvif_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts);
+
+/* xenvif_ctrl.c */
+int xenvif_ctrl_start(struct xenvif *vif);
+void xenvif_ctrl_stop(struct xenvif *vif);
+void xenvif_ctrl_kick(struct xenvif *vif);
+/* With ctrl_lock held: stop polling every connected queue (dev_stop) / enable them again. */
+void xenvif_ctrl_quiesce(struct xenvif *vif);
+void xenvif_ctrl_resume(struct xenvif *vif);
+
+/* xenvif_ethdev.c */
+void xenvif_link_set(struct xenvif *vif, bool up);
+
+#endif /* DNB_XENVIF_INTERNAL_H */
