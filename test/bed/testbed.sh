@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# testbed.sh: the simulated Xen test bed, standing in for a Dom0 with a NIC and guests.
+#
+#   testbed.sh [-n NAME] [-b BUILDDIR] up [-g GUESTS] [-- GUEST-OPTIONS...]
+#   testbed.sh [-n NAME] down
+#   testbed.sh [-n NAME] status
+#   testbed.sh [-n NAME] env          # prints the variables a backend needs (sh syntax)
+#
+# What "up" makes (NAME defaults to dnb):
+#   /run/NAME/                 state: sockets, the sim hypervisor's domain files, logs, pids
+#   dnb-xenstored              the xenstore daemon (libxenstore reaches it via XENSTORED_PATH)
+#   netns NAME-wire            the far end of the "physical" link: veth NAME-w1, 10.99.0.1/24,
+#                              fd99::1/64; its near end NAME-w0 stays in the root namespace
+#                              for DPDK's net_af_packet (TSO/GSO off: it carries wire-sized
+#                              frames, as a NIC does)
+#   netns NAME-gK (K=1..)      guest K: dnb-guest (domid K, devid 0) with TAP "eth0",
+#                              10.99.0.(10+K)/24, fd99::(10+K)/64, MAC 00:16:3e:00:00:0K
+#   xenstore entries           the toolstack's view of each vif, as libxl writes them:
+#                              /local/domain/0/backend/vif/K/0/... and
+#                              /local/domain/K/device/vif/0/...
+# Addresses are private test addresses that exist only inside these namespaces.
+#
+# "down" stops everything "up" started and removes every namespace, link and file, even
+# after a failed "up"; running it twice is harmless.
+set -euo pipefail
+
+name=dnb
+here=$(cd "$(dirname "$0")" && pwd)
+build=${DNB_BUILD:-$here/../../build}
+
+usage() {
+	sed -n '4,9p' "$0" | sed 's/^# \{0,1\}//'
+	exit "${1:-0}"
+}
+
+while getopts "n:b:h" opt; do
+	case $opt in
+	n) name=$OPTARG ;;
+	b) build=$OPTARG ;;
+	h) usage 0 ;;
+	*) usage 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+cmd=${1:-}
+[ -n "$cmd" ] || usage 2
+shift
+
+case $name in
+*[!a-z0-9]* | "") echo "testbed.sh: -n NAME must be lower-case letters and digits: '$name'" >&2; exit 2 ;;
+esac
+[ ${#name} -le 8 ] || { echo "testbed.sh: -n NAME is at most 8 characters (interface names)" >&2; exit 2; }
+
+state=/run/$name
+wire_ns=$name-wire
+xs_sock=$state/xenstored.sock
+sim_dir=$state/sim
+
+log() { echo "testbed[$name]: $*"; }
+die() { echo "testbed[$name]: error: $*" >&2; exit 1; }
+
+xs() { # xs COMMAND ARGS...: a xenstore-utils command against the test bed's daemon as dom0
+	local c=$1
+	shift
+	XENSTORED_PATH=$xs_sock "xenstore-$c" "$@"
+}
+
+guest_mac() { printf '00:16:3e:00:00:%02x' "$1"; }
+
+start_daemon() { # start_daemon PIDNAME COMMAND...: run in background, remember its pid
+	local pidname=$1
+	shift
+	"$@" >>"$state/$pidname.log" 2>&1 &
+	echo $! >"$state/$pidname.pid"
+}
+
+wait_for() { # wait_for SECONDS COMMAND...: poll until COMMAND succeeds
+	local limit=$1 i
+	shift
+	for ((i = 0; i < limit * 10; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# The toolstack's part of creating a vif (libxl's libxl__device_vif_add + device_add):
+# backend and frontend directories with their ownership, and the initial states.
+toolstack_add_vif() {
+	local domid=$1 devid=0 mac
+	local be=/local/domain/0/backend/vif/$domid/$devid
+	local fe=/local/domain/$domid/device/vif/$devid
+	mac=$(guest_mac "$domid")
+	xs write /local/domain/"$domid"/name "guest$domid" /local/domain/"$domid"/domid "$domid"
+	xs chmod -r /local/domain/"$domid" "n$domid" "r0"
+	xs write "$be/frontend" "$fe" "$be/frontend-id" "$domid" "$be/online" 1 \
+		"$be/state" 1 "$be/script" /etc/xen/scripts/vif-dpdk-netback "$be/mac" "$mac" \
+		"$be/handle" "$devid" "$be/type" vif
+	xs chmod -r "$be" n0 "r$domid"
+	xs write "$fe/backend" "$be" "$fe/backend-id" 0 "$fe/state" 1 "$fe/handle" "$devid" \
+		"$fe/mac" "$mac"
+	xs chmod -r "$fe" "n$domid" r0
+}
+
+bed_up() {
+	local guests=1 k ns
+	while getopts "g:" opt; do
+		case $opt in
+		g) guests=$OPTARG ;;
+		*) usage 2 ;;
+		esac
+	done
+	shift $((OPTIND - 1))
+	case $guests in [1-9]) ;; *) die "-g GUESTS must be 1..9" ;; esac
+	[ "$(id -u)" -eq 0 ] || die "must run as root (network namespaces)"
+	[ -x "$build/test/xenstored/dnb-xenstored" ] || die "no $build/test/xenstored/dnb-xenstored: build first"
+	[ ! -e "$state" ] || die "$state exists: a test bed named '$name' is up (testbed.sh -n $name down)"
+	trap 'echo "testbed[$name]: up failed, tearing down" >&2; bed_down' ERR
+	mkdir -p "$state" "$sim_dir"
+	echo "$guests" >"$state/guests"
+
+	local domsocks=()
+	for ((k = 1; k <= guests; k++)); do domsocks+=(--domain-socket "$k:$state/xenstored-dom$k.sock"); done
+	start_daemon xenstored "$build/test/xenstored/dnb-xenstored" --socket "$xs_sock" "${domsocks[@]}"
+	wait_for 5 test -S "$xs_sock" || die "dnb-xenstored did not come up (see $state/xenstored.log)"
+	xs write /local/domain/0/name Domain-0 /local/domain/0/domid 0
+
+	ip netns add "$wire_ns"
+	ip link add "$name-w0" type veth peer name "$name-w1" netns "$wire_ns"
+	ip link set "$name-w0" up
+	ethtool -K "$name-w0" tso off gso off gro off >/dev/null 2>&1 || true
+	ip -n "$wire_ns" link set lo up
+	ip -n "$wire_ns" link set "$name-w1" up
+	ip -n "$wire_ns" addr add 10.99.0.1/24 dev "$name-w1"
+	ip -n "$wire_ns" addr add fd99::1/64 dev "$name-w1" nodad
+	# A NIC puts finished frames on the wire: no TSO, and checksums computed by the sender
+	# (a veth would otherwise hand the packet socket partial checksums).
+	ip netns exec "$wire_ns" ethtool -K "$name-w1" tso off gso off tx off >/dev/null ||
+		die "ethtool cannot turn offloads off on $name-w1"
+	ethtool -K "$name-w0" tx off >/dev/null || die "ethtool cannot turn offloads off on $name-w0"
+
+	for ((k = 1; k <= guests; k++)); do
+		ns=$name-g$k
+		ip netns add "$ns"
+		ip -n "$ns" link set lo up
+		toolstack_add_vif "$k"
+		start_daemon "guest$k" ip netns exec "$ns" env XENSTORED_PATH="$state/xenstored-dom$k.sock" \
+			"$build/test/guest/dnb-guest" --domid "$k" --sim-dir "$sim_dir" --tap eth0 \
+			--mac "$(guest_mac "$k")" "$@"
+		wait_for 10 ip -n "$ns" link show eth0 || die "guest $k made no TAP (see $state/guest$k.log)"
+		ip -n "$ns" addr add "10.99.0.$((10 + k))/24" dev eth0
+		ip -n "$ns" addr add "fd99::$((10 + k))/64" dev eth0 nodad
+		ip -n "$ns" link set eth0 up
+	done
+	trap - ERR
+	log "up: $guests guest(s); wire port $name-w0; XENSTORED_PATH=$xs_sock XENSIM_DIR=$sim_dir"
+}
+
+stop_pid() { # stop_pid FILE: SIGTERM, then SIGKILL after 5 s
+	local f=$1 pid
+	[ -f "$f" ] || return 0
+	pid=$(cat "$f")
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid" 2>/dev/null || true
+		wait_for 5 bash -c "! kill -0 $pid" || kill -KILL "$pid" 2>/dev/null || true
+	fi
+	rm -f "$f"
+}
+
+bed_down() {
+	local f ns
+	trap - ERR
+	set +e
+	for f in "$state"/guest*.pid "$state"/*.pid; do
+		[ -e "$f" ] && stop_pid "$f"
+	done
+	# ip netns exec's children may outlive the ip process that was signalled
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^$name-(wire|g[0-9]+)$"); do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+		ip netns del "$ns"
+	done
+	ip link del "$name-w0" 2>/dev/null
+	rm -rf "$state"
+	set -e
+	log "down"
+}
+
+bed_status() {
+	[ -d "$state" ] || { log "not up"; return 1; }
+	local k guests
+	guests=$(cat "$state/guests")
+	for ((k = 1; k <= guests; k++)); do
+		printf 'guest %d: frontend state %s, backend state %s\n' "$k" \
+			"$(xs read /local/domain/"$k"/device/vif/0/state 2>/dev/null || echo '?')" \
+			"$(xs read /local/domain/0/backend/vif/"$k"/0/state 2>/dev/null || echo '?')"
+	done
+}
+
+bed_env() {
+	echo "XENSTORED_PATH=$xs_sock"
+	echo "XENSIM_DIR=$sim_dir"
+	echo "DNB_WIRE_PORT=$name-w0"
+	echo "DNB_WIRE_NS=$wire_ns"
+}
+
+case $cmd in
+up) bed_up "$@" ;;
+down) bed_down ;;
+status) bed_status ;;
+env) bed_env ;;
+*) usage 2 ;;
+esac

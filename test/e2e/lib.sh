@@ -1,0 +1,92 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Shared by the e2e tests and the main job: bring the test bed up, start dpdk-netback on it,
+# wait for the guests to connect, and always tear everything down.
+#
+#   . test/e2e/lib.sh
+#   e2e_init NAME                  # names the test bed (<= 8 chars), installs the EXIT trap
+#   e2e_bed_up GUESTS [GUEST-OPTS] # testbed.sh up
+#   e2e_netback_start [APP-OPTS]   # dpdk-netback serving vifs 1..GUESTS (sim hypervisor)
+#   e2e_wait_connected K           # guest K's frontend reaches Connected (4)
+#   e2e_netback_stop               # SIGTERM; fails if the process does not exit cleanly
+# Variables: E2E_NAME, E2E_STATE (/run/NAME), E2E_WIRE_NS, E2E_GUEST_NS K -> NAME-gK.
+
+e2e_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+E2E_BUILD=${DNB_BUILD:-$e2e_top/build}
+export DNB_BUILD=$E2E_BUILD
+e2e_bed=$e2e_top/test/bed/testbed.sh
+E2E_NETBACK_PID=
+
+e2e_log() { echo "[$(date +%T)] $*"; }
+e2e_fail() { echo "FAIL: $*"; exit 1; }
+
+e2e_cleanup() {
+	if [ -n "$E2E_NETBACK_PID" ] && kill -0 "$E2E_NETBACK_PID" 2>/dev/null; then
+		kill -KILL "$E2E_NETBACK_PID" 2>/dev/null
+	fi
+	if [ -f "$E2E_STATE/netback.log" ] && [ "${E2E_KEEP_LOG:-0}" = 1 ]; then
+		cp "$E2E_STATE/netback.log" "/tmp/$E2E_NAME-netback.log"
+	fi
+	bash "$e2e_bed" -n "$E2E_NAME" down >/dev/null 2>&1
+}
+
+e2e_init() {
+	E2E_NAME=$1
+	E2E_STATE=/run/$E2E_NAME
+	E2E_WIRE_NS=$E2E_NAME-wire
+	trap e2e_cleanup EXIT
+	bash "$e2e_bed" -n "$E2E_NAME" down >/dev/null 2>&1 || true
+}
+
+e2e_guest_ns() { echo "$E2E_NAME-g$1"; }
+
+e2e_bed_up() {
+	local guests=$1
+	shift
+	E2E_GUESTS=$guests
+	bash "$e2e_bed" -n "$E2E_NAME" up -g "$guests" "$@" || e2e_fail "test bed did not come up"
+}
+
+e2e_netback_start() {
+	local vifs=() k
+	for ((k = 1; k <= E2E_GUESTS; k++)); do vifs+=(--vif "$k/0"); done
+	XENSTORED_PATH=$E2E_STATE/xenstored.sock XENSIM_DIR=$E2E_STATE/sim \
+		"$E2E_BUILD/app/dpdk-netback" -l 0-1 --no-huge --no-pci --no-shconf -m 512 \
+		--file-prefix "$E2E_NAME" \
+		--vdev "net_af_packet0,iface=$E2E_NAME-w0,framecnt=8192,qdisc_bypass=1" \
+		-- "${vifs[@]}" --xen sim "$@" >"$E2E_STATE/netback.log" 2>&1 &
+	E2E_NETBACK_PID=$!
+}
+
+# e2e_xs_read PATH: read a key of the test bed's xenstore as dom0
+e2e_xs_read() { XENSTORED_PATH=$E2E_STATE/xenstored.sock xenstore-read "$1" 2>/dev/null; }
+
+e2e_wait_connected() {
+	local k=$1 i
+	for ((i = 0; i < 200; i++)); do
+		if [ "$(e2e_xs_read "/local/domain/$k/device/vif/0/state")" = 4 ] &&
+			[ "$(e2e_xs_read "/local/domain/0/backend/vif/$k/0/state")" = 4 ]; then
+			return 0
+		fi
+		kill -0 "$E2E_NETBACK_PID" 2>/dev/null || { cat "$E2E_STATE/netback.log"; e2e_fail "dpdk-netback exited"; }
+		sleep 0.1
+	done
+	cat "$E2E_STATE/netback.log" "$E2E_STATE/guest$k.log"
+	e2e_fail "guest $k did not connect"
+}
+
+e2e_netback_stop() {
+	local i
+	kill -TERM "$E2E_NETBACK_PID"
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$E2E_NETBACK_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$E2E_NETBACK_PID" 2>/dev/null && e2e_fail "dpdk-netback ignored SIGTERM for 10 s"
+	wait "$E2E_NETBACK_PID" || { cat "$E2E_STATE/netback.log"; e2e_fail "dpdk-netback exited with an error"; }
+	E2E_NETBACK_PID=
+}
+
+# e2e_in_wire CMD...: run in the wire namespace; e2e_in_guest K CMD...
+e2e_in_wire() { ip netns exec "$E2E_WIRE_NS" "$@"; }
+e2e_in_guest() { local k=$1; shift; ip netns exec "$(e2e_guest_ns "$k")" "$@"; }
+e2e_guest_ip() { echo "10.99.0.$((10 + $1))"; }

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The main job: install and build, bring up the simulated Xen test bed (a wire namespace
+# behind a veth, one simulated netfront guest), start dpdk-netback between them, and measure
+# with netperf: TCP_STREAM into the guest, out of the guest, and TCP_RR.
+#   main.sh [--lro off|chain|linearize] [--seconds N]
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+lro=chain
+secs=10
+while [ $# -gt 0 ]; do
+	case $1 in
+	--lro) lro=$2; shift 2 ;;
+	--seconds) secs=$2; shift 2 ;;
+	-h | --help) sed -n '3,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "main.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+	esac
+done
+bash "$top/config/setup.sh" "${DNB_BUILD:-$top/build}"
+set +e
+. "$top/test/e2e/lib.sh"
+e2e_init dnbmain
+e2e_bed_up 1
+e2e_netback_start --lro "$lro" --stats 0
+e2e_wait_connected 1
+e2e_log "guest 1 connected through dpdk-netback (--lro $lro)"
+e2e_in_wire netserver -D -p 12865 >/dev/null 2>&1 &
+e2e_in_guest 1 netserver -D -p 12865 >/dev/null 2>&1 &
+sleep 0.5
+
+run() { # run LABEL NS HOST TEST UNITS-OPTION
+	local out
+	out=$(ip netns exec "$2" netperf -H "$3" -t "$4" -l "$secs" -P 0 -- -o THROUGHPUT,THROUGHPUT_UNITS 2>&1) ||
+		e2e_fail "netperf $4: $out"
+	printf '%-38s %s\n' "$1" "$out"
+}
+echo
+echo "netperf through dpdk-netback (sim hypervisor, --lro $lro, $secs s each):"
+run "TCP_STREAM wire -> guest" "$E2E_WIRE_NS" "$(e2e_guest_ip 1)" TCP_STREAM
+run "TCP_STREAM guest -> wire" "$(e2e_guest_ns 1)" 10.99.0.1 TCP_STREAM
+run "TCP_RR guest <-> wire (transactions/s)" "$(e2e_guest_ns 1)" 10.99.0.1 TCP_RR
+e2e_netback_stop
+echo
+echo "dpdk-netback log:"
+sed 's/^/  /' "$E2E_STATE/netback.log" | tail -n 20
