@@ -105,7 +105,7 @@ toolstack_add_vif() {
 }
 
 bed_up() {
-	local guests=1 k ns
+	local guests=1 k ns OPTIND=1
 	while getopts "g:" opt; do
 		case $opt in
 		g) guests=$OPTARG ;;
@@ -152,6 +152,8 @@ bed_up() {
 		wait_for 10 ip -n "$ns" link show eth0 || die "guest $k made no TAP (see $state/guest$k.log)"
 		ip -n "$ns" addr add "10.99.0.$((10 + k))/24" dev eth0
 		ip -n "$ns" addr add "fd99::$((10 + k))/64" dev eth0 nodad
+		# netif carries frames of at most 65535 bytes; the TAP's default GSO limit is 65536
+		ip -n "$ns" link set eth0 gso_max_size 65000
 		ip -n "$ns" link set eth0 up
 	done
 	trap - ERR

@@ -43,7 +43,7 @@ e2e_bed_up() {
 	local guests=$1
 	shift
 	E2E_GUESTS=$guests
-	bash "$e2e_bed" -n "$E2E_NAME" up -g "$guests" "$@" || e2e_fail "test bed did not come up"
+	bash "$e2e_bed" -n "$E2E_NAME" up -g "$guests" -- "$@" || e2e_fail "test bed did not come up"
 }
 
 e2e_netback_start() {
