@@ -6,7 +6,7 @@
  *
  *   fe Initialising --be InitWait--> write keys --> fe Connected --be Connected--> datapath
  *   fe Initialising --be Connected (stale)--> fe Closing --be Closing/Closed--> fe Closed
- *   fe Connected --be Closing/Closed/InitWait/gone--> teardown --> fe Closed
+ *   fe Connected --be Closing/Closed/gone (or InitWait after Connected)--> teardown, fe Closed
  *   fe Closed --be Closed/InitWait/Initialising/gone--> fe Initialising
  *
  * Everything read from xenstore is the backend's word and is checked before use.
@@ -327,8 +327,11 @@ static bool step_once(struct guest *g, int be)
 			g->connected = true;
 			(void)guest_tap_set_carrier(g->tap_fd[0], true);
 			GLOG(g, "connected");
-		} else if (be_is(be, XenbusStateClosing, XenbusStateClosed, XenbusStateUnknown,
-				 XenbusStateInitWait) || be == XenbusStateInitialising) {
+		} else if (be_is(be, XenbusStateClosing, XenbusStateClosed, XenbusStateUnknown, -1) ||
+			   (g->connected && (be == XenbusStateInitWait ||
+					     be == XenbusStateInitialising))) {
+			/* InitWait right after our Connected is the backend not having caught
+			 * up yet; after it was Connected, it means the backend restarted. */
 			disconnect(g);
 			write_state(g, XenbusStateClosed);
 		}
