@@ -11,7 +11,9 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 
+#include "lro_flow.h"
 #include "lro_internal.h"
+#include "lro_parse.h"
 
 RTE_LOG_REGISTER(lro_logtype, netback.lro, NOTICE);
 
@@ -29,10 +31,12 @@ static inline void emit(struct lro_ctx *ctx, struct lro_out *o, struct rte_mbuf 
 
 static int conf_resolve(const struct lro_conf *in, struct lro_conf *c)
 {
-	if (in != NULL)
+	if (in != NULL) {
 		*c = *in;
-	else
-		memset(c, 0, sizeof(*c)), c->socket_id = SOCKET_ID_ANY;
+	} else {
+		memset(c, 0, sizeof(*c));
+		c->socket_id = SOCKET_ID_ANY;
+	}
 	if (c->max_flows == 0)
 		c->max_flows = LRO_DEFAULT_MAX_FLOWS;
 	if (c->max_held_mbufs == 0)
@@ -123,7 +127,7 @@ static bool try_merge(struct lro_ctx *ctx, struct lro_flow *f, const struct lro_
 {
 	bool flags_end = (p->flags & (LRO_TCP_PSH | LRO_TCP_FIN)) != 0;
 	bool short_end = p->payload_len < f->mss;
-	bool size_end = !lro_has_room(ctx, f->key.l2_len, f->ip_len + p->payload_len, f->mss);
+	bool size_end = !lro_has_room(ctx, f->l2_len, f->ip_len + p->payload_len, f->mss);
 
 	if (!flags_end && !short_end && !size_end && over_cap(ctx, m))
 		return false;
@@ -141,7 +145,7 @@ static bool try_merge(struct lro_ctx *ctx, struct lro_flow *f, const struct lro_
 }
 
 /* Open a new aggregate for @m (its flow has none), or pass it through. */
-static void open_or_pass(struct lro_ctx *ctx, const struct lro_pkt *p, struct rte_mbuf *m,
+static __rte_noinline void open_or_pass(struct lro_ctx *ctx, const struct lro_pkt *p, struct rte_mbuf *m,
 			 uint64_t now_tsc, struct lro_out *o, uint16_t first_out)
 {
 	struct lro_flow *f;
@@ -151,7 +155,7 @@ static void open_or_pass(struct lro_ctx *ctx, const struct lro_pkt *p, struct rt
 		emit(ctx, o, m);
 		return;
 	}
-	if (!lro_has_room(ctx, p->key.l2_len, p->ip_len, p->payload_len))
+	if (!lro_has_room(ctx, p->l2_len, p->ip_len, p->payload_len))
 		goto no_room;
 	if (over_cap(ctx, m)) {
 		ctx->stats.held_full++;
@@ -174,24 +178,27 @@ no_room:
 	emit(ctx, o, m);
 }
 
-static void reassemble_one(struct lro_ctx *ctx, struct rte_mbuf *m, uint64_t now_tsc,
-			   struct lro_out *o)
-{
-	uint16_t first_out = o->n;
-	enum lro_verdict v;
-	struct lro_flow *f;
-	uint64_t *cause;
+struct lro_parsed {
 	struct lro_pkt p;
+	uint64_t *cause;
+	enum lro_verdict v;
+};
 
-	v = lro_parse(ctx, m, &p, &cause);
-	if (v == LRO_V_PASS) {
-		(*cause)++;
+static void reassemble_one(struct lro_ctx *ctx, struct rte_mbuf *m, struct lro_parsed *pp,
+			   uint64_t now_tsc, struct lro_out *o)
+{
+	const struct lro_pkt *p = &pp->p;
+	uint16_t first_out = o->n;
+	struct lro_flow *f;
+
+	if (pp->v == LRO_V_PASS) {
+		(*pp->cause)++;
 		emit(ctx, o, m);
 		return;
 	}
-	f = lro_table_lookup(ctx, &p);
-	if (v == LRO_V_FLOW_ONLY) {
-		(*cause)++;
+	f = lro_table_lookup(ctx, p);
+	if (pp->v == LRO_V_FLOW_ONLY) {
+		(*pp->cause)++;
 		if (f != NULL) { /* keep the flow's order: its aggregate leaves first */
 			ctx->stats.flushed_mismatch++;
 			emit(ctx, o, lro_close(ctx, f));
@@ -200,8 +207,8 @@ static void reassemble_one(struct lro_ctx *ctx, struct rte_mbuf *m, uint64_t now
 		return;
 	}
 	if (f != NULL) {
-		if (lro_can_merge(ctx, f, &p, m)) {
-			if (try_merge(ctx, f, &p, m, o))
+		if (lro_can_merge(ctx, f, p)) {
+			if (try_merge(ctx, f, p, m, o))
 				return;
 			ctx->stats.held_full++;
 			ctx->stats.flushed_evicted++;
@@ -210,7 +217,7 @@ static void reassemble_one(struct lro_ctx *ctx, struct rte_mbuf *m, uint64_t now
 		}
 		emit(ctx, o, lro_close(ctx, f));
 	}
-	open_or_pass(ctx, &p, m, now_tsc, o, first_out);
+	open_or_pass(ctx, p, m, now_tsc, o, first_out);
 }
 
 int lro_reassemble_burst(struct lro_ctx *ctx, struct rte_mbuf *const *pkts, uint16_t nb_pkts,
@@ -223,9 +230,12 @@ int lro_reassemble_burst(struct lro_ctx *ctx, struct rte_mbuf *const *pkts, uint
 		return -EINVAL;
 	ctx->stats.pkts_in += nb_pkts;
 	for (uint16_t i = 0; i < nb_pkts; i++) {
+		struct lro_parsed pp;
+
 		if (i + 1 < nb_pkts)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		reassemble_one(ctx, pkts[i], now_tsc, &o);
+		pp.v = lro_parse(ctx, pkts[i], &pp.p, &pp.cause);
+		reassemble_one(ctx, pkts[i], &pp, now_tsc, &o);
 	}
 	return o.n;
 }

@@ -15,7 +15,8 @@
  * through.
  *
  * A flow (MAC addresses, VLAN tags, IP addresses, IPv6 flow label, TCP ports) holds at most
- * one open aggregate. Segments are merged as Linux GRO merges them (net/ipv4/tcp_offload.c,
+ * one open aggregate. Flows are found through a hash table sized at create; the per-packet
+ * cost does not grow with the number of flows held. Segments are merged as Linux GRO merges them (net/ipv4/tcp_offload.c,
  * af_inet.c, ip6_offload.c), never more loosely:
  * - IPv4: header of exactly 20 bytes, no fragment, valid header checksum, same TTL, TOS and
  *   DF; IP ID incrementing by one per segment, or constant with DF set.
@@ -33,8 +34,12 @@
  *   Xen backend packs a frame into guest RX pages (contiguously, page after page).
  *
  * Whatever is not merged is passed through unchanged, and never ahead of the open aggregate
- * of its own flow: a packet that cannot join its flow's aggregate first flushes it.
- * Packets of different flows may leave in a different order than they came.
+ * of its own flow: a packet that cannot join its flow's aggregate first flushes it (this
+ * includes IPv4 first fragments, bad checksums and malformed TCP headers whose ports could
+ * be read). Packets without a readable flow (not TCP, truncated, later IPv4 fragments) and
+ * packets of different flows may leave in a different order than they came. Malformed
+ * input is counted per cause in struct lro_stats, never dropped, and never read beyond the
+ * frame (mbuf data_len of the first segment for headers, pkt_len for the payload).
  *
  * An output packet that carries two or more segments (lro_mbuf_nb_segs() >= 2) is a chain
  * of the original mbufs, the first keeping all headers and each later one trimmed to its
@@ -50,9 +55,11 @@
  * (XEN_NETIF_GSO_TYPE_TCPV4/V6) and the checksum state into NETRXF_csum_blank |
  * NETRXF_data_validated.
  *
- * The engine never frees an mbuf: every mbuf given to it comes back, exactly once, either
- * alone or inside an aggregate chain, from lro_reassemble_burst() or lro_flush(), or is
- * flushed out by lro_ctx_free().
+ * Every mbuf given to the engine comes back, exactly once, either alone or inside an
+ * aggregate chain, from lro_reassemble_burst() or lro_flush(), or is freed by
+ * lro_ctx_free(). The one exception: when a multi-segment packet whose first segment holds
+ * only headers is merged, that emptied segment is returned to its mempool rather than
+ * chained with no data.
  */
 #ifndef LRO_H
 #define LRO_H

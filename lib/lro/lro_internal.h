@@ -33,20 +33,20 @@ extern int lro_logtype;
 #define LRO_TCP_MAX_OPTS 40
 
 /*
- * Flow identity: everything that must be equal for two segments to be the same flow.
- * Exactly 64 bytes, zero padded, compared and hashed as eight 64-bit words.
+ * Flow identity: everything that must be equal for two segments to be the same flow, built
+ * as whole 64-bit words (so it is hashed and compared with word loads that never straddle
+ * the parser's stores):
+ *   w[0], w[1]  source address (IPv4: low 32 bits of w[0], w[1] = 0)
+ *   w[2], w[3]  destination address
+ *   w[4]        TCP ports (as on the wire) | outer VLAN TCI << 32 | inner VLAN TCI << 48
+ *   w[5]        destination MAC and the first 2 bytes of the source MAC (as on the wire)
+ *   w[6]        last 4 bytes of the source MAC | IPv6 flow label << 32 | IP version << 52 |
+ *               VLAN-stripped flag << 56 | VLAN tags in the frame << 57
+ * The bucket comes from w[0..4].
  */
+#define LRO_KEY_WORDS 7
 struct lro_flow_key {
-	uint8_t src[16];          /* IPv4 address in the first 4 bytes */
-	uint8_t dst[16];
-	uint16_t sport, dport;    /* network order */
-	uint16_t vlan[2];         /* outer, inner TCI as on the wire (0: none) */
-	uint8_t dmac[6], smac[6];
-	uint32_t flow_label;      /* IPv6 version/class/label word & 0x000fffff, network order */
-	uint8_t ipver;            /* 4 or 6 */
-	uint8_t l2_len;
-	uint8_t vlan_stripped;    /* vlan[0] came from mbuf::vlan_tci */
-	uint8_t pad[5];
+	uint64_t w[LRO_KEY_WORDS];
 };
 
 /* What the parser learnt about one frame. */
@@ -55,7 +55,9 @@ struct lro_pkt {
 	uint64_t hash;
 	uint8_t *l3;              /* IP header in the first segment */
 	uint8_t *l4;              /* TCP header */
-	uint16_t l3_len, l4_len;
+	uint16_t l2_len, l3_len, l4_len;
+	uint8_t ipver;            /* 4 or 6 */
+	uint8_t first_frag;       /* IPv4 first fragment (MF set, offset 0) */
 	uint32_t ip_len;          /* IPv4 total length, or 40 + IPv6 payload length */
 	uint32_t payload_len;
 	uint32_t seq, ack;        /* host order */
@@ -65,7 +67,6 @@ struct lro_pkt {
 	uint8_t ttl;              /* TTL or hop limit */
 	uint8_t df;
 	uint8_t flags;            /* TCP flags */
-	uint8_t first_frag;       /* IPv4 first fragment (MF set, offset 0) */
 };
 
 enum lro_id_mode {
@@ -75,17 +76,18 @@ enum lro_id_mode {
 };
 
 /*
- * One flow entry. head == NULL means the entry is free (then it is on the free list);
- * otherwise it holds an open aggregate and is on one bucket chain and on the age list.
+ * One flow entry, laid out for the per-packet path: line 0 is looked up, line 1 is checked
+ * and updated on merge (with the first options bytes), the rest is touched per aggregate.
+ * head == NULL means the entry is free (then it is on the free list); otherwise it holds
+ * an open aggregate and is on one bucket chain and on the age list.
  */
 struct lro_flow {
+	/* line 0: lookup */
 	struct lro_flow_key key;
+	uint64_t hash;
+	/* line 1: merge */
 	struct rte_mbuf *head;    /* first segment, headers included */
 	struct rte_mbuf *tail;    /* last mbuf of the chain */
-	uint64_t start_tsc;       /* arrival of the first segment; not moved by merges */
-	uint64_t hash;
-	uint32_t bucket_next;     /* next entry in the same bucket, or the free list */
-	uint32_t age_prev, age_next; /* age list, oldest first */
 	uint32_t next_seq;        /* sequence number the next segment must carry */
 	uint32_t ack;
 	uint32_t ip_len;          /* IP header + payload so far */
@@ -94,13 +96,20 @@ struct lro_flow {
 	uint16_t nb_segs;         /* TCP segments merged, >= 1 */
 	uint16_t nb_mbufs;        /* mbufs in the chain */
 	uint16_t last_ip_id;
-	uint16_t l3_len, l4_len;
 	uint8_t id_mode;          /* enum lro_id_mode */
 	uint8_t tos, ttl, df;
 	uint8_t flags_or;         /* PSH/FIN of merged segments, OR'd into the header at flush */
 	uint8_t opt_len;
+	uint8_t l2_len;
+	uint8_t ipver;
 	uint8_t opts[LRO_TCP_MAX_OPTS];
-};
+	/* per aggregate */
+	uint64_t start_tsc;       /* arrival of the first segment; not moved by merges */
+	uint32_t bucket_next;     /* next entry in the same bucket, or the free list */
+	uint32_t age_prev, age_next; /* age list, oldest first */
+	uint16_t l3_len, l4_len;
+	uint8_t nb_tags;          /* VLAN tags in the frame */
+} __rte_cache_aligned;
 
 struct lro_ctx {
 	struct lro_flow *flows;
@@ -125,14 +134,9 @@ enum lro_verdict {
 	LRO_V_PASS,               /* no flow key: pass through */
 };
 
-/* Parse @m; on LRO_V_FLOW_ONLY / LRO_V_PASS, *cause points at the counter to bump. */
-enum lro_verdict lro_parse(struct lro_ctx *ctx, struct rte_mbuf *m, struct lro_pkt *p,
-			   uint64_t **cause);
-
 /* Flow table (lro_table.c). */
 int lro_table_init(struct lro_ctx *ctx, int socket_id);
 void lro_table_fini(struct lro_ctx *ctx);
-struct lro_flow *lro_table_lookup(struct lro_ctx *ctx, const struct lro_pkt *p);
 struct lro_flow *lro_table_insert(struct lro_ctx *ctx, const struct lro_pkt *p);
 void lro_table_remove(struct lro_ctx *ctx, struct lro_flow *f);
 static inline struct lro_flow *lro_table_oldest(struct lro_ctx *ctx)
@@ -140,14 +144,8 @@ static inline struct lro_flow *lro_table_oldest(struct lro_ctx *ctx)
 	return ctx->age_head == LRO_NIL ? NULL : &ctx->flows[ctx->age_head];
 }
 
-/* Merge rules and header fix-up (lro_merge.c). */
-bool lro_can_merge(const struct lro_ctx *ctx, const struct lro_flow *f,
-		   const struct lro_pkt *p, const struct rte_mbuf *m);
-void lro_merge(struct lro_ctx *ctx, struct lro_flow *f, const struct lro_pkt *p,
-	       struct rte_mbuf *m);
-void lro_open(struct lro_ctx *ctx, struct lro_flow *f, const struct lro_pkt *p,
-	      struct rte_mbuf *m, uint64_t now_tsc);
-bool lro_has_room(const struct lro_ctx *ctx, uint32_t l2_len, uint32_t ip_len, uint32_t add);
+/* Aggregate completion and header fix-up (lro_merge.c). Parsing is in lro_parse.h, the
+ * per-packet flow work in lro_flow.h. */
 struct rte_mbuf *lro_close(struct lro_ctx *ctx, struct lro_flow *f);
 int lro_dynfield_register(void);
 

@@ -10,17 +10,6 @@
 
 #include "lro_internal.h"
 
-static inline bool key_equal(const struct lro_flow_key *a, const struct lro_flow_key *b)
-{
-	uint64_t wa[8], wb[8], diff = 0;
-
-	memcpy(wa, a, sizeof(wa));
-	memcpy(wb, b, sizeof(wb));
-	for (int i = 0; i < 8; i++)
-		diff |= wa[i] ^ wb[i];
-	return diff == 0;
-}
-
 int lro_table_init(struct lro_ctx *ctx, int socket_id)
 {
 	uint32_t nb_buckets = rte_align32pow2(ctx->max_flows * 2);
@@ -51,20 +40,6 @@ void lro_table_fini(struct lro_ctx *ctx)
 	rte_free(ctx->buckets);
 	ctx->flows = NULL;
 	ctx->buckets = NULL;
-}
-
-struct lro_flow *lro_table_lookup(struct lro_ctx *ctx, const struct lro_pkt *p)
-{
-	uint32_t i = ctx->buckets[p->hash & ctx->bucket_mask];
-
-	while (i != LRO_NIL) {
-		struct lro_flow *f = &ctx->flows[i];
-
-		if (f->hash == p->hash && key_equal(&f->key, &p->key))
-			return f;
-		i = f->bucket_next;
-	}
-	return NULL;
 }
 
 /* Take a free entry for @p's flow, put it on its bucket and at the young end of the age list.

@@ -201,6 +201,14 @@ static void f_frag(uint8_t *f, uint32_t *len)
 	frame_offsets(f, *len, &l3, &l4, &pl);
 	f[l3 + 6] |= 0x20; /* MF */
 }
+static void f_later_frag(uint8_t *f, uint32_t *len)
+{
+	uint32_t l3, l4, pl;
+
+	frame_offsets(f, *len, &l3, &l4, &pl);
+	f[l3 + 6] = (uint8_t)((f[l3 + 6] & 0xe0) | 0x00);
+	f[l3 + 7] = 185; /* offset 1480 bytes, DF kept: a later fragment */
+}
 static void f_bad_ip_csum(uint8_t *f, uint32_t *len)
 {
 	uint32_t l3, l4, pl;
@@ -242,6 +250,7 @@ static const struct rule_case rule_cases[] = {
 	{ "other_mac", 4, NULL, f_smac, false, 0, false, STAT(held) },
 	{ "ipv4_options", 4, NULL, f_ip_opts, false, 0, false, STAT(ip_opts) },
 	{ "ipv4_fragment", 4, NULL, f_frag, false, 0, false, STAT(ip_frag) },
+	{ "ipv4_later_fragment", 4, NULL, f_later_frag, false, 0, false, STAT(ip_frag) },
 	{ "ipv4_bad_ip_csum", 4, NULL, f_bad_ip_csum, true, 0, false, STAT(bad_ip_csum) },
 	{ "ipv4_ip_csum_bad_flag", 4, NULL, NULL, false, RTE_MBUF_F_RX_IP_CKSUM_BAD, false,
 	  STAT(bad_ip_csum) },

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Header parsing and per-packet validation. Reads only bytes inside the first mbuf segment
- * (and, for the TCP checksum, inside the frame), whatever the wire says.
+ * (and, for the TCP checksum, inside the frame), whatever the wire says. Header-only so the
+ * per-packet path is compiled as one unit (included by lro.c alone).
  */
+#ifndef LRO_PARSE_H
+#define LRO_PARSE_H
+
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -35,16 +39,33 @@ static inline uint64_t *short_cause(struct lro_ctx *ctx, const struct rte_mbuf *
 	return need > m->pkt_len ? &ctx->stats.bad_hdr : &ctx->stats.hdr_split;
 }
 
-static inline uint64_t key_hash(const struct lro_flow_key *k)
+/* Addresses, ports and VLAN tags (the first 40 bytes of the key) decide the bucket; the
+ * multiplies are independent so they overlap. */
+static inline uint64_t key_hash(const uint64_t *w)
 {
-	uint64_t w[8], h = 0;
+	uint64_t h = (w[0] ^ 0x243f6a8885a308d3ULL) * 0x9e3779b97f4a7c15ULL +
+		     (w[1] ^ 0x13198a2e03707344ULL) * 0xc2b2ae3d27d4eb4fULL +
+		     (w[2] ^ 0xa4093822299f31d0ULL) * 0x165667b19e3779f9ULL +
+		     (w[3] ^ 0x082efa98ec4e6c89ULL) * 0x27d4eb2f165667c5ULL +
+		     (w[4] ^ 0x452821e638d01377ULL) * 0x94d049bb133111ebULL;
 
-	memcpy(w, k, sizeof(w));
-	for (int i = 0; i < 8; i++) {
-		h = (h ^ w[i]) * 0x9e3779b97f4a7c15ULL;
-		h ^= h >> 29;
-	}
-	return h;
+	return h ^ (h >> 29) ^ (h >> 47);
+}
+
+static inline uint64_t ld64(const uint8_t *b)
+{
+	uint64_t v;
+
+	memcpy(&v, b, sizeof(v));
+	return v;
+}
+
+static inline uint32_t ld32(const uint8_t *b)
+{
+	uint32_t v;
+
+	memcpy(&v, b, sizeof(v));
+	return v;
 }
 
 static inline bool is_ipv6_ext(uint8_t nh)
@@ -59,7 +80,7 @@ static inline bool is_ipv6_ext(uint8_t nh)
 }
 
 /* Walk Ethernet and VLAN tags; returns the L3 offset or 0 with *cause set. */
-static uint32_t parse_l2(struct lro_ctx *ctx, const struct rte_mbuf *m, const uint8_t *d,
+static inline uint32_t parse_l2(struct lro_ctx *ctx, const struct rte_mbuf *m, const uint8_t *d,
 			 struct lro_pkt *p, uint16_t *etype, uint64_t **cause)
 {
 	uint32_t off = ETH_HLEN;
@@ -69,12 +90,14 @@ static uint32_t parse_l2(struct lro_ctx *ctx, const struct rte_mbuf *m, const ui
 		*cause = short_cause(ctx, m, ETH_HLEN);
 		return 0;
 	}
-	memcpy(p->key.dmac, d, 6);
-	memcpy(p->key.smac, d + 6, 6);
+	uint64_t stripped = (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) != 0;
+	uint64_t vlans = 0;
+
+	p->key.w[5] = ld64(d);
+	p->key.w[6] = ld32(d + 8);
 	*etype = rd16(d + 12);
-	if (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) {
-		p->key.vlan[0] = m->vlan_tci;
-		p->key.vlan_stripped = 1;
+	if (stripped) {
+		vlans = m->vlan_tci;
 		ntags = 1;
 	}
 	while (*etype == ETYPE_VLAN || *etype == ETYPE_QINQ) {
@@ -86,16 +109,18 @@ static uint32_t parse_l2(struct lro_ctx *ctx, const struct rte_mbuf *m, const ui
 			*cause = short_cause(ctx, m, off + 4);
 			return 0;
 		}
-		p->key.vlan[ntags++] = rd16(d + off);
+		vlans |= (uint64_t)rd16(d + off) << (16 * ntags++);
 		*etype = rd16(d + off + 2);
 		off += 4;
 	}
-	p->key.l2_len = (uint8_t)off;
+	p->key.w[4] = vlans << 32;
+	p->key.w[6] |= stripped << 56 | (uint64_t)((off - ETH_HLEN) / 4) << 57;
+	p->l2_len = (uint16_t)off;
 	return off;
 }
 
 /* IPv4 header up to (not including) TCP. Returns LRO_V_OK to go on to TCP. */
-static enum lro_verdict parse_ipv4(struct lro_ctx *ctx, const struct rte_mbuf *m,
+static inline enum lro_verdict parse_ipv4(struct lro_ctx *ctx, const struct rte_mbuf *m,
 				   struct lro_pkt *p, uint32_t off, uint64_t **cause)
 {
 	const uint8_t *ip = p->l3;
@@ -122,9 +147,16 @@ static enum lro_verdict parse_ipv4(struct lro_ctx *ctx, const struct rte_mbuf *m
 	}
 	/* A first fragment has the ports: it is never merged but keeps its flow's order. */
 	p->first_frag = (ip[6] & 0x20) != 0;
-	p->key.ipver = 4;
-	memcpy(p->key.src, ip + 12, 4);
-	memcpy(p->key.dst, ip + 16, 4);
+	{
+		uint64_t addrs = ld64(ip + 12);
+
+		p->key.w[0] = (uint32_t)addrs;
+		p->key.w[1] = 0;
+		p->key.w[2] = addrs >> 32;
+		p->key.w[3] = 0;
+	}
+	p->key.w[6] |= 4ULL << 52;
+	p->ipver = 4;
 	p->l3_len = (uint16_t)ihl_len;
 	p->ip_id = rd16(ip + 4);
 	p->df = (ip[6] & 0x40) != 0;
@@ -133,7 +165,7 @@ static enum lro_verdict parse_ipv4(struct lro_ctx *ctx, const struct rte_mbuf *m
 	return LRO_V_OK;
 }
 
-static enum lro_verdict parse_ipv6(struct lro_ctx *ctx, const struct rte_mbuf *m,
+static inline enum lro_verdict parse_ipv6(struct lro_ctx *ctx, const struct rte_mbuf *m,
 				   struct lro_pkt *p, uint32_t off, uint64_t **cause)
 {
 	const uint8_t *ip = p->l3;
@@ -162,32 +194,75 @@ static enum lro_verdict parse_ipv6(struct lro_ctx *ctx, const struct rte_mbuf *m
 		return LRO_V_PASS;
 	}
 	p->first_frag = 0;
-	p->key.ipver = 6;
-	p->key.flow_label = rte_cpu_to_be_32(word0 & 0xfffffu);
-	memcpy(p->key.src, ip + 8, 16);
-	memcpy(p->key.dst, ip + 24, 16);
+	p->key.w[0] = ld64(ip + 8);
+	p->key.w[1] = ld64(ip + 16);
+	p->key.w[2] = ld64(ip + 24);
+	p->key.w[3] = ld64(ip + 32);
+	p->key.w[6] |= (uint64_t)(word0 & 0xfffffu) << 32 | 6ULL << 52;
+	p->ipver = 6;
 	p->l3_len = IPV6_HLEN;
 	p->ip_len = IPV6_HLEN + plen;
+	/* IPv6 has no ID: treat it as a constant ID with DF, so the IPv4 ID rule needs no
+	 * branch on the version and always holds. */
 	p->ip_id = 0;
-	p->df = 0;
+	p->df = 1;
 	p->tos = (uint8_t)(word0 >> 20);
 	p->ttl = ip[7];
 	return LRO_V_OK;
 }
 
-static bool ip_csum_ok(const struct rte_mbuf *m, const struct lro_pkt *p)
+/*
+ * One's complement sum of @len bytes, as 16-bit words in memory order, folded to 16 bits
+ * (the value __rte_raw_cksum() + __rte_raw_cksum_reduce() give). Four independent 64-bit
+ * accumulators of 32-bit words let the loads overlap; that is ~3x faster than the 16-bit
+ * loop at -O2 on full-size segments. Not inlined: it needs its own registers.
+ */
+static __rte_noinline uint16_t raw_sum(const uint8_t *b, uint32_t len, uint32_t sum)
+{
+	uint64_t a0 = sum, a1 = 0, a2 = 0, a3 = 0;
+	uint32_t i = 0;
+
+	for (; i + 16 <= len; i += 16) {
+		a0 += ld32(b + i);
+		a1 += ld32(b + i + 4);
+		a2 += ld32(b + i + 8);
+		a3 += ld32(b + i + 12);
+	}
+	for (; i + 4 <= len; i += 4)
+		a0 += ld32(b + i);
+	if (i + 2 <= len) {
+		uint16_t w;
+
+		memcpy(&w, b + i, 2);
+		a1 += w;
+		i += 2;
+	}
+	if (i < len) {
+		uint16_t w = 0;
+
+		memcpy(&w, b + i, 1);
+		a2 += w;
+	}
+	a0 = (a0 & 0xffffffffULL) + (a0 >> 32) + (a1 & 0xffffffffULL) + (a1 >> 32) +
+	     (a2 & 0xffffffffULL) + (a2 >> 32) + (a3 & 0xffffffffULL) + (a3 >> 32);
+	a0 = (a0 & 0xffffffffULL) + (a0 >> 32);
+	a0 = (a0 & 0xffffffffULL) + (a0 >> 32);
+	return __rte_raw_cksum_reduce((uint32_t)((a0 & 0xffff) + (a0 >> 16)));
+}
+
+static inline bool ip_csum_ok(const struct rte_mbuf *m, const struct lro_pkt *p)
 {
 	uint64_t st = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
 
-	if (p->key.ipver != 4 || st == RTE_MBUF_F_RX_IP_CKSUM_GOOD ||
-	    st == RTE_MBUF_F_RX_IP_CKSUM_NONE)
+	if (st == RTE_MBUF_F_RX_IP_CKSUM_GOOD || st == RTE_MBUF_F_RX_IP_CKSUM_NONE ||
+	    p->ipver != 4)
 		return true;
 	if (st == RTE_MBUF_F_RX_IP_CKSUM_BAD)
 		return false;
 	return rte_raw_cksum(p->l3, p->l3_len) == 0xffff;
 }
 
-static bool l4_csum_ok(const struct rte_mbuf *m, const struct lro_pkt *p)
+static inline bool l4_csum_ok(const struct rte_mbuf *m, const struct lro_pkt *p)
 {
 	uint64_t st = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 	uint32_t l4_off = (uint32_t)(p->l4 - rte_pktmbuf_mtod(m, uint8_t *));
@@ -199,13 +274,13 @@ static bool l4_csum_ok(const struct rte_mbuf *m, const struct lro_pkt *p)
 		return true;
 	if (st == RTE_MBUF_F_RX_L4_CKSUM_BAD)
 		return false;
-	if (p->key.ipver == 4)
+	if (p->ipver == 4)
 		sum = __rte_raw_cksum(p->l3 + 12, 8, 0);
 	else
 		sum = __rte_raw_cksum(p->l3 + 8, 32, 0);
 	sum += rte_cpu_to_be_16(PROTO_TCP) + rte_cpu_to_be_16((uint16_t)l4_total);
 	if (l4_off + l4_total <= m->data_len) {
-		sum = __rte_raw_cksum(p->l4, l4_total, sum);
+		sum = raw_sum(p->l4, l4_total, sum);
 	} else {
 		if (rte_raw_cksum_mbuf(m, l4_off, l4_total, &data) != 0)
 			return false;
@@ -215,7 +290,7 @@ static bool l4_csum_ok(const struct rte_mbuf *m, const struct lro_pkt *p)
 }
 
 /* TCP header and the checks that need the flow key. */
-static enum lro_verdict parse_tcp(struct lro_ctx *ctx, const struct rte_mbuf *m,
+static inline enum lro_verdict parse_tcp(struct lro_ctx *ctx, const struct rte_mbuf *m,
 				  struct lro_pkt *p, uint32_t off, uint64_t **cause)
 {
 	const uint8_t *th = p->l3 + p->l3_len;
@@ -230,9 +305,8 @@ static enum lro_verdict parse_tcp(struct lro_ctx *ctx, const struct rte_mbuf *m,
 		return LRO_V_PASS;
 	}
 	p->l4 = (uint8_t *)(uintptr_t)th;
-	memcpy(&p->key.sport, th, 2);
-	memcpy(&p->key.dport, th + 2, 2);
-	p->hash = key_hash(&p->key);
+	p->key.w[4] |= ld32(th);
+	p->hash = key_hash(p->key.w);
 	/* From here on the packet has a flow: whatever it is, it must not overtake it. */
 	p->l4_len = (uint16_t)((th[12] >> 4) * 4u);
 	if (p->l4_len < TCP_HLEN || (uint32_t)p->l3_len + p->l4_len > p->ip_len) {
@@ -252,7 +326,7 @@ static enum lro_verdict parse_tcp(struct lro_ctx *ctx, const struct rte_mbuf *m,
 		*cause = &ctx->stats.ip_frag;
 		return LRO_V_FLOW_ONLY;
 	}
-	if (p->l3_len != 20 && p->key.ipver == 4) {
+	if (p->l3_len != 20 && p->ipver == 4) {
 		*cause = &ctx->stats.ip_opts;
 		return LRO_V_FLOW_ONLY;
 	}
@@ -279,15 +353,15 @@ static enum lro_verdict parse_tcp(struct lro_ctx *ctx, const struct rte_mbuf *m,
 	return LRO_V_OK;
 }
 
-enum lro_verdict lro_parse(struct lro_ctx *ctx, struct rte_mbuf *m, struct lro_pkt *p,
-			   uint64_t **cause)
+/* Parse @m; on LRO_V_FLOW_ONLY / LRO_V_PASS, *cause points at the counter to bump. */
+static inline enum lro_verdict lro_parse(struct lro_ctx *ctx, struct rte_mbuf *m,
+					 struct lro_pkt *p, uint64_t **cause)
 {
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
 	enum lro_verdict v;
 	uint16_t etype;
 	uint32_t off;
 
-	memset(&p->key, 0, sizeof(p->key));
 	off = parse_l2(ctx, m, d, p, &etype, cause);
 	if (off == 0)
 		return LRO_V_PASS;
@@ -304,3 +378,5 @@ enum lro_verdict lro_parse(struct lro_ctx *ctx, struct rte_mbuf *m, struct lro_p
 		return v;
 	return parse_tcp(ctx, m, p, off, cause);
 }
+
+#endif /* LRO_PARSE_H */

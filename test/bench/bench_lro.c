@@ -1,0 +1,503 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * LRO benchmark: the same synthetic receive trace through lib/lro and through librte_gro
+ * (heavyweight mode, rte_gro_reassemble + rte_gro_timeout_flush), in one run.
+ *
+ * The trace: many bulk TCP flows (MSS 1448, timestamps), half IPv4, half IPv6, a quarter
+ * with a VLAN tag. A few flows are sending at any time (--active); each sends 64 KiB
+ * TSO-sized trains (45 segments) that interleave segment by segment with the other active
+ * flows' trains. A train ends with PSH sometimes and with a short segment sometimes; the
+ * timestamp moves between trains; now and then two neighbouring segments are swapped
+ * (reordering) or the sender slips in a pure ACK (a bulk sender's data direction carries
+ * few). Input mbufs carry what a NIC fills in (packet_type, l2/l3/l4 lengths,
+ * checksum-good flags), which librte_gro needs; lib/lro reads only the frame (and the
+ * checksum flags, or verifies in software in the lro_sw_cksum run). librte_gro 22.11 has no
+ * TCP/IPv6 merging, so the same comparison is also made on an IPv4-only trace.
+ *
+ * Each burst of 32 is built just before it is fed (from per-flow templates, checksums
+ * done as a sender would), as a PMD hands over freshly received frames; the outputs are
+ * accounted and freed after. Only the engine calls are timed (rte_rdtsc around each
+ * reassemble + flush), but the TSC keeps running through building and freeing, so the time
+ * budget sees packets arrive at the offered rate printed as offered_mpps, which is the
+ * same for both engines. Prints `name: value` lines; checks only data integrity (every
+ * mbuf and every payload byte comes out), never timing.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_gro.h>
+#include <rte_ip.h>
+#include <rte_memcpy.h>
+#include <rte_mbuf.h>
+#include <rte_net.h>
+
+#include "dnb_test_eal.h"
+#include "lro.h"
+#include "test_lro_util.h"
+
+#define BURST 32
+#define OUT_MAX 8192
+/* librte_gro's tables: more flows than are ever active at once, room for reordering. */
+#define GRO_MAX_FLOWS 64
+#define GRO_ITEMS_PER_FLOW 8
+
+struct bench_opts {
+	uint32_t packets;     /* per engine */
+	uint32_t flows;
+	uint32_t active;
+	uint32_t timeout_us;
+	uint32_t psh_pct;     /* trains ending with PSH */
+	uint32_t short_pct;   /* trains ending with a short segment */
+	uint32_t reorder_pm;  /* per mille of neighbouring segments swapped */
+	uint32_t ack_ptt;     /* per ten thousand: a pure ACK (window update) instead of data */
+	uint64_t seed;
+	uint32_t sw_cksum;    /* also run lib/lro verifying checksums in software */
+	uint32_t v6_pct;      /* flows on IPv6 */
+	uint32_t reps;        /* runs per engine; the fastest counts (the host is shared) */
+};
+
+struct gen_flow {
+	struct tl_seg next;
+	uint32_t train_left;
+	uint32_t payload_sum;     /* one's complement sum of the template's full payload */
+	uint32_t l3, l4, pl;      /* offsets in the template */
+	uint32_t ptype;
+	uint8_t tmpl[TL_MAX_FRAME];
+};
+
+struct gen {
+	const struct bench_opts *o;
+	struct gen_flow *flow;
+	uint32_t *active;     /* flow index per active slot */
+	uint64_t rng;
+};
+
+struct result {
+	uint64_t cycles;
+	uint64_t pkts_in, data_in, bytes_in, mbufs_in;
+	uint64_t pkts_out, data_out, bytes_out, mbufs_out;
+	uint64_t data_in_v4, data_out_v4;
+	uint64_t wall;            /* TSC from first burst to last */
+	struct lro_stats st;      /* lib/lro's counters (lib/lro runs only) */
+};
+
+enum engine { ENG_LRO, ENG_LRO_SW, ENG_GRO };
+
+static uint32_t rnd(struct gen *g)
+{
+	g->rng = g->rng * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (uint32_t)(g->rng >> 33);
+}
+
+static void gen_init(struct gen *g, const struct bench_opts *o)
+{
+	g->o = o;
+	g->rng = o->seed;
+	g->flow = calloc(o->flows, sizeof(*g->flow));
+	g->active = calloc(o->active, sizeof(*g->active));
+	if (g->flow == NULL || g->active == NULL) {
+		fprintf(stderr, "out of memory\n");
+		exit(1);
+	}
+	for (uint32_t f = 0; f < o->flows; f++) {
+		struct tl_seg *s = &g->flow[f].next;
+
+		struct gen_flow *gf = &g->flow[f];
+		uint32_t len;
+		uint8_t v;
+
+		*s = tl_seg_default(f + 1, (f * 37 + 11) % 100 < o->v6_pct ? 6 : 4, 1448);
+		s->nb_vlan = f % 4 == 3;
+		s->vlan[0] = (uint16_t)(100 + f % 7);
+		len = tl_build_frame(s, gf->tmpl);
+		if (!tl_parse(gf->tmpl, len, &gf->l3, &gf->l4, &gf->pl, &v))
+			exit(1);
+		gf->payload_sum = __rte_raw_cksum(gf->tmpl + gf->pl, len - gf->pl, 0);
+		gf->ptype = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L4_TCP |
+			    (s->nb_vlan ? RTE_PTYPE_L2_ETHER_VLAN : 0) |
+			    (v == 4 ? RTE_PTYPE_L3_IPV4 : RTE_PTYPE_L3_IPV6);
+	}
+	for (uint32_t a = 0; a < o->active; a++)
+		g->active[a] = a % o->flows;
+}
+
+static void gen_free(struct gen *g)
+{
+	free(g->flow);
+	free(g->active);
+}
+
+/* Next segment on the wire. */
+static void gen_next(struct gen *g, struct tl_seg *out)
+{
+	uint32_t slot = rnd(g) % g->o->active;
+	struct gen_flow *f = &g->flow[g->active[slot]];
+
+	if (f->train_left == 0) {
+		/* This sender's train is done: another flow takes the slot. */
+		g->active[slot] = rnd(g) % g->o->flows;
+		f = &g->flow[g->active[slot]];
+		if (f->train_left == 0) {
+			f->train_left = 45;
+			if (rnd(g) % 2)
+				f->next.tsval++;
+		}
+	}
+	*out = f->next;
+	out->flags = TL_TCP_ACK;
+	if (rnd(g) % 10000 < g->o->ack_ptt) {
+		out->payload_len = 0;
+		return;
+	}
+	if (f->train_left == 1) {
+		if (rnd(g) % 100 < g->o->psh_pct)
+			out->flags |= TL_TCP_PSH;
+		if (rnd(g) % 100 < g->o->short_pct)
+			out->payload_len = (uint16_t)(1 + rnd(g) % 1447);
+	}
+	f->next.seq += out->payload_len;
+	f->next.ip_id++;
+	f->train_left--;
+}
+
+/* Write @s into @m from its flow's template: patch the headers, checksum as a sender. */
+static void build_pkt(const struct gen_flow *gf, const struct tl_seg *s, struct rte_mbuf *m)
+{
+	uint32_t hdr = gf->pl, len = hdr + s->payload_len, l4_len = len - gf->l4, sum;
+	uint8_t *f = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
+	uint8_t *ip = f + gf->l3, *th = f + gf->l4;
+
+	rte_memcpy(f, gf->tmpl, len);
+	if (s->ipver == 4) {
+		*(uint16_t *)(ip + 2) = rte_cpu_to_be_16((uint16_t)(len - gf->l3));
+		*(uint16_t *)(ip + 4) = rte_cpu_to_be_16(s->ip_id);
+		*(uint16_t *)(ip + 10) = 0;
+		*(uint16_t *)(ip + 10) = (uint16_t)~rte_raw_cksum(ip, 20);
+		sum = __rte_raw_cksum(ip + 12, 8, 0);
+	} else {
+		*(uint16_t *)(ip + 4) = rte_cpu_to_be_16((uint16_t)l4_len);
+		sum = __rte_raw_cksum(ip + 8, 32, 0);
+	}
+	*(uint32_t *)(th + 4) = rte_cpu_to_be_32(s->seq);
+	th[13] = s->flags;
+	*(uint32_t *)(th + 24) = rte_cpu_to_be_32(s->tsval);
+	*(uint16_t *)(th + 16) = 0;
+	sum += rte_cpu_to_be_16(6) + rte_cpu_to_be_16((uint16_t)l4_len);
+	sum = __rte_raw_cksum(th, hdr - gf->l4, sum);
+	sum += s->payload_len == 1448 ? gf->payload_sum :
+	       __rte_raw_cksum(f + hdr, s->payload_len, 0);
+	*(uint16_t *)(th + 16) = (uint16_t)~__rte_raw_cksum_reduce(sum);
+	m->packet_type = gf->ptype;
+	m->l2_len = (uint8_t)gf->l3;
+	m->l3_len = (uint16_t)(gf->l4 - gf->l3);
+	m->l4_len = (uint8_t)(hdr - gf->l4);
+}
+
+/* Build the next @n segments of the trace into fresh mbufs, as a PMD would hand them over. */
+static void build_burst(struct gen *g, struct rte_mempool *mp, struct rte_mbuf **m, uint32_t n,
+			bool cksum_flags, struct result *r)
+{
+	if (rte_pktmbuf_alloc_bulk(mp, m, n) != 0) {
+		fprintf(stderr, "mbuf pool exhausted\n");
+		exit(1);
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		struct tl_seg s;
+
+		gen_next(g, &s);
+		build_pkt(&g->flow[s.flow - 1], &s, m[i]);
+		if (cksum_flags)
+			m[i]->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+		r->pkts_in++;
+		r->mbufs_in++;
+		r->bytes_in += s.payload_len;
+		if (s.payload_len > 0) {
+			r->data_in++;
+			r->data_in_v4 += s.ipver == 4;
+		}
+	}
+	/* Reordering: swap neighbours of the burst now and then. */
+	for (uint32_t i = 0; i + 1 < n; i++) {
+		if (rnd(g) % 1000 < g->o->reorder_pm) {
+			struct rte_mbuf *t = m[i];
+
+			m[i] = m[i + 1];
+			m[i + 1] = t;
+		}
+	}
+}
+
+/* TCP payload bytes and IP version of a packet, from its (possibly merged) headers. */
+static uint32_t payload_of(const struct rte_mbuf *m, uint8_t *ipver)
+{
+	uint8_t hdr[128];
+	uint32_t len = m->pkt_len, l3, l4, pl, ip_len;
+	const uint8_t *f = rte_pktmbuf_read(m, 0, len < 128 ? len : 128, hdr);
+
+	*ipver = 0;
+	if (f == NULL || !tl_parse(f, len, &l3, &l4, &pl, ipver))
+		return 0;
+	ip_len = *ipver == 4 ? (uint32_t)(f[l3 + 2] << 8 | f[l3 + 3]) :
+			       40u + (uint32_t)(f[l3 + 4] << 8 | f[l3 + 5]);
+	return l3 + ip_len - pl;
+}
+
+static void account_out(struct result *r, struct rte_mbuf **pkts, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t v;
+		uint32_t pl = payload_of(pkts[i], &v);
+
+		r->pkts_out++;
+		r->mbufs_out += pkts[i]->nb_segs;
+		r->bytes_out += pl;
+		if (pl > 0) {
+			r->data_out++;
+			r->data_out_v4 += v == 4;
+		}
+		rte_pktmbuf_free(pkts[i]);
+	}
+}
+
+static void run_engine(enum engine e, const struct bench_opts *o, struct rte_mempool *mp,
+		       struct result *r)
+{
+	static struct rte_mbuf *out[OUT_MAX];
+	uint64_t timeout = rte_get_tsc_hz() / 1000000 * o->timeout_us;
+	struct lro_conf lc = { .socket_id = SOCKET_ID_ANY, .timeout_cycles = timeout };
+	struct rte_gro_param gp = {
+		.gro_types = RTE_GRO_TCP_IPV4, .max_flow_num = GRO_MAX_FLOWS,
+		.max_item_per_flow = GRO_ITEMS_PER_FLOW,
+		.socket_id = SOCKET_ID_ANY,
+	};
+	struct lro_ctx *lro = NULL;
+	void *gro = NULL;
+	struct rte_mbuf *m[BURST];
+	uint64_t start;
+	struct gen g;
+
+	memset(r, 0, sizeof(*r));
+	gen_init(&g, o);
+	if (e == ENG_GRO)
+		gro = rte_gro_ctx_create(&gp);
+	else
+		lro = lro_ctx_create(&lc);
+	if (lro == NULL && gro == NULL) {
+		fprintf(stderr, "cannot create the engine context\n");
+		exit(1);
+	}
+	start = rte_rdtsc();
+	for (uint32_t done = 0; done < o->packets; done += BURST) {
+		uint16_t nb = (uint16_t)(o->packets - done < BURST ? o->packets - done : BURST);
+		uint64_t t0, t1;
+		uint32_t nout, left = 0;
+
+		build_burst(&g, mp, m, nb, e != ENG_LRO_SW, r);
+		t0 = rte_rdtsc();
+		if (lro != NULL) {
+			int k = lro_reassemble_burst(lro, m, nb, t0, out, OUT_MAX);
+
+			nout = (uint32_t)k + lro_flush(lro, t0, out + k, (uint16_t)(OUT_MAX - k));
+		} else {
+			left = rte_gro_reassemble(m, nb, gro);
+			nout = rte_gro_timeout_flush(gro, timeout, RTE_GRO_TCP_IPV4, out, OUT_MAX);
+		}
+		t1 = rte_rdtsc();
+		r->cycles += t1 - t0;
+		account_out(r, m, left);
+		account_out(r, out, nout);
+	}
+	r->wall = rte_rdtsc() - start;
+	if (lro != NULL) {
+		uint32_t nout;
+
+		while ((nout = lro_flush(lro, LRO_FLUSH_ALL, out, OUT_MAX)) > 0)
+			account_out(r, out, nout);
+		lro_stats_get(lro, &r->st);
+		lro_ctx_free(lro);
+	} else {
+		uint32_t nout;
+
+		while ((nout = rte_gro_timeout_flush(gro, 0, RTE_GRO_TCP_IPV4, out, OUT_MAX)) > 0)
+			account_out(r, out, nout);
+		rte_gro_ctx_destroy(gro);
+	}
+	gen_free(&g);
+}
+
+/* Run @e o->reps times, keep the fastest run (other processes share this host). */
+static void best_of(enum engine e, const struct bench_opts *o, struct rte_mempool *mp,
+		    struct result *best)
+{
+	for (uint32_t i = 0; i < o->reps; i++) {
+		struct result r;
+
+		run_engine(e, o, mp, &r);
+		if (i == 0 || r.cycles < best->cycles)
+			*best = r;
+	}
+}
+
+static double mpps(const struct result *r)
+{
+	return r->cycles == 0 ? 0 :
+	       (double)r->pkts_in / ((double)r->cycles / (double)rte_get_tsc_hz()) / 1e6;
+}
+
+static double ratio(uint64_t a, uint64_t b)
+{
+	return b == 0 ? 0 : (double)a / (double)b;
+}
+
+/* Data integrity: every mbuf and every payload byte that went in came out. */
+static int check(const char *name, const struct result *r)
+{
+	if (r->mbufs_out != r->mbufs_in || r->bytes_out != r->bytes_in ||
+	    r->data_out > r->data_in) {
+		fprintf(stderr, "%s: integrity: mbufs %" PRIu64 "/%" PRIu64 ", bytes %" PRIu64
+			"/%" PRIu64 "\n", name, r->mbufs_out, r->mbufs_in, r->bytes_out,
+			r->bytes_in);
+		return -1;
+	}
+	return 0;
+}
+
+static void usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [--packets N] [--flows N] [--active N] [--timeout-us N]\n"
+		"  [--psh-pct N] [--short-pct N] [--reorder-permille N] [--ack-per-10k N]\n"
+		"  [--seed N] [--sw-cksum 0|1] [--ipv6-pct N] [--reps N]   (EAL options via DNB_TEST_EAL_ARGS)\n", prog);
+}
+
+static int parse_opts(int argc, char **argv, struct bench_opts *o)
+{
+	static const struct option lo[] = {
+		{ "packets", required_argument, NULL, 'n' },
+		{ "flows", required_argument, NULL, 'f' },
+		{ "active", required_argument, NULL, 'a' },
+		{ "timeout-us", required_argument, NULL, 't' },
+		{ "psh-pct", required_argument, NULL, 'p' },
+		{ "short-pct", required_argument, NULL, 's' },
+		{ "reorder-permille", required_argument, NULL, 'r' },
+		{ "ack-per-10k", required_argument, NULL, 'k' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "sw-cksum", required_argument, NULL, 'c' },
+		{ "ipv6-pct", required_argument, NULL, '6' },
+		{ "reps", required_argument, NULL, 'R' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		char *end;
+		unsigned long v = strtoul(optarg ? optarg : "", &end, 0);
+
+		if (c == '?' || optarg == NULL || *end != '\0')
+			return -1;
+		switch (c) {
+		case 'n': o->packets = (uint32_t)v; break;
+		case 'f': o->flows = (uint32_t)v; break;
+		case 'a': o->active = (uint32_t)v; break;
+		case 't': o->timeout_us = (uint32_t)v; break;
+		case 'p': o->psh_pct = (uint32_t)v; break;
+		case 's': o->short_pct = (uint32_t)v; break;
+		case 'r': o->reorder_pm = (uint32_t)v; break;
+		case 'k': o->ack_ptt = (uint32_t)v; break;
+		case 'S': o->seed = v; break;
+		case 'c': o->sw_cksum = (uint32_t)v; break;
+		case '6': o->v6_pct = (uint32_t)v; break;
+		case 'R': o->reps = (uint32_t)v; break;
+		default: return -1;
+		}
+	}
+	if (o->packets == 0 || o->flows == 0 || o->active == 0 || o->active > o->flows ||
+	    o->timeout_us == 0 || o->reps == 0 || o->v6_pct > 100 || o->psh_pct > 100 || o->short_pct > 100)
+		return -1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct bench_opts o = {
+		.packets = 1u << 21, .flows = 256, .active = 4,
+		.timeout_us = LRO_DEFAULT_TIMEOUT_US, .psh_pct = 30, .short_pct = 20,
+		.reorder_pm = 2, .ack_ptt = 5, .seed = 1, .sw_cksum = 1, .v6_pct = 50, .reps = 3,
+	};
+	struct result lro, lro_sw, gro, lro4, gro4;
+	struct bench_opts o4;
+	struct rte_mempool *mp;
+
+	if (parse_opts(argc, argv, &o) != 0) {
+		usage(argv[0]);
+		return 2;
+	}
+	if (dnb_test_eal_init(1024) != 0)
+		return 1;
+	mp = rte_pktmbuf_pool_create("bench_lro", LRO_DEFAULT_MAX_HELD_MBUFS + 8192,
+				     256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	if (mp == NULL) {
+		fprintf(stderr, "cannot create the mbuf pool\n");
+		return 1;
+	}
+	best_of(ENG_LRO, &o, mp, &lro);
+	best_of(ENG_GRO, &o, mp, &gro);
+	memset(&lro_sw, 0, sizeof(lro_sw));
+	if (o.sw_cksum)
+		best_of(ENG_LRO_SW, &o, mp, &lro_sw);
+	/* Like for like: librte_gro 22.11 has no TCP/IPv6, so also compare on IPv4 only. */
+	o4 = o;
+	o4.v6_pct = 0;
+	best_of(ENG_LRO, &o4, mp, &lro4);
+	best_of(ENG_GRO, &o4, mp, &gro4);
+
+	printf("packets: %" PRIu32 "\n", o.packets);
+	printf("flows: %" PRIu32 "\n", o.flows);
+	printf("active_flows: %" PRIu32 "\n", o.active);
+	printf("timeout_us: %" PRIu32 "\n", o.timeout_us);
+	printf("ipv6_pct: %" PRIu32 "\n", o.v6_pct);
+	printf("psh_pct: %" PRIu32 "\n", o.psh_pct);
+	printf("short_pct: %" PRIu32 "\n", o.short_pct);
+	printf("reorder_permille: %" PRIu32 "\n", o.reorder_pm);
+	printf("ack_per_10k: %" PRIu32 "\n", o.ack_ptt);
+	printf("rte_gro_max_flow_num: %u\n", GRO_MAX_FLOWS);
+	printf("rte_gro_max_item_per_flow: %u\n", GRO_ITEMS_PER_FLOW);
+	printf("reps: %" PRIu32 "\n", o.reps);
+	printf("tsc_hz: %" PRIu64 "\n", rte_get_tsc_hz());
+	printf("offered_mpps: %.2f\n", (double)lro.pkts_in / ((double)lro.wall /
+		(double)rte_get_tsc_hz()) / 1e6);
+	printf("lro_mpps: %.2f\n", mpps(&lro));
+	printf("rte_gro_mpps: %.2f\n", mpps(&gro));
+	printf("lro_vs_rte_gro: %.2f\n", mpps(&gro) > 0 ? mpps(&lro) / mpps(&gro) : 0);
+	printf("lro_segs_per_aggregate: %.2f\n", ratio(lro.data_in, lro.data_out));
+	printf("rte_gro_segs_per_aggregate: %.2f\n", ratio(gro.data_in, gro.data_out));
+	printf("lro_segs_per_aggregate_ipv4: %.2f\n", ratio(lro.data_in_v4, lro.data_out_v4));
+	printf("rte_gro_segs_per_aggregate_ipv4: %.2f\n", ratio(gro.data_in_v4, gro.data_out_v4));
+	printf("lro_cycles_per_segment: %.1f\n", ratio(lro.cycles, lro.pkts_in));
+	printf("rte_gro_cycles_per_segment: %.1f\n", ratio(gro.cycles, gro.pkts_in));
+	printf("lro_mpps_ipv4_only: %.2f\n", mpps(&lro4));
+	printf("rte_gro_mpps_ipv4_only: %.2f\n", mpps(&gro4));
+	printf("lro_vs_rte_gro_ipv4_only: %.2f\n", mpps(&gro4) > 0 ? mpps(&lro4) / mpps(&gro4) : 0);
+	printf("lro_segs_per_aggregate_ipv4_only: %.2f\n", ratio(lro4.data_in, lro4.data_out));
+	printf("rte_gro_segs_per_aggregate_ipv4_only: %.2f\n", ratio(gro4.data_in, gro4.data_out));
+	printf("lro_sw_cksum_mpps: %.2f\n", mpps(&lro_sw));
+	printf("lro_sw_cksum_cycles_per_segment: %.1f\n", ratio(lro_sw.cycles, lro_sw.pkts_in));
+	printf("lro_sw_cksum_segs_per_aggregate: %.2f\n", ratio(lro_sw.data_in, lro_sw.data_out));
+	printf("lro_flushed_size: %" PRIu64 "\n", lro.st.flushed_size);
+	printf("lro_flushed_flags: %" PRIu64 "\n", lro.st.flushed_flags);
+	printf("lro_flushed_short: %" PRIu64 "\n", lro.st.flushed_short);
+	printf("lro_flushed_timeout: %" PRIu64 "\n", lro.st.flushed_timeout);
+	printf("lro_flushed_mismatch: %" PRIu64 "\n", lro.st.flushed_mismatch);
+	printf("lro_flushed_evicted: %" PRIu64 "\n", lro.st.flushed_evicted);
+	if (check("lro", &lro) || check("rte_gro", &gro) || check("lro_sw_cksum", &lro_sw) ||
+	    check("lro_ipv4_only", &lro4) || check("rte_gro_ipv4_only", &gro4) ||
+	    rte_mempool_in_use_count(mp) != 0) {
+		fprintf(stderr, "integrity check failed (%u mbufs in use)\n",
+			rte_mempool_in_use_count(mp));
+		return 1;
+	}
+	return 0;
+}
