@@ -43,25 +43,17 @@ static void queue_quiesce(struct xenvif_queue *q)
 		rte_pause();
 }
 
-static void stats_fold(uint64_t *base, const uint64_t *cur, size_t size)
-{
-	for (size_t i = 0; i < size / sizeof(uint64_t); i++)
-		base[i] += cur[i];
-}
-
 /* Release everything queue_connect took, in reverse order. Safe on a half-connected queue. */
 static void queue_disconnect(struct xenvif_queue *q)
 {
 	queue_quiesce(q);
 	if (q->guest_rx != NULL) {
-		stats_fold((uint64_t *)&q->rx_base, (const uint64_t *)nif_rxq_stats(q->guest_rx),
-			   sizeof(q->rx_base));
+		xenvif_counters_add(&q->rx_base, nif_rxq_stats(q->guest_rx), sizeof(q->rx_base));
 		nif_rxq_free(q->guest_rx);
 		q->guest_rx = NULL;
 	}
 	if (q->guest_tx != NULL) {
-		stats_fold((uint64_t *)&q->tx_base, (const uint64_t *)nif_txq_stats(q->guest_tx),
-			   sizeof(q->tx_base));
+		xenvif_counters_add(&q->tx_base, nif_txq_stats(q->guest_tx), sizeof(q->tx_base));
 		nif_txq_free(q->guest_tx);
 		q->guest_tx = NULL;
 	}

@@ -305,18 +305,10 @@ static void queue_counters(const struct xenvif_queue *q, struct nif_rx_stats *rx
 {
 	*rx = q->rx_base;
 	*tx = q->tx_base;
-	if (q->guest_rx != NULL) {
-		const uint64_t *cur = (const uint64_t *)nif_rxq_stats(q->guest_rx);
-
-		for (size_t i = 0; i < sizeof(*rx) / sizeof(uint64_t); i++)
-			((uint64_t *)rx)[i] += cur[i];
-	}
-	if (q->guest_tx != NULL) {
-		const uint64_t *cur = (const uint64_t *)nif_txq_stats(q->guest_tx);
-
-		for (size_t i = 0; i < sizeof(*tx) / sizeof(uint64_t); i++)
-			((uint64_t *)tx)[i] += cur[i];
-	}
+	if (q->guest_rx != NULL)
+		xenvif_counters_add(rx, nif_rxq_stats(q->guest_rx), sizeof(*rx));
+	if (q->guest_tx != NULL)
+		xenvif_counters_add(tx, nif_txq_stats(q->guest_tx), sizeof(*tx));
 }
 
 static int eth_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)

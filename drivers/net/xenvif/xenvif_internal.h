@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_common.h>
@@ -106,6 +107,16 @@ struct xenvif {
 	uint64_t fatal_count;        /**< data-plane protocol violations seen on this vif */
 	uint64_t connects;           /**< successful connections */
 };
+
+/* Add counter struct @p src to @p dst, both made only of uint64_t (the stats structs). */
+static inline void xenvif_counters_add(void *dst, const void *src, size_t size)
+{
+	uint64_t *d = dst;
+	const uint64_t *s = src;
+
+	for (size_t i = 0; i < size / sizeof(uint64_t); i++)
+		d[i] += s[i];
+}
 
 /* xenvif_burst.c */
 uint16_t xenvif_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts);
