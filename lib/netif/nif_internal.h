@@ -168,4 +168,19 @@ enum nif_tx_verdict nif_tx_parse(struct nif_txq *q, struct nif_tx_req_set *rs,
 
 void nif_tx_set_fatal(struct nif_txq *q, enum nif_fatal reason);
 
+/**
+ * Whether every grant-copy segment of one packet, segs[first, first + n), succeeded, given
+ * the batch call's return @p copy_rc (< 0: the whole batch was refused).
+ */
+static inline bool nif_copy_ok(const nif_gcopy_seg *segs, uint32_t first, uint32_t n,
+			       int copy_rc)
+{
+	if (copy_rc < 0)
+		return false;
+	for (uint32_t s = first; s < first + n; s++)
+		if (segs[s].status != GNTST_okay)
+			return false;
+	return true;
+}
+
 #endif /* DNB_NIF_INTERNAL_H */

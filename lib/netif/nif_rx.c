@@ -246,13 +246,7 @@ uint32_t nif_rx_gcopy_segs(struct nif_rxq *q, nif_gcopy_seg **segs)
 
 static bool rx_pkt_copied(const struct nif_rxq *q, const struct nif_rx_pkt *p, int copy_rc)
 {
-	if (copy_rc < 0)
-		return false;
-	for (uint32_t s = p->first_seg; s < p->first_seg + p->nb_segs; s++) {
-		if (q->segs[s].status != GNTST_okay)
-			return false;
-	}
-	return true;
+	return nif_copy_ok(q->segs, p->first_seg, p->nb_segs, copy_rc);
 }
 
 /* Account one packet and write its responses into the shared ring. */

@@ -261,13 +261,7 @@ uint32_t nif_tx_gcopy_segs(struct nif_txq *q, nif_gcopy_seg **segs)
 
 static bool tx_pkt_copied(const struct nif_txq *q, const struct nif_tx_pkt *p, int copy_rc)
 {
-	if (copy_rc < 0)
-		return false;
-	for (uint32_t s = p->first_seg; s < p->first_seg + p->nb_segs; s++) {
-		if (q->segs[s].status != GNTST_okay)
-			return false;
-	}
-	return true;
+	return nif_copy_ok(q->segs, p->first_seg, p->nb_segs, copy_rc);
 }
 
 static void tx_write_responses(struct nif_txq *q, const struct nif_tx_pkt *p, int16_t status)
