@@ -58,7 +58,7 @@ void dnb_config_usage(const char *prog)
 	       "  --xen KIND             auto (default) | sim | real: hypervisor interface\n"
 	       "  -h, --help             this text\n"
 	       "\n"
-	       "Telemetry: /dpdk-netback/stats, /dpdk-netback/vifs, /dpdk-netback/fdb\n",
+	       "Telemetry: /dpdk_netback/stats, /dpdk_netback/vifs, /dpdk_netback/fdb\n",
 	       prog);
 }
 

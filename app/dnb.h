@@ -51,6 +51,9 @@ struct dnb_port {
 	bool is_vif;
 	bool tx_tso;           /**< the port does TCP segmentation itself */
 	bool tx_csum;          /**< the port completes TCP/UDP checksums itself */
+	uint16_t nb_queues;    /**< queue pairs: RX polls them all, TX uses queue 0 (one
+				*   worker sends to the port, so one TX queue keeps flows ordered) */
+	uint16_t next_rxq;     /**< the queue the next poll starts with (fairness) */
 	struct dnb_vif_id vif;
 	struct lro_ctx *lro;   /**< wire ports with --lro chain|linearize */
 	struct dnb_port_stats stats;
@@ -97,7 +100,8 @@ int dnb_vifs_start(struct dnb_app *app);
 void dnb_vifs_stop(struct dnb_app *app);
 
 /* telemetry.c */
-void dnb_telemetry_register(struct dnb_app *app);
+/** Register the telemetry commands; call before rte_eal_init. @return 0 or -errno. */
+int dnb_telemetry_register(struct dnb_app *app);
 void dnb_stats_print(struct dnb_app *app);
 
 #endif /* DNB_APP_H */

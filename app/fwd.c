@@ -74,7 +74,16 @@ static uint16_t poll_port(struct dnb_app *app, struct dnb_port *p, struct l2sw_o
 	struct rte_mbuf *pkts[DNB_BURST], *fwd[DNB_BURST * LRO_OUT_PER_PKT];
 	uint16_t nb, nb_fwd;
 
-	nb = rte_eth_rx_burst(p->port_id, 0, pkts, DNB_BURST);
+	/* A multi-queue guest sends on every ring: take the first queue with packets, and start
+	 * the next poll one queue further so no ring is starved. */
+	nb = 0;
+	for (uint16_t k = 0; k < p->nb_queues && nb == 0; k++) {
+		uint16_t q = (uint16_t)((p->next_rxq + k) % p->nb_queues);
+
+		nb = rte_eth_rx_burst(p->port_id, q, pkts, DNB_BURST);
+	}
+	if (p->nb_queues > 1)
+		p->next_rxq = (uint16_t)((p->next_rxq + 1) % p->nb_queues);
 	p->stats.rx_pkts += nb;
 	if (p->is_vif || p->lro == NULL) {
 		if (nb == 0)

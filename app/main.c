@@ -124,8 +124,9 @@ static void shutdown_all(struct dnb_app *a)
 int main(int argc, char **argv)
 {
 	unsigned int worker;
-	int rc;
+	int rc, tel_rc;
 
+	tel_rc = dnb_telemetry_register(&app);
 	rc = rte_eal_init(argc, argv);
 	if (rc < 0)
 		rte_exit(EXIT_FAILURE, "EAL init failed: %s\n", rte_strerror(rte_errno));
@@ -147,8 +148,9 @@ int main(int argc, char **argv)
 	if (atomic_load(&app.table) == NULL || pools_create(&app) != 0 || switch_create(&app) != 0)
 		rte_exit(EXIT_FAILURE, "setting up memory and the switch: %s\n",
 			 rte_strerror(rte_errno));
+	if (tel_rc != 0)
+		DNB_LOG(WARNING, "telemetry commands not registered: %s", rte_strerror(-tel_rc));
 	wire_ports_init(&app);
-	dnb_telemetry_register(&app);
 	rc = rte_eal_remote_launch(dnb_worker_main, &app, worker);
 	if (rc != 0)
 		rte_exit(EXIT_FAILURE, "launching the worker on lcore %u: %s\n", worker,

@@ -62,8 +62,9 @@ int dnb_port_init(struct dnb_app *app, uint16_t port_id, bool is_vif)
 	struct l2sw_port_conf swconf = {.kind = is_vif ? L2SW_PORT_VIF : L2SW_PORT_WIRE};
 	int rc;
 
-	*p = (struct dnb_port){.port_id = port_id, .is_vif = is_vif};
-	rc = port_configure(app, p, 1);
+	*p = (struct dnb_port){.port_id = port_id, .is_vif = is_vif,
+			       .nb_queues = is_vif ? app->cfg.vif_queues : 1};
+	rc = port_configure(app, p, p->nb_queues);
 	if (rc != 0) {
 		DNB_LOG(ERR, "port %u: configuring: %s", port_id, rte_strerror(-rc));
 		return rc;

@@ -11,6 +11,7 @@ static struct dnb_app *tel_app;
 static void port_dict(struct rte_tel_data *d, const struct dnb_port *p)
 {
 	struct rte_eth_stats es = {0};
+	struct l2sw_stats ss;
 
 	rte_eth_stats_get(p->port_id, &es);
 	rte_tel_data_add_dict_string(d, "kind", p->is_vif ? "vif" : "wire");
@@ -25,6 +26,17 @@ static void port_dict(struct rte_tel_data *d, const struct dnb_port *p)
 	rte_tel_data_add_dict_u64(d, "eth_opackets", es.opackets);
 	rte_tel_data_add_dict_u64(d, "eth_ierrors", es.ierrors);
 	rte_tel_data_add_dict_u64(d, "eth_oerrors", es.oerrors);
+	if (l2sw_stats_get(tel_app->sw, p->port_id, &ss) == 0) {
+		rte_tel_data_add_dict_u64(d, "sw_rx_pkts", ss.rx_pkts);
+		rte_tel_data_add_dict_u64(d, "sw_tx_pkts", ss.tx_pkts);
+		rte_tel_data_add_dict_u64(d, "sw_tx_drop", ss.tx_drop);
+		rte_tel_data_add_dict_u64(d, "sw_learned", ss.learned);
+		rte_tel_data_add_dict_u64(d, "sw_flooded", ss.flooded);
+		rte_tel_data_add_dict_u64(d, "sw_spoofed", ss.spoofed);
+		rte_tel_data_add_dict_u64(d, "sw_bad_src", ss.bad_src);
+		rte_tel_data_add_dict_u64(d, "sw_vlan_drop", ss.vlan_drop);
+		rte_tel_data_add_dict_u64(d, "sw_runt", ss.runt);
+	}
 	if (p->lro != NULL) {
 		struct lro_stats ls;
 
@@ -35,11 +47,14 @@ static void port_dict(struct rte_tel_data *d, const struct dnb_port *p)
 	}
 }
 
-/* /dpdk-netback/stats,PORT: one port's counters (app, ethdev, LRO). */
+/* /dpdk_netback/stats,PORT: one port's counters (app, ethdev, LRO). */
 static int tel_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
 	struct dnb_port_table *t = atomic_load(&tel_app->table);
 	char *end;
+
+	if (t == NULL || tel_app->sw == NULL)
+		return -EAGAIN;
 	unsigned long port;
 
 	if (params == NULL || *params == '\0')
@@ -56,12 +71,14 @@ static int tel_stats(const char *cmd __rte_unused, const char *params, struct rt
 	return -ENOENT;
 }
 
-/* /dpdk-netback/ports: the ports being forwarded. */
+/* /dpdk_netback/ports: the ports being forwarded. */
 static int tel_ports(const char *cmd __rte_unused, const char *params __rte_unused,
 		     struct rte_tel_data *d)
 {
 	struct dnb_port_table *t = atomic_load(&tel_app->table);
 
+	if (t == NULL)
+		return -EAGAIN;
 	rte_tel_data_start_array(d, RTE_TEL_INT_VAL);
 	for (unsigned int i = 0; i < t->nb; i++)
 		rte_tel_data_add_array_int(d, t->ports[i]->port_id);
@@ -79,23 +96,38 @@ static int fdb_add(const struct l2sw_fdb_entry *e, void *arg)
 	return 0;
 }
 
-/* /dpdk-netback/fdb: MAC/VLAN -> switch port. */
+/* /dpdk_netback/fdb: MAC/VLAN -> switch port. */
 static int tel_fdb(const char *cmd __rte_unused, const char *params __rte_unused,
 		   struct rte_tel_data *d)
 {
+	if (tel_app->sw == NULL)
+		return -EAGAIN;
 	rte_tel_data_start_dict(d);
 	return l2sw_fdb_walk(tel_app->sw, rte_rdtsc(), fdb_add, d) < 0 ? -EIO : 0;
 }
 
-void dnb_telemetry_register(struct dnb_app *app)
+/*
+ * Called before rte_eal_init: DPDK 22.11 keeps at most 64 telemetry commands, and the EAL's
+ * PMD plugins (Debian loads every one it ships) register enough to fill the table, after
+ * which a late registration fails. The handlers answer -EAGAIN until the app is set up.
+ * Names are /dpdk_netback/...: telemetry accepts only letters, digits, '_' and '/'.
+ */
+int dnb_telemetry_register(struct dnb_app *app)
 {
+	int rc;
+
 	tel_app = app;
-	rte_telemetry_register_cmd("/dpdk-netback/ports", tel_ports,
-				   "Ports being forwarded. No parameters");
-	rte_telemetry_register_cmd("/dpdk-netback/stats", tel_stats,
-				   "One port's forwarding, ethdev and LRO counters. Parameters: int port_id");
-	rte_telemetry_register_cmd("/dpdk-netback/fdb", tel_fdb,
-				   "The switch's MAC table: \"mac/vlan\": port. No parameters");
+	rc = rte_telemetry_register_cmd("/dpdk_netback/ports", tel_ports,
+					"Ports being forwarded. No parameters");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/dpdk_netback/stats", tel_stats,
+						"One port's forwarding, switch, ethdev and LRO "
+						"counters. Parameters: int port_id");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/dpdk_netback/fdb", tel_fdb,
+						"The switch's MAC table: \"mac/vlan\": port. "
+						"No parameters");
+	return rc;
 }
 
 void dnb_stats_print(struct dnb_app *app)

@@ -7,6 +7,8 @@
 #   testbed.sh [-n NAME] down
 #   testbed.sh [-n NAME] status
 #   testbed.sh [-n NAME] env          # prints the variables a backend needs (sh syntax)
+#   testbed.sh [-n NAME] guest-start K [-- GUEST-OPTIONS...]   # a guest boots later
+#   testbed.sh [-n NAME] guest-stop K  # a guest shuts down and the toolstack removes its vif
 #
 # What "up" makes (NAME defaults to dnb):
 #   /run/NAME/                 state: sockets, the sim hypervisor's domain files, logs, pids
@@ -31,7 +33,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=${DNB_BUILD:-$here/../../build}
 
 usage() {
-	sed -n '4,9p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,11p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-0}"
 }
 
@@ -104,6 +106,36 @@ toolstack_add_vif() {
 	xs chmod -r "$fe" "n$domid" r0
 }
 
+# guest_start K [GUEST-OPTIONS...]: the toolstack creates guest K's vif, the guest boots.
+guest_start() {
+	local k=$1 ns=$name-g$1
+	shift
+	[ ! -e "$state/guest$k.pid" ] || die "guest $k is running"
+	ip netns add "$ns"
+	ip -n "$ns" link set lo up
+	toolstack_add_vif "$k"
+	start_daemon "guest$k" ip netns exec "$ns" env XENSTORED_PATH="$state/xenstored-dom$k.sock" \
+		"$build/test/guest/dnb-guest" --domid "$k" --sim-dir "$sim_dir" --tap eth0 \
+		--mac "$(guest_mac "$k")" "$@"
+	wait_for 10 ip -n "$ns" link show eth0 || die "guest $k made no TAP (see $state/guest$k.log)"
+	ip -n "$ns" addr add "10.99.0.$((10 + k))/24" dev eth0
+	ip -n "$ns" addr add "fd99::$((10 + k))/64" dev eth0 nodad
+	# netif carries frames of at most 65535 bytes; the TAP's default GSO limit is 65536
+	ip -n "$ns" link set eth0 gso_max_size 65000
+	ip -n "$ns" link set eth0 up
+}
+
+# guest_stop K: guest K shuts down (its netfront closes), then the toolstack removes the
+# vif's xenstore directories, as "xl destroy" or "xl shutdown" ends with.
+guest_stop() {
+	local k=$1
+	stop_pid "$state/guest$k.pid"
+	xs rm "/local/domain/0/backend/vif/$k" 2>/dev/null || true
+	xs rm "/local/domain/$k" 2>/dev/null || true
+	ip netns pids "$name-g$k" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
+	ip netns del "$name-g$k" 2>/dev/null || true
+}
+
 bed_up() {
 	local guests=1 k ns OPTIND=1
 	while getopts "g:" opt; do
@@ -121,8 +153,9 @@ bed_up() {
 	mkdir -p "$state" "$sim_dir"
 	echo "$guests" >"$state/guests"
 
+	# a socket for each domain id a guest may get, so guests can also come later
 	local domsocks=()
-	for ((k = 1; k <= guests; k++)); do domsocks+=(--domain-socket "$k:$state/xenstored-dom$k.sock"); done
+	for ((k = 1; k <= 9; k++)); do domsocks+=(--domain-socket "$k:$state/xenstored-dom$k.sock"); done
 	start_daemon xenstored "$build/test/xenstored/dnb-xenstored" --socket "$xs_sock" "${domsocks[@]}"
 	wait_for 5 test -S "$xs_sock" || die "dnb-xenstored did not come up (see $state/xenstored.log)"
 	xs write /local/domain/0/name Domain-0 /local/domain/0/domid 0
@@ -142,19 +175,7 @@ bed_up() {
 	ethtool -K "$name-w0" tx off >/dev/null || die "ethtool cannot turn offloads off on $name-w0"
 
 	for ((k = 1; k <= guests; k++)); do
-		ns=$name-g$k
-		ip netns add "$ns"
-		ip -n "$ns" link set lo up
-		toolstack_add_vif "$k"
-		start_daemon "guest$k" ip netns exec "$ns" env XENSTORED_PATH="$state/xenstored-dom$k.sock" \
-			"$build/test/guest/dnb-guest" --domid "$k" --sim-dir "$sim_dir" --tap eth0 \
-			--mac "$(guest_mac "$k")" "$@"
-		wait_for 10 ip -n "$ns" link show eth0 || die "guest $k made no TAP (see $state/guest$k.log)"
-		ip -n "$ns" addr add "10.99.0.$((10 + k))/24" dev eth0
-		ip -n "$ns" addr add "fd99::$((10 + k))/64" dev eth0 nodad
-		# netif carries frames of at most 65535 bytes; the TAP's default GSO limit is 65536
-		ip -n "$ns" link set eth0 gso_max_size 65000
-		ip -n "$ns" link set eth0 up
+		guest_start "$k" "$@"
 	done
 	trap - ERR
 	log "up: $guests guest(s); wire port $name-w0; XENSTORED_PATH=$xs_sock XENSIM_DIR=$sim_dir"
@@ -212,5 +233,18 @@ up) bed_up "$@" ;;
 down) bed_down ;;
 status) bed_status ;;
 env) bed_env ;;
+guest-start)
+	[ -d "$state" ] || die "not up"
+	k=${1:?guest-start K [-- GUEST-OPTIONS]}
+	shift
+	[ "${1:-}" != -- ] || shift
+	guest_start "$k" "$@"
+	log "guest $k started"
+	;;
+guest-stop)
+	[ -d "$state" ] || die "not up"
+	guest_stop "${1:?guest-stop K}"
+	log "guest ${1} stopped"
+	;;
 *) usage 2 ;;
 esac

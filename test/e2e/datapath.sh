@@ -11,8 +11,6 @@ lro=chain
 if [ "${1:-}" = --lro ]; then lro=$2; shift 2; fi
 name=dp$$
 e2e_init "${name:0:8}"
-stream=$e2e_top/test/e2e/stream.py
-bytes=${DNB_STREAM_BYTES:-268435456}
 
 e2e_bed_up 1 "$@"
 e2e_netback_start --lro "$lro"
@@ -24,20 +22,8 @@ e2e_in_guest 1 ping -c 3 -i 0.2 -W 2 10.99.0.1 >/dev/null || e2e_fail "ping gues
 e2e_in_wire ping -6 -c 3 -i 0.2 -W 2 fd99::11 >/dev/null || e2e_fail "ping6 wire -> guest"
 e2e_log "ping ok"
 
-stream_check() { # stream_check FROM-NS TO-NS TO-IP LABEL
-	local out_srv out_cli
-	ip netns exec "$2" python3 "$stream" serve 5001 >"$E2E_STATE/srv.out" &
-	local srv=$!
-	sleep 0.5
-	out_cli=$(ip netns exec "$1" timeout 120 python3 "$stream" send "$3" 5001 "$bytes") ||
-		e2e_fail "$4: sender failed"
-	wait "$srv" || e2e_fail "$4: receiver failed"
-	out_srv=$(cat "$E2E_STATE/srv.out")
-	[ "$out_cli" = "$out_srv" ] || e2e_fail "$4: sent '$out_cli', received '$out_srv'"
-	e2e_log "$4: $out_srv (byte-exact)"
-}
-stream_check "$E2E_WIRE_NS" "$(e2e_guest_ns 1)" "$g" "stream wire -> guest"
-stream_check "$(e2e_guest_ns 1)" "$E2E_WIRE_NS" 10.99.0.1 "stream guest -> wire"
+e2e_stream "$E2E_WIRE_NS" "$(e2e_guest_ns 1)" "$g" "stream wire -> guest"
+e2e_stream "$(e2e_guest_ns 1)" "$E2E_WIRE_NS" 10.99.0.1 "stream guest -> wire"
 
 e2e_in_wire netserver -D -p 12865 >/dev/null 2>&1 &
 e2e_in_guest 1 netserver -D -p 12865 >/dev/null 2>&1 &

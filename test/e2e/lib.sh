@@ -48,7 +48,11 @@ e2e_bed_up() {
 
 e2e_netback_start() {
 	local vifs=() k
-	for ((k = 1; k <= E2E_GUESTS; k++)); do vifs+=(--vif "$k/0"); done
+	if [ -n "${E2E_VIF_ARGS:-}" ]; then
+		read -r -a vifs <<<"$E2E_VIF_ARGS"
+	else
+		for ((k = 1; k <= E2E_GUESTS; k++)); do vifs+=(--vif "$k/0"); done
+	fi
 	XENSTORED_PATH=$E2E_STATE/xenstored.sock XENSIM_DIR=$E2E_STATE/sim \
 		"$E2E_BUILD/app/dpdk-netback" -l 0-1 --no-huge --no-pci --no-shconf -m 512 \
 		--file-prefix "$E2E_NAME" \
@@ -84,6 +88,34 @@ e2e_netback_stop() {
 	kill -0 "$E2E_NETBACK_PID" 2>/dev/null && e2e_fail "dpdk-netback ignored SIGTERM for 10 s"
 	wait "$E2E_NETBACK_PID" || { cat "$E2E_STATE/netback.log"; e2e_fail "dpdk-netback exited with an error"; }
 	E2E_NETBACK_PID=
+}
+
+# e2e_stream FROM-NS TO-NS TO-IP LABEL: a byte-exact TCP stream (DNB_STREAM_BYTES, 256 MiB)
+e2e_stream() {
+	local out_srv out_cli srv stream=$e2e_top/test/e2e/stream.py
+	ip netns exec "$2" python3 "$stream" serve 5001 >"$E2E_STATE/srv.out" &
+	srv=$!
+	sleep 0.5
+	out_cli=$(ip netns exec "$1" timeout 120 python3 "$stream" send "$3" 5001 \
+		"${DNB_STREAM_BYTES:-268435456}") || e2e_fail "$4: sender failed"
+	wait "$srv" || e2e_fail "$4: receiver failed"
+	out_srv=$(cat "$E2E_STATE/srv.out")
+	[ "$out_cli" = "$out_srv" ] || e2e_fail "$4: sent '$out_cli', received '$out_srv'"
+	e2e_log "$4: $out_srv (byte-exact)"
+}
+
+# e2e_telemetry CMD: one DPDK telemetry command to the running dpdk-netback, JSON out
+e2e_telemetry() { echo "$1" | dpdk-telemetry.py -f "$E2E_NAME" 2>/dev/null | tail -n 1; }
+
+# e2e_port_of K: the ethdev port id of guest K's vif (from the service's log)
+e2e_port_of() {
+	sed -n "s/.*vif$1\.0: attached as port \([0-9]*\).*/\1/p" "$E2E_STATE/netback.log" | tail -n 1
+}
+
+# e2e_stat PORT KEY: one counter of /dpdk_netback/stats,PORT
+e2e_stat() {
+	e2e_telemetry "/dpdk_netback/stats,$1" |
+		python3 -c "import json,sys; print(json.load(sys.stdin)['/dpdk_netback/stats']['$2'])"
 }
 
 # e2e_in_wire CMD...: run in the wire namespace; e2e_in_guest K CMD...
