@@ -49,8 +49,10 @@ struct dnb_port_stats {
 struct dnb_port {
 	uint16_t port_id;
 	bool is_vif;
-	bool tx_tso;           /**< the port does TCP segmentation itself */
-	bool tx_csum;          /**< the port completes TCP/UDP checksums itself */
+	/* What the port's TX does itself; the rest is done in software before it (egress.c).
+	 * A vif's change with each frontend connection (vif_offloads_update in ports.c). */
+	bool tso_v4, tso_v6;   /**< TCP segmentation */
+	bool csum_v4, csum_v6; /**< TCP/UDP checksum completion */
 	uint16_t nb_queues;    /**< queue pairs: RX polls them all, TX uses queue 0 (one
 				*   worker sends to the port, so one TX queue keeps flows ordered) */
 	uint16_t next_rxq;     /**< the queue the next poll starts with (fairness) */
@@ -87,7 +89,7 @@ int dnb_worker_main(void *arg);
 void dnb_table_update(struct dnb_app *app, struct dnb_port *add, struct dnb_port *remove);
 
 /* egress.c */
-uint16_t dnb_wire_tx(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf **pkts,
+uint16_t dnb_port_tx(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf **pkts,
 		     uint16_t nb);
 struct rte_mbuf *dnb_linearize(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf *m);
 

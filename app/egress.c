@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Frames leaving by a wire port: a guest's TSO packet is segmented by the port (TSO offload)
- * or here with librte_gso, and a checksum the guest left to us (netif csum_blank) is
- * completed by the port or here. Also the --lro linearize copy.
+ * Frames leaving by a port: a TSO packet (a guest's, or an LRO aggregate) is segmented by the
+ * port or here with librte_gso, and a partial checksum (netif csum_blank, LRO's pseudo-header
+ * sum) is completed by the port or here — for a wire port without offloads, and for a vif
+ * whose frontend lacks GSO or checksum offload. Also the --lro linearize copy.
  */
 #include <rte_ip.h>
 #include <rte_tcp.h>
@@ -46,10 +47,67 @@ static void csum_complete(struct rte_mbuf *m)
 	m->ol_flags &= ~(RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_SEG);
 }
 
+static inline bool is_v4(const struct rte_mbuf *m)
+{
+	return (m->ol_flags & RTE_MBUF_F_TX_IPV4) != 0;
+}
+
 static bool needs_gso(const struct dnb_port *p, const struct rte_mbuf *m)
 {
-	return (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) && !p->tx_tso &&
+	return (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) && !(is_v4(m) ? p->tso_v4 : p->tso_v6) &&
 	       m->pkt_len > (uint32_t)m->l2_len + m->l3_len + m->l4_len + m->tso_segsz;
+}
+
+static bool needs_csum(const struct dnb_port *p, const struct rte_mbuf *m)
+{
+	return (m->ol_flags & (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG)) &&
+	       !(is_v4(m) ? p->csum_v4 : p->csum_v6);
+}
+
+/* Software offloads write the frame (GSO also its flags): a frame the switch shares with
+ * other ports (a flood holds references) is copied first, the others keep the original. */
+static struct rte_mbuf *private_frame(struct dnb_app *app, struct dnb_port *p,
+				      struct rte_mbuf *m)
+{
+	struct rte_mbuf *copy;
+
+	for (const struct rte_mbuf *s = m; s != NULL; s = s->next)
+		if (rte_mbuf_refcnt_read(s) > 1 || RTE_MBUF_CLONED(s))
+			goto shared;
+	return m;
+shared:
+	copy = rte_pktmbuf_copy(m, app->pool, 0, UINT32_MAX);
+	rte_pktmbuf_free(m);
+	if (copy == NULL)
+		p->stats.tx_drops++;
+	return copy;
+}
+
+/*
+ * librte_gso leaves each segment's checksums as they were in the big packet: give the IPv4
+ * header its checksum, and the TCP field the pseudo-header sum of this segment (length
+ * included), as a checksum offload — a NIC's or a guest's csum_blank — expects. A port that
+ * completes checksums in software overwrites the field anyway.
+ */
+static void segment_headers(struct rte_mbuf *seg, uint64_t ip_flags)
+{
+	uint16_t l4_off = seg->l2_len + seg->l3_len;
+	uint16_t sum;
+	void *l3 = rte_pktmbuf_mtod_offset(seg, void *, seg->l2_len);
+
+	seg->ol_flags = (seg->ol_flags & ~(RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IP_CKSUM)) |
+			ip_flags | RTE_MBUF_F_TX_TCP_CKSUM;
+	if (ip_flags & RTE_MBUF_F_TX_IPV4) {
+		struct rte_ipv4_hdr *ip = l3;
+
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		sum = rte_ipv4_phdr_cksum(ip, seg->ol_flags);
+	} else {
+		sum = rte_ipv6_phdr_cksum(l3, seg->ol_flags);
+	}
+	memcpy(rte_pktmbuf_mtod_offset(seg, char *, l4_off + offsetof(struct rte_tcp_hdr, cksum)),
+	       &sum, sizeof(sum));
 }
 
 /* Segment @p m into @p segs; @p m is consumed either way. @return segments, 0 on failure. */
@@ -67,9 +125,8 @@ static uint16_t gso_one(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf
 		return 0;
 	}
 	p->stats.gso_segs += (uint64_t)n;
-	for (int i = 0; i < n; i++) {
-		segs[i]->ol_flags |= ip_flags | RTE_MBUF_F_TX_TCP_CKSUM;
-	}
+	for (int i = 0; i < n; i++)
+		segment_headers(segs[i], ip_flags);
 	return (uint16_t)n;
 }
 
@@ -84,7 +141,7 @@ static void tx_flush(struct dnb_port *p, struct rte_mbuf **out, uint16_t n)
 	}
 }
 
-uint16_t dnb_wire_tx(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf **pkts,
+uint16_t dnb_port_tx(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf **pkts,
 		     uint16_t nb)
 {
 	struct rte_mbuf *out[DNB_GSO_MAX_SEGS + DNB_BURST * LRO_OUT_PER_PKT];
@@ -92,23 +149,23 @@ uint16_t dnb_wire_tx(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf **
 
 	for (uint16_t i = 0; i < nb; i++) {
 		struct rte_mbuf *m = pkts[i];
-		uint16_t first = n;
+		bool gso = needs_gso(p, m), csum = needs_csum(p, m);
+		uint16_t first;
 
 		if (RTE_DIM(out) - n < DNB_GSO_MAX_SEGS) {
 			tx_flush(p, out, n);
-			n = first = 0;
+			n = 0;
 		}
-		if (needs_gso(p, m))
+		first = n;
+		if ((gso || csum) && (m = private_frame(app, p, m)) == NULL)
+			continue;
+		if (gso)
 			n += gso_one(app, p, m, out + n, DNB_GSO_MAX_SEGS);
 		else
 			out[n++] = m;
-		if (p->tx_csum)
-			continue;
-		for (uint16_t k = first; k < n; k++) {
-			if (out[k]->ol_flags & (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG)) {
-				csum_complete(out[k]);
-				p->stats.sw_csum++;
-			}
+		for (uint16_t k = first; csum && k < n; k++) {
+			csum_complete(out[k]);
+			p->stats.sw_csum++;
 		}
 	}
 	if (n > 0)

@@ -53,16 +53,8 @@ static void egress_all(struct dnb_app *app, struct l2sw_out *swout)
 	uint16_t port, n;
 
 	while ((n = l2sw_out_next(swout, &port, &tx)) != 0) {
-		struct dnb_port *p = &app->ports[port];
-		uint16_t sent;
+		uint16_t sent = dnb_port_tx(app, &app->ports[port], tx, n);
 
-		if (p->is_vif) {
-			sent = rte_eth_tx_burst(port, 0, tx, n);
-			p->stats.tx_pkts += sent;
-			p->stats.tx_drops += n - sent;
-		} else {
-			sent = dnb_wire_tx(app, p, tx, n);
-		}
 		l2sw_out_done(swout, port, sent);
 	}
 }

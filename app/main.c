@@ -82,7 +82,7 @@ static void wire_ports_init(struct dnb_app *a)
 			rte_exit(EXIT_FAILURE, "wire port %u: %s\n", port, rte_strerror(-rc));
 		dnb_table_update(a, &a->ports[port], NULL);
 		DNB_LOG(NOTICE, "wire port %u: tso %s, checksum offload %s, lro %s", port,
-			a->ports[port].tx_tso ? "on" : "software", a->ports[port].tx_csum ? "on" :
+			a->ports[port].tso_v4 ? "on" : "software", a->ports[port].csum_v4 ? "on" :
 			"software", dnb_lro_mode_str(a->cfg.lro));
 	}
 	if (atomic_load(&a->table)->nb == 0)

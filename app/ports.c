@@ -4,6 +4,7 @@
 #include <rte_cycles.h>
 
 #include "dnb.h"
+#include "rte_pmd_xenvif.h"
 
 static int port_configure(struct dnb_app *app, struct dnb_port *p, uint16_t nb_queues)
 {
@@ -17,12 +18,14 @@ static int port_configure(struct dnb_app *app, struct dnb_port *p, uint16_t nb_q
 		return rc;
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
-	p->tx_tso = !p->is_vif && (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO);
-	p->tx_csum = !p->is_vif && (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) &&
-		     (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
-	if (p->tx_tso)
+	if (!p->is_vif) {
+		p->tso_v4 = p->tso_v6 = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO;
+		p->csum_v4 = p->csum_v6 = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) &&
+					  (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
+	}
+	if (!p->is_vif && p->tso_v4)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
-	if (p->tx_csum)
+	if (!p->is_vif && p->csum_v4)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
 					RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
 	rc = rte_eth_dev_configure(p->port_id, nb_queues, nb_queues, &conf);
@@ -56,14 +59,48 @@ static struct lro_ctx *port_lro(struct dnb_app *app)
 	return lro_ctx_create(&conf);
 }
 
+/*
+ * A vif's frontend connected (link up): take what it accepts, so egress.c segments and
+ * checksums in software what it cannot take. Runs on the vif's control thread.
+ */
+static int vif_link_event(uint16_t port_id, enum rte_eth_event_type type, void *arg,
+			  void *ret_param __rte_unused)
+{
+	struct dnb_port *p = &((struct dnb_app *)arg)->ports[port_id];
+	struct rte_pmd_xenvif_offloads off;
+
+	if (type != RTE_ETH_EVENT_INTR_LSC || rte_pmd_xenvif_get_offloads(port_id, &off) != 0 ||
+	    !off.connected)
+		return 0;
+	/* A GSO packet's checksum is partial: without checksum offload it is segmented too. */
+	p->csum_v4 = off.csum_v4;
+	p->csum_v6 = off.csum_v6;
+	p->tso_v4 = off.tso_v4 && off.csum_v4;
+	p->tso_v6 = off.tso_v6 && off.csum_v6;
+	DNB_LOG(INFO, "vif port %u: frontend takes tso %d/%d, checksum offload %d/%d", port_id,
+		p->tso_v4, p->tso_v6, p->csum_v4, p->csum_v6);
+	return 0;
+}
+
 int dnb_port_init(struct dnb_app *app, uint16_t port_id, bool is_vif)
 {
 	struct dnb_port *p = &app->ports[port_id];
 	struct l2sw_port_conf swconf = {.kind = is_vif ? L2SW_PORT_VIF : L2SW_PORT_WIRE};
 	int rc;
 
+	/* A vif takes nothing before a frontend connects; its link-up event sets its offloads. */
 	*p = (struct dnb_port){.port_id = port_id, .is_vif = is_vif,
-			       .nb_queues = is_vif ? app->cfg.vif_queues : 1};
+			       .nb_queues = is_vif ? app->cfg.vif_queues : 1,
+			       .tso_v4 = is_vif, .tso_v6 = is_vif,
+			       .csum_v4 = is_vif, .csum_v6 = is_vif};
+	if (is_vif) {
+		rc = rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_INTR_LSC,
+						   vif_link_event, app);
+		if (rc != 0) {
+			DNB_LOG(ERR, "port %u: link events: %s", port_id, rte_strerror(-rc));
+			return rc;
+		}
+	}
 	rc = port_configure(app, p, p->nb_queues);
 	if (rc != 0) {
 		DNB_LOG(ERR, "port %u: configuring: %s", port_id, rte_strerror(-rc));
@@ -78,7 +115,9 @@ int dnb_port_init(struct dnb_app *app, uint16_t port_id, bool is_vif)
 	}
 	if (is_vif)
 		rte_eth_macaddr_get(port_id, &swconf.mac);
-	swconf.tx_writes = !is_vif; /* software GSO and checksums write the frames */
+	/* Wire: the switch hands it private frames (software offloads, VLAN insert). A vif
+	 * needs that only for some frontends: egress.c copies a shared frame when it must. */
+	swconf.tx_writes = !is_vif;
 	rc = l2sw_port_set(app->sw, port_id, &swconf);
 	if (rc == 0)
 		rc = rte_eth_promiscuous_enable(port_id);
@@ -97,6 +136,8 @@ void dnb_port_fini(struct dnb_app *app, uint16_t port_id)
 
 	l2sw_port_set(app->sw, port_id, &(struct l2sw_port_conf){.kind = L2SW_PORT_NONE});
 	rte_eth_dev_stop(port_id);
+	if (p->is_vif)
+		rte_eth_dev_callback_unregister(port_id, RTE_ETH_EVENT_INTR_LSC, vif_link_event, app);
 	if (p->lro != NULL) {
 		lro_ctx_free(p->lro);
 		p->lro = NULL;

@@ -73,10 +73,21 @@ static void queue_disconnect(struct xenvif_queue *q)
 
 static void data_disconnect(struct xenvif *vif)
 {
+	vif->fe_offloads = (struct rte_pmd_xenvif_offloads){.connected = false};
 	xenvif_link_set(vif, false);
 	for (unsigned int i = 0; i < vif->nb_connected; i++)
 		queue_disconnect(&vif->queues[i]);
 	vif->nb_connected = 0;
+}
+
+/* xb's release callback: runs before xb writes Closing/Closed (ctrl_lock held). */
+static void release_cb(void *arg)
+{
+	struct xenvif *vif = arg;
+
+	if (vif->nb_connected > 0)
+		XENVIF_LOG(INFO, vif, "frontend leaving: data plane released");
+	data_disconnect(vif);
 }
 
 static int map_ring(struct xenvif_queue *q, uint32_t ref, void **ring, const char *what,
@@ -185,6 +196,10 @@ static bool try_connect(struct xenvif *vif, const struct xb_frontend_conf *fe)
 		return true;
 	}
 	vif->connects++;
+	vif->fe_offloads = (struct rte_pmd_xenvif_offloads){
+		.connected = true, .sg = fe->sg, .tso_v4 = fe->sg && fe->gso_tcpv4,
+		.tso_v6 = fe->sg && fe->gso_tcpv6, .csum_v4 = fe->ip_csum, .csum_v6 = fe->ipv6_csum,
+	};
 	XENVIF_LOG(INFO, vif, "connected: %u queue(s), %s event channels, sg %d gso %d/%d",
 		   fe->nb_queues, fe->queues[0].split_evtchn ? "split" : "shared", fe->sg,
 		   fe->gso_tcpv4, fe->gso_tcpv6);
@@ -288,6 +303,7 @@ int xenvif_ctrl_start(struct xenvif *vif)
 	vif->ctrl_wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (vif->ctrl_wake_fd < 0)
 		return -errno;
+	xb_vif_set_release_cb(vif->xb, release_cb, vif);
 	rc = xb_vif_watch(vif->xb, XENVIF_WATCH_TOKEN);
 	if (rc != 0) {
 		XENVIF_LOG(ERR, vif, "watching the frontend state: %s", strerror(-rc));

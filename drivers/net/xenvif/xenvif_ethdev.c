@@ -51,7 +51,7 @@ struct xenvif_args {
 	unsigned long domid, devid, queues, stall_ms;
 	struct rte_ether_addr mac;
 	bool have_domid, have_mac;
-	const char *xen;
+	char xen[8];                 /* copied: the kvargs list is freed before vif_init */
 	enum nif_layout layout;
 };
 
@@ -102,7 +102,11 @@ static int handle_arg(const char *key, const char *value, void *opaque)
 		return a->have_mac ? 0 : -EINVAL;
 	}
 	if (strcmp(key, XENVIF_ARG_XEN) == 0) {
-		a->xen = value;
+		if (strlen(value) >= sizeof(a->xen)) {
+			RTE_LOG(ERR, EAL, "net_xenvif: bad xen=%s (auto, sim or real)\n", value);
+			return -EINVAL;
+		}
+		strcpy(a->xen, value);
 		return 0;
 	}
 	if (strcmp(key, XENVIF_ARG_LAYOUT) == 0) {
@@ -498,7 +502,7 @@ static int vif_init(struct xenvif *vif, const struct xenvif_args *a, uint16_t po
 	vif->mac_from_devarg = a->have_mac;
 	vif->ctrl_wake_fd = -1;
 	pthread_mutex_init(&vif->ctrl_lock, NULL);
-	vif->xops = xen_ops_select(a->xen);
+	vif->xops = xen_ops_select(a->xen[0] != '\0' ? a->xen : NULL);
 	if (vif->xops == NULL) {
 		XENVIF_LOG(ERR, vif, "bad xen=%s (auto, sim or real)", a->xen);
 		return -EINVAL;
@@ -578,6 +582,23 @@ static int xenvif_remove(struct rte_vdev_device *vdev)
 		return 0; /* already released */
 	eth_close(dev);
 	return rte_eth_dev_release_port(dev);
+}
+
+int rte_pmd_xenvif_get_offloads(uint16_t port_id, struct rte_pmd_xenvif_offloads *off)
+{
+	struct rte_eth_dev *dev;
+	struct xenvif *vif;
+
+	if (!rte_eth_dev_is_valid_port(port_id))
+		return -ENODEV;
+	dev = &rte_eth_devices[port_id];
+	if (dev->dev_ops != &xenvif_ops)
+		return -ENODEV;
+	vif = dev->data->dev_private;
+	/* No ctrl_lock: the LSC callback runs on the control thread while it holds the lock.
+	 * The control thread writes the snapshot before it raises link up. */
+	*off = vif->fe_offloads;
+	return 0;
 }
 
 static struct rte_vdev_driver xenvif_drv = {

@@ -27,6 +27,7 @@
 #include "xen_ops.h"
 #include "nif.h"
 #include "xb.h"
+#include "rte_pmd_xenvif.h"
 
 /** Most queue pairs one vif may have (advertised as multi-queue-max-queues). */
 #define XENVIF_MAX_QUEUES 8
@@ -106,6 +107,7 @@ struct xenvif {
 	struct xb_vif *xb;
 	uint64_t fatal_count;        /**< data-plane protocol violations seen on this vif */
 	uint64_t connects;           /**< successful connections */
+	struct rte_pmd_xenvif_offloads fe_offloads; /**< of the connected frontend */
 };
 
 /* Add counter struct @p src to @p dst, both made only of uint64_t (the stats structs). */

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * net_xenvif's own API, beside ethdev's: what the connected frontend accepts.
+ *
+ * An ethdev's tx_offload_capa is fixed per port, but what a vif can take depends on the
+ * frontend of the moment (a guest may reboot with another driver). An application that
+ * segments or checksums in software for a vif reads these after each link-up event
+ * (RTE_ETH_EVENT_INTR_LSC): packets the frontend cannot take are dropped by the PMD and
+ * counted (xstats q<N>_guest_rx_drop_no_gso, _no_csum, _oversize).
+ */
+#ifndef RTE_PMD_XENVIF_H
+#define RTE_PMD_XENVIF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/** What the connected frontend negotiated for packets sent to it (its RX ring). */
+struct rte_pmd_xenvif_offloads {
+	bool connected; /**< false: nothing is connected, the other fields are false */
+	bool sg;        /**< multi-slot packets (feature-sg) */
+	bool tso_v4;    /**< TCP/IPv4 GSO packets (feature-gso-tcpv4) */
+	bool tso_v6;    /**< TCP/IPv6 GSO packets (feature-gso-tcpv6) */
+	bool csum_v4;   /**< partial TCP/UDP checksums over IPv4 (no feature-no-csum-offload) */
+	bool csum_v6;   /**< partial TCP/UDP checksums over IPv6 (feature-ipv6-csum-offload) */
+};
+
+/**
+ * Read what the frontend of vif port @p port_id accepts. Control path. Meant for the LSC
+ * callback, which runs on the vif's control thread after it stored the new values; from
+ * another thread the values may be those of a connection that is just changing.
+ * @return 0; -ENODEV when @p port_id is not a net_xenvif port.
+ */
+int rte_pmd_xenvif_get_offloads(uint16_t port_id, struct rte_pmd_xenvif_offloads *off);
+
+#endif /* RTE_PMD_XENVIF_H */
