@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The study's method, on the test bed: netperf between the wire namespace and a guest
+# namespace, through dpdk-netback with --lro off, linearize and chain, and through the Linux
+# kernel path (the same wire veth into a Linux bridge, a veth into the same kind of guest
+# namespace) as the peer, in one run.
+#   compare.sh [--seconds N] [--iterations MAX]
+# Prints "name: value" lines, then a table. Throughput carries netperf's confidence interval
+# (-I 95,10 -i MAX,3). CPU cost per byte:
+#   dom0_cycles_per_byte  dpdk-netback's worker cycles in loop passes that moved packets
+#                         (telemetry busy_cycles), per byte moved;
+#   domu_cycles_per_byte  the simulated guest process's CPU time (utime+stime) per byte;
+#   machine_cycles_per_byte  all CPU time of the machine (/proc/stat, idle excluded) per byte:
+#                         for dpdk-netback it includes the polling worker's empty passes.
+# It asserts nothing about speed; it fails only when a run cannot be made.
+set -uo pipefail
+# shellcheck source=test/e2e/lib.sh
+. "$(dirname "$0")/../e2e/lib.sh"
+secs=3
+iters=3
+while [ $# -gt 0 ]; do
+	case $1 in
+	--seconds) secs=$2; shift 2 ;;
+	--iterations) iters=$2; shift 2 ;;
+	-h | --help) sed -n '3,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "compare.sh: unknown option '$1'" >&2; exit 2 ;;
+	esac
+done
+tsc_hz=$(python3 -c "import re;print(int(float(re.search(r'model name.*@ ([0-9.]+)GHz',open('/proc/cpuinfo').read()).group(1))*1e9))" 2>/dev/null || echo 0)
+if [ "$tsc_hz" = 0 ]; then
+	tsc_hz=$(awk '/cpu MHz/ {print int($4 * 1e6); exit}' /proc/cpuinfo)
+fi
+clk_tck=$(getconf CLK_TCK)
+
+machine_busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
+proc_cpu() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+# netperf_run NS HOST TEST -> "throughput confidence_width%"
+netperf_run() {
+	ip netns exec "$1" netperf -H "$2" -t "$3" -l "$secs" -i "$iters,3" -I 95,10 -P 0 -- \
+		-o THROUGHPUT,CONFIDENCE_INTERVAL 2>/dev/null | tail -n 1 | tr ',' ' '
+}
+
+results=()
+emit() { # emit NAME VALUE
+	printf '%s: %s\n' "$1" "$2"
+	results+=("$1=$2")
+}
+
+# measure CONFIG NS HOST TEST LABEL [NETBACK_PID GUEST_PID]
+measure() {
+	local cfg=$1 ns=$2 host=$3 test=$4 label=$5 m0 m1 b0 b1 g0 g1 tput conf bytes
+	m0=$(machine_busy)
+	b0=$(busy_cycles)
+	g0=$(proc_cpu "${guest_pid:-0}")
+	read -r tput conf < <(netperf_run "$ns" "$host" "$test")
+	m1=$(machine_busy)
+	b1=$(busy_cycles)
+	g1=$(proc_cpu "${guest_pid:-0}")
+	[ -n "${tput:-}" ] || e2e_fail "netperf $test for $cfg gave no result"
+	emit "${cfg}_${label}" "$tput"
+	emit "${cfg}_${label}_confidence_pct" "${conf:-0}"
+	[ "$test" = TCP_RR ] && return 0
+	bytes=$(python3 -c "print($tput * 1e6 / 8 * $secs * $iters)")
+	# netperf ran between 1 and $iters iterations; the per-byte figures use the CPU of the
+	# whole call and the bytes of $iters iterations at the mean rate: an upper bound on bytes,
+	# so a lower bound on cost when fewer iterations were needed.
+	emit "${cfg}_${label}_machine_cycles_per_byte" \
+		"$(python3 -c "print(round(($m1 - $m0) / $clk_tck * $tsc_hz / $bytes, 3))")"
+	if [ "$cfg" != bridge ]; then
+		emit "${cfg}_${label}_dom0_cycles_per_byte" \
+			"$(python3 -c "print(round(($b1 - $b0) / $bytes, 3))")"
+		emit "${cfg}_${label}_domu_cycles_per_byte" \
+			"$(python3 -c "print(round(($g1 - $g0) / $clk_tck * $tsc_hz / $bytes, 3))")"
+	fi
+}
+
+busy_cycles() {
+	[ -n "${E2E_NETBACK_PID:-}" ] || { echo 0; return; }
+	local total=0 p v
+	for p in 0 1; do
+		v=$(e2e_stat "$p" busy_cycles 2>/dev/null) || v=0
+		total=$((total + v))
+	done
+	echo "$total"
+}
+
+run_set() { # run_set CONFIG: the three netperf tests
+	local cfg=$1 g
+	g=$(e2e_guest_ip 1)
+	measure "$cfg" "$E2E_WIRE_NS" "$g" TCP_STREAM stream_in_mbps
+	measure "$cfg" "$(e2e_guest_ns 1)" 10.99.0.1 TCP_STREAM stream_out_mbps
+	measure "$cfg" "$(e2e_guest_ns 1)" 10.99.0.1 TCP_RR rr_tps
+}
+
+name=np$$
+e2e_init "${name:0:8}"
+for lro in off linearize chain; do
+	e2e_bed_up 1
+	e2e_netback_start --lro "$lro"
+	e2e_wait_connected 1
+	guest_pid=$(pgrep -f "dnb-guest --domid 1 --sim-dir $E2E_STATE/" | head -n 1)
+	e2e_in_wire netserver -D -p 12865 >/dev/null 2>&1 &
+	e2e_in_guest 1 netserver -D -p 12865 >/dev/null 2>&1 &
+	sleep 0.5
+	run_set "$lro"
+	e2e_netback_stop
+	bash "$e2e_bed" -n "$E2E_NAME" down >/dev/null
+done
+
+# The Linux peer: the same wire veth enslaved to a bridge, a veth into the guest namespace.
+e2e_bed_up 1
+bash "$e2e_bed" -n "$E2E_NAME" guest-stop 1 >/dev/null
+guest_pid=
+gns=$(e2e_guest_ns 1)
+ip netns add "$gns"
+ip -n "$gns" link set lo up
+ip link add "$E2E_NAME-br" type bridge
+ip link set "$E2E_NAME-br" up
+ip link set "$E2E_NAME-w0" master "$E2E_NAME-br"
+ip link add "$E2E_NAME-v0" type veth peer name eth0 netns "$gns"
+ip link set "$E2E_NAME-v0" master "$E2E_NAME-br" up
+ip -n "$gns" addr add "$(e2e_guest_ip 1)/24" dev eth0
+ip -n "$gns" link set eth0 up
+trap 'ip link del "$E2E_NAME-br" 2>/dev/null; ip link del "$E2E_NAME-v0" 2>/dev/null; e2e_cleanup' EXIT
+e2e_in_wire netserver -D -p 12865 >/dev/null 2>&1 &
+e2e_in_guest 1 netserver -D -p 12865 >/dev/null 2>&1 &
+sleep 1
+e2e_in_wire ping -c 2 -W 2 "$(e2e_guest_ip 1)" >/dev/null || e2e_fail "bridge peer: no ping"
+run_set bridge
+
+ratio() { python3 -c "a=$1; b=$2; print(round(a / b, 2) if b else 'n/a')"; }
+get() { local r; for r in "${results[@]}"; do [ "${r%%=*}" = "$1" ] && echo "${r#*=}"; done; }
+for t in stream_in_mbps stream_out_mbps rr_tps; do
+	emit "chain_vs_bridge_$t" "$(ratio "$(get "chain_$t")" "$(get "bridge_$t")")"
+done
+echo
+printf '%-10s %14s %14s %10s %22s %22s\n' config "in Mbit/s" "out Mbit/s" "RR/s" \
+	"in dom0/domu c/B" "in machine c/B"
+for c in off linearize chain bridge; do
+	printf '%-10s %14s %14s %10s %22s %22s\n' "$c" "$(get "${c}_stream_in_mbps")" \
+		"$(get "${c}_stream_out_mbps")" "$(get "${c}_rr_tps")" \
+		"$(get "${c}_stream_in_mbps_dom0_cycles_per_byte")/$(get "${c}_stream_in_mbps_domu_cycles_per_byte")" \
+		"$(get "${c}_stream_in_mbps_machine_cycles_per_byte")"
+done
