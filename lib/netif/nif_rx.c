@@ -189,6 +189,10 @@ static enum rx_place rx_place_packet(struct nif_rxq *q, struct rte_mbuf *m, RING
 	uint32_t nsegs;
 	int nslots;
 
+	/* The chain first: offload parsing reads headers up to pkt_len through it. */
+	nslots = nif_rx_walk(m, q->layout, NULL, &nsegs);
+	if (nslots < 0)
+		return rx_drop(m, &st->rx_drop_bad_mbuf);
 	switch (nif_rx_offload(q, m, &flags, &gso, &has_gso)) {
 	case NIF_RX_OK:
 		break;
@@ -201,9 +205,6 @@ static enum rx_place rx_place_packet(struct nif_rxq *q, struct rte_mbuf *m, RING
 	case NIF_RX_DROP_NO_CSUM:
 		return rx_drop(m, &st->rx_drop_no_csum);
 	}
-	nslots = nif_rx_walk(m, q->layout, NULL, &nsegs);
-	if (nslots < 0)
-		return rx_drop(m, &st->rx_drop_bad_mbuf);
 	if (nslots > max_slots)
 		return rx_drop(m, &st->rx_drop_too_many_slots);
 	if (nsegs > q->max_segs)

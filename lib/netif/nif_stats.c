@@ -6,6 +6,9 @@
 
 #define NIF_RX_STAT(f) { #f, offsetof(struct nif_rx_stats, f) }
 #define NIF_TX_STAT(f) { #f, offsetof(struct nif_tx_stats, f) }
+/* Fields both directions have: named with their direction, so every xstat name is unique. */
+#define NIF_RX_STAT_AS(name, f) { name, offsetof(struct nif_rx_stats, f) }
+#define NIF_TX_STAT_AS(name, f) { name, offsetof(struct nif_tx_stats, f) }
 
 const struct nif_stat_name nif_rx_stat_names[] = {
 	NIF_RX_STAT(rx_packets), NIF_RX_STAT(rx_bytes), NIF_RX_STAT(rx_slots),
@@ -15,7 +18,8 @@ const struct nif_stat_name nif_rx_stat_names[] = {
 	NIF_RX_STAT(rx_drop_no_csum), NIF_RX_STAT(rx_drop_bad_mbuf),
 	NIF_RX_STAT(rx_drop_too_many_segs), NIF_RX_STAT(rx_gcopy_err),
 	NIF_RX_STAT(rx_no_slots), NIF_RX_STAT(rx_fatal_impossible_reqs),
-	NIF_RX_STAT(gcopy_segs), NIF_RX_STAT(gcopy_batches),
+	NIF_RX_STAT_AS("rx_gcopy_segs", gcopy_segs),
+	NIF_RX_STAT_AS("rx_gcopy_batches", gcopy_batches),
 	{ NULL, 0 },
 };
 
@@ -30,7 +34,8 @@ const struct nif_stat_name nif_tx_stat_names[] = {
 	NIF_TX_STAT(tx_fatal_missing_extra), NIF_TX_STAT(tx_fatal_bad_extra_type),
 	NIF_TX_STAT(tx_fatal_slots_exceed_reqs), NIF_TX_STAT(tx_fatal_too_many_slots),
 	NIF_TX_STAT(tx_fatal_cross_page), NIF_TX_STAT(tx_fatal_gso_size),
-	NIF_TX_STAT(tx_fatal_gso_type), NIF_TX_STAT(gcopy_segs), NIF_TX_STAT(gcopy_batches),
+	NIF_TX_STAT(tx_fatal_gso_type), NIF_TX_STAT_AS("tx_gcopy_segs", gcopy_segs),
+	NIF_TX_STAT_AS("tx_gcopy_batches", gcopy_batches),
 	{ NULL, 0 },
 };
 

@@ -282,6 +282,17 @@ int xb_vif_watch(struct xb_vif *vif, const char *token);
 int xb_vif_unwatch(struct xb_vif *vif);
 
 /**
+ * Have @p fn(@p arg) called, synchronously from inside xb, when xb is about to leave
+ * Connected (or drop a pending connect) while the caller holds a data plane, before it
+ * writes the next state: the caller unmaps the rings and unbinds the event channels there,
+ * so a frontend that sees Closing or Closed may end its grants at once (netback's
+ * backend_disconnect comes before its state switch). The event is still reported with
+ * detach set, so the caller's release must be idempotent. NULL @p fn: no callback (the
+ * caller releases on the event, after the state was written).
+ */
+void xb_vif_set_release_cb(struct xb_vif *vif, void (*fn)(void *arg), void *arg);
+
+/**
  * Re-read the frontend's state and act on it (the Linux netback frontend_changed), walking
  * the backend state graph as needed.
  * @param ev receives at most one event; XB_EV_NONE when nothing changed. Each frontend state

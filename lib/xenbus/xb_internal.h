@@ -67,6 +67,10 @@ struct xb_vif {
 	char fatal_reason[XB_REASON_MAX];
 
 	struct xb_frontend_conf conf; /* last validated request (valid while pending/attached) */
+
+	/* xb_vif_set_release_cb: release the caller's data plane before a state write */
+	void (*release_cb)(void *arg);
+	void *release_arg;
 };
 
 /* xb_parse.c: strict parsers. Each returns 0 or -EINVAL; nothing is written on error. */

@@ -50,6 +50,9 @@ static void release_data_plane(struct xb_vif *vif, struct xb_event *ev)
 		return;
 	vif->attached = false;
 	vif->connect_pending = false;
+	/* before the caller's state write: the frontend may end its grants once it sees it */
+	if (vif->release_cb != NULL)
+		vif->release_cb(vif->release_arg);
 	if (ev == NULL)
 		return;
 	ev->detach = true;

@@ -184,6 +184,12 @@ int xb_vif_unwatch(struct xb_vif *vif)
 	return ret;
 }
 
+void xb_vif_set_release_cb(struct xb_vif *vif, void (*fn)(void *arg), void *arg)
+{
+	vif->release_cb = fn;
+	vif->release_arg = arg;
+}
+
 int xb_vif_fail(struct xb_vif *vif, int err, const char *reason)
 {
 	if (err >= 0 || reason == NULL)

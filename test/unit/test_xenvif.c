@@ -1,0 +1,519 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_xenvif: the net_xenvif PMD against the simulated hypervisor and dnb-xenstored, no
+ * root, no network. This process is the DPDK application (two ports, hotplugged), the
+ * toolstack (the vifs' xenstore directories) and both guests' netfronts (test_xenvif_fe).
+ *
+ * Vif A (domid 5) is the one each case works on; vif B (domid 6) is its neighbour and must
+ * forward a packet each way after every case. Every case starts and ends with both vifs
+ * connected through the full frontend, so cases are independent of their order.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <xen/io/xenbus.h>
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "dnb_test_eal.h"
+#include "test_xenvif_bed.h"
+
+#define DOMID_A 5
+#define DOMID_B 6
+/* The stall case's devarg: small, so the case is quick, and well above a burst's time. */
+#define STALL_MS 50
+#define RECONNECTS 20
+
+static struct xvb bed;
+#define VIF_A (&bed.vif[0])
+#define VIF_B (&bed.vif[1])
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int group_setup(void **state)
+{
+	static const uint16_t domids[XVB_NR_VIFS] = {DOMID_A, DOMID_B};
+	char extra[32];
+
+	(void)state;
+	if (xvb_start(&bed, domids) != 0 || dnb_test_eal_init(256) != 0)
+		return -1;
+	/* no per-lcore cache: the in-use count is exact at every step */
+	bed.mp = rte_pktmbuf_pool_create("xenvif_test", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					 SOCKET_ID_ANY);
+	if (bed.mp == NULL)
+		return -1;
+	snprintf(extra, sizeof(extra), "stall_ms=%u", STALL_MS);
+	for (int i = 0; i < XVB_NR_VIFS; i++) {
+		struct xvb_vif *v = &bed.vif[i];
+		int rc;
+
+		v->domid = domids[i];
+		memcpy(v->mac, (const uint8_t[6]){0x00, 0x16, 0x3e, 0x00, 0x00, (uint8_t)v->domid},
+		       6);
+		rc = xvb_toolstack_add_vif(&bed, v->domid, v->mac);
+		if (rc == 0)
+			rc = tfe_create(&v->fe, bed.sim_dir, bed.dom_sock[i], v->domid);
+		if (rc == 0)
+			rc = xvb_port_add(&bed, v, extra);
+		if (rc == 0)
+			rc = tfe_connect(&v->fe, &tfe_full);
+		if (rc == 0 && !xvb_wait_link(v->port, true, XVB_WAIT_MS))
+			rc = -ETIMEDOUT;
+		if (rc != 0) {
+			fprintf(stderr, "setting up vif%u.0: %s (xenstored log %s)\n", v->domid,
+				strerror(-rc), bed.log);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	for (int i = 0; i < XVB_NR_VIFS; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "net_xenvif%u", bed.vif[i].domid);
+		rte_eth_dev_stop(bed.vif[i].port);
+		rte_eal_hotplug_remove("vdev", name);
+		tfe_teardown(&bed.vif[i].fe);
+		tfe_destroy(&bed.vif[i].fe);
+	}
+	rte_mempool_free(bed.mp);
+	xvb_stop(&bed);
+	return 0;
+}
+
+static void assert_backend_key(uint16_t domid, const char *key, const char *want)
+{
+	char *v = xvb_backend_read(&bed, domid, key);
+
+	if (want == NULL) {
+		if (v != NULL)
+			fail_msg("vif%u.0: %s = '%s', expected none", domid, key, v);
+		return;
+	}
+	if (v == NULL)
+		fail_msg("vif%u.0: no %s, expected '%s'", domid, key, want);
+	assert_string_equal(v, want);
+	free(v);
+}
+
+/* Connected, link up, no error node. */
+static void assert_up(struct xvb_vif *v)
+{
+	assert_true(xvb_wait_link(v->port, true, 0));
+	assert_backend_key(v->domid, "state", "4");
+	assert_backend_key(v->domid, "error", NULL);
+}
+
+/* Refused or disabled: link down, Closing, error node "<errno> <...what...>". */
+static void assert_refused(struct xvb_vif *v, int err, const char *what)
+{
+	char prefix[16], *e;
+
+	assert_true(xvb_wait_link(v->port, false, XVB_WAIT_MS));
+	assert_int_equal(tfe_wait_backend(&v->fe, XenbusStateClosing, XVB_WAIT_MS), 0);
+	e = xvb_backend_read(&bed, v->domid, "error");
+	assert_non_null(e);
+	snprintf(prefix, sizeof(prefix), "%d ", err);
+	if (strncmp(e, prefix, strlen(prefix)) != 0 || strstr(e, what) == NULL)
+		fail_msg("vif%u.0: error node '%s', expected '%s...%s'", v->domid, e, prefix, what);
+	free(e);
+}
+
+/* What every case ends with: the neighbour works, and A works again after a restart. */
+static void restart_and_check(struct xvb_vif *v)
+{
+	xvb_check_both_ways(&bed, VIF_B, 300, 0x60);
+	assert_int_equal(tfe_connect(&v->fe, &tfe_full), 0);
+	assert_true(xvb_wait_link(v->port, true, XVB_WAIT_MS));
+	assert_up(v);
+	xvb_check_both_ways(&bed, v, 200, 0x70);
+	xvb_check_both_ways(&bed, VIF_B, 300, 0x80);
+}
+
+static void test_connect(void **state)
+{
+	struct rte_ether_addr mac;
+
+	(void)state;
+	for (int i = 0; i < XVB_NR_VIFS; i++) {
+		assert_up(&bed.vif[i]);
+		assert_backend_key(bed.vif[i].domid, "hotplug-status", "connected");
+		assert_backend_key(bed.vif[i].domid, "feature-rx-copy", "1");
+		assert_int_equal(rte_eth_macaddr_get(bed.vif[i].port, &mac), 0);
+		assert_memory_equal(mac.addr_bytes, bed.vif[i].mac, 6);
+	}
+	xvb_check_both_ways(&bed, VIF_A, 60, 0x01);
+	xvb_check_both_ways(&bed, VIF_A, 1514, 0x02);
+	xvb_check_both_ways(&bed, VIF_B, 60, 0x03);
+}
+
+/* Serve A's rings once: rx_burst (guest TX ring), or tx_burst (guest RX ring). */
+static void serve_once(bool guest_rx)
+{
+	struct rte_mbuf *pkts[8], *m;
+
+	if (!guest_rx) {
+		assert_int_equal(rte_eth_rx_burst(VIF_A->port, 0, pkts, 8), 0);
+		return;
+	}
+	m = xvb_mbuf(bed.mp, 100, VIF_A->mac, 0x12);
+	assert_int_equal(rte_eth_tx_burst(VIF_A->port, 0, &m, 1), 0);
+	rte_pktmbuf_free(m);
+}
+
+/*
+ * A hostile request set: @inject writes it into one of A's rings, which the next burst
+ * serving that ring must find. The vif must be disabled with exactly @counter moved, and
+ * nothing else.
+ */
+static void hostile(void (*inject)(struct tfe *fe), bool guest_rx, const char *counter,
+		    const char *what)
+{
+	struct rte_mbuf *pkts[8], *m;
+	unsigned int in_use = rte_mempool_in_use_count(bed.mp);
+	struct xvb_snap s;
+
+	xvb_snap(VIF_A->port, &s);
+	inject(&VIF_A->fe);
+	serve_once(guest_rx);
+	assert_refused(VIF_A, EPROTO, what);
+	xvb_expect(VIF_A->port, &s, (const struct xvb_delta[]){{counter, 1}, {NULL, 0}});
+	/* disabled: neither direction touches the (unmapped) rings; the mbuf stays ours */
+	assert_int_equal(rte_eth_rx_burst(VIF_A->port, 0, pkts, 8), 0);
+	m = xvb_mbuf(bed.mp, 100, VIF_A->mac, 0x11);
+	assert_int_equal(rte_eth_tx_burst(VIF_A->port, 0, &m, 1), 0);
+	rte_pktmbuf_free(m);
+	assert_int_equal(rte_mempool_in_use_count(bed.mp), in_use);
+	restart_and_check(VIF_A);
+	/* a reconnect keeps the port's counters */
+	assert_int_equal(xvb_xstat(VIF_A->port, counter), xvb_snap_value(&s, counter) + 1);
+}
+
+static void inject_impossible_prod(struct tfe *fe)
+{
+	/* one more request than the ring holds */
+	__atomic_store_n(&fe->tx.sring->req_prod, fe->tx.req_prod_pvt + RING_SIZE(&fe->tx) + 1,
+			 __ATOMIC_RELEASE);
+}
+
+static void inject_rx_impossible_prod(struct tfe *fe)
+{
+	__atomic_store_n(&fe->rx.sring->req_prod, fe->rx.req_prod_pvt + RING_SIZE(&fe->rx) + 1,
+			 __ATOMIC_RELEASE);
+}
+
+static void inject_too_many_slots(struct tfe *fe)
+{
+	const unsigned int slots = 22, size = 100; /* the first and 21 follow-ups */
+
+	for (unsigned int k = 0; k < slots; k++) {
+		unsigned int b = (fe->tx.req_prod_pvt) % TFE_NR_BUFS;
+		netif_tx_request_t req = {
+			.gref = (grant_ref_t)fe->tx_gref[b], .offset = 0, .id = (uint16_t)b,
+			.flags = k + 1 < slots ? NETTXF_more_data : 0,
+			.size = (uint16_t)(k == 0 ? slots * size : size),
+		};
+
+		tfe_tx_put(fe, &req);
+	}
+	tfe_tx_push(fe);
+}
+
+static void inject_cross_page(struct tfe *fe)
+{
+	unsigned int b = fe->tx.req_prod_pvt % TFE_NR_BUFS;
+	netif_tx_request_t req = {
+		.gref = (grant_ref_t)fe->tx_gref[b], .offset = 4000, .id = (uint16_t)b,
+		.size = 200, /* 4000 + 200 > 4096 */
+	};
+
+	tfe_tx_put(fe, &req);
+	tfe_tx_push(fe);
+}
+
+static void inject_bad_extra(struct tfe *fe)
+{
+	unsigned int b = fe->tx.req_prod_pvt % TFE_NR_BUFS;
+	netif_tx_request_t req = {
+		.gref = (grant_ref_t)fe->tx_gref[b], .offset = 0, .id = (uint16_t)b,
+		.flags = NETTXF_extra_info, .size = 100,
+	};
+	netif_extra_info_t extra = {.type = XEN_NETIF_EXTRA_TYPE_MAX, .flags = 0};
+
+	tfe_tx_put(fe, &req);
+	memcpy(RING_GET_REQUEST(&fe->tx, fe->tx.req_prod_pvt), &extra, sizeof(extra));
+	fe->tx.req_prod_pvt++;
+	tfe_tx_push(fe);
+}
+
+static void test_hostile_impossible_prod(void **state)
+{
+	(void)state;
+	hostile(inject_impossible_prod, false, "guest_tx_fatal_impossible_reqs",
+		"impossible number of requests");
+}
+
+/* The same on the guest's RX ring, found by tx_burst (netback checks only TX; we do both). */
+static void test_hostile_rx_impossible_prod(void **state)
+{
+	(void)state;
+	hostile(inject_rx_impossible_prod, true, "guest_rx_fatal_impossible_reqs",
+		"impossible number of requests");
+}
+
+static void test_hostile_too_many_slots(void **state)
+{
+	(void)state;
+	hostile(inject_too_many_slots, false, "guest_tx_fatal_too_many_slots", "too many slots");
+}
+
+static void test_hostile_cross_page(void **state)
+{
+	(void)state;
+	hostile(inject_cross_page, false, "guest_tx_fatal_cross_page", "crosses a page");
+}
+
+static void test_hostile_bad_extra(void **state)
+{
+	(void)state;
+	hostile(inject_bad_extra, false, "guest_tx_fatal_bad_extra_type", "invalid extra info type");
+}
+
+/* A request rewritten after the backend consumed it (and the page under it) changes
+ * nothing: the packet was copied once, the slot is never read again. */
+static void test_request_changed_after_copy(void **state)
+{
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	struct tfe *fe = &VIF_A->fe;
+	uint8_t frame[256], copy[256];
+	struct rte_mbuf *m = NULL, *none[4];
+	netif_tx_request_t *slot;
+	netif_tx_response_t rsp;
+	struct xvb_snap s;
+	uint16_t id;
+
+	(void)state;
+	xvb_snap(VIF_A->port, &s);
+	xvb_frame(frame, sizeof(frame), bcast, 0x21);
+	id = tfe_tx_send(fe, frame, sizeof(frame), 0);
+	assert_int_equal(rte_eth_rx_burst(VIF_A->port, 0, &m, 1), 1);
+	/* the response took the request's slot (a ring entry is a union of both) */
+	assert_true(tfe_tx_rsp(fe, &rsp));
+	assert_int_equal(rsp.id, id);
+	assert_int_equal(rsp.status, NETIF_RSP_OKAY);
+	/* now the guest turns the consumed slot into every fatal case at once */
+	slot = RING_GET_REQUEST(&fe->tx, fe->tx.req_prod_pvt - 1);
+	slot->offset = 4000;
+	slot->size = 60000;
+	slot->flags = NETTXF_more_data | NETTXF_extra_info;
+	slot->gref = 0;
+	memset(tfe_tx_buf(fe, id), 0xee, 4096);
+	assert_int_equal(rte_eth_rx_burst(VIF_A->port, 0, none, 4), 0);
+	assert_int_equal(rte_pktmbuf_pkt_len(m), sizeof(frame));
+	assert_memory_equal(rte_pktmbuf_read(m, 0, sizeof(frame), copy), frame, sizeof(frame));
+	rte_pktmbuf_free(m);
+	assert_false(tfe_tx_rsp(fe, &rsp));
+	xvb_expect(VIF_A->port, &s, (const struct xvb_delta[]){
+		{"guest_tx_packets", 1}, {"guest_tx_bytes", sizeof(frame)}, {"guest_tx_slots", 1},
+		{"guest_tx_gcopy_segs", 1}, {"guest_tx_gcopy_batches", 1}, {NULL, 0}});
+	assert_up(VIF_A);
+	xvb_check_both_ways(&bed, VIF_A, 200, 0x22);
+	xvb_check_both_ways(&bed, VIF_B, 200, 0x23);
+}
+
+/* A runt (first slot shorter than an Ethernet header): an error response, not fatal. */
+static void test_runt(void **state)
+{
+	struct tfe *fe = &VIF_A->fe;
+	uint8_t frame[10] = {0};
+	struct rte_mbuf *pkts[4];
+	netif_tx_response_t rsp;
+	struct xvb_snap s;
+	uint16_t id;
+
+	(void)state;
+	xvb_snap(VIF_A->port, &s);
+	id = tfe_tx_send(fe, frame, sizeof(frame), 0);
+	assert_int_equal(rte_eth_rx_burst(VIF_A->port, 0, pkts, 4), 0);
+	assert_true(tfe_tx_rsp(fe, &rsp));
+	assert_int_equal(rsp.id, id);
+	assert_int_equal(rsp.status, NETIF_RSP_ERROR);
+	assert_false(tfe_tx_rsp(fe, &rsp));
+	xvb_expect(VIF_A->port, &s, (const struct xvb_delta[]){
+		{"guest_tx_drop_runt", 1}, {"guest_tx_error_rsp", 1}, {"guest_tx_slots", 1},
+		{NULL, 0}});
+	assert_up(VIF_A);
+	xvb_check_both_ways(&bed, VIF_A, 200, 0x31);
+	xvb_check_both_ways(&bed, VIF_B, 200, 0x32);
+}
+
+/* The guest ends a TX buffer's grant before the backend copies it. */
+static void test_guest_revokes_tx_grant(void **state)
+{
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	struct tfe *fe = &VIF_A->fe;
+	unsigned int b = fe->tx.req_prod_pvt % TFE_NR_BUFS;
+	unsigned int in_use = rte_mempool_in_use_count(bed.mp);
+	uint8_t frame[300];
+	struct rte_mbuf *pkts[4];
+	netif_tx_response_t rsp;
+	struct xvb_snap s;
+	uint16_t id;
+
+	(void)state;
+	xvb_snap(VIF_A->port, &s);
+	xvb_frame(frame, sizeof(frame), bcast, 0x41);
+	id = tfe_tx_send(fe, frame, sizeof(frame), 0);
+	assert_int_equal(id, b);
+	assert_int_equal(tfe_tx_revoke(fe, b), 0);
+	assert_int_equal(rte_eth_rx_burst(VIF_A->port, 0, pkts, 4), 0);
+	assert_true(tfe_tx_rsp(fe, &rsp));
+	assert_int_equal(rsp.id, id);
+	assert_int_equal(rsp.status, NETIF_RSP_ERROR);
+	assert_false(tfe_tx_rsp(fe, &rsp));
+	assert_int_equal(rte_mempool_in_use_count(bed.mp), in_use);
+	xvb_expect(VIF_A->port, &s, (const struct xvb_delta[]){
+		{"guest_tx_gcopy_err", 1}, {"guest_tx_error_rsp", 1}, {"guest_tx_slots", 1},
+		{"guest_tx_gcopy_segs", 1}, {"guest_tx_gcopy_batches", 1}, {NULL, 0}});
+	assert_up(VIF_A);
+	assert_int_equal(tfe_tx_regrant(fe, b), 0);
+	xvb_check_both_ways(&bed, VIF_A, 200, 0x42);
+	xvb_check_both_ways(&bed, VIF_B, 200, 0x43);
+}
+
+/* tx_burst until it takes the packet; returns the calls made and the time taken. */
+static unsigned int send_until_taken(struct rte_mbuf *m, uint64_t *ms)
+{
+	uint64_t start = now_ms();
+	unsigned int calls = 0;
+
+	do {
+		calls++;
+		if (now_ms() - start > XVB_WAIT_MS)
+			fail_msg("tx_burst still refuses after %d ms", XVB_WAIT_MS);
+	} while (rte_eth_tx_burst(VIF_A->port, 0, &m, 1) == 0);
+	*ms = now_ms() - start;
+	return calls;
+}
+
+/* The guest posts no RX buffers: packets wait stall_ms, then are dropped, counted. */
+static void test_rx_stall(void **state)
+{
+	struct tfe *fe = &VIF_A->fe;
+	unsigned int in_use = rte_mempool_in_use_count(bed.mp);
+	struct rte_mbuf *m, *more[3];
+	netif_rx_response_t rsp;
+	const uint8_t *data;
+	struct xvb_snap s;
+	uint64_t ms;
+
+	(void)state;
+	assert_int_equal(fe->rx.req_prod_pvt, fe->rx.rsp_cons); /* nothing posted */
+	xvb_snap(VIF_A->port, &s);
+	m = xvb_mbuf(bed.mp, 100, VIF_A->mac, 0x51);
+	assert_true(send_until_taken(m, &ms) > 1);
+	assert_true(ms >= STALL_MS);
+	assert_int_equal(rte_mempool_in_use_count(bed.mp), in_use);
+	/* still stalled: dropped at once */
+	for (int i = 0; i < 3; i++)
+		more[i] = xvb_mbuf(bed.mp, 100, VIF_A->mac, 0x52);
+	assert_int_equal(rte_eth_tx_burst(VIF_A->port, 0, more, 3), 3);
+	assert_int_equal(rte_mempool_in_use_count(bed.mp), in_use);
+	assert_false(tfe_rx_rsp(fe, &rsp, &data));
+	xvb_expect(VIF_A->port, &s, (const struct xvb_delta[]){
+		{"guest_rx_stall_drops", 4}, {NULL, 0}});
+	assert_up(VIF_A);
+	/* the guest posts again: delivered, and a new stall waits its time again */
+	xvb_check_both_ways(&bed, VIF_A, 200, 0x53);
+	m = xvb_mbuf(bed.mp, 100, VIF_A->mac, 0x54);
+	assert_true(send_until_taken(m, &ms) > 1);
+	assert_true(ms >= STALL_MS);
+	assert_int_equal(rte_mempool_in_use_count(bed.mp), in_use);
+	xvb_check_both_ways(&bed, VIF_B, 200, 0x55);
+}
+
+/* Restart the frontend RECONNECTS times with traffic (some left in flight) in between. */
+static void test_reconnect_loop(void **state)
+{
+	struct tfe *fe = &VIF_A->fe;
+	unsigned int in_use = rte_mempool_in_use_count(bed.mp);
+	uint64_t pkts = xvb_xstat(VIF_A->port, "guest_tx_packets");
+	int fds = xvb_count_fds();
+	uint8_t frame[100] = {0};
+
+	(void)state;
+	assert_true(fds > 0);
+	for (int i = 0; i < RECONNECTS; i++) {
+		/* in flight at the disconnect: a TX request and RX buffers nobody used */
+		tfe_tx_send(fe, frame, sizeof(frame), 0);
+		tfe_rx_post(fe, 2);
+		assert_int_equal(tfe_connect(fe, &tfe_full), 0);
+		assert_true(xvb_wait_link(VIF_A->port, true, XVB_WAIT_MS));
+		xvb_check_both_ways(&bed, VIF_A, (uint16_t)(60 + i * 50), (uint8_t)i);
+		assert_int_equal(rte_mempool_in_use_count(bed.mp), in_use);
+	}
+	/* counters survive reconnects: one delivered guest packet per round */
+	assert_int_equal(xvb_xstat(VIF_A->port, "guest_tx_packets"), pkts + RECONNECTS);
+	assert_int_equal(xvb_count_fds(), fds);
+	xvb_check_both_ways(&bed, VIF_B, 200, 0x61);
+}
+
+/* The least a frontend may write connects; a frontend without rx-copy is refused. */
+static void test_minimal_and_refused_frontends(void **state)
+{
+	struct tfe_opts no_rx_copy = tfe_minimal;
+
+	(void)state;
+	assert_int_equal(tfe_connect(&VIF_A->fe, &tfe_minimal), 0);
+	assert_true(xvb_wait_link(VIF_A->port, true, XVB_WAIT_MS));
+	assert_up(VIF_A);
+	assert_int_equal(VIF_A->fe.port_tx, VIF_A->fe.port_rx);
+	xvb_check_both_ways(&bed, VIF_A, 1514, 0x71);
+	xvb_check_both_ways(&bed, VIF_B, 200, 0x72);
+
+	no_rx_copy.rx_copy = false;
+	assert_int_equal(tfe_connect(&VIF_A->fe, &no_rx_copy), -ECONNREFUSED);
+	assert_refused(VIF_A, EOPNOTSUPP, "rx-copy");
+	restart_and_check(VIF_A);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_connect),
+		cmocka_unit_test(test_hostile_impossible_prod),
+		cmocka_unit_test(test_hostile_rx_impossible_prod),
+		cmocka_unit_test(test_hostile_too_many_slots),
+		cmocka_unit_test(test_hostile_cross_page),
+		cmocka_unit_test(test_hostile_bad_extra),
+		cmocka_unit_test(test_request_changed_after_copy),
+		cmocka_unit_test(test_runt),
+		cmocka_unit_test(test_guest_revokes_tx_grant),
+		cmocka_unit_test(test_rx_stall),
+		cmocka_unit_test(test_reconnect_loop),
+		cmocka_unit_test(test_minimal_and_refused_frontends),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
