@@ -5,6 +5,7 @@
  * rte_malloc) but no hugepages and no root.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdatomic.h>
 #include <stdarg.h>
@@ -57,9 +58,12 @@ static const struct rte_ether_addr zero_mac;
 static struct rte_mempool *
 pool(const char *name)
 {
-	/* no per-lcore cache: in-use counts are exact */
-	return rte_pktmbuf_pool_create(name, NB_MBUFS, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-				       SOCKET_ID_ANY);
+	/* No per-lcore cache: in-use counts are exact. "ring_mt_hts": the threads of the
+	 * concurrency test are not EAL lcores, and on a loaded machine (CI's 2 cores) a thread
+	 * preempted inside the default MP/MC ring's update leaves the others spinning for
+	 * seconds; the head/tail-sync ring is the one DPDK offers for overcommitted threads. */
+	return rte_pktmbuf_pool_create_by_ops(name, NB_MBUFS, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					      SOCKET_ID_ANY, "ring_mt_hts");
 }
 
 static int
@@ -839,6 +843,7 @@ test_concurrent_forwarders(void **state)
 	for (unsigned int i = 0; atomic_load(&running) > 0; i++) {
 		/* every other pass looks from the future: stations age while being learned */
 		aged += l2sw_age(f->sw, atomic_load(&clock) + (i & 1) * 2 * AGE, 4);
+		sched_yield(); /* leave the cores to the forwarders when they are few */
 		if ((i & 63) == 0)
 			assert_int_equal(l2sw_fdb_walk(f->sw, atomic_load(&clock), check_entry,
 						       NULL), 0);
@@ -846,10 +851,13 @@ test_concurrent_forwarders(void **state)
 	for (int i = 0; i < 2; i++)
 		assert_int_equal(pthread_join(th[i], NULL), 0);
 	assert_int_equal(a[0].failed + a[1].failed, 0);
+	/* How the threads interleaved is up to the scheduler (on a loaded machine one may end
+	 * before the other starts, and the ager may pass only once): age what is left, so the
+	 * counts below hold for every interleaving. test_station_move covers "moved". */
+	aged += l2sw_age(f->sw, atomic_load(&clock) + 2 * AGE, l2sw_fdb_buckets(f->sw));
 	l2sw_out_free(a[1].out); /* its counters stay with the switch */
 	assert_int_equal(l2sw_stats_get(f->sw, L2SW_PORT_ALL, &st), 0);
 	assert_int_equal(st.rx_pkts, a[0].sent + a[1].sent);
-	assert_true(st.moved > 0); /* the same hosts on both wire ports */
 	assert_int_equal(st.aged, aged);
 	assert_true(aged > 0);
 	assert_true(st.tx_pkts > 0);
