@@ -7,9 +7,13 @@
  * Ports: every ethdev port the EAL created at start is a wire port; vif ports (net_xenvif)
  * come and go at run time. The switch port number of a port is its ethdev port id.
  *
- * The worker polls the ports of the table published in dnb_app::table; the control thread
- * changes ports by publishing a new table and waiting until the worker's epoch moves on
- * (it then no longer uses the old table), an RCU grace period without a library.
+ * Workers: each port is owned by one worker lcore, which alone polls it and transmits on
+ * it (a vif's queue is one guest ring: one writer). A frame switched on another worker for
+ * that port goes through the port's hand-off ring (multi-producer, single-consumer).
+ *
+ * The workers poll the ports of the table published in dnb_app::table; the control thread
+ * changes ports by publishing a new table and waiting until every worker's epoch has moved
+ * on (none uses the old table any more), an RCU grace period without a library.
  */
 #ifndef DNB_APP_H
 #define DNB_APP_H
@@ -33,6 +37,9 @@ extern int dnb_logtype;
 
 #define DNB_BURST 32
 #define DNB_RING_SIZE 1024
+#define DNB_MAX_WORKERS 16
+/** Frames waiting for another worker's port: a bound, so a slow port drops, counted. */
+#define DNB_HANDOFF_SIZE 4096
 
 /** Counters the app keeps per port, written by the worker only. */
 struct dnb_port_stats {
@@ -56,6 +63,8 @@ struct dnb_port {
 	uint16_t nb_queues;    /**< queue pairs: RX polls them all, TX uses queue 0 (one
 				*   worker sends to the port, so one TX queue keeps flows ordered) */
 	uint16_t next_rxq;     /**< the queue the next poll starts with (fairness) */
+	uint16_t owner;        /**< the worker that polls and transmits on this port */
+	struct rte_ring *handoff; /**< frames for this port from other workers (MP/SC) */
 	struct dnb_vif_id vif;
 	struct lro_ctx *lro;   /**< wire ports with --lro chain|linearize */
 	struct dnb_port_stats stats;
@@ -67,6 +76,15 @@ struct dnb_port_table {
 	struct dnb_port *ports[RTE_MAX_ETHPORTS];
 };
 
+struct dnb_app;
+
+struct dnb_worker {
+	struct dnb_app *app;
+	unsigned int index;
+	atomic_ulong epoch;           /**< +1 per pass over the ports */
+	atomic_bool running;
+} __rte_cache_aligned;
+
 struct dnb_app {
 	struct dnb_config cfg;
 	struct rte_mempool *pool;     /**< packet mbufs */
@@ -76,13 +94,15 @@ struct dnb_app {
 	struct rte_gso_ctx gso;
 	struct dnb_port ports[RTE_MAX_ETHPORTS];
 	_Atomic(struct dnb_port_table *) table;
-	atomic_ulong worker_epoch;    /**< +1 per worker loop iteration */
-	atomic_bool worker_running;
+	struct dnb_worker workers[DNB_MAX_WORKERS];
+	unsigned int nb_workers;
+	unsigned int next_owner;      /**< round robin of port ownership */
 	atomic_bool quit;
 	uint64_t tsc_hz;
 };
 
 /* fwd.c */
+/** An lcore's forwarding loop; @p arg is its struct dnb_worker. */
 int dnb_worker_main(void *arg);
 /** Publish a table with @p add added or @p remove removed, and wait until the worker left
  *  the old one. Control thread only. */

@@ -115,10 +115,11 @@ static uint16_t gso_one(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf
 			struct rte_mbuf **segs, uint16_t room)
 {
 	uint64_t ip_flags = m->ol_flags & (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6);
+	struct rte_gso_ctx gso = app->gso; /* a copy: workers segment at the same time */
 	int n;
 
-	app->gso.gso_size = m->tso_segsz + m->l2_len + m->l3_len + m->l4_len;
-	n = rte_gso_segment(m, &app->gso, segs, room);
+	gso.gso_size = m->tso_segsz + m->l2_len + m->l3_len + m->l4_len;
+	n = rte_gso_segment(m, &gso, segs, room);
 	rte_pktmbuf_free(m); /* the segments hold their own references to its data */
 	if (n <= 0) {
 		p->stats.tx_drops++;

@@ -6,6 +6,7 @@
 #include <rte_cycles.h>
 #include <rte_malloc.h>
 #include <rte_pause.h>
+#include <rte_ring.h>
 
 #include "dnb.h"
 
@@ -47,22 +48,49 @@ static uint16_t wire_ingress(struct dnb_app *app, struct dnb_port *p, struct rte
 	return nb_out;
 }
 
-static void egress_all(struct dnb_app *app, struct l2sw_out *swout)
+/* Frames switched for a port another worker owns wait in its hand-off ring. */
+static uint16_t handoff(struct dnb_port *p, struct rte_mbuf **pkts, uint16_t n)
 {
+	return (uint16_t)rte_ring_enqueue_burst(p->handoff, (void **)pkts, n, NULL);
+}
+
+static void egress_all(struct dnb_worker *w, struct l2sw_out *swout)
+{
+	struct dnb_app *app = w->app;
 	struct rte_mbuf **tx;
 	uint16_t port, n;
 
 	while ((n = l2sw_out_next(swout, &port, &tx)) != 0) {
-		uint16_t sent = dnb_port_tx(app, &app->ports[port], tx, n);
+		struct dnb_port *p = &app->ports[port];
+		uint16_t taken;
 
-		l2sw_out_done(swout, port, sent);
+		if (p->owner == w->index)
+			taken = dnb_port_tx(app, p, tx, n);
+		else
+			taken = handoff(p, tx, n); /* the switch frees and counts the rest */
+		l2sw_out_done(swout, port, taken);
 	}
 }
 
+/* Transmit what other workers switched to @p p. */
+static uint16_t drain_handoff(struct dnb_app *app, struct dnb_port *p)
+{
+	struct rte_mbuf *pkts[DNB_BURST];
+	unsigned int n;
+
+	if (p->handoff == NULL)
+		return 0;
+	n = rte_ring_dequeue_burst(p->handoff, (void **)pkts, DNB_BURST, NULL);
+	if (n > 0)
+		dnb_port_tx(app, p, pkts, (uint16_t)n);
+	return (uint16_t)n;
+}
+
 /* One pass over @p p: returns the packets it moved. */
-static uint16_t poll_port(struct dnb_app *app, struct dnb_port *p, struct l2sw_out *swout,
+static uint16_t poll_port(struct dnb_worker *w, struct dnb_port *p, struct l2sw_out *swout,
 			  uint64_t now)
 {
+	struct dnb_app *app = w->app;
 	struct rte_mbuf *pkts[DNB_BURST], *fwd[DNB_BURST * LRO_OUT_PER_PKT];
 	uint16_t nb, nb_fwd;
 
@@ -87,38 +115,45 @@ static uint16_t poll_port(struct dnb_app *app, struct dnb_port *p, struct l2sw_o
 			return nb;
 		l2sw_forward_burst(app->sw, swout, p->port_id, fwd, nb_fwd, now);
 	}
-	egress_all(app, swout);
+	egress_all(w, swout);
 	return nb;
 }
 
 int dnb_worker_main(void *arg)
 {
-	struct dnb_app *app = arg;
+	struct dnb_worker *w = arg;
+	struct dnb_app *app = w->app;
 	struct l2sw_out *swout;
 	unsigned int idle = 0;
 
 	swout = l2sw_out_create(app->sw, DNB_BURST * LRO_OUT_PER_PKT, (int)rte_socket_id());
 	if (swout == NULL) {
-		DNB_LOG(ERR, "worker: cannot create the switch output: %s", rte_strerror(rte_errno));
+		DNB_LOG(ERR, "worker %u: cannot create the switch output: %s", w->index,
+			rte_strerror(rte_errno));
 		atomic_store(&app->quit, true);
 		return -ENOMEM;
 	}
-	atomic_store(&app->worker_running, true);
+	atomic_store(&w->running, true);
 	while (!atomic_load_explicit(&app->quit, memory_order_relaxed)) {
 		struct dnb_port_table *t = atomic_load_explicit(&app->table, memory_order_acquire);
 		uint64_t now = rte_rdtsc();
 		unsigned int moved = 0;
 
 		for (unsigned int i = 0; i < t->nb; i++) {
-			uint64_t start = rte_rdtsc();
-			uint16_t n = poll_port(app, t->ports[i], swout, now);
+			struct dnb_port *p = t->ports[i];
+			uint64_t start;
+			uint16_t n;
 
+			if (p->owner != w->index)
+				continue;
+			start = rte_rdtsc();
+			n = drain_handoff(app, p) + poll_port(w, p, swout, now);
 			if (n > 0) {
-				t->ports[i]->stats.busy_cycles += rte_rdtsc() - start;
+				p->stats.busy_cycles += rte_rdtsc() - start;
 				moved += n;
 			}
 		}
-		atomic_fetch_add_explicit(&app->worker_epoch, 1, memory_order_release);
+		atomic_fetch_add_explicit(&w->epoch, 1, memory_order_release);
 		if (moved > 0) {
 			idle = 0;
 		} else if (++idle >= DNB_IDLE_PASSES) {
@@ -126,7 +161,7 @@ int dnb_worker_main(void *arg)
 			idle = DNB_IDLE_PASSES / 2;
 		}
 	}
-	atomic_store(&app->worker_running, false);
+	atomic_store(&w->running, false);
 	l2sw_out_free(swout);
 	return 0;
 }
@@ -135,7 +170,7 @@ void dnb_table_update(struct dnb_app *app, struct dnb_port *add, struct dnb_port
 {
 	struct dnb_port_table *old = atomic_load(&app->table);
 	struct dnb_port_table *t = rte_zmalloc("dnb_port_table", sizeof(*t), 0);
-	unsigned long epoch;
+	unsigned long epoch[DNB_MAX_WORKERS];
 
 	if (t == NULL) {
 		DNB_LOG(ERR, "no memory for the port table: port change lost");
@@ -147,10 +182,12 @@ void dnb_table_update(struct dnb_app *app, struct dnb_port *add, struct dnb_port
 	if (add != NULL && t->nb < RTE_DIM(t->ports))
 		t->ports[t->nb++] = add;
 	atomic_store_explicit(&app->table, t, memory_order_release);
-	/* Two epochs later the worker has started a pass with the new table. */
-	epoch = atomic_load(&app->worker_epoch);
-	while (atomic_load(&app->worker_running) &&
-	       atomic_load(&app->worker_epoch) - epoch < 2)
-		rte_pause();
+	/* Two epochs later a worker has started a pass with the new table. */
+	for (unsigned int w = 0; w < app->nb_workers; w++)
+		epoch[w] = atomic_load(&app->workers[w].epoch);
+	for (unsigned int w = 0; w < app->nb_workers; w++)
+		while (atomic_load(&app->workers[w].running) &&
+		       atomic_load(&app->workers[w].epoch) - epoch[w] < 2)
+			rte_pause();
 	rte_free(old);
 }

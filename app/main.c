@@ -80,7 +80,6 @@ static void wire_ports_init(struct dnb_app *a)
 		rc = dnb_port_init(a, port, false);
 		if (rc != 0)
 			rte_exit(EXIT_FAILURE, "wire port %u: %s\n", port, rte_strerror(-rc));
-		dnb_table_update(a, &a->ports[port], NULL);
 		DNB_LOG(NOTICE, "wire port %u: tso %s, checksum offload %s, lro %s", port,
 			a->ports[port].tso_v4 ? "on" : "software", a->ports[port].csum_v4 ? "on" :
 			"software", dnb_lro_mode_str(a->cfg.lro));
@@ -88,6 +87,24 @@ static void wire_ports_init(struct dnb_app *a)
 	if (atomic_load(&a->table)->nb == 0)
 		rte_exit(EXIT_FAILURE, "no wire port: give one to the EAL, e.g. "
 			 "--vdev net_af_packet0,iface=eth0\n");
+}
+
+/* One worker per lcore after the main one; ports are spread over them (ports.c). */
+static void launch_workers(struct dnb_app *a)
+{
+	unsigned int lcore, i = 0;
+	int rc;
+
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (i == a->nb_workers)
+			break;
+		a->workers[i] = (struct dnb_worker){.app = a, .index = i};
+		rc = rte_eal_remote_launch(dnb_worker_main, &a->workers[i], lcore);
+		if (rc != 0)
+			rte_exit(EXIT_FAILURE, "launching worker %u on lcore %u: %s\n", i, lcore,
+				 rte_strerror(-rc));
+		i++;
+	}
 }
 
 static void run_until_signal(struct dnb_app *a)
@@ -123,7 +140,6 @@ static void shutdown_all(struct dnb_app *a)
 
 int main(int argc, char **argv)
 {
-	unsigned int worker;
 	int rc, tel_rc;
 
 	tel_rc = dnb_telemetry_register(&app);
@@ -141,9 +157,10 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	app.tsc_hz = rte_get_tsc_hz();
-	worker = rte_get_next_lcore(-1, 1, 0);
-	if (worker >= RTE_MAX_LCORE)
-		rte_exit(EXIT_FAILURE, "needs two lcores (e.g. -l 0-1): one forwards, one controls\n");
+	app.nb_workers = RTE_MIN(rte_lcore_count() - 1, (unsigned int)DNB_MAX_WORKERS);
+	if (app.nb_workers == 0)
+		rte_exit(EXIT_FAILURE, "needs two lcores (e.g. -l 0-1): the main one controls, "
+			 "the others forward\n");
 	atomic_store(&app.table, rte_zmalloc("dnb_port_table", sizeof(struct dnb_port_table), 0));
 	if (atomic_load(&app.table) == NULL || pools_create(&app) != 0 || switch_create(&app) != 0)
 		rte_exit(EXIT_FAILURE, "setting up memory and the switch: %s\n",
@@ -151,13 +168,11 @@ int main(int argc, char **argv)
 	if (tel_rc != 0)
 		DNB_LOG(WARNING, "telemetry commands not registered: %s", rte_strerror(-tel_rc));
 	wire_ports_init(&app);
-	rc = rte_eal_remote_launch(dnb_worker_main, &app, worker);
-	if (rc != 0)
-		rte_exit(EXIT_FAILURE, "launching the worker on lcore %u: %s\n", worker,
-			 rte_strerror(-rc));
+	launch_workers(&app);
 	rc = dnb_vifs_start(&app);
 	if (rc == 0) {
-		DNB_LOG(NOTICE, "forwarding on lcore %u; SIGINT or SIGTERM to stop", worker);
+		DNB_LOG(NOTICE, "forwarding on %u worker lcore(s); SIGINT or SIGTERM to stop",
+			app.nb_workers);
 		run_until_signal(&app);
 	}
 	shutdown_all(&app);

@@ -2,6 +2,7 @@
 /* Port bring-up and tear-down, read top to bottom as in l2fwd: info, offloads gated on
  * capabilities, configure, queues, start, then the switch port and (wire) the LRO context. */
 #include <rte_cycles.h>
+#include <rte_ring.h>
 
 #include "dnb.h"
 #include "rte_pmd_xenvif.h"
@@ -82,15 +83,82 @@ static int vif_link_event(uint16_t port_id, enum rte_eth_event_type type, void *
 	return 0;
 }
 
+/* Undo what dnb_port_init took; safe on a half-initialised port (not in the table). */
+static void port_release(struct dnb_app *app, struct dnb_port *p)
+{
+	struct rte_mbuf *m;
+
+	l2sw_port_set(app->sw, p->port_id, &(struct l2sw_port_conf){.kind = L2SW_PORT_NONE});
+	rte_eth_dev_stop(p->port_id);
+	if (p->is_vif)
+		rte_eth_dev_callback_unregister(p->port_id, RTE_ETH_EVENT_INTR_LSC, vif_link_event,
+						app);
+	if (p->handoff != NULL) {
+		while (rte_ring_dequeue(p->handoff, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(p->handoff);
+		p->handoff = NULL;
+	}
+	if (p->lro != NULL) {
+		lro_ctx_free(p->lro);
+		p->lro = NULL;
+	}
+}
+
+/* What a port needs beside ethdev: LRO (wire), the hand-off ring (several workers). */
+static int port_resources(struct dnb_app *app, struct dnb_port *p)
+{
+	char name[RTE_RING_NAMESIZE];
+
+	if (!p->is_vif && app->cfg.lro != DNB_LRO_OFF) {
+		p->lro = port_lro(app);
+		if (p->lro == NULL) {
+			DNB_LOG(ERR, "port %u: LRO: %s", p->port_id, rte_strerror(rte_errno));
+			return -rte_errno;
+		}
+	}
+	if (app->nb_workers > 1) {
+		snprintf(name, sizeof(name), "dnb_handoff%u", p->port_id);
+		p->handoff = rte_ring_create(name, DNB_HANDOFF_SIZE,
+					     rte_eth_dev_socket_id(p->port_id), RING_F_SC_DEQ);
+		if (p->handoff == NULL) {
+			DNB_LOG(ERR, "port %u: hand-off ring: %s", p->port_id,
+				rte_strerror(rte_errno));
+			return -rte_errno;
+		}
+	}
+	return 0;
+}
+
+static int port_start(struct dnb_app *app, struct dnb_port *p)
+{
+	struct l2sw_port_conf swconf = {.kind = p->is_vif ? L2SW_PORT_VIF : L2SW_PORT_WIRE};
+	int rc;
+
+	if (p->is_vif)
+		rte_eth_macaddr_get(p->port_id, &swconf.mac);
+	/* Wire: the switch hands it private frames (software offloads, VLAN insert). A vif
+	 * needs that only for some frontends: egress.c copies a shared frame when it must. */
+	swconf.tx_writes = !p->is_vif;
+	rc = l2sw_port_set(app->sw, p->port_id, &swconf);
+	if (rc == 0)
+		rc = rte_eth_promiscuous_enable(p->port_id);
+	if (rc == 0)
+		rc = rte_eth_dev_start(p->port_id);
+	if (rc != 0)
+		DNB_LOG(ERR, "port %u: starting: %s", p->port_id, rte_strerror(-rc));
+	return rc;
+}
+
 int dnb_port_init(struct dnb_app *app, uint16_t port_id, bool is_vif)
 {
 	struct dnb_port *p = &app->ports[port_id];
-	struct l2sw_port_conf swconf = {.kind = is_vif ? L2SW_PORT_VIF : L2SW_PORT_WIRE};
 	int rc;
 
 	/* A vif takes nothing before a frontend connects; its link-up event sets its offloads. */
 	*p = (struct dnb_port){.port_id = port_id, .is_vif = is_vif,
 			       .nb_queues = is_vif ? app->cfg.vif_queues : 1,
+			       .owner = (uint16_t)(app->next_owner++ % app->nb_workers),
 			       .tso_v4 = is_vif, .tso_v6 = is_vif,
 			       .csum_v4 = is_vif, .csum_v6 = is_vif};
 	if (is_vif) {
@@ -102,31 +170,17 @@ int dnb_port_init(struct dnb_app *app, uint16_t port_id, bool is_vif)
 		}
 	}
 	rc = port_configure(app, p, p->nb_queues);
-	if (rc != 0) {
+	if (rc != 0)
 		DNB_LOG(ERR, "port %u: configuring: %s", port_id, rte_strerror(-rc));
-		return rc;
-	}
-	if (!is_vif && app->cfg.lro != DNB_LRO_OFF) {
-		p->lro = port_lro(app);
-		if (p->lro == NULL) {
-			DNB_LOG(ERR, "port %u: LRO: %s", port_id, rte_strerror(rte_errno));
-			return -rte_errno;
-		}
-	}
-	if (is_vif)
-		rte_eth_macaddr_get(port_id, &swconf.mac);
-	/* Wire: the switch hands it private frames (software offloads, VLAN insert). A vif
-	 * needs that only for some frontends: egress.c copies a shared frame when it must. */
-	swconf.tx_writes = !is_vif;
-	rc = l2sw_port_set(app->sw, port_id, &swconf);
 	if (rc == 0)
-		rc = rte_eth_promiscuous_enable(port_id);
+		rc = port_resources(app, p);
 	if (rc == 0)
-		rc = rte_eth_dev_start(port_id);
+		rc = port_start(app, p);
 	if (rc != 0) {
-		DNB_LOG(ERR, "port %u: starting: %s", port_id, rte_strerror(-rc));
+		port_release(app, p);
 		return rc;
 	}
+	dnb_table_update(app, p, NULL);
 	return 0;
 }
 
@@ -134,12 +188,9 @@ void dnb_port_fini(struct dnb_app *app, uint16_t port_id)
 {
 	struct dnb_port *p = &app->ports[port_id];
 
+	/* The switch stops sending to it first; after the grace period no worker polls it or
+	 * holds a frame for its hand-off ring, which is then drained. */
 	l2sw_port_set(app->sw, port_id, &(struct l2sw_port_conf){.kind = L2SW_PORT_NONE});
-	rte_eth_dev_stop(port_id);
-	if (p->is_vif)
-		rte_eth_dev_callback_unregister(port_id, RTE_ETH_EVENT_INTR_LSC, vif_link_event, app);
-	if (p->lro != NULL) {
-		lro_ctx_free(p->lro);
-		p->lro = NULL;
-	}
+	dnb_table_update(app, NULL, p);
+	port_release(app, p);
 }

@@ -122,13 +122,11 @@ static void vif_attach(struct dnb_app *app, unsigned int domid, unsigned int dev
 	}
 	*s = (struct vif_slot){.attached = true, .id = {domid, devid}, .port_id = port};
 	snprintf(s->name, sizeof(s->name), "net_xenvif_%u_%u", domid, devid);
-	dnb_table_update(app, &app->ports[port], NULL);
 	DNB_LOG(NOTICE, "vif%u.%u: attached as port %u", domid, devid, port);
 }
 
 static void vif_detach(struct dnb_app *app, struct vif_slot *s)
 {
-	dnb_table_update(app, NULL, &app->ports[s->port_id]);
 	dnb_port_fini(app, s->port_id);
 	rte_eth_dev_close(s->port_id);
 	rte_eal_hotplug_remove("vdev", s->name);

@@ -8,6 +8,7 @@
 #   e2e_netback_start [APP-OPTS]   # dpdk-netback serving vifs 1..GUESTS (sim hypervisor)
 #   e2e_wait_connected K           # guest K's frontend reaches Connected (4)
 #   e2e_netback_stop               # SIGTERM; fails if the process does not exit cleanly
+# E2E_LCORES overrides the EAL's lcore option (default -l 0-1: one control, one worker).
 # Variables: E2E_NAME, E2E_STATE (/run/NAME), E2E_WIRE_NS, E2E_GUEST_NS K -> NAME-gK.
 
 e2e_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -54,7 +55,7 @@ e2e_netback_start() {
 		for ((k = 1; k <= E2E_GUESTS; k++)); do vifs+=(--vif "$k/0"); done
 	fi
 	XENSTORED_PATH=$E2E_STATE/xenstored.sock XENSIM_DIR=$E2E_STATE/sim \
-		"$E2E_BUILD/app/dpdk-netback" -l 0-1 --no-huge --no-pci --no-shconf -m 512 \
+		"$E2E_BUILD/app/dpdk-netback" ${E2E_LCORES:--l 0-1} --no-huge --no-pci --no-shconf -m 512 \
 		--file-prefix "$E2E_NAME" \
 		--vdev "net_af_packet0,iface=$E2E_NAME-w0,framecnt=8192,qdisc_bypass=1" \
 		-- "${vifs[@]}" --xen sim "$@" >"$E2E_STATE/netback.log" 2>&1 &
