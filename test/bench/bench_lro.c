@@ -20,7 +20,8 @@
  * reassemble + flush), but the TSC keeps running through building and freeing, so the time
  * budget sees packets arrive at the offered rate printed as offered_mpps, which is the
  * same for both engines. Prints `name: value` lines; checks only data integrity (every
- * mbuf and every payload byte comes out), never timing.
+ * mbuf and every payload byte comes out), never timing. The trace generator is shared with
+ * the pipeline benchmark (bench_flows.c).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -30,11 +31,9 @@
 
 #include <rte_cycles.h>
 #include <rte_gro.h>
-#include <rte_ip.h>
-#include <rte_memcpy.h>
 #include <rte_mbuf.h>
-#include <rte_net.h>
 
+#include "bench_flows.h"
 #include "dnb_test_eal.h"
 #include "lro.h"
 #include "test_lro_util.h"
@@ -60,22 +59,6 @@ struct bench_opts {
 	uint32_t reps;        /* runs per engine; the fastest counts (the host is shared) */
 };
 
-struct gen_flow {
-	struct tl_seg next;
-	uint32_t train_left;
-	uint32_t payload_sum;     /* one's complement sum of the template's full payload */
-	uint32_t l3, l4, pl;      /* offsets in the template */
-	uint32_t ptype;
-	uint8_t tmpl[TL_MAX_FRAME];
-};
-
-struct gen {
-	const struct bench_opts *o;
-	struct gen_flow *flow;
-	uint32_t *active;     /* flow index per active slot */
-	uint64_t rng;
-};
-
 struct result {
 	uint64_t cycles;
 	uint64_t pkts_in, data_in, bytes_in, mbufs_in;
@@ -87,148 +70,33 @@ struct result {
 
 enum engine { ENG_LRO, ENG_LRO_SW, ENG_GRO };
 
-static uint32_t rnd(struct gen *g)
+/* The generator's options for this benchmark's trace. */
+static struct bf_opts flow_opts(const struct bench_opts *o)
 {
-	g->rng = g->rng * 6364136223846793005ULL + 1442695040888963407ULL;
-	return (uint32_t)(g->rng >> 33);
-}
-
-static void gen_init(struct gen *g, const struct bench_opts *o)
-{
-	g->o = o;
-	g->rng = o->seed;
-	g->flow = calloc(o->flows, sizeof(*g->flow));
-	g->active = calloc(o->active, sizeof(*g->active));
-	if (g->flow == NULL || g->active == NULL) {
-		fprintf(stderr, "out of memory\n");
-		exit(1);
-	}
-	for (uint32_t f = 0; f < o->flows; f++) {
-		struct tl_seg *s = &g->flow[f].next;
-
-		struct gen_flow *gf = &g->flow[f];
-		uint32_t len;
-		uint8_t v;
-
-		*s = tl_seg_default(f + 1, (f * 37 + 11) % 100 < o->v6_pct ? 6 : 4, 1448);
-		s->nb_vlan = f % 4 == 3;
-		s->vlan[0] = (uint16_t)(100 + f % 7);
-		len = tl_build_frame(s, gf->tmpl);
-		if (!tl_parse(gf->tmpl, len, &gf->l3, &gf->l4, &gf->pl, &v))
-			exit(1);
-		gf->payload_sum = __rte_raw_cksum(gf->tmpl + gf->pl, len - gf->pl, 0);
-		gf->ptype = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L4_TCP |
-			    (s->nb_vlan ? RTE_PTYPE_L2_ETHER_VLAN : 0) |
-			    (v == 4 ? RTE_PTYPE_L3_IPV4 : RTE_PTYPE_L3_IPV6);
-	}
-	for (uint32_t a = 0; a < o->active; a++)
-		g->active[a] = a % o->flows;
-}
-
-static void gen_free(struct gen *g)
-{
-	free(g->flow);
-	free(g->active);
-}
-
-/* Next segment on the wire. */
-static void gen_next(struct gen *g, struct tl_seg *out)
-{
-	uint32_t slot = rnd(g) % g->o->active;
-	struct gen_flow *f = &g->flow[g->active[slot]];
-
-	if (f->train_left == 0) {
-		/* This sender's train is done: another flow takes the slot. */
-		g->active[slot] = rnd(g) % g->o->flows;
-		f = &g->flow[g->active[slot]];
-		if (f->train_left == 0) {
-			f->train_left = 45;
-			if (rnd(g) % 2)
-				f->next.tsval++;
-		}
-	}
-	*out = f->next;
-	out->flags = TL_TCP_ACK;
-	if (rnd(g) % 10000 < g->o->ack_ptt) {
-		out->payload_len = 0;
-		return;
-	}
-	if (f->train_left == 1) {
-		if (rnd(g) % 100 < g->o->psh_pct)
-			out->flags |= TL_TCP_PSH;
-		if (rnd(g) % 100 < g->o->short_pct)
-			out->payload_len = (uint16_t)(1 + rnd(g) % 1447);
-	}
-	f->next.seq += out->payload_len;
-	f->next.ip_id++;
-	f->train_left--;
-}
-
-/* Write @s into @m from its flow's template: patch the headers, checksum as a sender. */
-static void build_pkt(const struct gen_flow *gf, const struct tl_seg *s, struct rte_mbuf *m)
-{
-	uint32_t hdr = gf->pl, len = hdr + s->payload_len, l4_len = len - gf->l4, sum;
-	uint8_t *f = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
-	uint8_t *ip = f + gf->l3, *th = f + gf->l4;
-
-	rte_memcpy(f, gf->tmpl, len);
-	if (s->ipver == 4) {
-		*(uint16_t *)(ip + 2) = rte_cpu_to_be_16((uint16_t)(len - gf->l3));
-		*(uint16_t *)(ip + 4) = rte_cpu_to_be_16(s->ip_id);
-		*(uint16_t *)(ip + 10) = 0;
-		*(uint16_t *)(ip + 10) = (uint16_t)~rte_raw_cksum(ip, 20);
-		sum = __rte_raw_cksum(ip + 12, 8, 0);
-	} else {
-		*(uint16_t *)(ip + 4) = rte_cpu_to_be_16((uint16_t)l4_len);
-		sum = __rte_raw_cksum(ip + 8, 32, 0);
-	}
-	*(uint32_t *)(th + 4) = rte_cpu_to_be_32(s->seq);
-	th[13] = s->flags;
-	*(uint32_t *)(th + 24) = rte_cpu_to_be_32(s->tsval);
-	*(uint16_t *)(th + 16) = 0;
-	sum += rte_cpu_to_be_16(6) + rte_cpu_to_be_16((uint16_t)l4_len);
-	sum = __rte_raw_cksum(th, hdr - gf->l4, sum);
-	sum += s->payload_len == 1448 ? gf->payload_sum :
-	       __rte_raw_cksum(f + hdr, s->payload_len, 0);
-	*(uint16_t *)(th + 16) = (uint16_t)~__rte_raw_cksum_reduce(sum);
-	m->packet_type = gf->ptype;
-	m->l2_len = (uint8_t)gf->l3;
-	m->l3_len = (uint16_t)(gf->l4 - gf->l3);
-	m->l4_len = (uint8_t)(hdr - gf->l4);
+	struct bf_opts f = {
+		.flows = o->flows, .active = o->active, .train_segs = 45, .mss = 1448,
+		.psh_pct = o->psh_pct, .short_pct = o->short_pct, .reorder_pm = o->reorder_pm,
+		.ack_ptt = o->ack_ptt, .v6_pct = o->v6_pct, .vlan = true, .ts = true,
+		.seq_payload = false, .seed = o->seed,
+	};
+	return f;
 }
 
 /* Build the next @n segments of the trace into fresh mbufs, as a PMD would hand them over. */
-static void build_burst(struct gen *g, struct rte_mempool *mp, struct rte_mbuf **m, uint32_t n,
-			bool cksum_flags, struct result *r)
+static void build_burst(struct bf_gen *g, struct rte_mempool *mp, struct rte_mbuf **m,
+			uint32_t n, bool cksum_flags, struct result *r)
 {
-	if (rte_pktmbuf_alloc_bulk(mp, m, n) != 0) {
+	struct bf_counts c = { 0 };
+
+	if (bf_build_burst(g, mp, m, n, cksum_flags, &c) != 0) {
 		fprintf(stderr, "mbuf pool exhausted\n");
 		exit(1);
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		struct tl_seg s;
-
-		gen_next(g, &s);
-		build_pkt(&g->flow[s.flow - 1], &s, m[i]);
-		if (cksum_flags)
-			m[i]->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD;
-		r->pkts_in++;
-		r->mbufs_in++;
-		r->bytes_in += s.payload_len;
-		if (s.payload_len > 0) {
-			r->data_in++;
-			r->data_in_v4 += s.ipver == 4;
-		}
-	}
-	/* Reordering: swap neighbours of the burst now and then. */
-	for (uint32_t i = 0; i + 1 < n; i++) {
-		if (rnd(g) % 1000 < g->o->reorder_pm) {
-			struct rte_mbuf *t = m[i];
-
-			m[i] = m[i + 1];
-			m[i + 1] = t;
-		}
-	}
+	r->pkts_in += c.pkts;
+	r->mbufs_in += c.pkts;
+	r->bytes_in += c.bytes;
+	r->data_in += c.data;
+	r->data_in_v4 += c.data_v4;
 }
 
 /* TCP payload bytes and IP version of a packet, from its (possibly merged) headers. */
@@ -278,10 +146,14 @@ static void run_engine(enum engine e, const struct bench_opts *o, struct rte_mem
 	void *gro = NULL;
 	struct rte_mbuf *m[BURST];
 	uint64_t start;
-	struct gen g;
+	struct bf_opts fo = flow_opts(o);
+	struct bf_gen g;
 
 	memset(r, 0, sizeof(*r));
-	gen_init(&g, o);
+	if (bf_gen_init(&g, &fo) != 0) {
+		fprintf(stderr, "cannot set up the flows\n");
+		exit(1);
+	}
 	if (e == ENG_GRO)
 		gro = rte_gro_ctx_create(&gp);
 	else
@@ -326,7 +198,7 @@ static void run_engine(enum engine e, const struct bench_opts *o, struct rte_mem
 			account_out(r, out, nout);
 		rte_gro_ctx_destroy(gro);
 	}
-	gen_free(&g);
+	bf_gen_free(&g);
 }
 
 /* Run @e o->reps times, keep the fastest run (other processes share this host). */

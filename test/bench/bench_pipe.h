@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dnb-bench-pipeline internals: the whole datapath built in-process from the libraries.
+ *
+ *   bench_flows (the "NIC") -> LRO | librte_gro | nothing -> [linearize] -> l2sw
+ *     -> per vif lib/netif nif_rxq (prepare, xen_hv_grant_copy with the sim hypervisor,
+ *        finish) -> the simulated guest (bench_pipe_guest.c): netfront-style consumer
+ *
+ * and the other way (from one guest): guest TX requests -> nif_txq -> l2sw -> a sink port.
+ *
+ * Everything runs on one thread, backend and guests taking turns, so the TSC around the
+ * backend part (Dom0) and around the guest part (DomU) measures each side alone.
+ */
+#ifndef DNB_BENCH_PIPE_H
+#define DNB_BENCH_PIPE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "bench_flows.h"
+#include "guest_ring.h"
+#include "nif.h"
+#include "xen_ops.h"
+
+#define PIPE_MAX_GUESTS 4
+/* Largest frame a guest accepts: a 64 KiB IP packet plus Ethernet and VLAN headers. */
+#define PIPE_SKB_BYTES (65536u + 64u)
+
+/*
+ * Cycle accounting robust to the scheduler. The host is shared: the TSC keeps counting while
+ * this thread is descheduled, which would bill another process's time slice to a pass.
+ * A pass (one Dom0 or one DomU turn, tens of microseconds at most) that took longer than
+ * PIPE_PREEMPTED_US is taken as preempted: its cycles and its bytes are set aside, and the
+ * run's cycles are estimated from the other passes at their cycles per byte. The number of
+ * passes set aside is reported.
+ */
+#define PIPE_PREEMPTED_US 500
+
+struct pipe_clock {
+	uint64_t cycles, bytes;          /* passes kept */
+	uint64_t dropped_cycles, dropped_bytes;
+	uint64_t passes, dropped_passes;
+};
+
+static inline void pipe_clock_add(struct pipe_clock *c, uint64_t cycles, uint64_t bytes,
+				  uint64_t preempted_cycles)
+{
+	c->passes++;
+	if (cycles > preempted_cycles) {
+		c->dropped_passes++;
+		c->dropped_cycles += cycles;
+		c->dropped_bytes += bytes;
+	} else {
+		c->cycles += cycles;
+		c->bytes += bytes;
+	}
+}
+
+/* Cycles the whole run would have taken at the kept passes' cycles per byte. */
+static inline uint64_t pipe_clock_estimate(const struct pipe_clock *c)
+{
+	if (c->bytes == 0)
+		return c->cycles;
+	return (uint64_t)((double)c->cycles * (double)(c->bytes + c->dropped_bytes) /
+			  (double)c->bytes);
+}
+
+enum pipe_engine {
+	PIPE_OFF,       /* --lro off */
+	PIPE_LINEARIZE, /* --lro linearize: LRO, then each aggregate copied into one buffer */
+	PIPE_CHAIN,     /* --lro chain: LRO aggregates grant-copied segment by segment */
+	PIPE_RTE_GRO,   /* librte_gro (heavyweight, timeout flush) in place of the LRO */
+};
+
+/* One simulated guest domain: its memory, grant table, rings and netfront-style queues. */
+struct pipe_guest {
+	uint16_t domid;
+	struct xensim_dom *dom;
+	int rx_ring_ref, tx_ring_ref;
+	struct gr_rxq *rxq;
+	struct gr_txq *txq;
+	uint8_t *skb;              /* the socket buffer each packet is copied into */
+	const struct bf_gen *gen;  /* to check delivered payload; NULL: no check */
+	uint64_t *flow_bytes;      /* payload bytes delivered per flow */
+	/* DomU accounting: TSC in the consumer (or, for TX, the producer) */
+	struct pipe_clock clock;
+	uint64_t preempted_cycles;
+	uint64_t pkts, frame_bytes, data_pkts, payload_bytes;
+	uint64_t bad_payload;      /* packets whose payload differs from what was sent */
+	uint64_t foreign;          /* packets not of the generator's flows */
+	/* TX producer */
+	uint8_t tx_frame[2048];
+	uint32_t tx_len;
+	uint32_t tx_posted;
+};
+
+/* Create the guest's domain in @p dir with its rings initialised and RX buffers posted. */
+int pipe_guest_create(struct pipe_guest *g, const char *dir, uint16_t domid,
+		      const struct bf_gen *gen, uint32_t flows);
+void pipe_guest_destroy(struct pipe_guest *g);
+/* Consume every RX response (timed), check each packet (untimed), repost buffers (timed). */
+int pipe_guest_rx(struct pipe_guest *g);
+/* Reclaim TX responses and post frames until the ring is full or @p max_total posted. */
+int pipe_guest_tx(struct pipe_guest *g, uint32_t max_total);
+
+/* The backend side of one vif. */
+struct pipe_vif {
+	void *rx_ring, *tx_ring;   /* the guest's ring pages, mapped through xen_hv_map */
+	struct nif_rxq *rxq;
+	struct nif_txq *txq;
+	struct rte_mbuf **backlog; /* switched to this vif, not yet taken by the ring */
+	uint32_t nb_backlog;
+};
+
+int pipe_vif_create(struct pipe_vif *v, struct xen_hv *hv, const struct pipe_guest *g,
+		    enum nif_layout layout, struct rte_mempool *tx_pool);
+void pipe_vif_destroy(struct pipe_vif *v, struct xen_hv *hv);
+/* Grant-copy as much of the backlog as the guest's ring takes. @return packets taken. */
+uint32_t pipe_vif_deliver(struct pipe_vif *v, struct xen_hv *hv);
+/* One guest-TX burst into @p pkts (room 64). @return mbufs delivered. */
+uint16_t pipe_vif_receive(struct pipe_vif *v, struct xen_hv *hv, struct rte_mbuf **pkts);
+
+#define PIPE_BACKLOG_CAP 4096u
+
+/* The aggregation stage (bench_pipe_engine.c). */
+struct pipe_eng;
+
+struct pipe_eng *pipe_eng_create(enum pipe_engine eng, uint32_t timeout_us,
+				 uint32_t lro_max_ip_len, struct rte_mempool *big_pool);
+void pipe_eng_free(struct pipe_eng *e);
+/*
+ * Feed @p nb received packets (may be 0: only the time-budget flush) and write what goes on
+ * to the switch into @p out (room >= 2 * nb). @p final flushes everything held.
+ * @return packets written to @p out.
+ */
+uint32_t pipe_eng_step(struct pipe_eng *e, struct rte_mbuf **pkts, uint16_t nb, uint64_t now,
+		       bool final, struct rte_mbuf **out, uint32_t room);
+/* Packets still held (open aggregates). */
+uint64_t pipe_eng_held(struct pipe_eng *e);
+void pipe_eng_linearize_counts(const struct pipe_eng *e, uint64_t *done, uint64_t *failed);
+
+/* What every run shares: pools, the hypervisor handle, the sim directory. */
+struct pipe_env {
+	struct rte_mempool *pool;     /* wire mbufs (the "NIC"'s receive pool) */
+	struct rte_mempool *big_pool; /* --lro linearize: one 64 KiB buffer per aggregate */
+	struct rte_mempool *tx_pool;  /* guest-TX mbufs */
+	struct xen_hv *hv;            /* xen_ops_select("sim") */
+	const char *dir;              /* XENSIM_DIR */
+};
+
+/* One guest-RX run. */
+struct pipe_run_conf {
+	enum pipe_engine eng;
+	enum nif_layout layout;
+	uint32_t nb_guests;        /* 1..PIPE_MAX_GUESTS; flow f goes to guest f % nb_guests */
+	struct bf_opts fo;         /* the trace (seq_payload is forced on) */
+	uint32_t packets;          /* segments generated */
+	uint32_t timeout_us;       /* LRO / librte_gro time budget */
+	uint32_t lro_max_ip_len;   /* 0: the LRO's default */
+};
+
+/* Counts of one run (RX or TX). */
+struct pipe_result {
+	uint64_t dom0_cycles, domu_cycles;        /* estimated, see struct pipe_clock */
+	struct pipe_clock dom0, domu;
+	uint64_t gen_pkts, gen_data, gen_bytes;   /* what the generator sent */
+	uint64_t pkts, data_pkts, payload_bytes, frame_bytes; /* what the guests (sink) got */
+	uint64_t slots, nif_pkts, gcopy_segs, gcopy_batches;
+	uint64_t linearized, linearize_fail;
+};
+
+/* Run the wire -> guests pipeline once. @return 0, or -1 with the reason in @p err. */
+int pipe_run_rx(const struct pipe_env *env, const struct pipe_run_conf *rc,
+		struct pipe_result *r, char *err, size_t err_len);
+
+/* Run one guest -> wire sink with @p packets frames of @p frame_len bytes. */
+int pipe_run_tx(const struct pipe_env *env, uint32_t frame_len, uint32_t packets,
+		struct pipe_result *r, char *err, size_t err_len);
+
+#endif /* DNB_BENCH_PIPE_H */
