@@ -106,6 +106,19 @@ static int tel_fdb(const char *cmd __rte_unused, const char *params __rte_unused
 	return l2sw_fdb_walk(tel_app->sw, rte_rdtsc(), fdb_add, d) < 0 ? -EIO : 0;
 }
 
+/* /dpdk_netback/mempool: packet buffers held by the service (leak checks, sizing). */
+static int tel_mempool(const char *cmd __rte_unused, const char *params __rte_unused,
+		       struct rte_tel_data *d)
+{
+	if (tel_app->pool == NULL)
+		return -EAGAIN;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "size", tel_app->pool->size);
+	rte_tel_data_add_dict_u64(d, "in_use", rte_mempool_in_use_count(tel_app->pool));
+	rte_tel_data_add_dict_u64(d, "avail", rte_mempool_avail_count(tel_app->pool));
+	return 0;
+}
+
 /*
  * Called before rte_eal_init: DPDK 22.11 keeps at most 64 telemetry commands, and the EAL's
  * PMD plugins (Debian loads every one it ships) register enough to fill the table, after
@@ -127,6 +140,9 @@ int dnb_telemetry_register(struct dnb_app *app)
 		rc = rte_telemetry_register_cmd("/dpdk_netback/fdb", tel_fdb,
 						"The switch's MAC table: \"mac/vlan\": port. "
 						"No parameters");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/dpdk_netback/mempool", tel_mempool,
+						"Packet buffers: size, in_use, avail. No parameters");
 	return rc;
 }
 

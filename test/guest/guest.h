@@ -47,6 +47,8 @@ struct guest_opts {
 	bool queues_given;
 	unsigned int rx_fill;  /* RX requests kept posted per queue */
 	bool sg, gso, csum6, rx_notify, split_evtchn, multi_queue;
+	unsigned int hostile_ms; /* --hostile-ms: scribble on the rings this often (0: never) */
+	uint64_t seed;           /* --seed: of the hostile scribbles */
 };
 
 /** One queue: its rings in the domain, grants, event channels and ring state. */
@@ -127,5 +129,9 @@ int guest_xenbus_start(struct guest *g);
 void guest_xenbus_watch_event(struct guest *g);
 /** Close as netfront's remove does (Closing, wait, Closed, wait), then tear down. */
 void guest_xenbus_close(struct guest *g);
+
+/* guest_hostile.c: a guest that breaks the ring protocol on purpose (tests only). */
+/** Write garbage into one connected queue's shared rings; the backend must cope. */
+void guest_hostile_strike(struct guest *g, uint64_t *rng);
 
 #endif /* DNB_GUEST_H */

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/signalfd.h>
 #include <xenstore.h>
@@ -84,6 +85,10 @@ static void run(struct guest *g, int sig_fd)
 	struct pollfd pfd[PFD_TAP0 + GUEST_MAX_QUEUES];
 	bool rx_more = false, tx_more = false;
 	unsigned int t, i;
+	uint64_t rng = g->opt.seed | 1;
+	struct timespec last, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &last);
 
 	pfd[PFD_SIG] = (struct pollfd){ .fd = sig_fd, .events = POLLIN };
 	pfd[PFD_XS] = (struct pollfd){ .fd = xs_fileno(g->xs), .events = POLLIN };
@@ -94,10 +99,16 @@ static void run(struct guest *g, int sig_fd)
 			/* Stop reading the TAP while the ring has no room for a largest frame. */
 			pfd[PFD_TAP0 + t].events = guest_queue_can_tx(g, tap_queue(g, t)) ? POLLIN : 0;
 		}
-		if (poll(pfd, PFD_TAP0 + g->nr_tap, rx_more || tx_more ? 0 : -1) < 0 &&
-		    errno != EINTR) {
+		if (poll(pfd, PFD_TAP0 + g->nr_tap, rx_more || tx_more ? 0 :
+			 g->opt.hostile_ms ? (int)g->opt.hostile_ms : -1) < 0 && errno != EINTR) {
 			GLOG(g, "poll: %s", strerror(errno));
 			return;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (g->opt.hostile_ms && (now.tv_sec - last.tv_sec) * 1000 +
+		    (now.tv_nsec - last.tv_nsec) / 1000000 >= g->opt.hostile_ms) {
+			guest_hostile_strike(g, &rng);
+			last = now;
 		}
 		if ((pfd[PFD_SIG].revents & POLLIN) && signals_read(g, sig_fd))
 			return;

@@ -27,6 +27,8 @@ enum {
 	OPT_NO_RX_NOTIFY,
 	OPT_NO_SPLIT,
 	OPT_NO_MQ,
+	OPT_HOSTILE,
+	OPT_SEED,
 };
 
 static const struct option long_opts[] = {
@@ -44,6 +46,8 @@ static const struct option long_opts[] = {
 	{ "no-rx-notify", no_argument, NULL, OPT_NO_RX_NOTIFY },
 	{ "no-split-evtchn", no_argument, NULL, OPT_NO_SPLIT },
 	{ "no-multi-queue", no_argument, NULL, OPT_NO_MQ },
+	{ "hostile-ms", required_argument, NULL, OPT_HOSTILE },
+	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -70,6 +74,9 @@ static void usage(FILE *out)
 "  --no-rx-notify      do not write feature-rx-notify, never notify on RX refill\n"
 "  --no-split-evtchn   one event channel per queue, even if the backend splits\n"
 "  --no-multi-queue    one queue, keys at the top level (as netfront for 1 queue)\n"
+"  --hostile-ms N      tests: every N ms write garbage into the shared rings (req_prod,\n"
+"                      requests, flags); the backend must disable only this vif\n"
+"  --seed N            seed of the --hostile-ms garbage (default 1)\n"
 "  -h, --help          this text\n"
 "\n"
 "Environment: XENSTORED_PATH is the xenstore daemon's socket; libxenstore's xs_open(0)\n"
@@ -124,6 +131,7 @@ static void opts_defaults(struct guest_opts *o)
 	o->sim_dir = getenv("XENSIM_DIR");
 	o->queues = cpus < 1 ? 1 : cpus > GUEST_MAX_QUEUES ? GUEST_MAX_QUEUES : (unsigned int)cpus;
 	o->rx_fill = GR_RX_RING_SIZE;
+	o->seed = 1;
 	o->sg = o->gso = o->csum6 = o->rx_notify = o->split_evtchn = o->multi_queue = true;
 }
 
@@ -166,6 +174,14 @@ static int opts_one(int c, const char *arg, struct guest_opts *o)
 	case OPT_NO_RX_NOTIFY: o->rx_notify = false; break;
 	case OPT_NO_SPLIT: o->split_evtchn = false; break;
 	case OPT_NO_MQ: o->multi_queue = false; break;
+	case OPT_HOSTILE:
+		rc = parse_uint("hostile-ms", arg, 1, 60000, &v);
+		o->hostile_ms = (unsigned int)v;
+		break;
+	case OPT_SEED:
+		rc = parse_uint("seed", arg, 0, 0xffffffffUL, &v);
+		o->seed = v;
+		break;
 	default: rc = -EINVAL; break;
 	}
 	return rc;

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# e2e soak: three guests behind dpdk-netback for DNB_SOAK_SECONDS (default 60):
+#  - guest 1 streams to and from the wire, byte-exact, the whole time;
+#  - guest 2 is hostile: it writes garbage into its rings every 50 ms (dnb-guest --hostile-ms),
+#    so its vif is disabled and reconnects again and again;
+#  - guest 3 is shut down and started again every few seconds (the toolstack removes and
+#    re-adds its vif).
+# Guest 1's streams must never break. At the end, with guests 2 and 3 gone, the service's
+# file descriptors, guest memory mappings and packet buffers in use are back to what they
+# were before, and the hostile vif's violations were counted.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+secs=${DNB_SOAK_SECONDS:-60}
+name=sk$$
+e2e_init "${name:0:8}"
+
+e2e_bed_up 1
+E2E_VIF_ARGS="--marked-vifs" e2e_netback_start --lro chain
+e2e_wait_connected 1
+pid=$E2E_NETBACK_PID
+fds() { find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 | wc -l; }
+maps() { grep -c '/sim/dom' "/proc/$pid/maps"; }
+in_use() {
+	e2e_telemetry /dpdk_netback/mempool |
+		python3 -c "import json,sys; print(json.load(sys.stdin)['/dpdk_netback/mempool']['in_use'])"
+}
+sleep 1
+fds0=$(fds)
+maps0=$(maps)
+use0=$(in_use) || e2e_fail "telemetry /dpdk_netback/mempool"
+e2e_log "start: fds $fds0, guest mappings $maps0, mbufs in use $use0"
+
+bash "$e2e_bed" -n "$E2E_NAME" guest-start 2 -- --hostile-ms 50 --seed 7 >/dev/null ||
+	e2e_fail "hostile guest did not start"
+bash "$e2e_bed" -n "$E2E_NAME" guest-start 3 >/dev/null || e2e_fail "guest 3 did not start"
+
+restarts=0
+(
+	while :; do
+		sleep 3
+		bash "$e2e_bed" -n "$E2E_NAME" guest-stop 3 >/dev/null
+		sleep 1
+		bash "$e2e_bed" -n "$E2E_NAME" guest-start 3 >/dev/null || exit 1
+	done
+) &
+restarter=$!
+
+end=$((SECONDS + secs))
+streams=0
+export DNB_STREAM_BYTES=${DNB_SOAK_STREAM_BYTES:-67108864}
+while [ $SECONDS -lt $end ]; do
+	e2e_stream "$(e2e_guest_ns 1)" "$E2E_WIRE_NS" 10.99.0.1 "soak stream guest 1 -> wire"
+	e2e_stream "$E2E_WIRE_NS" "$(e2e_guest_ns 1)" "$(e2e_guest_ip 1)" "soak stream wire -> guest 1"
+	streams=$((streams + 2))
+done
+kill "$restarter" 2>/dev/null
+wait "$restarter" 2>/dev/null
+restarts=$(grep -c 'vif3.0: attached' "$E2E_STATE/netback.log")
+violations=$(grep -c 'vif2.0: guest broke the ring protocol' "$E2E_STATE/netback.log")
+e2e_log "$streams byte-exact streams; guest 3 attached $restarts times; guest 2 disabled $violations times"
+[ "$violations" -gt 0 ] || e2e_fail "the hostile guest was never disabled"
+[ "$restarts" -gt 1 ] || e2e_fail "guest 3 was not restarted"
+
+bash "$e2e_bed" -n "$E2E_NAME" guest-stop 2 >/dev/null
+bash "$e2e_bed" -n "$E2E_NAME" guest-stop 3 >/dev/null
+for ((i = 0; i < 100; i++)); do
+	[ "$(grep -c 'detached' "$E2E_STATE/netback.log")" -ge "$((restarts + 1))" ] && break
+	sleep 0.1
+done
+sleep 1 # LRO's time budget and the last bursts
+fds1=$(fds)
+maps1=$(maps)
+use1=$(in_use)
+e2e_log "end: fds $fds1, guest mappings $maps1, mbufs in use $use1"
+[ "$fds1" -eq "$fds0" ] || e2e_fail "file descriptors: $fds0 before, $fds1 after"
+[ "$maps1" -eq "$maps0" ] || e2e_fail "guest memory mappings: $maps0 before, $maps1 after"
+[ "$use1" -eq "$use0" ] || e2e_fail "mbufs in use: $use0 before, $use1 after"
+e2e_in_guest 1 ping -c 2 -i 0.2 -W 2 10.99.0.1 >/dev/null || e2e_fail "guest 1 after the soak"
+e2e_netback_stop
+echo "PASS: soak ($secs s): guest 1 unbroken, hostile and restarted guests cleaned up"
