@@ -1,20 +1,29 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # e2e: dpdk-netback between the wire (net_af_packet on a veth) and one simulated guest.
-#   datapath.sh [--lro MODE] [GUEST-OPTS...]
+#   datapath.sh [--lro MODE] [--vif-queues N] [GUEST-OPTS...]
 # Ping both ways (IPv4 and IPv6), a byte-exact TCP stream each way (sha256 equal), netperf
 # TCP_STREAM, TCP_MAERTS, TCP_RR and UDP_RR from the guest, then SIGTERM: a clean exit and
 # the guest sees its backend close.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 lro=chain
-if [ "${1:-}" = --lro ]; then lro=$2; shift 2; fi
+queues=1
+while :; do
+	case ${1:-} in
+	--lro) lro=$2; shift 2 ;;
+	--vif-queues) queues=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
 name=dp$$
 e2e_init "${name:0:8}"
 
 e2e_bed_up 1 "$@"
-e2e_netback_start --lro "$lro"
+e2e_netback_start --lro "$lro" --vif-queues "$queues"
 e2e_wait_connected 1
+grep -q "vif1.0: connected, $queues queue(s)" "$E2E_STATE/netback.log" ||
+	e2e_fail "vif1.0 did not connect with $queues queue(s)"
 g=$(e2e_guest_ip 1)
 
 e2e_in_wire ping -c 3 -i 0.2 -W 2 "$g" >/dev/null || e2e_fail "ping wire -> guest"
