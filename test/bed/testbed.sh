@@ -9,6 +9,7 @@
 #   testbed.sh [-n NAME] env          # prints the variables a backend needs (sh syntax)
 #   testbed.sh [-n NAME] guest-start K [-- GUEST-OPTIONS...]   # a guest boots later
 #   testbed.sh [-n NAME] guest-stop K  # a guest shuts down and the toolstack removes its vif
+#   testbed.sh [-n NAME] guest-restart K [-- GUEST-OPTIONS...] # its netfront reloads
 #
 # What "up" makes (NAME defaults to dnb):
 #   /run/NAME/                 state: sockets, the sim hypervisor's domain files, logs, pids
@@ -33,7 +34,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=${DNB_BUILD:-$here/../../build}
 
 usage() {
-	sed -n '4,11p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,12p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-0}"
 }
 
@@ -114,6 +115,13 @@ guest_start() {
 	ip netns add "$ns"
 	ip -n "$ns" link set lo up
 	toolstack_add_vif "$k"
+	guest_boot "$k" "$@"
+}
+
+# guest_boot K [GUEST-OPTIONS...]: start guest K's netfront (dnb-guest) and configure its TAP.
+guest_boot() {
+	local k=$1 ns=$name-g$1
+	shift
 	start_daemon "guest$k" ip netns exec "$ns" env XENSTORED_PATH="$state/xenstored-dom$k.sock" \
 		"$build/test/guest/dnb-guest" --domid "$k" --sim-dir "$sim_dir" --tap eth0 \
 		--mac "$(guest_mac "$k")" "$@"
@@ -123,6 +131,15 @@ guest_start() {
 	# netif carries frames of at most 65535 bytes; the TAP's default GSO limit is 65536
 	ip -n "$ns" link set eth0 gso_max_size 65000
 	ip -n "$ns" link set eth0 up
+}
+
+# guest_restart K [GUEST-OPTIONS...]: the guest's netfront driver is unloaded and loaded
+# again (the domain and its vif stay): it closes, and connects anew with new rings.
+guest_restart() {
+	local k=$1
+	shift
+	stop_pid "$state/guest$k.pid"
+	guest_boot "$k" "$@"
 }
 
 # guest_stop K: guest K shuts down (its netfront closes), then the toolstack removes the
@@ -240,6 +257,14 @@ guest-start)
 	[ "${1:-}" != -- ] || shift
 	guest_start "$k" "$@"
 	log "guest $k started"
+	;;
+guest-restart)
+	[ -d "$state" ] || die "not up"
+	k=${1:?guest-restart K [-- GUEST-OPTIONS]}
+	shift
+	[ "${1:-}" != -- ] || shift
+	guest_restart "$k" "$@"
+	log "guest $k restarted"
 	;;
 guest-stop)
 	[ -d "$state" ] || die "not up"
