@@ -20,6 +20,8 @@ enum {
 	OPT_MBUFS,
 	OPT_VIF_QUEUES,
 	OPT_XEN,
+	OPT_VLAN,
+	OPT_TRUNK,
 };
 
 static const struct option long_options[] = {
@@ -34,6 +36,8 @@ static const struct option long_options[] = {
 	{"mbufs", required_argument, NULL, OPT_MBUFS},
 	{"vif-queues", required_argument, NULL, OPT_VIF_QUEUES},
 	{"xen", required_argument, NULL, OPT_XEN},
+	{"vlan", required_argument, NULL, OPT_VLAN},
+	{"trunk", no_argument, NULL, OPT_TRUNK},
 	{NULL, 0, NULL, 0},
 };
 
@@ -48,6 +52,9 @@ void dnb_config_usage(const char *prog)
 	       "  --vif DOMID/DEVID      serve this vif (repeatable), e.g. --vif 5/0\n"
 	       "  --marked-vifs          also serve every vif whose xl config says\n"
 	       "                         script=" DNB_VIF_SCRIPT " (watched in xenstore)\n"
+	       "  --vlan D/V=VID         put vif D/V in 802.1Q VLAN VID (1..4094), untagged to\n"
+	       "                         the guest (repeatable)\n"
+	       "  --trunk                wire ports carry the VLANs tagged (untagged: VLAN 0)\n"
 	       "  --lro MODE             off | chain (default) | linearize\n"
 	       "  --lro-timeout-us N     time budget of an open aggregate (default 40)\n"
 	       "  --fdb-size N           MAC table stations (default 4096)\n"
@@ -77,25 +84,63 @@ static int parse_u32(const char *opt, const char *arg, uint32_t min, uint32_t ma
 	return 0;
 }
 
-static int parse_vif(const char *arg, struct dnb_config *cfg)
+/* "DOMID/DEVID" into @p id; @p opt names the option in the error. */
+static int parse_vif_id(const char *opt, const char *arg, struct dnb_vif_id *id)
 {
 	uint32_t domid, devid;
 	char buf[32], *slash;
 
 	if (strlen(arg) >= sizeof(buf) || (slash = strchr(strcpy(buf, arg), '/')) == NULL) {
-		fprintf(stderr, "dpdk-netback: bad --vif '%s' (DOMID/DEVID, e.g. 5/0)\n", arg);
+		fprintf(stderr, "dpdk-netback: bad --%s '%s' (DOMID/DEVID, e.g. 5/0)\n", opt, arg);
 		return -EINVAL;
 	}
 	*slash = '\0';
 	if (parse_u32("vif domid", buf, 1, 0x7fef, &domid) != 0 ||
 	    parse_u32("vif devid", slash + 1, 0, UINT16_MAX, &devid) != 0)
 		return -EINVAL;
+	*id = (struct dnb_vif_id){.domid = (uint16_t)domid, .devid = (uint16_t)devid};
+	return 0;
+}
+
+static int parse_vif(const char *arg, struct dnb_config *cfg)
+{
 	if (cfg->nb_vifs == DNB_MAX_VIFS) {
 		fprintf(stderr, "dpdk-netback: more than %u --vif options\n", DNB_MAX_VIFS);
 		return -EINVAL;
 	}
-	cfg->vifs[cfg->nb_vifs++] = (struct dnb_vif_id){.domid = (uint16_t)domid,
-							.devid = (uint16_t)devid};
+	if (parse_vif_id("vif", arg, &cfg->vifs[cfg->nb_vifs]) != 0)
+		return -EINVAL;
+	cfg->nb_vifs++;
+	return 0;
+}
+
+static int parse_vlan(const char *arg, struct dnb_config *cfg)
+{
+	char buf[48], *eq;
+	uint32_t vid;
+
+	if (strlen(arg) >= sizeof(buf) || (eq = strchr(strcpy(buf, arg), '=')) == NULL) {
+		fprintf(stderr, "dpdk-netback: bad --vlan '%s' (DOMID/DEVID=VID, e.g. 5/0=10)\n",
+			arg);
+		return -EINVAL;
+	}
+	*eq = '\0';
+	if (cfg->nb_vlans == DNB_MAX_VIFS) {
+		fprintf(stderr, "dpdk-netback: more than %u --vlan options\n", DNB_MAX_VIFS);
+		return -EINVAL;
+	}
+	if (parse_vif_id("vlan", buf, &cfg->vlans[cfg->nb_vlans].vif) != 0 ||
+	    parse_u32("vlan VID", eq + 1, 1, 4094, &vid) != 0)
+		return -EINVAL;
+	cfg->vlans[cfg->nb_vlans++].vlan = (uint16_t)vid;
+	return 0;
+}
+
+uint16_t dnb_config_vif_vlan(const struct dnb_config *cfg, struct dnb_vif_id vif)
+{
+	for (unsigned int i = 0; i < cfg->nb_vlans; i++)
+		if (cfg->vlans[i].vif.domid == vif.domid && cfg->vlans[i].vif.devid == vif.devid)
+			return cfg->vlans[i].vlan;
 	return 0;
 }
 
@@ -128,6 +173,11 @@ static int parse_one(int opt, const char *arg, struct dnb_config *cfg)
 	switch (opt) {
 	case OPT_VIF:
 		return parse_vif(arg, cfg);
+	case OPT_VLAN:
+		return parse_vlan(arg, cfg);
+	case OPT_TRUNK:
+		cfg->trunk = true;
+		return 0;
 	case OPT_MARKED_VIFS:
 		cfg->marked_vifs = true;
 		return 0;

@@ -60,6 +60,7 @@ struct dnb_port {
 	 * A vif's change with each frontend connection (vif_offloads_update in ports.c). */
 	bool tso_v4, tso_v6;   /**< TCP segmentation */
 	bool csum_v4, csum_v6; /**< TCP/UDP checksum completion */
+	bool vlan_insert;      /**< inserts 802.1Q tags (else egress.c does, trunk ports) */
 	uint16_t nb_queues;    /**< queue pairs: RX polls them all, TX uses queue 0 (one
 				*   worker sends to the port, so one TX queue keeps flows ordered) */
 	uint16_t next_rxq;     /**< the queue the next poll starts with (fairness) */
@@ -114,7 +115,8 @@ uint16_t dnb_port_tx(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf **
 struct rte_mbuf *dnb_linearize(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf *m);
 
 /* ports.c */
-int dnb_port_init(struct dnb_app *app, uint16_t port_id, bool is_vif);
+/** Bring up a wire port (@p vif NULL) or the vif @p vif, and start forwarding on it. */
+int dnb_port_init(struct dnb_app *app, uint16_t port_id, const struct dnb_vif_id *vif);
 void dnb_port_fini(struct dnb_app *app, uint16_t port_id);
 
 /* vifs.c */

@@ -26,9 +26,18 @@ struct dnb_vif_id {
 	uint16_t devid;
 };
 
+/** --vlan DOMID/DEVID=VID: a vif's 802.1Q access VLAN. */
+struct dnb_vif_vlan {
+	struct dnb_vif_id vif;
+	uint16_t vlan;
+};
+
 struct dnb_config {
 	struct dnb_vif_id vifs[DNB_MAX_VIFS]; /**< --vif DOMID/DEVID */
 	unsigned int nb_vifs;
+	struct dnb_vif_vlan vlans[DNB_MAX_VIFS]; /**< --vlan */
+	unsigned int nb_vlans;
+	bool trunk;                /**< --trunk: wire ports carry 802.1Q tagged VLANs */
 	bool marked_vifs;          /**< also every vif whose backend "script" is ours */
 	enum dnb_lro_mode lro;     /**< --lro */
 	uint32_t lro_timeout_us;   /**< --lro-timeout-us: an aggregate's time budget */
@@ -51,5 +60,8 @@ int dnb_config_parse(int argc, char **argv, struct dnb_config *cfg);
 void dnb_config_usage(const char *prog);
 
 const char *dnb_lro_mode_str(enum dnb_lro_mode mode);
+
+/** The access VLAN configured for @p vif (--vlan), or 0 for none. */
+uint16_t dnb_config_vif_vlan(const struct dnb_config *cfg, struct dnb_vif_id vif);
 
 #endif /* DNB_CONFIG_H */

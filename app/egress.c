@@ -131,6 +131,22 @@ static uint16_t gso_one(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf
 	return (uint16_t)n;
 }
 
+/*
+ * A trunk port's 802.1Q tag, when the port cannot insert it: the switch gave the wire a
+ * private frame. Vifs never carry tags in their frames. @return 0, or -1 (dropped).
+ */
+static int vlan_insert(struct dnb_port *p, struct rte_mbuf **m)
+{
+	if (rte_vlan_insert(m) != 0) {
+		rte_pktmbuf_free(*m);
+		p->stats.tx_drops++;
+		return -1;
+	}
+	if ((*m)->l2_len != 0)
+		(*m)->l2_len += sizeof(struct rte_vlan_hdr); /* the tag is in the header now */
+	return 0;
+}
+
 static void tx_flush(struct dnb_port *p, struct rte_mbuf **out, uint16_t n)
 {
 	uint16_t sent = rte_eth_tx_burst(p->port_id, 0, out, n);
@@ -159,6 +175,9 @@ uint16_t dnb_port_tx(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf **
 		}
 		first = n;
 		if ((gso || csum) && (m = private_frame(app, p, m)) == NULL)
+			continue;
+		if ((m->ol_flags & RTE_MBUF_F_TX_VLAN) && !p->is_vif && !p->vlan_insert &&
+		    vlan_insert(p, &m) != 0)
 			continue;
 		if (gso)
 			n += gso_one(app, p, m, out + n, DNB_GSO_MAX_SEGS);

@@ -26,6 +26,10 @@ static int port_configure(struct dnb_app *app, struct dnb_port *p, uint16_t nb_q
 	}
 	if (!p->is_vif && p->tso_v4)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
+	p->vlan_insert = !p->is_vif &&
+			 (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_VLAN_INSERT) != 0;
+	if (p->vlan_insert)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
 	if (!p->is_vif && p->csum_v4)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
 					RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
@@ -135,8 +139,12 @@ static int port_start(struct dnb_app *app, struct dnb_port *p)
 	struct l2sw_port_conf swconf = {.kind = p->is_vif ? L2SW_PORT_VIF : L2SW_PORT_WIRE};
 	int rc;
 
-	if (p->is_vif)
+	if (p->is_vif) {
 		rte_eth_macaddr_get(p->port_id, &swconf.mac);
+		swconf.access_vlan = dnb_config_vif_vlan(&app->cfg, p->vif);
+	} else {
+		swconf.trunk = app->cfg.trunk;
+	}
 	/* Wire: the switch hands it private frames (software offloads, VLAN insert). A vif
 	 * needs that only for some frontends: egress.c copies a shared frame when it must. */
 	swconf.tx_writes = !p->is_vif;
@@ -150,9 +158,10 @@ static int port_start(struct dnb_app *app, struct dnb_port *p)
 	return rc;
 }
 
-int dnb_port_init(struct dnb_app *app, uint16_t port_id, bool is_vif)
+int dnb_port_init(struct dnb_app *app, uint16_t port_id, const struct dnb_vif_id *vif)
 {
 	struct dnb_port *p = &app->ports[port_id];
+	bool is_vif = vif != NULL;
 	int rc;
 
 	/* A vif takes nothing before a frontend connects; its link-up event sets its offloads. */
@@ -161,6 +170,8 @@ int dnb_port_init(struct dnb_app *app, uint16_t port_id, bool is_vif)
 			       .owner = (uint16_t)(app->next_owner++ % app->nb_workers),
 			       .tso_v4 = is_vif, .tso_v6 = is_vif,
 			       .csum_v4 = is_vif, .csum_v6 = is_vif};
+	if (is_vif)
+		p->vif = *vif;
 	if (is_vif) {
 		rc = rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_INTR_LSC,
 						   vif_link_event, app);

@@ -114,7 +114,7 @@ static void vif_attach(struct dnb_app *app, unsigned int domid, unsigned int dev
 	if (rc == 0)
 		rc = rte_eth_dev_get_port_by_name(s->name, &port);
 	if (rc == 0)
-		rc = dnb_port_init(app, port, true);
+		rc = dnb_port_init(app, port, &(struct dnb_vif_id){domid, devid});
 	if (rc != 0) {
 		DNB_LOG(ERR, "vif%u.%u: attaching %s: %s", domid, devid, s->name, strerror(-rc));
 		rte_eal_hotplug_remove("vdev", s->name);
