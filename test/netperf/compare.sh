@@ -35,10 +35,10 @@ clk_tck=$(getconf CLK_TCK)
 machine_busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
 proc_cpu() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
-# netperf_run NS HOST TEST -> "throughput confidence_width%"
+# netperf_run NS HOST TEST -> "throughput measured_confidence_width% iterations"
 netperf_run() {
 	ip netns exec "$1" netperf -H "$2" -t "$3" -l "$secs" -i "$iters,3" -I 95,10 -P 0 -- \
-		-o THROUGHPUT,CONFIDENCE_INTERVAL 2>/dev/null | tail -n 1 | tr ',' ' '
+		-o THROUGHPUT,THROUGHPUT_CONFID,CONFIDENCE_ITERATION 2>/dev/null | tail -n 1 | tr ',' ' '
 }
 
 results=()
@@ -49,22 +49,20 @@ emit() { # emit NAME VALUE
 
 # measure CONFIG NS HOST TEST LABEL [NETBACK_PID GUEST_PID]
 measure() {
-	local cfg=$1 ns=$2 host=$3 test=$4 label=$5 m0 m1 b0 b1 g0 g1 tput conf bytes
+	local cfg=$1 ns=$2 host=$3 test=$4 label=$5 m0 m1 b0 b1 g0 g1 tput conf iter bytes
 	m0=$(machine_busy)
 	b0=$(busy_cycles)
 	g0=$(proc_cpu "${guest_pid:-0}")
-	read -r tput conf < <(netperf_run "$ns" "$host" "$test")
+	read -r tput conf iter < <(netperf_run "$ns" "$host" "$test")
 	m1=$(machine_busy)
 	b1=$(busy_cycles)
 	g1=$(proc_cpu "${guest_pid:-0}")
 	[ -n "${tput:-}" ] || e2e_fail "netperf $test for $cfg gave no result"
 	emit "${cfg}_${label}" "$tput"
 	emit "${cfg}_${label}_confidence_pct" "${conf:-0}"
+	emit "${cfg}_${label}_iterations" "${iter:-0}"
 	[ "$test" = TCP_RR ] && return 0
-	bytes=$(python3 -c "print($tput * 1e6 / 8 * $secs * $iters)")
-	# netperf ran between 1 and $iters iterations; the per-byte figures use the CPU of the
-	# whole call and the bytes of $iters iterations at the mean rate: an upper bound on bytes,
-	# so a lower bound on cost when fewer iterations were needed.
+	bytes=$(python3 -c "print($tput * 1e6 / 8 * $secs * ${iter:-1})")
 	emit "${cfg}_${label}_machine_cycles_per_byte" \
 		"$(python3 -c "print(round(($m1 - $m0) / $clk_tck * $tsc_hz / $bytes, 3))")"
 	if [ "$cfg" != bridge ]; then
