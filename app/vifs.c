@@ -56,27 +56,48 @@ static bool vif_named(const struct dnb_app *app, unsigned int domid, unsigned in
 	return false;
 }
 
+enum vif_verdict {
+	VIF_NOT_WANTED, /* absent, offline, or not ours */
+	VIF_WANTED,
+	VIF_UNKNOWN,    /* xenstore could not be read: keep the vif as it is, ask again later */
+};
+
+/* Read a backend key; NULL with *unknown set when the read failed for another reason than
+ * the key not existing (a transient xenstore error must not look like a removed vif). */
+static char *read_key(unsigned int domid, unsigned int devid, const char *key, bool *unknown)
+{
+	char *v;
+
+	errno = 0;
+	v = xs_read_str(BACKEND_VIF "/%u/%u/%s", domid, devid, key);
+	if (v == NULL && errno != ENOENT)
+		*unknown = true;
+	return v;
+}
+
 /* Is the vif ours and present? Reads the toolstack's keys (dom0-owned, trusted as much as
  * the toolstack is); a guest cannot write them. */
-static bool vif_wanted(const struct dnb_app *app, unsigned int domid, unsigned int devid)
+static enum vif_verdict vif_wanted(const struct dnb_app *app, unsigned int domid,
+				   unsigned int devid)
 {
-	const char *fmt = BACKEND_VIF "/%u/%u/%s";
-	char *online = xs_read_str(fmt, domid, devid, "online");
+	bool unknown = false, wanted;
+	char *online = read_key(domid, devid, "online", &unknown);
 	char *script = NULL;
-	bool wanted;
 
 	wanted = online != NULL && strcmp(online, "1") == 0;
 	if (wanted && !vif_named(app, domid, devid)) {
 		const char *base;
 
-		script = xs_read_str(fmt, domid, devid, "script");
+		script = read_key(domid, devid, "script", &unknown);
 		base = script != NULL ? strrchr(script, '/') : NULL;
 		base = base != NULL ? base + 1 : script;
 		wanted = app->cfg.marked_vifs && base != NULL && strcmp(base, DNB_VIF_SCRIPT) == 0;
 	}
 	free(online);
 	free(script);
-	return wanted;
+	if (unknown)
+		return VIF_UNKNOWN;
+	return wanted ? VIF_WANTED : VIF_NOT_WANTED;
 }
 
 static struct vif_slot *slot_find(unsigned int domid, unsigned int devid)
@@ -163,7 +184,7 @@ static void scan_attach(struct dnb_app *app)
 		devs = xs_directory(vifs.xs, XBT_NULL, path, &nb_devs);
 		for (unsigned int j = 0; devs != NULL && j < nb_devs; j++)
 			if (parse_id(devs[j], UINT16_MAX, &devid) && slot_find(domid, devid) == NULL &&
-			    vif_wanted(app, domid, devid))
+			    vif_wanted(app, domid, devid) == VIF_WANTED)
 				vif_attach(app, domid, devid);
 		free(devs);
 	}
@@ -175,7 +196,8 @@ static void scan_detach(struct dnb_app *app)
 {
 	for (unsigned int i = 0; i < RTE_DIM(vifs.slots); i++)
 		if (vifs.slots[i].attached &&
-		    !vif_wanted(app, vifs.slots[i].id.domid, vifs.slots[i].id.devid))
+		    vif_wanted(app, vifs.slots[i].id.domid, vifs.slots[i].id.devid) ==
+			    VIF_NOT_WANTED)
 			vif_detach(app, &vifs.slots[i]);
 }
 
