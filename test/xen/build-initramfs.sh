@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Build the two initramfs images of the real-Xen test from this machine's installed files
+# (test/xen/install-xen-deps.sh) and the project's build: each binary is copied with the
+# closure of its shared libraries (ldd), each kernel module with its dependencies (modprobe).
+#
+#   build-initramfs.sh BUILD-DIR OUT-DIR
+#
+# OUT-DIR/domU.cpio.gz  a guest: busybox, xen-netfront, netperf, iputils ping, perl-base,
+#                       test/xen/{domU-init.sh,xstream.pl}
+# OUT-DIR/dom0.cpio.gz  Dom0: busybox, iproute2, ethtool, iputils ping, the Xen tools
+#                       (oxenstored, xenconsoled, xen-init-dom0, xl), the Xen modules, dpdk-netback with its DPDK libraries
+#                       and the two plugins it needs (net_af_packet, mempool_ring), the
+#                       xs_read tracer (test/xen/xs_trace.c), netperf,
+#                       perl-base, the guest's kernel and initramfs,
+#                       test/xen/{dom0-init.sh,scenario.sh,xstream.pl}
+# OUT-DIR/kernel        the kernel both boot (Dom0 PV, guests PV/PVH); OUT-DIR/xen: the
+#                       hypervisor, uncompressed (QEMU's multiboot loader takes an ELF32).
+# Everything is written under OUT-DIR (never into the source tree).
+set -euo pipefail
+
+if [ $# -ne 2 ]; then
+	echo "usage: $0 BUILD-DIR OUT-DIR" >&2
+	exit 2
+fi
+build=$(cd "$1" && pwd)
+out=$2
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+kver=${DNB_XEN_KVER:-$(ls /lib/modules | sort -V | tail -n 1)}
+kernel=/boot/vmlinuz-$kver
+xen_gz=${DNB_XEN_HYPERVISOR:-$(ls /boot/xen-4.*-amd64.gz 2>/dev/null | sort -V | tail -n 1)}
+xen_bin=/usr/lib/xen-4.17/bin
+pmd_dir=$(pkg-config --variable=pmddir libdpdk 2>/dev/null || true)
+pmd_dir=${pmd_dir:-/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0}
+
+die() { echo "build-initramfs.sh: $*" >&2; exit 1; }
+[ -f "$kernel" ] || die "no kernel $kernel (run test/xen/install-xen-deps.sh)"
+[ -f "$xen_gz" ] || die "no Xen hypervisor image in /boot (run test/xen/install-xen-deps.sh)"
+[ -x "$build/app/dpdk-netback" ] || die "no $build/app/dpdk-netback: build the project first"
+[ -x /bin/busybox ] || die "no /bin/busybox (busybox-static)"
+
+# copy_file SRC DEST-ROOT [DEST-PATH]: one file, its directory created; symlinks resolved.
+copy_file() {
+	local dst=$2${3:-$1}
+
+	mkdir -p "$(dirname "$dst")"
+	cp -L "$1" "$dst"
+}
+
+# copy_elf ROOT FILE [DEST-PATH]: a program or library and every library it needs, each at the
+# path the dynamic loader resolved on this machine (the same Debian release runs inside).
+copy_elf() {
+	local root=$1 f=$2 lib
+
+	copy_file "$f" "$root" "${3:-$f}"
+	for lib in $(ldd "$f" 2>/dev/null | awk '/=> \//{print $3} /^\t\/[^ ]+ \(/{print $1}'); do
+		[ -e "$root$lib" ] || copy_file "$lib" "$root"
+	done
+}
+
+# copy_modules ROOT MODULE...: kernel modules with their dependencies, and a load order list
+# (ROOT/etc/modules.order) for the init script's insmod loop.
+copy_modules() {
+	local root=$1 m path
+	shift
+	mkdir -p "$root/etc"
+	: >"$root/etc/modules.order"
+	for m in "$@"; do
+		for path in $(modprobe -S "$kver" --show-depends "$m" | awk '$1 == "insmod" {print $2}'); do
+			grep -qxF "$path" "$root/etc/modules.order" && continue
+			copy_file "$path" "$root"
+			echo "$path" >>"$root/etc/modules.order"
+		done
+	done
+}
+
+# copy_perl ROOT: perl-base (the interpreter and its core modules) and test/xen/xstream.pl.
+copy_perl() {
+	copy_elf "$1" /usr/bin/perl
+	mkdir -p "$1/usr/lib/x86_64-linux-gnu"
+	cp -a /usr/lib/x86_64-linux-gnu/perl-base "$1/usr/lib/x86_64-linux-gnu/"
+	install -m 755 "$here/xstream.pl" "$1/usr/bin/xstream.pl"
+}
+
+# base_root ROOT: busybox with its applet links, the directory skeleton.
+base_root() {
+	local root=$1 applet
+
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,run,tmp,var/log,etc,root}
+	ln -s ../run "$root/var/run"
+	cp /bin/busybox "$root/bin/busybox"
+	for applet in $(/bin/busybox --list); do
+		[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+	done
+	echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
+	echo "root:x:0:" >"$root/etc/group"
+}
+
+# ldcache ROOT: the loader's cache, so libraries are found wherever ldd found them.
+ldcache() {
+	mkdir -p "$1/etc"
+	echo "/lib/x86_64-linux-gnu
+/usr/lib/x86_64-linux-gnu" >"$1/etc/ld.so.conf"
+	ldconfig -r "$1"
+}
+
+# pack ROOT FILE: a newc cpio archive, gzip-compressed (the kernel and libxenguest take it).
+pack() {
+	(cd "$1" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$2"
+}
+
+build_domu() {
+	local root=$out/domU-root
+
+	base_root "$root"
+	copy_modules "$root" xen-netfront
+	copy_elf "$root" "$(command -v netperf)"
+	copy_elf "$root" "$(command -v netserver)"
+	copy_elf "$root" /usr/bin/ping /usr/bin/ping
+	copy_perl "$root"
+	cp "$here/domU-init.sh" "$root/init"
+	chmod 755 "$root/init"
+	ldcache "$root"
+	pack "$root" "$out/domU.cpio.gz"
+}
+
+build_dom0() {
+	local root=$out/dom0-root f plugin
+
+	base_root "$root"
+	copy_modules "$root" xen-evtchn xenfs xen-gntdev xen-gntalloc xen-privcmd veth bridge xen-netback
+	for f in oxenstored xenconsoled xen-init-dom0 xl; do
+		copy_elf "$root" "$xen_bin/$f" "/usr/sbin/$f"
+	done
+	# libxl starts this helper by its installed path.
+	copy_elf "$root" "$xen_bin/libxl-save-helper"
+	for f in xenstore-read xenstore-write xenstore-ls xenstore-list xenstore-rm xenstore-watch; do
+		copy_elf "$root" "/usr/bin/$f" "/usr/bin/$f"
+	done
+	# xl cancels threads: glibc dlopens libgcc_s for the unwinder and aborts without it.
+	copy_file "$(gcc -print-file-name=libgcc_s.so.1 2>/dev/null || echo /lib/x86_64-linux-gnu/libgcc_s.so.1)" \
+		"$root" /lib/x86_64-linux-gnu/libgcc_s.so.1
+	copy_file /etc/xen/oxenstored.conf "$root"
+	copy_file /etc/xen/xl.conf "$root"
+	mkdir -p "$root"/var/lib/xen "$root"/var/lib/xenstored "$root"/var/log/xen/console \
+		"$root"/etc/xen/scripts
+	install -m 755 "$here/vif-dpdk-netback" "$here/vif-kernel-bridge" "$root/etc/xen/scripts/"
+	copy_elf "$root" /bin/ip /sbin/ip
+	copy_elf "$root" /usr/sbin/ethtool /usr/sbin/ethtool
+	copy_elf "$root" /usr/bin/ping /usr/bin/ping
+	copy_perl "$root"
+	copy_elf "$root" "$(command -v netperf)"
+	copy_elf "$root" "$(command -v netserver)"
+	copy_elf "$root" "$build/app/dpdk-netback" /usr/bin/dpdk-netback
+	copy_elf "$root" "$build/test/xen/libdnb_xs_trace.so" /usr/lib/libdnb_xs_trace.so
+	# EAL loads every plugin of its plugin directory: give it only the two this test needs.
+	for plugin in librte_net_af_packet librte_mempool_ring; do
+		copy_elf "$root" "$pmd_dir/$plugin.so.23.0" "$pmd_dir/$plugin.so.23.0"
+	done
+	mkdir -p "$root/boot"
+	cp "$kernel" "$root/boot/vmlinuz"
+	cp "$out/domU.cpio.gz" "$root/boot/domU.cpio.gz"
+	install -m 755 "$here/dom0-init.sh" "$root/init"
+	install -m 755 "$here/scenario.sh" "$root/scenario.sh"
+	ldcache "$root"
+	pack "$root" "$out/dom0.cpio.gz"
+}
+
+build_domu
+build_dom0
+cp "$kernel" "$out/kernel"
+gzip -dc "$xen_gz" >"$out/xen"
+rm -rf "$out/domU-root" "$out/dom0-root"
+echo "build-initramfs.sh: $out/{xen,kernel,dom0.cpio.gz,domU.cpio.gz} (kernel $kver)"

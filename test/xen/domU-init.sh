@@ -1,0 +1,65 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# /init of the real-Xen test's guest: xen-netfront, one address, a netserver for Dom0's
+# tests, then its own tests towards the Dom0 peer (10.77.0.1): ping, netperf, a byte-exact
+# stream each way (test/xen/xstream.pl). Result lines go to hvc0, which
+# xenconsoled logs in Dom0; the scenario relays them. The guest then idles until destroyed.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+peer=10.77.0.1
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+# Kernel messages at INFO and up reach the console (so Dom0's log): a segfault, a netfront
+# complaint.
+echo 7 >/proc/sys/kernel/printk
+while read -r ko; do insmod "$ko"; done </etc/modules.order
+result() { echo "DNB-RESULT guest-$1 $2 $3"; }
+
+i=0
+while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+ip link set lo up
+ip addr add 10.77.0.2/24 dev eth0 && ip link set eth0 up
+if [ ! -e /sys/class/net/eth0 ]; then
+	result netfront FAIL "no eth0 after 20 s"
+else
+	result netfront PASS "eth0 $(cat /sys/class/net/eth0/address) mtu $(cat /sys/class/net/eth0/mtu)"
+fi
+netserver -D -p 12865 >/dev/null 2>&1 &
+echo "DNB-GUEST ready"
+
+# iputils' ping by its path: Debian's busybox shell would run its own applet first. Five
+# replies within 15 s: a backend may take a moment to forward after Connected.
+out=$(/usr/bin/ping -c 5 -i 0.3 -w 15 $peer 2>&1)
+got=$(echo "$out" | sed -n 's/.* \([0-9]*\) received.*/\1/p')
+if [ "${got:-0}" = 5 ]; then
+	result ping PASS "5/5 replies from $peer"
+else
+	result ping FAIL "${got:-0}/5 replies from $peer"
+	echo "$out"
+fi
+
+for t in TCP_STREAM TCP_MAERTS; do
+	out=$(timeout 30 netperf -H $peer -t $t -l 5 -P 0 -- -o THROUGHPUT,THROUGHPUT_UNITS 2>&1 | tail -n 1)
+	tput=${out%%,*}
+	if echo "$tput" | awk '{ exit !($1 ~ /^[0-9.]+$/ && $1 + 0 > 0) }'; then
+		result "netperf-$t" PASS "$out"
+	else
+		result "netperf-$t" FAIL "$(echo "$out" | tr '\n' ' ')"
+	fi
+done
+# Byte-exact streams: ours to the peer (its receiver runs from the start), then the peer's to
+# us; Dom0 compares the digests printed here with its own.
+stream_bytes=${DNB_STREAM_BYTES:-33554432}
+head -c "$stream_bytes" /dev/urandom >/tmp/blob
+echo "DNB-GUEST-SHA tx $(sha256sum </tmp/blob | cut -d' ' -f1)"
+if xstream.pl send $peer 5002 60 </tmp/blob; then
+	echo "DNB-GUEST-SENT ok"
+else
+	echo "DNB-GUEST-SENT failed"
+fi
+rm -f /tmp/blob
+echo "DNB-GUEST-SHA rx $(timeout 120 xstream.pl recv 5001 | sha256sum | cut -d' ' -f1)"
+pidof netserver >/dev/null || echo "DNB-GUEST netserver is gone"
+echo "DNB-GUEST done"
+while true; do sleep 3600; done

@@ -1,0 +1,368 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# The real-Xen scenario, run by Dom0's /init with the toolstack up and xen-netback not loaded.
+# Prints one "DNB-RESULT NAME PASS|FAIL DETAIL" line per check (run-xen-test.sh counts them)
+# and "DNB-LOG ..." lines with the evidence of a failure.
+#
+#  wire:  veth dnbw0 (opened by dpdk-netback's net_af_packet) <-> dnbp0 in netns "peer",
+#         10.77.0.1/24, with a netserver;
+#  guest: vif=['mac=00:16:3e:00:00:01,script=vif-dpdk-netback'], 10.77.0.2/24
+#         (test/xen/domU-init.sh runs its half of the tests and prints on its console).
+#
+# Guest lives, one after the other, each: xl create, both ends Connected, the guest's ping,
+# netperf TCP_STREAM/TCP_MAERTS and a byte-exact stream each way (sha256), the peer's ping and
+# netperf, the port never detached meanwhile, xl destroy (backend gone, port detached):
+#  1. "pv"        a PV guest served by one dpdk-netback process (--marked-vifs, 2 queues offered)
+#  2. "pvh"       a PVH guest, same process: a new domain's vif attaches after the first left
+#  3. "pv-2q"     a PV guest with 2 vCPUs: netfront connects 2 queues
+#  4. "kernel-pv" dpdk-netback stopped (SIGTERM: clean exit), xen-netback loaded, a bridge:
+#                 the same PV guest, for "DNB-INFO throughput ..." ratio lines.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+guest=dnbguest
+guest_ip=10.77.0.2
+nb_log=/tmp/netback.log
+console_dir=/var/log/xen/console
+nb_pid=
+rx_pid=
+tx_pid=
+# Bytes of each byte-exact stream; the guest gets it on its kernel command line (init's env).
+stream_bytes=16777216
+
+# iproute2, not busybox's applet (Debian's busybox shell runs its own applets first): netns.
+ip() { /sbin/ip "$@"; }
+result() { echo "DNB-RESULT $1 $2 ${3:-}"; }
+# evidence FILE [LINES]: the tail of a log, each line marked for the host's log.
+evidence() { [ -f "$1" ] && tail -n "${2:-40}" "$1" | sed "s|^|DNB-LOG $(basename "$1"): |"; }
+peer() { ip netns exec peer "$@"; }
+
+# wait_for SECONDS COMMAND...: poll every 0.2 s until COMMAND succeeds; 1 on timeout.
+wait_for() {
+	local n=$(($1 * 5))
+	shift
+	while [ $n -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# positive NUMBER: a decimal number above zero (netperf's throughput field).
+positive() { echo "$1" | awk '{ exit !($1 ~ /^[0-9.]+$/ && $1 + 0 > 0) }'; }
+xs_is() { [ "$(xenstore-read "$1" 2>/dev/null)" = "$2" ]; }
+domid_of() { xl domid "$1" 2>/dev/null; }
+
+check_xenstore() {
+	if xs_is /local/domain/0/name Domain-0; then
+		result dom0-xenstore PASS "oxenstored up, xen-init-dom0 done"
+	else
+		result dom0-xenstore FAIL "/local/domain/0/name is '$(xenstore-read /local/domain/0/name 2>&1)'"
+	fi
+	if lsmod | grep -q '^xen_netback'; then
+		result no-kernel-netback FAIL "xen-netback is loaded"
+	else
+		result no-kernel-netback PASS "xen-netback not loaded"
+	fi
+}
+
+wire_up() {
+	ip link set lo up
+	ip netns add peer
+	ip link add dnbw0 type veth peer name dnbp0
+	ip link set dnbp0 netns peer
+	peer ip link set lo up
+	peer ip addr add 10.77.0.1/24 dev dnbp0
+	peer ip link set dnbp0 up
+	ip link set dnbw0 up
+	# A NIC puts finished frames on the wire: no TSO, checksums computed by the sender (a veth
+	# would otherwise hand the packet socket partial checksums), as test/bed/testbed.sh does.
+	peer ethtool -K dnbp0 tso off gso off tx off >/dev/null
+	ethtool -K dnbw0 tso off gso off gro off tx off >/dev/null
+	peer netserver -p 12865 >/dev/null 2>&1
+}
+
+# stamp: each line of stdin with the uptime, to line up the logs of Dom0 and the guest.
+stamp() {
+	while IFS= read -r line; do
+		echo "$(cut -d' ' -f1 /proc/uptime) $line"
+	done
+}
+
+# watch_backends: every change under the vif backend directory, stamped (evidence).
+watch_backends() {
+	xenstore-watch /local/domain/0/backend/vif 2>&1 | while IFS= read -r p; do
+		echo "$p = '$(xenstore-read "$p" 2>&1)'"
+	done | stamp >/tmp/xs-watch.log &
+}
+
+netback_start() {
+	(
+		LD_PRELOAD=/usr/lib/libdnb_xs_trace.so dpdk-netback -l 0-1 --no-huge --no-pci --no-shconf -m 256 --iova-mode=va \
+			--vdev net_af_packet0,iface=dnbw0,qdisc_bypass=1 \
+			-- --marked-vifs --vif-queues 2 2>&1 &
+		echo $! >/tmp/netback.pid
+		wait
+	) | stamp >"$nb_log" &
+	wait_for 10 test -s /tmp/netback.pid
+	nb_pid=$(cat /tmp/netback.pid)
+	if wait_for 60 grep -q "forwarding on" "$nb_log"; then
+		result netback-start PASS "pid $nb_pid"
+		return 0
+	fi
+	result netback-start FAIL "no 'forwarding on' in 60 s"
+	evidence "$nb_log"
+	return 1
+}
+
+# guest_create TYPE LABEL [VCPUS]: a guest of TYPE (pv, pvh) whose vif the current $backend
+# serves. Linux's netfront asks for one queue per vCPU.
+guest_create() {
+	local script=vif-dpdk-netback
+	[ "$backend" = kernel ] && script=vif-kernel-bridge
+	cat >/tmp/$guest.cfg <<CFG
+name = "$guest"
+type = "$1"
+kernel = "/boot/vmlinuz"
+ramdisk = "/boot/domU.cpio.gz"
+extra = "console=hvc0 quiet DNB_STREAM_BYTES=$stream_bytes"
+memory = 256
+vcpus = ${3:-1}
+on_poweroff = "destroy"
+on_crash = "destroy"
+vif = [ 'mac=00:16:3e:00:00:01,script=$script' ]
+CFG
+	rm -f "$console_dir/guest-$guest.log"
+	if xl create /tmp/$guest.cfg >/tmp/xl-create.log 2>&1; then
+		result "xl-create-$2" PASS "$1 guest, domid $(domid_of $guest), vif script $script"
+		return 0
+	fi
+	result "xl-create-$2" FAIL "xl create failed"
+	evidence /tmp/xl-create.log
+	backend_evidence
+	return 1
+}
+
+backend_evidence() {
+	if [ "$backend" = dpdk ]; then
+		evidence "$nb_log"
+	else
+		dmesg | grep -i 'xen\|vif' | tail -n 20 | sed 's/^/DNB-LOG dmesg: /'
+	fi
+}
+
+both_connected() {
+	local d=$1
+	xs_is /local/domain/0/backend/vif/$d/0/state 4 &&
+		xs_is /local/domain/$d/device/vif/0/state 4
+}
+
+vif_connected() {
+	local d
+	d=$(domid_of $guest)
+	if wait_for 60 both_connected "$d"; then
+		result "vif-connected-$1" PASS "backend and frontend state 4 (domid $d)"
+		return 0
+	fi
+	result "vif-connected-$1" FAIL "backend state '$(xenstore-read /local/domain/0/backend/vif/$d/0/state 2>&1)' frontend '$(xenstore-read /local/domain/$d/device/vif/0/state 2>&1)'"
+	xenstore-ls -f /local/domain/0/backend/vif | sed 's/^/DNB-LOG xenstore: /'
+	backend_evidence
+	return 1
+}
+
+# guest_results SECONDS: wait for the guest's own tests and relay its result lines.
+guest_results() {
+	local log="$console_dir/guest-$guest.log"
+	if ! wait_for "$1" grep -q "DNB-GUEST done" "$log"; then
+		result guest-done FAIL "no 'DNB-GUEST done' on the guest console in $1 s"
+		evidence "$log"
+		backend_evidence
+		return 1
+	fi
+	grep -a "^DNB-RESULT " "$log" | tr -d '\r' | sed "s/^DNB-RESULT guest-/DNB-RESULT guest-$2-/"
+	grep -a "^DNB-RESULT guest-netperf-" "$log" | tr -d '\r' | while read -r _ name _ tput; do
+		echo "${tput%%,*}" >"/tmp/tput.$2.$name"
+	done
+	grep -aq "^DNB-RESULT guest-[^ ]* FAIL" "$log" && { evidence "$log"; backend_evidence; }
+	grep -a "segfault\|netfront" "$log" | sed 's/^/DNB-LOG guest: /'
+	return 0
+}
+
+# Dom0's side: the wire peer reaches the guest.
+peer_tests() {
+	local out t tput
+	out=$(peer /usr/bin/ping -c 5 -i 0.3 -w 15 $guest_ip 2>&1)
+	if echo "$out" | grep -q " 5 received"; then
+		result "peer-ping-$1" PASS "5/5 replies from the guest"
+	else
+		result "peer-ping-$1" FAIL "$(echo "$out" | grep 'packets')"
+	fi
+	for t in TCP_STREAM TCP_MAERTS; do
+		out=$(peer timeout 30 netperf -H $guest_ip -t $t -l 5 -P 0 -- -o THROUGHPUT,THROUGHPUT_UNITS 2>&1 | tail -n 1)
+		tput=${out%%,*}
+		if positive "$tput"; then
+			result "peer-netperf-$t-$1" PASS "$out"
+			echo "$tput" >"/tmp/tput.$1.peer-netperf-$t"
+		else
+			result "peer-netperf-$t-$1" FAIL "$(echo "$out" | tr '\n' ' ')"
+		fi
+	done
+}
+
+# streams_arm: the peer's receiver for the guest's stream, and the peer's stream to the guest
+# (its sender retries until the guest listens, after the guest's own tests).
+streams_arm() {
+	rm -f /tmp/peer-rx.bin
+	peer xstream.pl recv 5002 600 >/tmp/peer-rx.bin 2>/tmp/peer-recv.log &
+	rx_pid=$!
+	head -c "$stream_bytes" /dev/urandom >/tmp/peer-blob
+	sha256sum </tmp/peer-blob | cut -d' ' -f1 >/tmp/peer-tx.sha
+	peer xstream.pl send $guest_ip 5001 300 </tmp/peer-blob >/tmp/peer-send.log 2>&1 &
+	tx_pid=$!
+}
+
+# streams_disarm: whatever is left of this life's streams.
+streams_disarm() {
+	kill "$rx_pid" "$tx_pid" 2>/dev/null
+	wait "$rx_pid" "$tx_pid" 2>/dev/null
+	rm -f /tmp/peer-blob /tmp/peer-rx.bin
+}
+
+# streams_check LABEL: compare each stream's digests at both ends.
+streams_check() {
+	local log="$console_dir/guest-$guest.log" sent got
+	# The first digest: the peer's receiver takes one connection, the guest's first.
+	sent=$(grep -a '^DNB-GUEST-SHA tx ' "$log" | tr -d '\r' | head -n 1 | cut -d' ' -f3)
+	wait_for 60 sh -c "! kill -0 $rx_pid"
+	got=$(sha256sum </tmp/peer-rx.bin | cut -d' ' -f1)
+	if [ -n "$sent" ] && [ "$sent" = "$got" ]; then
+		result "stream-guest-to-peer-$1" PASS "$stream_bytes bytes, sha256 equal ${sent%${sent#????????}}"
+	else
+		result "stream-guest-to-peer-$1" FAIL "guest sent '$sent', peer received $(wc -c </tmp/peer-rx.bin) bytes '$got'"
+		evidence /tmp/peer-recv.log
+	fi
+	sent=$(cat /tmp/peer-tx.sha)
+	got=$(grep -a '^DNB-GUEST-SHA rx ' "$log" | tr -d '\r' | head -n 1 | cut -d' ' -f3)
+	if [ "$sent" = "$got" ]; then
+		result "stream-peer-to-guest-$1" PASS "$stream_bytes bytes, sha256 equal ${sent%${sent#????????}}"
+	else
+		result "stream-peer-to-guest-$1" FAIL "peer sent '$sent', guest received '$got'"
+		evidence /tmp/peer-send.log
+	fi
+}
+
+guest_destroy() {
+	local d
+	d=$(domid_of $guest)
+	if ! xl destroy $guest >/tmp/xl-destroy.log 2>&1; then
+		result "xl-destroy-$1" FAIL "xl destroy failed"
+		evidence /tmp/xl-destroy.log
+		return 1
+	fi
+	if wait_for 30 sh -c "! xenstore-read /local/domain/0/backend/vif/$d/0/state" &&
+		{ [ "$backend" = kernel ] || wait_for 30 grep -q "vif$d.0: detached" "$nb_log"; }; then
+		result "xl-destroy-$1" PASS "backend directory gone${nb_pid:+, port detached}"
+		return 0
+	fi
+	result "xl-destroy-$1" FAIL "backend of domid $d still present or port not detached"
+	backend_evidence
+	return 1
+}
+
+netback_stop() {
+	local n=0
+	kill -TERM "$nb_pid"
+	while kill -0 "$nb_pid" 2>/dev/null && [ $n -lt 100 ]; do sleep 0.2; n=$((n + 1)); done
+	if kill -0 "$nb_pid" 2>/dev/null; then
+		result netback-exit FAIL "still running 20 s after SIGTERM"
+		kill -KILL "$nb_pid"
+	elif grep -q "stopped" "$nb_log"; then
+		result netback-exit PASS "clean exit on SIGTERM"
+	else
+		result netback-exit FAIL "exited without 'stopped'"
+	fi
+	evidence "$nb_log" 15
+}
+
+# vif_stable LABEL: dpdk-netback kept the guest's port for the guest's whole life.
+vif_stable() {
+	local d n
+	d=$(domid_of $guest)
+	n=$(grep -c "vif$d.0: detached" "$nb_log")
+	if [ "$n" = 0 ]; then
+		result "vif-stable-$1" PASS "port attached once, never detached while the guest ran"
+	else
+		result "vif-stable-$1" FAIL "vif$d.0 detached $n time(s) while the guest ran"
+		evidence /tmp/xs-watch.log 60
+		evidence "$nb_log" 60
+	fi
+}
+
+# vif_queues LABEL N: dpdk-netback connected the guest's vif with N queues.
+vif_queues() {
+	local d
+	d=$(domid_of $guest)
+	# The log line may trail the xenstore state by a moment (the log goes through stamp).
+	if wait_for 10 grep -q "vif$d.0: connected, $2 queue(s)" "$nb_log"; then
+		result "vif-queues-$1" PASS "$2 queue(s) connected"
+	else
+		result "vif-queues-$1" FAIL "not '$2 queue(s)': $(grep "vif$d.0: connected" "$nb_log")"
+	fi
+}
+
+# guest_life TYPE LABEL [VCPUS]: create, connect, the guest's tests, the peer's tests, destroy.
+guest_life() {
+	streams_arm
+	if guest_create "$1" "$2" "${3:-1}" && vif_connected "$2" &&
+		{ [ "$backend" = kernel ] || vif_queues "$2" "${3:-1}"; } &&
+		guest_results 400 "$2"; then
+		streams_check "$2"
+		peer_tests "$2"
+	fi
+	streams_disarm
+	[ "$backend" = dpdk ] && vif_stable "$2"
+	guest_destroy "$2"
+}
+
+# The same guest with Linux's xen-netback and a bridge in place of dpdk-netback, for a ratio.
+kernel_backend_up() {
+	local ko
+	ko=$(grep '/xen-netback.ko$' /etc/modules.order)
+	if ! insmod "$ko"; then
+		result kernel-netback-load FAIL "insmod $ko"
+		return 1
+	fi
+	if ! { ip link add dnbbr0 type bridge && ip link set dnbw0 master dnbbr0 &&
+		ip link set dnbbr0 up; }; then
+		result kernel-netback-load FAIL "cannot make bridge dnbbr0 with dnbw0"
+		return 1
+	fi
+	result kernel-netback-load PASS "xen-netback loaded, dnbw0 in bridge dnbbr0"
+}
+
+# compare NAME: dpdk-netback's throughput against xen-netback's for one netperf test.
+compare() {
+	local d k
+	d=$(cat "/tmp/tput.pv.$1" 2>/dev/null)
+	k=$(cat "/tmp/tput.kernel-pv.$1" 2>/dev/null)
+	[ -n "$d" ] && [ -n "$k" ] || return 0
+	echo "DNB-INFO throughput $1 dpdk-netback $d xen-netback $k Mbit/s ratio $(awk -v d="$d" -v k="$k" 'BEGIN { printf "%.2f", (k > 0 ? d / k : 0) }')"
+}
+
+check_xenstore
+wire_up
+watch_backends
+backend=dpdk
+if netback_start; then
+	guest_life pv pv
+	guest_life pvh pvh
+	guest_life pv pv-2q 2
+	netback_stop
+fi
+nb_pid=
+backend=kernel
+if kernel_backend_up; then
+	guest_life pv kernel-pv
+fi
+for t in guest-netperf-TCP_STREAM guest-netperf-TCP_MAERTS peer-netperf-TCP_STREAM peer-netperf-TCP_MAERTS; do
+	compare "$t"
+done
