@@ -148,7 +148,8 @@ build_dom0() {
 	copy_file /etc/xen/xl.conf "$root"
 	mkdir -p "$root"/var/lib/xen "$root"/var/lib/xenstored "$root"/var/log/xen/console \
 		"$root"/etc/xen/scripts
-	install -m 755 "$here/vif-dpdk-netback" "$here/vif-kernel-bridge" "$root/etc/xen/scripts/"
+	install -m 755 "$here/../../config/vif-dpdk-netback" "$here/vif-kernel-bridge" \
+		"$root/etc/xen/scripts/"
 	copy_elf "$root" /bin/ip /sbin/ip
 	copy_elf "$root" /usr/sbin/ethtool /usr/sbin/ethtool
 	copy_elf "$root" /usr/bin/ping /usr/bin/ping
