@@ -195,25 +195,12 @@ uint16_t dnb_port_tx(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf **
 
 struct rte_mbuf *dnb_linearize(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf *m)
 {
-	struct rte_mbuf *big = rte_pktmbuf_alloc(app->big_pool);
-	char *dst;
+	struct rte_mbuf *big = lro_linearize(m, app->big_pool);
 
-	if (big == NULL || m->pkt_len > rte_pktmbuf_tailroom(big)) {
-		rte_pktmbuf_free(big);
+	if (big == NULL) {
 		p->stats.linearize_fail++;
 		return m; /* the chain goes on as it is */
 	}
-	dst = rte_pktmbuf_append(big, (uint16_t)m->pkt_len);
-	for (const struct rte_mbuf *s = m; s != NULL; s = s->next) {
-		rte_memcpy(dst, rte_pktmbuf_mtod(s, void *), s->data_len);
-		dst += s->data_len;
-	}
-	big->ol_flags = m->ol_flags;
-	big->packet_type = m->packet_type;
-	big->tx_offload = m->tx_offload;
-	big->vlan_tci = m->vlan_tci;
-	big->port = m->port;
-	rte_pktmbuf_free(m);
 	p->stats.linearized++;
 	return big;
 }

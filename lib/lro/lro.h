@@ -222,6 +222,16 @@ void lro_stats_reset(struct lro_ctx *ctx);
 uint16_t lro_mbuf_nb_segs(const struct rte_mbuf *m);
 
 /**
+ * Copy packet @p m (an aggregate chain) into one contiguous mbuf from @p mp, keeping its
+ * offload metadata: what the Linux bridge did to every LRO aggregate in the study this
+ * project comes from (dpdk-netback --lro linearize, and its benchmark). Not for the hot
+ * path of the default mode: it copies every payload byte.
+ * @return the new mbuf (and @p m is freed), or NULL when @p mp is empty or its data room is
+ *   smaller than the packet (then @p m is untouched and still the caller's).
+ */
+struct rte_mbuf *lro_linearize(struct rte_mbuf *m, struct rte_mempool *mp);
+
+/**
  * Whether an IPv4 aggregate's segments all had the same IP ID (with DF), so a resegmenter
  * should keep the ID fixed (Linux SKB_GSO_TCP_FIXEDID) rather than increment it.
  */

@@ -2,7 +2,7 @@
 /*
  * The aggregation stage of dnb-bench-pipeline, as app/fwd.c's wire_ingress() runs it:
  * lib/lro (reassemble + time-budget flush after every poll), optionally each aggregate
- * copied into one buffer (--lro linearize, as app/egress.c's dnb_linearize), or librte_gro
+ * copied into one buffer (--lro linearize, lro_linearize(), as the app does), or librte_gro
  * in heavyweight mode in the LRO's place, or nothing.
  *
  * librte_gro's merged packets carry no TSO metadata and a stale checksum state, which a
@@ -78,25 +78,12 @@ void pipe_eng_free(struct pipe_eng *e)
 /* One buffer for the whole aggregate, as the bridge path the study measured had to. */
 static struct rte_mbuf *linearize(struct pipe_eng *e, struct rte_mbuf *m)
 {
-	struct rte_mbuf *big = rte_pktmbuf_alloc(e->big_pool);
-	char *dst;
+	struct rte_mbuf *big = lro_linearize(m, e->big_pool);
 
-	if (big == NULL || m->pkt_len > rte_pktmbuf_tailroom(big)) {
-		rte_pktmbuf_free(big);
+	if (big == NULL) {
 		e->linearize_fail++;
 		return m; /* the chain goes on as it is, as the app does */
 	}
-	dst = rte_pktmbuf_append(big, (uint16_t)m->pkt_len);
-	for (const struct rte_mbuf *s = m; s != NULL; s = s->next) {
-		rte_memcpy(dst, rte_pktmbuf_mtod(s, void *), s->data_len);
-		dst += s->data_len;
-	}
-	big->ol_flags = m->ol_flags;
-	big->packet_type = m->packet_type;
-	big->tx_offload = m->tx_offload;
-	big->vlan_tci = m->vlan_tci;
-	big->port = m->port;
-	rte_pktmbuf_free(m);
 	e->linearized++;
 	return big;
 }
