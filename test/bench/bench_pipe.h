@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * dnb-bench-pipeline internals: the whole datapath built in-process from the libraries.
+ * dpdk-netback-bench internals: the whole datapath built in-process from the libraries.
  *
  *   bench_flows (the "NIC") -> LRO | librte_gro | nothing -> [linearize] -> l2sw
  *     -> per vif lib/netif nif_rxq (prepare, xen_hv_grant_copy with the sim hypervisor,
@@ -26,6 +26,8 @@
 #include "xen_ops.h"
 
 #define PIPE_MAX_GUESTS 4
+/* Worker lcores of a guest-RX run: 0 owns the wire port and even vifs, 1 the odd vifs. */
+#define PIPE_MAX_WORKERS 2
 /* Largest frame a guest accepts: a 64 KiB IP packet plus Ethernet and VLAN headers. */
 #define PIPE_SKB_BYTES (65536u + 64u)
 
@@ -59,6 +61,16 @@ static inline void pipe_clock_add(struct pipe_clock *c, uint64_t cycles, uint64_
 	}
 }
 
+static inline void pipe_clock_merge(struct pipe_clock *to, const struct pipe_clock *from)
+{
+	to->cycles += from->cycles;
+	to->bytes += from->bytes;
+	to->dropped_cycles += from->dropped_cycles;
+	to->dropped_bytes += from->dropped_bytes;
+	to->passes += from->passes;
+	to->dropped_passes += from->dropped_passes;
+}
+
 /* Cycles the whole run would have taken at the kept passes' cycles per byte. */
 static inline uint64_t pipe_clock_estimate(const struct pipe_clock *c)
 {
@@ -67,6 +79,34 @@ static inline uint64_t pipe_clock_estimate(const struct pipe_clock *c)
 	return (uint64_t)((double)c->cycles * (double)(c->bytes + c->dropped_bytes) /
 			  (double)c->bytes);
 }
+
+/*
+ * The wire worker's own timeline, for the aggregation engines' time budget: only Dom0
+ * passes advance it (bench_pipe_clock.c says why and how librte_gro gets the same).
+ */
+#define PIPE_VCLOCK_HIST 1024
+
+struct pipe_vclock_mark {
+	uint64_t v, w; /* the timeline and the TSC at a pass start */
+};
+
+struct pipe_vclock {
+	uint64_t now;             /* the timeline, in TSC cycles, at the last pass end */
+	uint64_t origin_wall;     /* the TSC when the timeline started (= its origin) */
+	uint64_t pass_wall;       /* the TSC at the current pass's start */
+	uint64_t max_pass_cycles; /* a pass counts at most this much (preemption) */
+	uint32_t head;            /* marks written */
+	bool wall;                /* the budget runs on the wall clock instead (a control) */
+	struct pipe_vclock_mark hist[PIPE_VCLOCK_HIST];
+};
+
+void pipe_vclock_init(struct pipe_vclock *c, uint64_t max_pass_cycles, bool wall);
+/* Start a Dom0 pass. @return the timeline's "now" for the pass (what lib/lro is given). */
+uint64_t pipe_vclock_pass_begin(struct pipe_vclock *c);
+void pipe_vclock_pass_end(struct pipe_vclock *c);
+/* Inside a pass: the wall-clock age (TSC cycles) that corresponds to @p budget cycles of
+ * the timeline, as librte_gro's timeout argument. */
+uint64_t pipe_vclock_wall_budget(const struct pipe_vclock *c, uint64_t budget);
 
 enum pipe_engine {
 	PIPE_OFF,       /* --lro off */
@@ -125,6 +165,32 @@ uint16_t pipe_vif_receive(struct pipe_vif *v, struct xen_hv *hv, struct rte_mbuf
 
 #define PIPE_BACKLOG_CAP 4096u
 
+/* The test bed (bench_pipe_bed.c): switch port 0 is the wire, port 1 + i guest i's vif. */
+#define PIPE_WIRE_PORT 0
+/* A run that moves nothing for this long is stuck (a bug): it fails instead of hanging. */
+#define PIPE_STUCK_SECONDS 5
+
+struct l2sw;
+struct l2sw_out;
+struct pipe_env;
+
+struct pipe_bed {
+	uint32_t nb_guests;
+	struct pipe_guest guest[PIPE_MAX_GUESTS];
+	struct pipe_vif vif[PIPE_MAX_GUESTS];
+	struct l2sw *sw;
+	struct l2sw_out *out;      /* the wire worker's switch output */
+};
+
+/* The station on the wire (TX runs' destination). */
+extern const struct rte_ether_addr pipe_wire_station;
+/* Guest @p i's MAC (the generator's destination for its flows). */
+struct rte_ether_addr pipe_guest_mac(uint32_t i);
+/* @p nb_guests guests with their vifs and the switch. @return 0, or -1 (nothing left). */
+int pipe_bed_create(struct pipe_bed *b, const struct pipe_env *env, uint32_t nb_guests,
+		    enum nif_layout layout, const struct bf_gen *gen, uint32_t flows);
+void pipe_bed_destroy(struct pipe_bed *b, const struct pipe_env *env);
+
 /* The aggregation stage (bench_pipe_engine.c). */
 struct pipe_eng;
 
@@ -133,11 +199,13 @@ struct pipe_eng *pipe_eng_create(enum pipe_engine eng, uint32_t timeout_us,
 void pipe_eng_free(struct pipe_eng *e);
 /*
  * Feed @p nb received packets (may be 0: only the time-budget flush) and write what goes on
- * to the switch into @p out (room >= 2 * nb). @p final flushes everything held.
+ * to the switch into @p out (room >= 2 * nb). @p final flushes everything held. Called
+ * inside a pass of @p clk, whose timeline the time budget runs on.
  * @return packets written to @p out.
  */
-uint32_t pipe_eng_step(struct pipe_eng *e, struct rte_mbuf **pkts, uint16_t nb, uint64_t now,
-		       bool final, struct rte_mbuf **out, uint32_t room);
+uint32_t pipe_eng_step(struct pipe_eng *e, struct rte_mbuf **pkts, uint16_t nb,
+		       const struct pipe_vclock *clk, bool final, struct rte_mbuf **out,
+		       uint32_t room);
 /* Packets still held (open aggregates). */
 uint64_t pipe_eng_held(struct pipe_eng *e);
 void pipe_eng_linearize_counts(const struct pipe_eng *e, uint64_t *done, uint64_t *failed);
@@ -156,15 +224,21 @@ struct pipe_run_conf {
 	enum pipe_engine eng;
 	enum nif_layout layout;
 	uint32_t nb_guests;        /* 1..PIPE_MAX_GUESTS; flow f goes to guest f % nb_guests */
+	uint32_t workers;          /* 1..PIPE_MAX_WORKERS (0: 1), at most nb_guests */
 	struct bf_opts fo;         /* the trace (seq_payload is forced on) */
 	uint32_t packets;          /* segments generated */
 	uint32_t timeout_us;       /* LRO / librte_gro time budget */
 	uint32_t lro_max_ip_len;   /* 0: the LRO's default */
+	bool wall_budget;          /* time budget on the wall clock, not the worker's timeline */
 };
 
 /* Counts of one run (RX or TX). */
 struct pipe_result {
 	uint64_t dom0_cycles, domu_cycles;        /* estimated, see struct pipe_clock */
+	uint64_t dom0_bottleneck_cycles;          /* the busiest worker's Dom0 cycles */
+	uint64_t dom0_worker_cycles[PIPE_MAX_WORKERS];
+	uint64_t wall_cycles;                     /* the run, guests and generator included */
+	uint32_t workers;
 	struct pipe_clock dom0, domu;
 	uint64_t gen_pkts, gen_data, gen_bytes;   /* what the generator sent */
 	uint64_t pkts, data_pkts, payload_bytes, frame_bytes; /* what the guests (sink) got */

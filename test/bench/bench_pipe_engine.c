@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The aggregation stage of dnb-bench-pipeline, as app/fwd.c's wire_ingress() runs it:
+ * The aggregation stage of dpdk-netback-bench, as app/fwd.c's wire_ingress() runs it:
  * lib/lro (reassemble + time-budget flush after every poll), optionally each aggregate
  * copied into one buffer (--lro linearize, lro_linearize(), as the app does), or librte_gro
  * in heavyweight mode in the LRO's place, or nothing.
@@ -107,23 +107,27 @@ static void gro_to_tso(struct rte_mbuf *m)
 	th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
 }
 
-static uint32_t gro_step(struct pipe_eng *e, struct rte_mbuf **pkts, uint16_t nb, bool final,
-			 struct rte_mbuf **out, uint32_t room)
+static uint32_t gro_step(struct pipe_eng *e, struct rte_mbuf **pkts, uint16_t nb,
+			 const struct pipe_vclock *clk, bool final, struct rte_mbuf **out,
+			 uint32_t room)
 {
 	uint32_t n = nb > 0 ? rte_gro_reassemble(pkts, nb, e->gro) : 0;
+	uint64_t budget = final ? 0 : pipe_vclock_wall_budget(clk, e->timeout_cycles);
 
 	/* what librte_gro did not take comes back at the front of pkts */
 	memcpy(out, pkts, n * sizeof(*out));
-	n += rte_gro_timeout_flush(e->gro, final ? 0 : e->timeout_cycles, RTE_GRO_TCP_IPV4,
+	n += rte_gro_timeout_flush(e->gro, budget, RTE_GRO_TCP_IPV4,
 				   out + n, (uint16_t)RTE_MIN(room - n, (uint32_t)UINT16_MAX));
 	for (uint32_t i = 0; i < n; i++)
 		gro_to_tso(out[i]);
 	return n;
 }
 
-uint32_t pipe_eng_step(struct pipe_eng *e, struct rte_mbuf **pkts, uint16_t nb, uint64_t now,
-		       bool final, struct rte_mbuf **out, uint32_t room)
+uint32_t pipe_eng_step(struct pipe_eng *e, struct rte_mbuf **pkts, uint16_t nb,
+		       const struct pipe_vclock *clk, bool final, struct rte_mbuf **out,
+		       uint32_t room)
 {
+	uint64_t now = clk->now;
 	uint32_t n = 0;
 
 	room = RTE_MIN(room, (uint32_t)UINT16_MAX);
@@ -132,7 +136,7 @@ uint32_t pipe_eng_step(struct pipe_eng *e, struct rte_mbuf **pkts, uint16_t nb, 
 		return nb;
 	}
 	if (e->kind == PIPE_RTE_GRO)
-		return gro_step(e, pkts, nb, final, out, room);
+		return gro_step(e, pkts, nb, clk, final, out, room);
 	if (nb > 0) {
 		int k = lro_reassemble_burst(e->lro, pkts, nb, now, out, (uint16_t)room);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The simulated guest of dnb-bench-pipeline: a domain of the sim hypervisor (xensim_dom) and
+ * The simulated guest of dpdk-netback-bench: a domain of the sim hypervisor (xensim_dom) and
  * the test bed's netfront ring logic (test/guest/guest_ring.h, which mirrors xen-netfront:
  * each consumed slot's grant is ended, each reposted buffer granted again).
  *

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The backend side of one vif in dnb-bench-pipeline: the guest's ring pages mapped through
+ * The backend side of one vif in dpdk-netback-bench: the guest's ring pages mapped through
  * the sim hypervisor (xen_hv_map, as the xenvif PMD does at connect), lib/netif queues on
  * them, and each burst's grant copies issued as one batch with xen_hv_grant_copy(), as
  * drivers/net/xenvif/xenvif_burst.c does. Events are not sent: both sides poll.
