@@ -42,6 +42,7 @@ static void port_dict(struct rte_tel_data *d, const struct dnb_port *p)
 
 		lro_stats_get(p->lro, &ls);
 		rte_tel_data_add_dict_u64(d, "lro_pkts_in", ls.pkts_in);
+		rte_tel_data_add_dict_u64(d, "lro_pkts_out", ls.pkts_out);
 		rte_tel_data_add_dict_u64(d, "lro_aggregates_out", ls.aggregates_out);
 		rte_tel_data_add_dict_u64(d, "lro_segs_out", ls.segs_out);
 	}

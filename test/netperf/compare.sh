@@ -11,7 +11,9 @@
 #                         (telemetry busy_cycles), per byte moved;
 #   domu_cycles_per_byte  the simulated guest process's CPU time (utime+stime) per byte;
 #   machine_cycles_per_byte  all CPU time of the machine (/proc/stat, idle excluded) per byte:
-#                         for dpdk-netback it includes the polling worker's empty passes.
+#                         for dpdk-netback it includes the polling worker's empty passes;
+#   segs_per_aggregate    the study's "LRO rate": packets the wire port's LRO took in per
+#                         packet it gave out, during the stream into the guest (1 for off).
 # It asserts nothing about speed; it fails only when a run cannot be made.
 set -uo pipefail
 # shellcheck source=test/e2e/lib.sh
@@ -22,7 +24,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--seconds) secs=$2; shift 2 ;;
 	--iterations) iters=$2; shift 2 ;;
-	-h | --help) sed -n '3,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "compare.sh: unknown option '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -50,18 +52,26 @@ emit() { # emit NAME VALUE
 # measure CONFIG NS HOST TEST LABEL [NETBACK_PID GUEST_PID]
 measure() {
 	local cfg=$1 ns=$2 host=$3 test=$4 label=$5 m0 m1 b0 b1 g0 g1 tput conf iter bytes
+	local l0 l1
 	m0=$(machine_busy)
 	b0=$(busy_cycles)
 	g0=$(proc_cpu "${guest_pid:-0}")
+	l0=$(lro_counts)
 	read -r tput conf iter < <(netperf_run "$ns" "$host" "$test")
 	m1=$(machine_busy)
 	b1=$(busy_cycles)
 	g1=$(proc_cpu "${guest_pid:-0}")
+	l1=$(lro_counts)
 	[ -n "${tput:-}" ] || e2e_fail "netperf $test for $cfg gave no result"
 	emit "${cfg}_${label}" "$tput"
 	emit "${cfg}_${label}_confidence_pct" "${conf:-0}"
 	emit "${cfg}_${label}_iterations" "${iter:-0}"
 	[ "$test" = TCP_RR ] && return 0
+	if [ "$cfg" != bridge ]; then
+		emit "${cfg}_${label}_segs_per_aggregate" "$(python3 -c "
+a0, b0 = $l0; a1, b1 = $l1
+print(round((a1 - a0) / (b1 - b0), 2) if b1 > b0 else 1.0)")"
+	fi
 	bytes=$(python3 -c "print($tput * 1e6 / 8 * $secs * ${iter:-1})")
 	emit "${cfg}_${label}_machine_cycles_per_byte" \
 		"$(python3 -c "print(round(($m1 - $m0) / $clk_tck * $tsc_hz / $bytes, 3))")"
@@ -71,6 +81,14 @@ measure() {
 		emit "${cfg}_${label}_domu_cycles_per_byte" \
 			"$(python3 -c "print(round(($g1 - $g0) / $clk_tck * $tsc_hz / $bytes, 3))")"
 	fi
+}
+
+# lro_counts: "(packets in, packets out)" of the wire port's LRO; (0, 0) without one.
+lro_counts() {
+	local i o
+	i=$(e2e_stat 0 lro_pkts_in 2>/dev/null) || i=0
+	o=$(e2e_stat 0 lro_pkts_out 2>/dev/null) || o=0
+	echo "($i, $o)"
 }
 
 busy_cycles() {
@@ -133,10 +151,11 @@ for t in stream_in_mbps stream_out_mbps rr_tps; do
 	emit "chain_vs_bridge_$t" "$(ratio "$(get "chain_$t")" "$(get "bridge_$t")")"
 done
 echo
-printf '%-10s %14s %14s %10s %22s %22s\n' config "in Mbit/s" "out Mbit/s" "RR/s" \
-	"in dom0/domu c/B" "in machine c/B"
+printf '%-10s %14s %10s %14s %10s %22s %22s\n' config "in Mbit/s" "segs/agg" "out Mbit/s" \
+	"RR/s" "in dom0/domu c/B" "in machine c/B"
 for c in off linearize chain bridge; do
-	printf '%-10s %14s %14s %10s %22s %22s\n' "$c" "$(get "${c}_stream_in_mbps")" \
+	printf '%-10s %14s %10s %14s %10s %22s %22s\n' "$c" "$(get "${c}_stream_in_mbps")" \
+		"$(get "${c}_stream_in_mbps_segs_per_aggregate")" \
 		"$(get "${c}_stream_out_mbps")" "$(get "${c}_rr_tps")" \
 		"$(get "${c}_stream_in_mbps_dom0_cycles_per_byte")/$(get "${c}_stream_in_mbps_domu_cycles_per_byte")" \
 		"$(get "${c}_stream_in_mbps_machine_cycles_per_byte")"
