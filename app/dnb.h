@@ -18,6 +18,7 @@
 #ifndef DNB_APP_H
 #define DNB_APP_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -95,6 +96,9 @@ struct dnb_app {
 	struct rte_gso_ctx gso;
 	struct dnb_port ports[RTE_MAX_ETHPORTS];
 	_Atomic(struct dnb_port_table *) table;
+	/** Control paths against each other and against telemetry: port table changes, port
+	 *  teardown, the switch's release. Never taken by a worker. */
+	pthread_mutex_t ctl_lock;
 	struct dnb_worker workers[DNB_MAX_WORKERS];
 	unsigned int nb_workers;
 	unsigned int next_owner;      /**< round robin of port ownership */

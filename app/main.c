@@ -24,7 +24,7 @@
 
 RTE_LOG_REGISTER(dnb_logtype, netback.app, NOTICE);
 
-static struct dnb_app app;
+static struct dnb_app app = { .ctl_lock = PTHREAD_MUTEX_INITIALIZER };
 
 static void on_signal(int sig)
 {
@@ -131,11 +131,16 @@ static void shutdown_all(struct dnb_app *a)
 		dnb_port_fini(a, port);
 		rte_eth_dev_close(port);
 	}
+	pthread_mutex_lock(&a->ctl_lock);
 	l2sw_free(a->sw);
+	a->sw = NULL; /* telemetry answers -EAGAIN from now on */
 	rte_free(atomic_load(&a->table));
+	atomic_store(&a->table, NULL);
 	rte_mempool_free(a->big_pool);
 	rte_mempool_free(a->gso_indirect);
 	rte_mempool_free(a->pool);
+	a->big_pool = a->gso_indirect = a->pool = NULL;
+	pthread_mutex_unlock(&a->ctl_lock);
 }
 
 int main(int argc, char **argv)

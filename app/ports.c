@@ -191,7 +191,9 @@ int dnb_port_init(struct dnb_app *app, uint16_t port_id, const struct dnb_vif_id
 		port_release(app, p);
 		return rc;
 	}
+	pthread_mutex_lock(&app->ctl_lock);
 	dnb_table_update(app, p, NULL);
+	pthread_mutex_unlock(&app->ctl_lock);
 	return 0;
 }
 
@@ -201,7 +203,9 @@ void dnb_port_fini(struct dnb_app *app, uint16_t port_id)
 
 	/* The switch stops sending to it first; after the grace period no worker polls it or
 	 * holds a frame for its hand-off ring, which is then drained. */
+	pthread_mutex_lock(&app->ctl_lock);
 	l2sw_port_set(app->sw, port_id, &(struct l2sw_port_conf){.kind = L2SW_PORT_NONE});
 	dnb_table_update(app, NULL, p);
 	port_release(app, p);
+	pthread_mutex_unlock(&app->ctl_lock);
 }

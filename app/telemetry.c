@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Stats for people (a periodic line) and for scripts (DPDK telemetry: dpdk-telemetry.py). */
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 
+#include <rte_common.h>
 #include <rte_telemetry.h>
 
 #include "dnb.h"
@@ -49,7 +53,7 @@ static void port_dict(struct rte_tel_data *d, const struct dnb_port *p)
 }
 
 /* /dpdk_netback/stats,PORT: one port's counters (app, ethdev, LRO). */
-static int tel_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+static int tel_stats(const char *params, struct rte_tel_data *d)
 {
 	struct dnb_port_table *t = atomic_load(&tel_app->table);
 	char *end;
@@ -73,8 +77,7 @@ static int tel_stats(const char *cmd __rte_unused, const char *params, struct rt
 }
 
 /* /dpdk_netback/ports: the ports being forwarded. */
-static int tel_ports(const char *cmd __rte_unused, const char *params __rte_unused,
-		     struct rte_tel_data *d)
+static int tel_ports(const char *params __rte_unused, struct rte_tel_data *d)
 {
 	struct dnb_port_table *t = atomic_load(&tel_app->table);
 
@@ -98,8 +101,7 @@ static int fdb_add(const struct l2sw_fdb_entry *e, void *arg)
 }
 
 /* /dpdk_netback/fdb: MAC/VLAN -> switch port. */
-static int tel_fdb(const char *cmd __rte_unused, const char *params __rte_unused,
-		   struct rte_tel_data *d)
+static int tel_fdb(const char *params __rte_unused, struct rte_tel_data *d)
 {
 	if (tel_app->sw == NULL)
 		return -EAGAIN;
@@ -108,8 +110,7 @@ static int tel_fdb(const char *cmd __rte_unused, const char *params __rte_unused
 }
 
 /* /dpdk_netback/mempool: packet buffers held by the service (leak checks, sizing). */
-static int tel_mempool(const char *cmd __rte_unused, const char *params __rte_unused,
-		       struct rte_tel_data *d)
+static int tel_mempool(const char *params __rte_unused, struct rte_tel_data *d)
 {
 	if (tel_app->pool == NULL)
 		return -EAGAIN;
@@ -120,6 +121,36 @@ static int tel_mempool(const char *cmd __rte_unused, const char *params __rte_un
 	return 0;
 }
 
+static const struct {
+	const char *cmd;
+	int (*fn)(const char *params, struct rte_tel_data *d);
+	const char *help;
+} tel_cmds[] = {
+	{ "/dpdk_netback/ports", tel_ports, "Ports being forwarded. No parameters" },
+	{ "/dpdk_netback/stats", tel_stats,
+	  "One port's forwarding, switch, ethdev and LRO counters. Parameters: int port_id" },
+	{ "/dpdk_netback/fdb", tel_fdb,
+	  "The switch's MAC table: \"mac/vlan\": port. No parameters" },
+	{ "/dpdk_netback/mempool", tel_mempool,
+	  "Packet buffers: size, in_use, avail. No parameters" },
+};
+
+/* Every command runs under the control lock: a vif detaching meanwhile (its port's LRO and
+ * ethdev going away, the old port table freed) waits until the answer is built. */
+static int tel_dispatch(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	int rc = -EINVAL;
+
+	pthread_mutex_lock(&tel_app->ctl_lock);
+	for (unsigned int i = 0; i < RTE_DIM(tel_cmds); i++)
+		if (strcmp(cmd, tel_cmds[i].cmd) == 0) {
+			rc = tel_cmds[i].fn(params, d);
+			break;
+		}
+	pthread_mutex_unlock(&tel_app->ctl_lock);
+	return rc;
+}
+
 /*
  * Called before rte_eal_init: DPDK 22.11 keeps at most 64 telemetry commands, and the EAL's
  * PMD plugins (Debian loads every one it ships) register enough to fill the table, after
@@ -128,28 +159,20 @@ static int tel_mempool(const char *cmd __rte_unused, const char *params __rte_un
  */
 int dnb_telemetry_register(struct dnb_app *app)
 {
-	int rc;
+	int rc = 0;
 
 	tel_app = app;
-	rc = rte_telemetry_register_cmd("/dpdk_netback/ports", tel_ports,
-					"Ports being forwarded. No parameters");
-	if (rc == 0)
-		rc = rte_telemetry_register_cmd("/dpdk_netback/stats", tel_stats,
-						"One port's forwarding, switch, ethdev and LRO "
-						"counters. Parameters: int port_id");
-	if (rc == 0)
-		rc = rte_telemetry_register_cmd("/dpdk_netback/fdb", tel_fdb,
-						"The switch's MAC table: \"mac/vlan\": port. "
-						"No parameters");
-	if (rc == 0)
-		rc = rte_telemetry_register_cmd("/dpdk_netback/mempool", tel_mempool,
-						"Packet buffers: size, in_use, avail. No parameters");
+	for (unsigned int i = 0; i < RTE_DIM(tel_cmds) && rc == 0; i++)
+		rc = rte_telemetry_register_cmd(tel_cmds[i].cmd, tel_dispatch, tel_cmds[i].help);
 	return rc;
 }
 
 void dnb_stats_print(struct dnb_app *app)
 {
-	struct dnb_port_table *t = atomic_load(&app->table);
+	struct dnb_port_table *t;
+
+	pthread_mutex_lock(&app->ctl_lock);
+	t = atomic_load(&app->table);
 
 	for (unsigned int i = 0; i < t->nb; i++) {
 		const struct dnb_port *p = t->ports[i];
@@ -160,4 +183,5 @@ void dnb_stats_print(struct dnb_app *app)
 		       i + 1 < t->nb ? " | " : "\n");
 	}
 	fflush(stdout);
+	pthread_mutex_unlock(&app->ctl_lock);
 }

@@ -35,6 +35,30 @@ bash "$e2e_bed" -n "$E2E_NAME" guest-start 2 -- --hostile-ms 50 --seed 7 >/dev/n
 	e2e_fail "hostile guest did not start"
 bash "$e2e_bed" -n "$E2E_NAME" guest-start 3 >/dev/null || e2e_fail "guest 3 did not start"
 
+# Telemetry asked about every port all the time, while vifs come and go: a reader that
+# raced a detach would touch a freed port table or LRO context (the sanitizer run catches it).
+tel_sock=$(find /var/run/dpdk/"$E2E_NAME" -name 'dpdk_telemetry.v2' 2>/dev/null | head -n 1)
+[ -S "$tel_sock" ] || e2e_fail "no telemetry socket under /var/run/dpdk/$E2E_NAME"
+python3 - "$tel_sock" "$E2E_STATE/telemetry-hammer.count" <<'PY' &
+import json, signal, socket, sys, time
+n = 0
+def done(*_):
+    open(sys.argv[2], "w").write(str(n))
+    sys.exit(0)
+signal.signal(signal.SIGTERM, done)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+s.recv(4096)  # the greeting
+while True:
+    for cmd in ["/dpdk_netback/ports", "/dpdk_netback/fdb"] + \
+               ["/dpdk_netback/stats,%d" % p for p in range(8)]:
+        s.send(cmd.encode())
+        json.loads(s.recv(65536))
+        n += 1
+    time.sleep(0.001)  # a busy reader, not a CPU hog beside the datapath
+PY
+hammer=$!
+
 restarts=0
 (
 	while :; do
@@ -56,6 +80,11 @@ while [ $SECONDS -lt $end ]; do
 done
 kill "$restarter" 2>/dev/null
 wait "$restarter" 2>/dev/null
+kill "$hammer" 2>/dev/null
+wait "$hammer" 2>/dev/null
+queries=$(cat "$E2E_STATE/telemetry-hammer.count" 2>/dev/null || echo 0)
+e2e_log "telemetry: $queries answers while vifs came and went"
+[ "$queries" -gt 100 ] || e2e_fail "the telemetry reader stopped early ($queries answers)"
 restarts=$(grep -c 'vif3.0: attached' "$E2E_STATE/netback.log")
 violations=$(grep -c 'vif2.0: guest broke the ring protocol' "$E2E_STATE/netback.log")
 e2e_log "$streams byte-exact streams; guest 3 attached $restarts times; guest 2 disabled $violations times"
