@@ -154,6 +154,17 @@ static uint32_t write_payload(const struct bf_gen *g, const struct bf_flow *gf,
 	return __rte_raw_cksum(dst, s->payload_len, 0);
 }
 
+/* Header fields at any alignment: a VLAN tag puts the IP header 2 bytes off. */
+static inline void put16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
 void bf_build_pkt(const struct bf_gen *g, const struct tl_seg *s, struct rte_mbuf *m)
 {
 	const struct bf_flow *gf = &g->flow[s->flow - 1];
@@ -164,24 +175,24 @@ void bf_build_pkt(const struct bf_gen *g, const struct tl_seg *s, struct rte_mbu
 
 	rte_memcpy(f, gf->tmpl, hdr);
 	if (s->ipver == 4) {
-		*(uint16_t *)(ip + 2) = rte_cpu_to_be_16((uint16_t)(len - gf->l3));
-		*(uint16_t *)(ip + 4) = rte_cpu_to_be_16(s->ip_id);
-		*(uint16_t *)(ip + 10) = 0;
-		*(uint16_t *)(ip + 10) = (uint16_t)~rte_raw_cksum(ip, 20);
+		put16(ip + 2, rte_cpu_to_be_16((uint16_t)(len - gf->l3)));
+		put16(ip + 4, rte_cpu_to_be_16(s->ip_id));
+		put16(ip + 10, 0);
+		put16(ip + 10, (uint16_t)~rte_raw_cksum(ip, 20));
 		sum = __rte_raw_cksum(ip + 12, 8, 0);
 	} else {
-		*(uint16_t *)(ip + 4) = rte_cpu_to_be_16((uint16_t)l4_len);
+		put16(ip + 4, rte_cpu_to_be_16((uint16_t)l4_len));
 		sum = __rte_raw_cksum(ip + 8, 32, 0);
 	}
-	*(uint32_t *)(th + 4) = rte_cpu_to_be_32(s->seq);
+	put32(th + 4, rte_cpu_to_be_32(s->seq));
 	th[13] = s->flags;
 	if (s->ts)
 		memcpy(th + 24, &tsval, sizeof(tsval));
-	*(uint16_t *)(th + 16) = 0;
+	put16(th + 16, 0);
 	sum += rte_cpu_to_be_16(6) + rte_cpu_to_be_16((uint16_t)l4_len);
 	sum = __rte_raw_cksum(th, hdr - gf->l4, sum);
 	sum += write_payload(g, gf, s, f + hdr);
-	*(uint16_t *)(th + 16) = (uint16_t)~__rte_raw_cksum_reduce(sum);
+	put16(th + 16, (uint16_t)~__rte_raw_cksum_reduce(sum));
 	m->packet_type = gf->ptype;
 	m->l2_len = (uint8_t)gf->l3;
 	m->l3_len = (uint16_t)(gf->l4 - gf->l3);
@@ -234,7 +245,8 @@ bool bf_frame_flow(const struct bf_gen *g, const uint8_t *frame, uint32_t len, u
 	ip_len = v == 4 ? (uint32_t)(frame[l3 + 2] << 8 | frame[l3 + 3]) :
 			  40u + (uint32_t)(frame[l3 + 4] << 8 | frame[l3 + 5]);
 	*flow = sport - SPORT_BASE - 1;
-	*seq = rte_be_to_cpu_32(*(const unaligned_uint32_t *)(frame + l4 + 4));
+	memcpy(seq, frame + l4 + 4, sizeof(*seq));
+	*seq = rte_be_to_cpu_32(*seq);
 	*payload_off = pl;
 	*payload_len = l3 + ip_len - pl;
 	return true;
