@@ -304,6 +304,47 @@ static void test_copy_bad_copy_arg(void **state)
 	xensim_domain_put(d);
 }
 
+/* Xen keeps a grant claimed from one op of a call to the next while the op names the same
+ * grant, drops it when the grant changes or an op fails, and at the end of the call; a
+ * call is at most 16 ops (gntdev's batch). */
+static void test_copy_call_claims(void **state)
+{
+	struct bed *b = *state;
+	int ra = xensim_gnttab_grant(b->dom, 0, 2, false);
+	int rb = xensim_gnttab_grant(b->dom, 0, 3, false);
+	struct xensim_domain *d = xensim_domain_get(b->dir, GUEST);
+	struct xensim_copy_ptr a = { .dom = d, .ref = (uint32_t)ra };
+	struct xensim_copy_ptr bb = { .dom = d, .ref = (uint32_t)rb };
+	struct xensim_copy_ptr local = { .local_page = b->local };
+	struct xensim_copy_call call = { 0 };
+	const uint16_t busy = GTF_permit_access | GTF_reading | GTF_writing;
+
+	assert_non_null(d);
+	for (unsigned int i = 0; i < 3; i++) {
+		a.offset = (uint16_t)(i * 100);
+		assert_int_equal(xensim_gnttab_call_copy_op(&call, &local, &a, 100), GNTST_okay);
+		assert_int_equal(gref_flags(b, ra), busy); /* still claimed between ops */
+	}
+	assert_int_equal(xensim_gnttab_call_copy_op(&call, &local, &bb, 100), GNTST_okay);
+	assert_int_equal(gref_flags(b, ra), GTF_permit_access); /* another grant: released */
+	assert_int_equal(gref_flags(b, rb), busy);
+	bb.offset = 4000;
+	assert_int_equal(xensim_gnttab_call_copy_op(&call, &local, &bb, 200), GNTST_bad_copy_arg);
+	assert_int_equal(gref_flags(b, rb), GTF_permit_access); /* a failed op drops it */
+	assert_int_equal(call.nr_ops, 5); /* ... but the call goes on */
+	xensim_gnttab_call_end(&call);
+	bb.offset = 0;
+	for (unsigned int i = 0; i < XENSIM_GNTDEV_COPY_BATCH; i++)
+		assert_int_equal(xensim_gnttab_call_copy_op(&call, &local, &bb, 8), GNTST_okay);
+	assert_int_equal(call.nr_ops, XENSIM_GNTDEV_COPY_BATCH);
+	assert_int_equal(xensim_gnttab_call_copy_op(&call, &local, &bb, 8), GNTST_okay);
+	assert_int_equal(call.nr_ops, 1); /* the 17th op opened the next hypercall */
+	xensim_gnttab_call_end(&call);
+	assert_int_equal(gref_flags(b, rb), GTF_permit_access);
+	assert_null(call.dst.dom);
+	xensim_domain_put(d);
+}
+
 static void test_copy_whole_call_einval(void **state)
 {
 	struct bed *b = *state;
@@ -726,6 +767,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_copy_not_permitted, bed_setup, bed_teardown),
 		cmocka_unit_test_setup_teardown(test_copy_bad_page, bed_setup, bed_teardown),
 		cmocka_unit_test_setup_teardown(test_copy_bad_copy_arg, bed_setup, bed_teardown),
+		cmocka_unit_test_setup_teardown(test_copy_call_claims, bed_setup, bed_teardown),
 		cmocka_unit_test_setup_teardown(test_copy_whole_call_einval, bed_setup,
 						bed_teardown),
 		cmocka_unit_test_setup_teardown(test_copy_mixed_batch, bed_setup, bed_teardown),

@@ -168,55 +168,85 @@ void xensim_gnttab_unpin(struct xensim_domain *d, uint32_t ref, bool readonly)
 	act_unlock(a, pins);
 }
 
-/* gnttab_copy_claim_buf: a grant is pinned, a local page is used as is. */
-static int16_t claim(const struct xensim_copy_ptr *p, bool readonly, uint8_t **page)
+static void release(struct xensim_copy_claim *c, bool readonly)
+{
+	if (c->dom != NULL)
+		xensim_gnttab_unpin(c->dom, c->ref, readonly);
+	c->dom = NULL;
+}
+
+/* gnttab_copy_claim_buf: a grant is pinned, a local page is used as is. A grant the call
+ * already holds for this side (gnttab_copy_buf_valid) is used again without a new pin. */
+static int16_t claim(struct xensim_copy_claim *c, const struct xensim_copy_ptr *p,
+		     bool readonly, uint8_t **page)
 {
 	uint32_t frame;
 	int16_t rc;
 
+	if (c->dom != NULL && c->dom == p->dom && c->ref == p->ref) {
+		*page = c->page;
+		return GNTST_okay;
+	}
+	release(c, readonly);
 	if (p->dom == NULL) {
 		*page = p->local_page;
 		return GNTST_okay;
 	}
 	rc = xensim_gnttab_pin(p->dom, p->ref, readonly, &frame);
-	if (rc == GNTST_okay)
-		*page = p->dom->frames + (size_t)frame * XENSIM_PAGE_SIZE;
-	return rc;
+	if (rc != GNTST_okay)
+		return rc;
+	c->dom = p->dom;
+	c->ref = p->ref;
+	c->page = p->dom->frames + (size_t)frame * XENSIM_PAGE_SIZE;
+	*page = c->page;
+	return GNTST_okay;
 }
 
-static void release(const struct xensim_copy_ptr *p, bool readonly)
+void xensim_gnttab_call_end(struct xensim_copy_call *call)
 {
-	if (p->dom != NULL)
-		xensim_gnttab_unpin(p->dom, p->ref, readonly);
+	release(&call->src, true);
+	release(&call->dst, false);
+	call->nr_ops = 0;
+}
+
+int16_t xensim_gnttab_call_copy_op(struct xensim_copy_call *call,
+				   const struct xensim_copy_ptr *src,
+				   const struct xensim_copy_ptr *dst, uint16_t len)
+{
+	uint8_t *sp, *dp;
+	int16_t rc;
+
+	if (call->nr_ops == XENSIM_GNTDEV_COPY_BATCH)
+		xensim_gnttab_call_end(call); /* gntdev's next hypercall */
+	call->nr_ops++;
+	if ((src->dom != NULL && !xensim_domain_alive(src->dom)) ||
+	    (dst->dom != NULL && !xensim_domain_alive(dst->dom)))
+		rc = GNTST_bad_domain;
+	else
+		rc = claim(&call->src, src, true, &sp);
+	if (rc == GNTST_okay)
+		rc = claim(&call->dst, dst, false, &dp);
+	if (rc == GNTST_okay && ((uint32_t)src->offset + len > XENSIM_PAGE_SIZE ||
+				 (uint32_t)dst->offset + len > XENSIM_PAGE_SIZE))
+		rc = GNTST_bad_copy_arg; /* "copy beyond page area" */
+	if (rc != GNTST_okay) {
+		/* Xen drops both claims after a failed op */
+		release(&call->src, true);
+		release(&call->dst, false);
+		return rc;
+	}
+	/* memmove: a guest may grant one page twice, so both sides may overlap. */
+	memmove(dp + dst->offset, sp + src->offset, len);
+	return GNTST_okay;
 }
 
 int16_t xensim_gnttab_copy_op(const struct xensim_copy_ptr *src,
 			      const struct xensim_copy_ptr *dst, uint16_t len)
 {
-	uint8_t *sp, *dp;
-	int16_t rc;
+	struct xensim_copy_call call = { 0 };
+	int16_t rc = xensim_gnttab_call_copy_op(&call, src, dst, len);
 
-	if ((src->dom != NULL && !xensim_domain_alive(src->dom)) ||
-	    (dst->dom != NULL && !xensim_domain_alive(dst->dom)))
-		return GNTST_bad_domain;
-	rc = claim(src, true, &sp);
-	if (rc != GNTST_okay)
-		return rc;
-	rc = claim(dst, false, &dp);
-	if (rc != GNTST_okay) {
-		release(src, true);
-		return rc;
-	}
-	if ((uint32_t)src->offset + len > XENSIM_PAGE_SIZE ||
-	    (uint32_t)dst->offset + len > XENSIM_PAGE_SIZE) {
-		rc = GNTST_bad_copy_arg; /* "copy beyond page area" */
-	} else {
-		/* memmove: a guest may grant one page twice, so both sides may overlap. */
-		memmove(dp + dst->offset, sp + src->offset, len);
-		rc = GNTST_okay;
-	}
-	release(dst, false);
-	release(src, true);
+	xensim_gnttab_call_end(&call);
 	return rc;
 }
 

@@ -171,8 +171,9 @@ static void side_at(struct xensim_copy_ptr *s, const union xengnttab_copy_ptr *p
 	s->offset = (uint16_t)(va & (XEN_PAGE_SIZE_4K - 1));
 }
 
-/* One segment as gntdev issues it: one op per local page; the first failure is its status. */
-static void seg_copy(struct xensim_hv *hv, xen_gcopy_seg *seg)
+/* One segment as gntdev issues it: one op per local page; the first failure is its status.
+ * The ops go into @p call, gntdev's current hypercall. */
+static void seg_copy(struct xensim_hv *hv, struct xensim_copy_call *call, xen_gcopy_seg *seg)
 {
 	bool src_gref = seg->flags & GNTCOPY_source_gref;
 	bool dst_gref = seg->flags & GNTCOPY_dest_gref;
@@ -193,7 +194,7 @@ static void seg_copy(struct xensim_hv *hv, xen_gcopy_seg *seg)
 				chunk = (uint16_t)(XEN_PAGE_SIZE_4K - src.offset);
 			if (dst.dom == NULL && chunk > XEN_PAGE_SIZE_4K - dst.offset)
 				chunk = (uint16_t)(XEN_PAGE_SIZE_4K - dst.offset);
-			rc = xensim_gnttab_copy_op(&src, &dst, chunk);
+			rc = xensim_gnttab_call_copy_op(call, &src, &dst, chunk);
 		}
 		if (rc != GNTST_okay && seg->status == GNTST_okay)
 			seg->status = rc;
@@ -204,13 +205,15 @@ static void seg_copy(struct xensim_hv *hv, xen_gcopy_seg *seg)
 static int sim_grant_copy(struct xen_hv *base, uint32_t count, xen_gcopy_seg *segs)
 {
 	struct xensim_hv *hv = to_sim(base);
+	struct xensim_copy_call call = { 0 };
 	uint32_t i;
 
 	for (i = 0; i < count; i++)
 		if (seg_malformed(&segs[i]))
 			return -EINVAL;
 	for (i = 0; i < count; i++)
-		seg_copy(hv, &segs[i]);
+		seg_copy(hv, &call, &segs[i]);
+	xensim_gnttab_call_end(&call);
 	return 0;
 }
 

@@ -71,11 +71,41 @@ struct xensim_copy_ptr {
 	uint16_t offset;
 };
 
+/** A grant claimed by an op and kept for the next op of the same call (Xen's
+ *  struct gnttab_copy_buf). */
+struct xensim_copy_claim {
+	struct xensim_domain *dom; /**< NULL: nothing held */
+	uint32_t ref;
+	uint8_t *page;
+};
+
 /**
- * One GNTTABOP_copy op at hypervisor level. The caller resolved the domains (and
- * reports GNTST_bad_domain itself for an unknown one); a dead domain gives
- * GNTST_bad_domain here. @return the op's GNTST_* status.
+ * One GNTTABOP_copy hypercall in progress. Xen's gnttab_copy() keeps the source and the
+ * destination grant claimed from one op to the next while they name the same grant, and
+ * releases them when the grant changes, when an op fails, and when the call ends. Linux's
+ * gntdev issues a call for at most XENSIM_GNTDEV_COPY_BATCH ops (GNTDEV_COPY_BATCH).
  */
+struct xensim_copy_call {
+	struct xensim_copy_claim src, dst;
+	unsigned int nr_ops;
+};
+
+#define XENSIM_GNTDEV_COPY_BATCH 16
+
+/**
+ * One GNTTABOP_copy op of @p call, at hypervisor level. The caller resolved the domains
+ * (and reports GNTST_bad_domain itself for an unknown one); a dead domain gives
+ * GNTST_bad_domain here. A call starts zeroed; after XENSIM_GNTDEV_COPY_BATCH ops it ends
+ * (claims released) and the next op starts a new one, as gntdev's next hypercall.
+ * @return the op's GNTST_* status.
+ */
+int16_t xensim_gnttab_call_copy_op(struct xensim_copy_call *call,
+				   const struct xensim_copy_ptr *src,
+				   const struct xensim_copy_ptr *dst, uint16_t len);
+/** End @p call: release what it still holds. */
+void xensim_gnttab_call_end(struct xensim_copy_call *call);
+
+/** A call of one op: xensim_gnttab_call_copy_op() then xensim_gnttab_call_end(). */
 int16_t xensim_gnttab_copy_op(const struct xensim_copy_ptr *src,
 			      const struct xensim_copy_ptr *dst, uint16_t len);
 
