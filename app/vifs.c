@@ -5,6 +5,12 @@
  * vif this service serves — named with --vif, or (--marked-vifs) whose xl config says
  * script=vif-dpdk-netback — while its backend directory exists and says online=1. Every other
  * vif is left alone for the kernel's netback. The workers are never stopped for this.
+ *
+ * Beside the kernel's xen-netback (loaded, so it probes every vif), a chosen vif is taken
+ * only once the kernel has let go of it: the hotplug script unbinds the device from the
+ * kernel's driver, and until then (not probed yet, or still bound) the vif is asked about
+ * again at the next watch event (the script's xenstore writes fire one) or tick
+ * (kernel_owner.h).
  */
 #include <errno.h>
 #include <poll.h>
@@ -20,6 +26,7 @@
 #include <xenstore.h>
 
 #include "dnb.h"
+#include "kernel_owner.h"
 
 #define BACKEND_VIF "/local/domain/0/backend/vif"
 #define VIF_TICK_MS 500
@@ -168,7 +175,46 @@ static bool parse_id(const char *s, unsigned int max, unsigned int *out)
 	return true;
 }
 
-/* Walk the backend directory: attach what is wanted and missing. */
+/* May the service take the vif, as far as the kernel is concerned? Logs a vif that waits for
+ * the kernel once per wait, not on every tick. */
+static bool vif_free_of_kernel(unsigned int domid, unsigned int devid)
+{
+	/* Domain 0 never reaches here (scan_attach skips it): {0, 0} is "none yet". */
+	static struct dnb_vif_id last_held;
+	int owner = dnb_kernel_owner(DNB_SYSFS_ROOT, domid, devid);
+
+	if (owner == DNB_KERNEL_ABSENT)
+		return true;
+	if (owner == DNB_KERNEL_RELEASED) {
+		/* The kernel's xenbus creates the device node a moment before it binds the driver,
+		 * with the backend still Initialising (1); once xen-netback probed it and the
+		 * script unbound it, the backend is left at InitWait (2). Initialised (3) and
+		 * Connected (4): this service served it before a restart. */
+		bool unknown = false;
+		char *state = read_key(domid, devid, "state", &unknown);
+		bool probed = state != NULL && state[0] >= '2' && state[0] <= '4' &&
+			      state[1] == '\0';
+
+		free(state);
+		if (probed) {
+			DNB_LOG(NOTICE, "vif%u.%u: released by the kernel's xen-netback", domid,
+				devid);
+			return true;
+		}
+	}
+	if (last_held.domid != domid || last_held.devid != devid) {
+		if (owner < 0)
+			DNB_LOG(WARNING, "vif%u.%u: cannot tell whether xen-netback holds it (%s); "
+				"not taken", domid, devid, strerror(-owner));
+		else
+			DNB_LOG(NOTICE, "vif%u.%u: held by the kernel's xen-netback; waiting for "
+				"its hotplug script to unbind it", domid, devid);
+		last_held = (struct dnb_vif_id){(uint16_t)domid, (uint16_t)devid};
+	}
+	return false;
+}
+
+/* Walk the backend directory: attach what is wanted, missing, and not the kernel's. */
 static void scan_attach(struct dnb_app *app)
 {
 	unsigned int nb_doms = 0, nb_devs, domid, devid;
@@ -184,7 +230,8 @@ static void scan_attach(struct dnb_app *app)
 		devs = xs_directory(vifs.xs, XBT_NULL, path, &nb_devs);
 		for (unsigned int j = 0; devs != NULL && j < nb_devs; j++)
 			if (parse_id(devs[j], UINT16_MAX, &devid) && slot_find(domid, devid) == NULL &&
-			    vif_wanted(app, domid, devid) == VIF_WANTED)
+			    vif_wanted(app, domid, devid) == VIF_WANTED &&
+			    vif_free_of_kernel(domid, devid))
 				vif_attach(app, domid, devid);
 		free(devs);
 	}
