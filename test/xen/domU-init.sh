@@ -4,8 +4,12 @@
 # tests, then its own tests towards the Dom0 peer (10.77.0.1): ping, netperf, a byte-exact
 # stream each way (test/xen/xstream.pl). Result lines go to hvc0, which
 # xenconsoled logs in Dom0; the scenario relays them. The guest then idles until destroyed.
+# Kernel command line (init's environment): DNB_GUEST_IP (default 10.77.0.2),
+# DNB_GUEST_TESTS=0 (only the address and the netserver: Dom0 runs the tests),
+# DNB_STREAM_BYTES.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 peer=10.77.0.1
+addr=${DNB_GUEST_IP:-10.77.0.2}
 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -19,7 +23,7 @@ result() { echo "DNB-RESULT guest-$1 $2 $3"; }
 i=0
 while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
 ip link set lo up
-ip addr add 10.77.0.2/24 dev eth0 && ip link set eth0 up
+ip addr add "$addr/24" dev eth0 && ip link set eth0 up
 if [ ! -e /sys/class/net/eth0 ]; then
 	result netfront FAIL "no eth0 after 20 s"
 else
@@ -27,6 +31,10 @@ else
 fi
 netserver -D -p 12865 >/dev/null 2>&1 &
 echo "DNB-GUEST ready"
+if [ "${DNB_GUEST_TESTS:-1}" = 0 ]; then
+	echo "DNB-GUEST done"
+	while true; do sleep 3600; done
+fi
 
 # iputils' ping by its path: Debian's busybox shell would run its own applet first. Five
 # replies within 15 s: a backend may take a moment to forward after Connected.

@@ -18,7 +18,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 pkgs=(qemu-system-x86 xen-hypervisor-4.17-amd64 xen-utils-4.17 linux-image-amd64
-	busybox-static cpio xenstore-utils netperf iproute2 kmod xz-utils gzip)
+	busybox-static cpio xenstore-utils netperf iproute2 iputils-ping ethtool kmod xz-utils gzip)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
