@@ -69,8 +69,10 @@ struct dnb_port {
 	struct rte_ring *handoff; /**< frames for this port from other workers (MP/SC) */
 	struct dnb_vif_id vif;
 	struct lro_ctx *lro;   /**< wire ports with --lro chain|linearize */
-	struct dnb_port_stats stats;
-};
+	/** Written by the owner on every burst: on a line of its own, so that other workers
+	 *  reading owner/handoff above (egress to this port) do not share it. */
+	struct dnb_port_stats stats __rte_cache_aligned;
+} __rte_cache_aligned;
 
 /** What the worker polls: published as a whole, never changed in place. */
 struct dnb_port_table {

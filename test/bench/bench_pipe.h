@@ -135,7 +135,7 @@ struct pipe_guest {
 	uint8_t tx_frame[2048];
 	uint32_t tx_len;
 	uint32_t tx_posted;
-};
+} __rte_cache_aligned; /* guests are consumed on different lcores: no shared lines */
 
 /* Create the guest's domain in @p dir with its rings initialised and RX buffers posted. */
 int pipe_guest_create(struct pipe_guest *g, const char *dir, uint16_t domid,
@@ -153,7 +153,7 @@ struct pipe_vif {
 	struct nif_txq *txq;
 	struct rte_mbuf **backlog; /* switched to this vif, not yet taken by the ring */
 	uint32_t nb_backlog;
-};
+} __rte_cache_aligned; /* each written by its owner worker: no shared lines */
 
 int pipe_vif_create(struct pipe_vif *v, struct xen_hv *hv, const struct pipe_guest *g,
 		    enum nif_layout layout, struct rte_mempool *tx_pool);

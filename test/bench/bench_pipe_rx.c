@@ -25,6 +25,7 @@
 #include <rte_cycles.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_ring.h>
 
 #include "bench_pipe.h"
@@ -45,7 +46,7 @@ struct rx_remote_vif {
 	struct rte_ring *handoff;
 	struct rte_mbuf **pend;    /* worker 0: switched, not yet in the ring */
 	uint32_t nb_pend;
-};
+} __rte_cache_aligned;
 
 struct rx_worker {
 	struct rx_loop *l;
@@ -54,7 +55,7 @@ struct rx_worker {
 	struct pipe_clock dom0;
 	char err[128];
 	int rc;
-};
+} __rte_cache_aligned;
 
 struct rx_loop {
 	const struct pipe_env *env;
@@ -67,11 +68,13 @@ struct rx_loop {
 	bool wall_budget;
 	uint64_t preempted_cycles;
 	struct pipe_result *r;
-	struct bf_counts sent;
-	struct pipe_vclock clk;    /* the wire worker's timeline: the time budget runs on it */
+	/* Worker 1 reads what is above on every pass: worker 0's own counters and clock go
+	 * on lines of their own, as each worker's and each remote vif's state. */
+	struct bf_counts sent __rte_cache_aligned;
+	struct pipe_vclock clk __rte_cache_aligned; /* the wire worker's timeline */
 	struct rx_worker w[PIPE_MAX_WORKERS];
 	struct rx_remote_vif remote[PIPE_MAX_GUESTS];
-	atomic_bool wire_done;     /* worker 0 will hand off nothing more */
+	atomic_bool wire_done __rte_cache_aligned; /* worker 0 will hand off nothing more */
 	atomic_bool failed;        /* a worker gave up: the other stops too */
 };
 
@@ -510,14 +513,14 @@ int pipe_run_rx(const struct pipe_env *env, const struct pipe_run_conf *rc,
 	struct bf_opts fo = rc->fo;
 	struct pipe_bed bed = { 0 };
 	struct bf_gen gen;
-	struct rx_loop *l = calloc(1, sizeof(*l));
+	struct rx_loop *l = rte_zmalloc("bench_rx_loop", sizeof(*l), RTE_CACHE_LINE_SIZE);
 	uint32_t *start_seq = NULL;
 	int rc_run = -1;
 
 	memset(r, 0, sizeof(*r));
 	if (l == NULL || rc->nb_guests == 0 || rc->nb_guests > PIPE_MAX_GUESTS) {
 		snprintf(err, err_len, "guests: 1..%u", PIPE_MAX_GUESTS);
-		free(l);
+		rte_free(l);
 		return -1;
 	}
 	*l = (struct rx_loop){ .env = env, .bed = &bed, .gen = &gen, .pool = env->pool,
@@ -531,7 +534,7 @@ int pipe_run_rx(const struct pipe_env *env, const struct pipe_run_conf *rc,
 	fo.nb_dst = rc->nb_guests;
 	if (bf_gen_init(&gen, &fo) != 0) {
 		snprintf(err, err_len, "cannot set up the flows");
-		free(l);
+		rte_free(l);
 		return -1;
 	}
 	start_seq = calloc(fo.flows, sizeof(*start_seq));
@@ -545,6 +548,6 @@ int pipe_run_rx(const struct pipe_env *env, const struct pipe_run_conf *rc,
 	rx_bed_down(l);
 	free(start_seq);
 	bf_gen_free(&gen);
-	free(l);
+	rte_free(l);
 	return rc_run;
 }
