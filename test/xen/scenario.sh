@@ -126,29 +126,35 @@ netback_start() {
 	return 1
 }
 
+# guest_cfg NAME TYPE EXTRA VCPUS VIF [MORE]: /tmp/NAME.cfg, the guest's xl config. Every
+# guest has on_reboot "destroy": a guest kernel that resets (a triple fault) is a failure,
+# not a silent restart under a new domid.
+guest_cfg() {
+	cat >"/tmp/$1.cfg" <<CFG
+name = "$1"
+type = "$2"
+kernel = "/boot/vmlinuz"
+ramdisk = "/boot/domU.cpio.gz"
+extra = "console=hvc0 quiet $3"
+memory = 256
+vcpus = $4
+on_poweroff = "destroy"
+on_crash = "destroy"
+on_reboot = "destroy"
+vif = [ '$5' ]
+${6:-}
+CFG
+}
+
 # guest_create TYPE LABEL [VCPUS]: a guest of TYPE (pv, pvh) whose vif the current $backend
 # serves. Linux's netfront asks for one queue per vCPU.
-# Every guest's config has on_reboot "destroy": a guest kernel that resets (a triple fault)
-# is a failure, not a silent restart under a new domid.
 guest_create() {
 	local script=vif-dpdk-netback pin=
 	[ "$backend" = kernel ] && script=vif-kernel-bridge
 	# A PVH guest's vCPU stays on one physical CPU (see pvh_pin).
 	[ "$1" = pvh ] && pin="cpus = \"$pvh_pin\""
-	cat >/tmp/$guest.cfg <<CFG
-name = "$guest"
-type = "$1"
-kernel = "/boot/vmlinuz"
-ramdisk = "/boot/domU.cpio.gz"
-extra = "console=hvc0 quiet DNB_STREAM_BYTES=$stream_bytes"
-memory = 256
-vcpus = ${3:-1}
-on_poweroff = "destroy"
-on_crash = "destroy"
-on_reboot = "destroy"
-vif = [ 'mac=00:16:3e:00:00:01,script=$script' ]
-$pin
-CFG
+	guest_cfg "$guest" "$1" "DNB_STREAM_BYTES=$stream_bytes" "${3:-1}" \
+		"mac=00:16:3e:00:00:01,script=$script" "$pin"
 	rm -f "$console_dir/guest-$guest.log"
 	if xl create /tmp/$guest.cfg >/tmp/xl-create.log 2>&1; then
 		result "xl-create-$2" PASS "$1 guest, domid $(domid_of $guest), vif script $script"
@@ -388,19 +394,7 @@ beside_wire_up() {
 # address and a netserver (Dom0 runs the tests, at once for both guests).
 beside_create() {
 	local name=dnbguest-$1
-	cat >/tmp/$name.cfg <<CFG
-name = "$name"
-type = "pv"
-kernel = "/boot/vmlinuz"
-ramdisk = "/boot/domU.cpio.gz"
-extra = "console=hvc0 quiet DNB_GUEST_IP=$4 DNB_GUEST_TESTS=0"
-memory = 256
-vcpus = 1
-on_poweroff = "destroy"
-on_crash = "destroy"
-on_reboot = "destroy"
-vif = [ 'mac=$3,script=$2' ]
-CFG
+	guest_cfg "$name" pv "DNB_GUEST_IP=$4 DNB_GUEST_TESTS=0" 1 "mac=$3,script=$2" ""
 	rm -f "$console_dir/guest-$name.log"
 	if xl create /tmp/$name.cfg >/tmp/xl-create-$1.log 2>&1; then
 		result "xl-create-beside-$1" PASS "domid $(domid_of $name), vif script $2"
