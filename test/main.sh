@@ -2,17 +2,21 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # The main job: install and build, bring up the simulated Xen test bed (a wire namespace
 # behind a veth, one simulated netfront guest), start dpdk-netback between them, and measure
-# with netperf: TCP_STREAM into the guest, out of the guest, and TCP_RR.
-#   main.sh [--lro off|chain|linearize] [--seconds N]
+# with netperf: TCP_STREAM into the guest, out of the guest, and TCP_RR. Then the study's
+# comparison (test/netperf/compare.sh): the three --lro settings beside the Linux bridge
+# path, with CPU cost per byte and the ratios (--no-compare skips it).
+#   main.sh [--lro off|chain|linearize] [--seconds N] [--no-compare]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 lro=chain
 secs=10
+compare=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--lro) lro=$2; shift 2 ;;
 	--seconds) secs=$2; shift 2 ;;
-	-h | --help) sed -n '3,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--no-compare) compare=0; shift ;;
+	-h | --help) sed -n '3,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "main.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -43,3 +47,11 @@ e2e_netback_stop
 echo
 echo "dpdk-netback log:"
 sed 's/^/  /' "$E2E_STATE/netback.log" | tail -n 20
+[ "$compare" = 1 ] || exit 0
+e2e_cleanup
+trap - EXIT
+echo
+echo "The study's comparison: --lro off | linearize | chain beside the Linux bridge path"
+echo "(test/netperf/compare.sh; BENCHMARKS.md explains the columns):"
+DNB_BUILD=${DNB_BUILD:-$top/build} bash "$top/test/netperf/compare.sh" |
+	awk '!/^[a-z_0-9]+: / || /_vs_bridge_/'
