@@ -6,7 +6,7 @@
 #
 #   build-initramfs.sh BUILD-DIR OUT-DIR
 #
-# OUT-DIR/domU.cpio.gz  a guest: busybox, xen-netfront, netperf, iputils ping, perl-base,
+# OUT-DIR/domU.cpio.gz  a guest: busybox, xen-netfront, netperf, iputils ping, ethtool, perl-base,
 #                       test/xen/{domU-init.sh,xstream.pl}
 # OUT-DIR/dom0.cpio.gz  Dom0: busybox, iproute2, ethtool, iputils ping, the Xen tools
 #                       (oxenstored, xenconsoled, xen-init-dom0, xl), the Xen modules, dpdk-netback with its DPDK libraries
@@ -121,6 +121,7 @@ build_domu() {
 	copy_elf "$root" "$(command -v netperf)"
 	copy_elf "$root" "$(command -v netserver)"
 	copy_elf "$root" /usr/bin/ping /usr/bin/ping
+	copy_elf "$root" /usr/sbin/ethtool /usr/sbin/ethtool
 	copy_perl "$root"
 	cp "$here/domU-init.sh" "$root/init"
 	chmod 755 "$root/init"

@@ -1,12 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 # /init of the real-Xen test's guest: xen-netfront, one address, a netserver for Dom0's
-# tests, then its own tests towards the Dom0 peer (10.77.0.1): ping, netperf, a byte-exact
+# tests, then its own tests towards the Dom0 peer (10.77.0.1): ping, netperf (TCP_STREAM,
+# TCP_MAERTS, TCP_RR), a byte-exact
 # stream each way (test/xen/xstream.pl). Result lines go to hvc0, which
 # xenconsoled logs in Dom0; the scenario relays them. The guest then idles until destroyed.
 # Kernel command line (init's environment): DNB_GUEST_IP (default 10.77.0.2),
 # DNB_GUEST_TESTS=0 (only the address and the netserver: Dom0 runs the tests),
-# DNB_STREAM_BYTES.
+# DNB_GUEST_OFFLOADS=off (netfront's scatter-gather, TSO and GSO turned off with ethtool
+# before any traffic), DNB_STREAM_BYTES.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 peer=10.77.0.1
 addr=${DNB_GUEST_IP:-10.77.0.2}
@@ -29,6 +31,17 @@ if [ ! -e /sys/class/net/eth0 ]; then
 else
 	result netfront PASS "eth0 $(cat /sys/class/net/eth0/address) mtu $(cat /sys/class/net/eth0/mtu)"
 fi
+if [ "${DNB_GUEST_OFFLOADS:-on}" = off ]; then
+	ethtool -K eth0 sg off tso off gso off >/dev/null 2>&1
+	feat=$(ethtool -k eth0 2>/dev/null | grep -E '^(scatter-gather|tcp-segmentation-offload|generic-segmentation-offload):' |
+		tr -d '\t' | tr '\n' ' ')
+	if echo "$feat" | grep -q 'scatter-gather: off' &&
+		echo "$feat" | grep -q 'generic-segmentation-offload: off'; then
+		result offloads-off PASS "$feat"
+	else
+		result offloads-off FAIL "ethtool -K eth0 sg off tso off gso off left: $feat"
+	fi
+fi
 netserver -D -p 12865 >/dev/null 2>&1 &
 echo "DNB-GUEST ready"
 if [ "${DNB_GUEST_TESTS:-1}" = 0 ]; then
@@ -47,7 +60,7 @@ else
 	echo "$out"
 fi
 
-for t in TCP_STREAM TCP_MAERTS; do
+for t in TCP_STREAM TCP_MAERTS TCP_RR; do
 	out=$(timeout 30 netperf -H $peer -t $t -l 5 -P 0 -- -o THROUGHPUT,THROUGHPUT_UNITS 2>&1 | tail -n 1)
 	tput=${out%%,*}
 	if echo "$tput" | awk '{ exit !($1 ~ /^[0-9.]+$/ && $1 + 0 > 0) }'; then

@@ -10,10 +10,12 @@
 #         (test/xen/domU-init.sh runs its half of the tests and prints on its console).
 #
 # Guest lives, one after the other, each: xl create, both ends Connected, the guest's ping,
-# netperf TCP_STREAM/TCP_MAERTS and a byte-exact stream each way (sha256), the peer's ping and
-# netperf, the port never detached meanwhile, xl destroy (backend gone, port detached):
+# netperf TCP_STREAM/TCP_MAERTS/TCP_RR and a byte-exact stream each way (sha256), the peer's
+# ping and netperf, the port never detached meanwhile, xl destroy (backend gone, port
+# detached):
 #  1. "pv"        a PV guest served by one dpdk-netback process (--marked-vifs, 2 queues offered)
-#  2. "pvh"       a PVH guest, same process: a new domain's vif attaches after the first left
+#  2. "pvh"       a PVH guest, same process: a new domain's vif attaches after the first left;
+#                 its netfront has SG, TSO and GSO turned off (ethtool -K) before any traffic
 #  3. "pv-2q"     a PV guest with 2 vCPUs: netfront connects 2 queues
 #  4. "kernel-pv" dpdk-netback stopped (SIGTERM: clean exit), xen-netback loaded, a bridge:
 #                 the same PV guest, for "DNB-INFO throughput ..." ratio lines.
@@ -36,6 +38,8 @@ tx_pid=
 pvh_pin=1
 # Bytes of each byte-exact stream; the guest gets it on its kernel command line (init's env).
 stream_bytes=16777216
+# More for the next guest's kernel command line (domU-init.sh's DNB_GUEST_* switches).
+guest_extra=
 
 # iproute2, not busybox's applet (Debian's busybox shell runs its own applets first): netns.
 ip() { /sbin/ip "$@"; }
@@ -153,7 +157,7 @@ guest_create() {
 	[ "$backend" = kernel ] && script=vif-kernel-bridge
 	# A PVH guest's vCPU stays on one physical CPU (see pvh_pin).
 	[ "$1" = pvh ] && pin="cpus = \"$pvh_pin\""
-	guest_cfg "$guest" "$1" "DNB_STREAM_BYTES=$stream_bytes" "${3:-1}" \
+	guest_cfg "$guest" "$1" "DNB_STREAM_BYTES=$stream_bytes $guest_extra" "${3:-1}" \
 		"mac=00:16:3e:00:00:01,script=$script" "$pin"
 	rm -f "$console_dir/guest-$guest.log"
 	if xl create /tmp/$guest.cfg >/tmp/xl-create.log 2>&1; then
@@ -371,7 +375,9 @@ compare() {
 	d=$(cat "/tmp/tput.pv.$1" 2>/dev/null)
 	k=$(cat "/tmp/tput.kernel-pv.$1" 2>/dev/null)
 	[ -n "$d" ] && [ -n "$k" ] || return 0
-	echo "DNB-INFO throughput $1 dpdk-netback $d xen-netback $k Mbit/s ratio $(awk -v d="$d" -v k="$k" 'BEGIN { printf "%.2f", (k > 0 ? d / k : 0) }')"
+	local unit=Mbit/s
+	case $1 in *TCP_RR) unit=transactions/s ;; esac
+	echo "DNB-INFO throughput $1 dpdk-netback $d xen-netback $k $unit ratio $(awk -v d="$d" -v k="$k" 'BEGIN { printf "%.2f", (k > 0 ? d / k : 0) }')"
 }
 
 # ---- Beside the kernel: xen-netback and dpdk-netback in one Dom0, one guest each, at once ----
@@ -533,7 +539,10 @@ watch_backends
 backend=dpdk
 if netback_start; then
 	guest_life pv pv
+	# the PVH guest also turns netfront's SG, TSO and GSO off before any traffic
+	guest_extra=DNB_GUEST_OFFLOADS=off
 	guest_life pvh pvh
+	guest_extra=
 	guest_life pv pv-2q 2
 	netback_stop
 fi
@@ -543,7 +552,8 @@ if kernel_backend_up; then
 	guest_life pv kernel-pv
 	beside_phase
 fi
-for t in guest-netperf-TCP_STREAM guest-netperf-TCP_MAERTS peer-netperf-TCP_STREAM peer-netperf-TCP_MAERTS; do
+for t in guest-netperf-TCP_STREAM guest-netperf-TCP_MAERTS guest-netperf-TCP_RR \
+	peer-netperf-TCP_STREAM peer-netperf-TCP_MAERTS; do
 	compare "$t"
 done
 # Every guest's user-process faults, for the host's count (Dom0's reach the console directly).
