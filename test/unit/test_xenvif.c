@@ -9,6 +9,9 @@
  * connected through the full frontend, so cases are independent of their order.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -402,6 +405,101 @@ static void test_guest_revokes_tx_grant(void **state)
 	xvb_check_both_ways(&bed, VIF_B, 200, 0x43);
 }
 
+/*
+ * A guest that keeps its TX ring full of requests that are consumed but deliver nothing:
+ * runts (an error response) and csum_blank frames that are not TCP/UDP over IP (copied,
+ * answered OKAY, dropped), each reposted as soon as its response comes, for @c ms at most.
+ */
+struct junk_guest {
+	struct tfe *fe;
+	unsigned int ms;
+	atomic_bool stop;
+	atomic_uint posted;
+};
+
+static void junk_put(struct tfe *fe, unsigned int n)
+{
+	for (unsigned int k = 0; k < n; k++) {
+		unsigned int b = fe->tx.req_prod_pvt % TFE_NR_BUFS;
+		bool runt = (fe->tx.req_prod_pvt & 1) != 0;
+		netif_tx_request_t req = {
+			.gref = (grant_ref_t)fe->tx_gref[b], .offset = 0, .id = (uint16_t)b,
+			.flags = runt ? 0 : NETTXF_csum_blank | NETTXF_data_validated,
+			.size = runt ? 10 : 60,
+		};
+
+		memset(tfe_tx_buf(fe, b), 0x5a, 60); /* ethertype 0x5a5a: not IP */
+		tfe_tx_put(fe, &req);
+	}
+	tfe_tx_push(fe);
+}
+
+static void *junk_main(void *arg)
+{
+	struct junk_guest *g = arg;
+	uint64_t end = now_ms() + g->ms;
+	netif_tx_response_t rsp;
+
+	junk_put(g->fe, TFE_NR_BUFS);
+	atomic_store(&g->posted, TFE_NR_BUFS);
+	while (!atomic_load(&g->stop) && now_ms() < end) {
+		unsigned int got = 0;
+
+		while (tfe_tx_rsp(g->fe, &rsp))
+			got++;
+		if (got > 0)
+			junk_put(g->fe, got);
+		atomic_fetch_add(&g->posted, got);
+	}
+	return NULL;
+}
+
+/*
+ * One rx_burst call consumes at most its budget of packets, however fast the guest reposts
+ * junk (#12: a call once ran 951 ms over 2.49 million slots). Every kind here costs one
+ * slot, so the slots consumed equal the packets consumed.
+ */
+static void test_rx_burst_budget(void **state)
+{
+	struct junk_guest g = {.fe = &VIF_A->fe, .ms = 2000};
+	unsigned int in_use = rte_mempool_in_use_count(bed.mp);
+	struct rte_mbuf *pkts[8];
+	uint64_t slots, start;
+	pthread_t t;
+
+	(void)state;
+	slots = xvb_xstat(VIF_A->port, "guest_tx_slots");
+	assert_int_equal(pthread_create(&t, NULL, junk_main, &g), 0);
+	while (atomic_load(&g.posted) == 0)
+		sched_yield();
+	start = now_ms();
+	assert_int_equal(rte_eth_rx_burst(VIF_A->port, 0, pkts, 8), 0);
+	assert_true(now_ms() - start < 1000);
+	assert_int_equal(xvb_xstat(VIF_A->port, "guest_tx_slots") - slots, 8);
+	/* many more calls: each its budget, the neighbour served in between */
+	for (int i = 0; i < 50; i++) {
+		slots = xvb_xstat(VIF_A->port, "guest_tx_slots");
+		assert_int_equal(rte_eth_rx_burst(VIF_A->port, 0, pkts, 8), 0);
+		assert_true(xvb_xstat(VIF_A->port, "guest_tx_slots") - slots <= 8);
+		if (i % 10 == 0)
+			xvb_check_both_ways(&bed, VIF_B, 200, (uint8_t)(0x90 + i));
+	}
+	atomic_store(&g.stop, true);
+	pthread_join(t, NULL);
+	/* answer what is left, so the ring is empty for the next case */
+	while (rte_eth_rx_burst(VIF_A->port, 0, pkts, 8) == 0 &&
+	       VIF_A->fe.tx.sring->rsp_prod != VIF_A->fe.tx.req_prod_pvt)
+		;
+	assert_int_equal(VIF_A->fe.tx.sring->rsp_prod, VIF_A->fe.tx.req_prod_pvt);
+	while (tfe_tx_rsp(&VIF_A->fe, &(netif_tx_response_t){0}))
+		;
+	assert_true(xvb_xstat(VIF_A->port, "guest_tx_drop_csum") > 0);
+	assert_true(xvb_xstat(VIF_A->port, "guest_tx_drop_runt") > 0);
+	assert_int_equal(rte_mempool_in_use_count(bed.mp), in_use);
+	assert_up(VIF_A);
+	xvb_check_both_ways(&bed, VIF_A, 200, 0x9e);
+}
+
 /* tx_burst until it takes the packet; returns the calls made and the time taken. */
 static unsigned int send_until_taken(struct rte_mbuf *m, uint64_t *ms)
 {
@@ -511,6 +609,7 @@ int main(void)
 		cmocka_unit_test(test_runt),
 		cmocka_unit_test(test_guest_revokes_tx_grant),
 		cmocka_unit_test(test_rx_stall),
+		cmocka_unit_test(test_rx_burst_budget),
 		cmocka_unit_test(test_reconnect_loop),
 		cmocka_unit_test(test_minimal_and_refused_frontends),
 	};

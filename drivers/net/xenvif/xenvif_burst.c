@@ -55,17 +55,29 @@ static inline int issue_copies(struct xenvif_queue *q, uint32_t nb_segs, nif_gco
 	return rc;
 }
 
-/* ethdev rx_burst: packets the guest sent (its TX ring). */
+/*
+ * ethdev rx_burst: packets the guest sent (its TX ring).
+ *
+ * The budget is in packets consumed, not delivered: a runt, a multicast request, a failed
+ * copy or a frame dropped after the copy is answered but delivers nothing, and a guest that
+ * reposts such requests as fast as we answer would otherwise keep this call (and every other
+ * port of the worker) going for as long as it likes. So one call consumes at most @p nb_pkts
+ * packets' requests (each at most NIF_TX_FATAL_SLOTS slots plus its extra-info slots), like
+ * the NAPI budget of xen-netback's xenvif_poll; the rest waits for the next poll, after the
+ * worker's other ports had their turn. A disable from the control thread is seen between
+ * rounds, so dev_stop never waits for more than one round.
+ */
 uint16_t xenvif_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 {
 	struct xenvif_queue *q = queue;
-	uint16_t nb_rx = 0;
+	uint16_t nb_rx = 0, consumed = 0;
 	bool notify = false;
 
 	if (unlikely(!burst_enter(q, &q->in_rx)))
 		goto out;
-	while (nb_rx < nb_pkts) {
-		uint16_t want = RTE_MIN(nb_pkts - nb_rx, XENVIF_BURST_MAX);
+	while (consumed < nb_pkts &&
+	       atomic_load_explicit(&q->enabled, memory_order_relaxed) != 0) {
+		uint16_t want = RTE_MIN(nb_pkts - consumed, XENVIF_BURST_MAX);
 		uint16_t nb_prep, nb_out = 0;
 		nif_gcopy_seg *segs;
 		uint32_t nb_segs;
@@ -78,6 +90,7 @@ uint16_t xenvif_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		rc = issue_copies(q, nb_segs, segs);
 		nif_tx_finish_burst(q->guest_tx, rc, pkts + nb_rx, &nb_out, &more_notify);
 		nb_rx += nb_out;
+		consumed += nb_prep;
 		notify |= more_notify;
 		if (nb_prep < want)
 			break;
@@ -128,7 +141,9 @@ uint16_t xenvif_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		q->stats.rx_not_connected++;
 		goto out;
 	}
-	while (nb_tx < nb_pkts) {
+	/* Bounded by nb_pkts: every packet prepare takes counts, delivered or dropped. */
+	while (nb_tx < nb_pkts &&
+	       atomic_load_explicit(&q->enabled, memory_order_relaxed) != 0) {
 		uint16_t want = RTE_MIN(nb_pkts - nb_tx, XENVIF_BURST_MAX);
 		uint16_t nb_prep;
 		nif_gcopy_seg *segs;
