@@ -223,7 +223,8 @@ uint16_t lro_mbuf_nb_segs(const struct rte_mbuf *m);
 
 /**
  * Copy packet @p m (an aggregate chain) into one contiguous mbuf from @p mp, keeping its
- * offload metadata: what the Linux bridge did to every LRO aggregate in the study this
+ * offload metadata (not the buffer-ownership flags RTE_MBUF_F_INDIRECT and
+ * RTE_MBUF_F_EXTERNAL, which stay the new mbuf's own): what the Linux bridge did to every LRO aggregate in the study this
  * project comes from (dpdk-netback --lro linearize, and its benchmark). Not for the hot
  * path of the default mode: it copies every payload byte.
  * @return the new mbuf (and @p m is freed), or NULL when @p mp is empty or its data room is

@@ -4,6 +4,8 @@
 
 #include "lro.h"
 
+#define LRO_MBUF_OWNERSHIP (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)
+
 struct rte_mbuf *lro_linearize(struct rte_mbuf *m, struct rte_mempool *mp)
 {
 	struct rte_mbuf *big = rte_pktmbuf_alloc(mp);
@@ -18,7 +20,10 @@ struct rte_mbuf *lro_linearize(struct rte_mbuf *m, struct rte_mempool *mp)
 		rte_memcpy(dst, rte_pktmbuf_mtod(s, void *), s->data_len);
 		dst += s->data_len;
 	}
-	big->ol_flags = m->ol_flags;
+	/* Offload metadata only: the ownership bits say how each buffer is freed, and the
+	 * source's (an indirect mbuf, a PMD's external buffer such as mlx5 MPRQ) would make
+	 * freeing the copy free the wrong buffer. */
+	big->ol_flags = (big->ol_flags & LRO_MBUF_OWNERSHIP) | (m->ol_flags & ~LRO_MBUF_OWNERSHIP);
 	big->packet_type = m->packet_type;
 	big->tx_offload = m->tx_offload;
 	big->vlan_tci = m->vlan_tci;

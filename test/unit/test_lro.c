@@ -624,6 +624,50 @@ static void test_free_releases_held(void **state)
 	tl_frames_free(in, nb_in);
 }
 
+static void ext_free(void *addr, void *opaque)
+{
+	(void)addr;
+	*(int *)opaque += 1;
+}
+
+/* lro_linearize() of a chain whose first segment is a PMD's external buffer (mlx5 MPRQ
+ * delivers such): the copy is an ordinary mbuf, and freeing it frees only itself. */
+static void test_linearize_external(void **state)
+{
+	static uint8_t ext[256];
+	struct rte_mbuf_ext_shared_info shinfo = {.free_cb = ext_free};
+	struct rte_mempool *big = rte_pktmbuf_pool_create("lin_big", 7, 0, 0, 4096,
+							  SOCKET_ID_ANY);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(tl_pool()), *tail = rte_pktmbuf_alloc(tl_pool());
+	struct rte_mbuf *out;
+	int freed = 0;
+
+	(void)state;
+	assert_non_null(big);
+	assert_non_null(m);
+	assert_non_null(tail);
+	shinfo.fcb_opaque = &freed;
+	rte_mbuf_ext_refcnt_set(&shinfo, 1);
+	rte_pktmbuf_attach_extbuf(m, ext, rte_mem_virt2iova(ext), sizeof(ext), &shinfo);
+	memset(ext, 0x11, sizeof(ext));
+	m->data_len = m->pkt_len = 100;
+	memset(rte_pktmbuf_append(tail, 50), 0x22, 50);
+	assert_int_equal(rte_pktmbuf_chain(m, tail), 0);
+	m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG;
+	out = lro_linearize(m, big);
+	assert_non_null(out);
+	assert_int_equal(freed, 1); /* the source's external buffer went back to its owner */
+	assert_false(out->ol_flags & (RTE_MBUF_F_EXTERNAL | RTE_MBUF_F_INDIRECT));
+	assert_true(out->ol_flags & RTE_MBUF_F_TX_TCP_SEG);
+	assert_int_equal(out->pkt_len, 150);
+	assert_int_equal(rte_pktmbuf_mtod_offset(out, uint8_t *, 99)[0], 0x11);
+	assert_int_equal(rte_pktmbuf_mtod_offset(out, uint8_t *, 100)[0], 0x22);
+	rte_pktmbuf_free(out);
+	assert_int_equal(freed, 1);
+	assert_int_equal(rte_mempool_in_use_count(big), 0);
+	rte_mempool_free(big);
+}
+
 int main(void)
 {
 	enum { NB_RULES = sizeof(rule_cases) / sizeof(rule_cases[0]) };
@@ -644,6 +688,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_held_mbuf_cap, setup_three_mbufs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_args, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_free_releases_held, fx_setup, fx_teardown),
+		cmocka_unit_test(test_linearize_external),
 	};
 	int failed;
 
