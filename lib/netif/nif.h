@@ -256,6 +256,8 @@ struct nif_tx_stats {
 	uint64_t tx_drop_runt;           /**< first slot shorter than an Ethernet header */
 	uint64_t tx_drop_csum;           /**< csum_blank but no TCP/UDP over IPv4/IPv6 found */
 	uint64_t tx_drop_bad_gso;        /**< GSO extra but headers not TCP of that IP version */
+	uint64_t tx_drop_bad_hdr;        /**< offload headers too long for the mbuf's fields or
+					  *   its first segment, or an MSS below NIF_GSO_MIN_MSS */
 	uint64_t tx_gcopy_err;           /**< packets with a failed copy segment (RSP_ERROR) */
 	uint64_t tx_no_mbuf;             /**< bursts stopped: mempool empty (requests kept) */
 	uint64_t tx_mcast_add;           /**< MCAST_ADD extras accepted */
@@ -307,7 +309,10 @@ uint32_t nif_tx_gcopy_segs(struct nif_txq *q, nif_gcopy_seg **segs);
  * Offloads on delivered mbufs: NETTXF_csum_blank -> RTE_MBUF_F_TX_IPV4/IPV6 +
  * RTE_MBUF_F_TX_TCP_CKSUM/UDP_CKSUM with l2/l3/l4_len and packet_type from the headers;
  * GSO extra -> also RTE_MBUF_F_TX_TCP_SEG (+ TX_IP_CKSUM for IPv4) and tso_segsz = MSS;
- * NETTXF_data_validated alone -> RTE_MBUF_F_RX_L4_CKSUM_GOOD. The L4 checksum field is left
+ * NETTXF_data_validated alone -> RTE_MBUF_F_RX_L4_CKSUM_GOOD. A csum_blank or GSO packet
+ * whose headers do not fit the mbuf's l2/l3/l4_len fields or its first segment, or whose
+ * MSS is below NIF_GSO_MIN_MSS, is answered OKAY and dropped (tx_drop_bad_hdr), so every
+ * offload length a consumer sees is the headers' true one. The L4 checksum field is left
  * as the guest wrote it (the pseudo-header sum, Linux convention: L4 length included): run
  * rte_eth_tx_prepare() before handing such an mbuf to a NIC.
  * @param[out] pkts receives the delivered mbufs (caller's from now on); room for the
@@ -328,6 +333,16 @@ bool nif_tx_final_check(struct nif_txq *q);
 enum nif_fatal nif_txq_fatal(const struct nif_txq *q);
 const struct nif_tx_stats *nif_txq_stats(const struct nif_txq *q);
 void nif_txq_stats_reset(struct nif_txq *q);
+
+/**
+ * Smallest GSO size (MSS) accepted from a guest: Linux's TCP_MIN_SND_MSS, the least its own
+ * TCP sends. Smaller is answered OKAY (the copy worked) and dropped, as tx_drop_bad_hdr.
+ */
+#define NIF_GSO_MIN_MSS 48u
+
+/* Largest l2_len / l3_len an rte_mbuf holds (7 and 9 bit fields). */
+#define NIF_MBUF_L2_LEN_MAX 127u
+#define NIF_MBUF_L3_LEN_MAX 511u
 
 /** Most multicast addresses a frontend may add (xen-netback's XEN_NETBK_MCAST_MAX). */
 #define NIF_MCAST_MAX 64u

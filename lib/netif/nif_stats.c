@@ -28,7 +28,7 @@ const struct nif_stat_name nif_tx_stat_names[] = {
 	NIF_TX_STAT(tx_gso), NIF_TX_STAT(tx_csum_blank), NIF_TX_STAT(tx_gso_csum_fixup),
 	NIF_TX_STAT(tx_error_rsp), NIF_TX_STAT(tx_drop_too_many_slots),
 	NIF_TX_STAT(tx_drop_size_overflow), NIF_TX_STAT(tx_drop_runt),
-	NIF_TX_STAT(tx_drop_csum), NIF_TX_STAT(tx_drop_bad_gso), NIF_TX_STAT(tx_gcopy_err),
+	NIF_TX_STAT(tx_drop_csum), NIF_TX_STAT(tx_drop_bad_gso), NIF_TX_STAT(tx_drop_bad_hdr), NIF_TX_STAT(tx_gcopy_err),
 	NIF_TX_STAT(tx_no_mbuf), NIF_TX_STAT(tx_mcast_add), NIF_TX_STAT(tx_mcast_del),
 	NIF_TX_STAT(tx_mcast_full), NIF_TX_STAT(tx_fatal_impossible_reqs),
 	NIF_TX_STAT(tx_fatal_missing_extra), NIF_TX_STAT(tx_fatal_bad_extra_type),

@@ -31,6 +31,25 @@ static int tx_gso_csum_fixup(struct rte_mbuf *m, bool ipv4)
 	return 0;
 }
 
+/*
+ * The headers found must fit the mbuf's offload fields (7, 9 and 8 bits: IPv6 extension
+ * headers can pass 511 bytes, and a truncated l3_len would point a NIC or librte_gso into
+ * the payload) and lie in the first segment, where every consumer of the offload reads
+ * them. xen-netback leaves this to the stack, which re-validates guest GSO (SKB_GSO_DODGY).
+ */
+static bool hdr_lens_ok(const struct rte_mbuf *m, const struct rte_net_hdr_lens *hl)
+{
+	/* l4_len is 8 bits on both sides */
+	return hl->l2_len <= NIF_MBUF_L2_LEN_MAX && hl->l3_len <= NIF_MBUF_L3_LEN_MAX &&
+	       hl->l2_len + hl->l3_len + hl->l4_len <= m->data_len;
+}
+
+/* An MSS a TCP sender could use (Linux's TCP_MIN_SND_MSS) whose segments fit an IP packet. */
+static bool gso_size_ok(const struct rte_net_hdr_lens *hl, uint16_t mss)
+{
+	return mss >= NIF_GSO_MIN_MSS && (uint32_t)hl->l3_len + hl->l4_len + mss <= UINT16_MAX;
+}
+
 int nif_tx_offload_setup(struct nif_txq *q, struct rte_mbuf *m, const struct nif_tx_pkt *p)
 {
 	bool blank = (p->txflags & NETTXF_csum_blank) != 0;
@@ -60,6 +79,10 @@ int nif_tx_offload_setup(struct nif_txq *q, struct rte_mbuf *m, const struct nif
 	}
 	if (!(ipv4 || ipv6) || (l4 != RTE_PTYPE_L4_TCP && l4 != RTE_PTYPE_L4_UDP)) {
 		q->stats.tx_drop_csum++;
+		return -EINVAL;
+	}
+	if (!hdr_lens_ok(m, &hl) || (gso && !gso_size_ok(&hl, p->gso_size))) {
+		q->stats.tx_drop_bad_hdr++;
 		return -EINVAL;
 	}
 	m->packet_type = ptype;

@@ -267,7 +267,27 @@ struct offload_case {
 	bool hash;
 	bool delivered;
 	uint64_t want_ol;
+	uint16_t mss;           /* GSO size; 0: 1448 */
+	uint16_t v6_ext;        /* bytes of IPv6 destination options before the L4 header */
 };
+
+/* Put a destination-options header of @ext bytes (a multiple of 8) after the IPv6 header
+ * of the frame build_pkt() made. Returns the new L4 offset. */
+static uint16_t add_v6_ext(uint8_t *d, uint16_t len, uint16_t ext)
+{
+	struct rte_ipv6_hdr *ip = (void *)(d + sizeof(struct rte_ether_hdr));
+	uint8_t *opt = (uint8_t *)(ip + 1);
+	uint16_t l4 = (uint16_t)((opt - d) + ext);
+
+	memmove(opt + ext, opt, (size_t)(len - ext - (opt - d)));
+	memset(opt, 0, ext);
+	opt[0] = ip->proto;                /* next header */
+	opt[1] = (uint8_t)(ext / 8 - 1);   /* length in 8 bytes, less the first 8 */
+	opt[2] = 1;                        /* PadN over the rest */
+	opt[3] = (uint8_t)RTE_MIN(ext - 4, 255);
+	ip->proto = 60;                    /* IPPROTO_DSTOPTS */
+	return l4;
+}
 
 /* NETTXF_csum_blank / data_validated / GSO / hash extras -> mbuf offload metadata. */
 static void test_tx_offloads(void **state)
@@ -288,6 +308,12 @@ static void test_tx_offloads(void **state)
 		{ false, false, true, 100, NETTXF_csum_blank, 0, false, false, 0 },
 		{ true, false, false, 20000, NETTXF_csum_blank, XEN_NETIF_GSO_TYPE_TCPV4, false,
 		  false, 0 },
+		/* An MSS no TCP sends; IPv6 headers longer than l3_len's 9 bits hold. */
+		{ false, false, false, 30000, NETTXF_csum_blank, XEN_NETIF_GSO_TYPE_TCPV4, false,
+		  false, 0, 20, 0 },
+		{ true, false, false, 3000, NETTXF_csum_blank, 0, false, false, 0, 0, 520 },
+		{ true, false, false, 3000, NETTXF_csum_blank, 0, false, true,
+		  RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_CKSUM, 0, 464 },
 	};
 	struct fe *fe = *state;
 	struct nif_txq *q = txq_make(fe, nif_test_mp);
@@ -301,6 +327,8 @@ static void test_tx_offloads(void **state)
 		RING_IDX rc = fe->tx.rsp_cons;
 		struct rte_mbuf *out[BURST];
 
+		if (c->v6_ext)
+			l4 = add_v6_ext(d, c->len, c->v6_ext);
 		if (c->arp)
 			((struct rte_ether_hdr *)d)->ether_type =
 				rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
@@ -313,7 +341,7 @@ static void test_tx_offloads(void **state)
 		if (c->gso_type) {
 			ex[ne].type = XEN_NETIF_EXTRA_TYPE_GSO;
 			ex[ne].u.gso.type = (uint8_t)c->gso_type;
-			ex[ne++].u.gso.size = 1448;
+			ex[ne++].u.gso.size = c->mss != 0 ? c->mss : 1448;
 		}
 		if (c->hash) {
 			ex[ne].type = XEN_NETIF_EXTRA_TYPE_HASH;
@@ -349,9 +377,10 @@ static void test_tx_offloads(void **state)
 	}
 	assert_int_equal(nif_txq_stats(q)->tx_gso, 2);
 	assert_int_equal(nif_txq_stats(q)->tx_gso_csum_fixup, 1);
-	assert_int_equal(nif_txq_stats(q)->tx_csum_blank, 3);
+	assert_int_equal(nif_txq_stats(q)->tx_csum_blank, 4);
 	assert_int_equal(nif_txq_stats(q)->tx_drop_csum, 1);
 	assert_int_equal(nif_txq_stats(q)->tx_drop_bad_gso, 1);
+	assert_int_equal(nif_txq_stats(q)->tx_drop_bad_hdr, 2);
 	nif_txq_free(q);
 }
 
