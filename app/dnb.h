@@ -46,7 +46,9 @@ extern int dnb_logtype;
 struct dnb_port_stats {
 	uint64_t rx_pkts;       /**< received from the port */
 	uint64_t tx_pkts;       /**< frames (or GSO segments) the port took */
-	uint64_t tx_drops;      /**< refused by the port, or failed GSO/copy */
+	uint64_t tx_drops;      /**< refused by the port, or failed GSO/copy (all causes) */
+	uint64_t tx_drop_oversize; /**< wire: a frame, or a TSO packet's segments, over its MTU */
+	uint64_t tx_drop_prepare;  /**< wire: refused by rte_eth_tx_prepare (the NIC's rules) */
 	uint64_t gso_segs;      /**< segments made by software GSO */
 	uint64_t sw_csum;       /**< checksums completed in software */
 	uint64_t linearized;    /**< aggregates copied into one buffer (--lro linearize) */
@@ -62,6 +64,7 @@ struct dnb_port {
 	bool tso_v4, tso_v6;   /**< TCP segmentation */
 	bool csum_v4, csum_v6; /**< TCP/UDP checksum completion */
 	bool vlan_insert;      /**< inserts 802.1Q tags (else egress.c does, trunk ports) */
+	uint16_t mtu;          /**< wire: the port's MTU (IP packet bytes), read at start */
 	uint16_t nb_queues;    /**< queue pairs: RX polls them all, TX uses queue 0 (one
 				*   worker sends to the port, so one TX queue keeps flows ordered) */
 	uint16_t next_rxq;     /**< the queue the next poll starts with (fairness) */

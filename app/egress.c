@@ -147,9 +147,52 @@ static int vlan_insert(struct dnb_port *p, struct rte_mbuf **m)
 	return 0;
 }
 
+/*
+ * What may go on the wire: a frame (a TSO packet's segments) no longer than the port's MTU,
+ * as the Linux bridge's is_skb_forwardable drops a bigger one. A guest decides both the
+ * size and the MSS of what it sends, and a NIC given a frame over its MTU or a segment size
+ * it cannot make may hang its queue (or trip i40e's malicious-driver detection), which
+ * would take the wire away from every guest.
+ */
+static bool wire_fits(const struct dnb_port *p, const struct rte_mbuf *m)
+{
+	uint32_t l2 = RTE_ETHER_HDR_LEN +
+		      ((m->ol_flags & RTE_MBUF_F_TX_VLAN) ? RTE_VLAN_HLEN : 0);
+
+	if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG)
+		return (uint32_t)m->l3_len + m->l4_len + m->tso_segsz <= p->mtu &&
+		       m->l2_len >= RTE_ETHER_HDR_LEN;
+	return m->pkt_len <= p->mtu + l2;
+}
+
+/* rte_eth_tx_prepare: the NIC's own rules (segment counts, MSS range, checksum set-up).
+ * What it refuses is dropped and counted; the rest keep their order. */
+static uint16_t wire_prepare(struct dnb_port *p, struct rte_mbuf **out, uint16_t n)
+{
+	uint16_t ok = 0;
+
+	while (ok < n) {
+		uint16_t k = ok + rte_eth_tx_prepare(p->port_id, 0, out + ok, n - ok);
+
+		if (k == n)
+			return n;
+		rte_pktmbuf_free(out[k]);
+		p->stats.tx_drop_prepare++;
+		p->stats.tx_drops++;
+		memmove(out + k, out + k + 1, (size_t)(n - k - 1) * sizeof(*out));
+		n--;
+		ok = k;
+	}
+	return n;
+}
+
 static void tx_flush(struct dnb_port *p, struct rte_mbuf **out, uint16_t n)
 {
-	uint16_t sent = rte_eth_tx_burst(p->port_id, 0, out, n);
+	uint16_t sent;
+
+	if (!p->is_vif)
+		n = wire_prepare(p, out, n);
+	sent = rte_eth_tx_burst(p->port_id, 0, out, n);
 
 	p->stats.tx_pkts += sent;
 	if (sent < n) {
@@ -174,6 +217,12 @@ uint16_t dnb_port_tx(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf **
 			n = 0;
 		}
 		first = n;
+		if (!p->is_vif && !wire_fits(p, m)) {
+			rte_pktmbuf_free(m);
+			p->stats.tx_drop_oversize++;
+			p->stats.tx_drops++;
+			continue;
+		}
 		if ((gso || csum) && (m = private_frame(app, p, m)) == NULL)
 			continue;
 		if ((m->ol_flags & RTE_MBUF_F_TX_VLAN) && !p->is_vif && !p->vlan_insert &&

@@ -34,6 +34,8 @@ static int port_configure(struct dnb_app *app, struct dnb_port *p, uint16_t nb_q
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
 					RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
 	rc = rte_eth_dev_configure(p->port_id, nb_queues, nb_queues, &conf);
+	if (rc == 0 && !p->is_vif)
+		rc = rte_eth_dev_get_mtu(p->port_id, &p->mtu);
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &nb_rxd, &nb_txd);
 	for (uint16_t q = 0; rc == 0 && q < nb_queues; q++) {

@@ -22,6 +22,8 @@ static void port_dict(struct rte_tel_data *d, const struct dnb_port *p)
 	rte_tel_data_add_dict_u64(d, "rx_pkts", p->stats.rx_pkts);
 	rte_tel_data_add_dict_u64(d, "tx_pkts", p->stats.tx_pkts);
 	rte_tel_data_add_dict_u64(d, "tx_drops", p->stats.tx_drops);
+	rte_tel_data_add_dict_u64(d, "tx_drop_oversize", p->stats.tx_drop_oversize);
+	rte_tel_data_add_dict_u64(d, "tx_drop_prepare", p->stats.tx_drop_prepare);
 	rte_tel_data_add_dict_u64(d, "gso_segs", p->stats.gso_segs);
 	rte_tel_data_add_dict_u64(d, "sw_csum", p->stats.sw_csum);
 	rte_tel_data_add_dict_u64(d, "linearized", p->stats.linearized);
