@@ -22,6 +22,7 @@ enum {
 	OPT_XEN,
 	OPT_VLAN,
 	OPT_TRUNK,
+	OPT_VIF_MBUFS,
 };
 
 static const struct option long_options[] = {
@@ -38,6 +39,7 @@ static const struct option long_options[] = {
 	{"xen", required_argument, NULL, OPT_XEN},
 	{"vlan", required_argument, NULL, OPT_VLAN},
 	{"trunk", no_argument, NULL, OPT_TRUNK},
+	{"vif-mbufs", required_argument, NULL, OPT_VIF_MBUFS},
 	{NULL, 0, NULL, 0},
 };
 
@@ -60,7 +62,9 @@ void dnb_config_usage(const char *prog)
 	       "  --fdb-size N           MAC table stations (default 4096)\n"
 	       "  --fdb-age SECONDS      forget idle stations after this (default 300)\n"
 	       "  --stats SECONDS        print a stats line every N seconds (default 0: off)\n"
-	       "  --mbufs N              packet buffers (default 32768)\n"
+	       "  --mbufs N              shared packet buffers: wire RX, copies (default 32768)\n"
+	       "  --vif-mbufs N          each vif's own buffers for what its guest sends\n"
+	       "                         (default 2048)\n"
 	       "  --vif-queues N         queue pairs offered to each guest (default 1)\n"
 	       "  --xen KIND             auto (default) | sim | real: hypervisor interface\n"
 	       "  -h, --help             this text\n"
@@ -193,6 +197,8 @@ static int parse_one(int opt, const char *arg, struct dnb_config *cfg)
 		return parse_u32("stats", arg, 0, 3600, &cfg->stats_interval_s);
 	case OPT_MBUFS:
 		return parse_u32("mbufs", arg, 4096, 1u << 22, &cfg->nb_mbufs);
+	case OPT_VIF_MBUFS:
+		return parse_u32("vif-mbufs", arg, 512, 1u << 20, &cfg->vif_mbufs);
 	case OPT_VIF_QUEUES:
 		if (parse_u32("vif-queues", arg, 1, 8, &v) != 0)
 			return -EINVAL;
@@ -216,7 +222,7 @@ int dnb_config_parse(int argc, char **argv, struct dnb_config *cfg)
 
 	*cfg = (struct dnb_config){
 		.lro = DNB_LRO_CHAIN, .lro_timeout_us = 40, .fdb_entries = 4096,
-		.fdb_age_s = 300, .nb_mbufs = 32768, .vif_queues = 1, .xen = "auto",
+		.fdb_age_s = 300, .nb_mbufs = 32768, .vif_mbufs = 2048, .vif_queues = 1, .xen = "auto",
 	};
 	optind = 1;
 	opterr = 0;

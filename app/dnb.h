@@ -41,6 +41,14 @@ extern int dnb_logtype;
 #define DNB_MAX_WORKERS 16
 /** Frames waiting for another worker's port: a bound, so a slow port drops, counted. */
 #define DNB_HANDOFF_SIZE 4096
+/**
+ * ... and a bound in buffers, since a frame can be a 64 KiB chain of ~45 mbufs: the mbufs
+ * waiting in one port's hand-off ring are at most 1/DNB_HANDOFF_PORT_SHARE of the shared
+ * pool, in all hand-off rings together at most 1/DNB_HANDOFF_ALL_SHARE, so a stalled port
+ * (a guest that stopped reading) cannot take the buffers the wire and the others need.
+ */
+#define DNB_HANDOFF_PORT_SHARE 16
+#define DNB_HANDOFF_ALL_SHARE 4
 
 /** Counters the app keeps per port, written by the worker only. */
 struct dnb_port_stats {
@@ -70,6 +78,8 @@ struct dnb_port {
 	uint16_t next_rxq;     /**< the queue the next poll starts with (fairness) */
 	uint16_t owner;        /**< the worker that polls and transmits on this port */
 	struct rte_ring *handoff; /**< frames for this port from other workers (MP/SC) */
+	atomic_uint handoff_mbufs;  /**< mbufs in @c handoff (producers add, the owner subtracts) */
+	atomic_ulong handoff_drops; /**< frames refused: the port's or all ports' share was full */
 	struct dnb_vif_id vif;
 	struct lro_ctx *lro;   /**< wire ports with --lro chain|linearize */
 	/** Written by the owner on every burst: on a line of its own, so that other workers
@@ -97,6 +107,13 @@ struct dnb_app {
 	struct rte_mempool *pool;     /**< packet mbufs */
 	struct rte_mempool *big_pool; /**< linearize: one buffer per aggregate */
 	struct rte_mempool *gso_indirect;
+	/** Guest-TX buffers of the vif on each port id, made when a vif first gets that id and
+	 *  kept for the next vif that does (mbufs of a detached vif may still be in a NIC's TX
+	 *  ring): what a guest sends can exhaust only its own pool, never the shared one. */
+	struct rte_mempool *vif_pools[RTE_MAX_ETHPORTS];
+	atomic_uint handoff_mbufs;    /**< mbufs in all hand-off rings */
+	uint32_t handoff_port_cap;    /**< DNB_HANDOFF_PORT_SHARE of the shared pool */
+	uint32_t handoff_all_cap;     /**< DNB_HANDOFF_ALL_SHARE of the shared pool */
 	struct l2sw *sw;
 	struct rte_gso_ctx gso;
 	struct dnb_port ports[RTE_MAX_ETHPORTS];

@@ -44,7 +44,8 @@ struct dnb_config {
 	uint32_t fdb_entries;      /**< --fdb-size: stations */
 	uint32_t fdb_age_s;        /**< --fdb-age: seconds before an idle station is forgotten */
 	uint32_t stats_interval_s; /**< --stats: print a line every N s (0: never) */
-	uint32_t nb_mbufs;         /**< --mbufs: size of the packet pool */
+	uint32_t nb_mbufs;         /**< --mbufs: size of the shared packet pool */
+	uint32_t vif_mbufs;        /**< --vif-mbufs: size of each vif's guest-TX pool */
 	unsigned int vif_queues;   /**< --vif-queues: queue pairs offered to each guest */
 	const char *xen;           /**< --xen: auto, sim or real (passed to net_xenvif) */
 };

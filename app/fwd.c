@@ -48,10 +48,45 @@ static uint16_t wire_ingress(struct dnb_app *app, struct dnb_port *p, struct rte
 	return nb_out;
 }
 
-/* Frames switched for a port another worker owns wait in its hand-off ring. */
-static uint16_t handoff(struct dnb_port *p, struct rte_mbuf **pkts, uint16_t n)
+static uint32_t mbufs_of(struct rte_mbuf *const *pkts, uint16_t n)
 {
-	return (uint16_t)rte_ring_enqueue_burst(p->handoff, (void **)pkts, n, NULL);
+	uint32_t segs = 0;
+
+	for (uint16_t i = 0; i < n; i++)
+		segs += pkts[i]->nb_segs;
+	return segs;
+}
+
+/*
+ * Frames switched for a port another worker owns wait in its hand-off ring, as many as fit
+ * the port's and all ports' share of buffers (see DNB_HANDOFF_PORT_SHARE). The shares are
+ * reserved before the enqueue, so they are never exceeded by more than what the other
+ * workers reserve at the same moment and give back (at most one burst each).
+ */
+static uint16_t handoff(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf **pkts,
+			uint16_t n)
+{
+	uint32_t port_room, all_room, segs = 0, held;
+	uint16_t k, done;
+
+	held = atomic_load_explicit(&p->handoff_mbufs, memory_order_relaxed);
+	port_room = held < app->handoff_port_cap ? app->handoff_port_cap - held : 0;
+	held = atomic_load_explicit(&app->handoff_mbufs, memory_order_relaxed);
+	all_room = held < app->handoff_all_cap ? app->handoff_all_cap - held : 0;
+	for (k = 0; k < n && segs + pkts[k]->nb_segs <= RTE_MIN(port_room, all_room); k++)
+		segs += pkts[k]->nb_segs;
+	atomic_fetch_add_explicit(&p->handoff_mbufs, segs, memory_order_relaxed);
+	atomic_fetch_add_explicit(&app->handoff_mbufs, segs, memory_order_relaxed);
+	done = (uint16_t)rte_ring_enqueue_burst(p->handoff, (void **)pkts, k, NULL);
+	if (done < k) {
+		uint32_t back = mbufs_of(pkts + done, k - done);
+
+		atomic_fetch_sub_explicit(&p->handoff_mbufs, back, memory_order_relaxed);
+		atomic_fetch_sub_explicit(&app->handoff_mbufs, back, memory_order_relaxed);
+	}
+	if (done < n) /* the switch frees them and counts its tx_drop */
+		atomic_fetch_add_explicit(&p->handoff_drops, n - done, memory_order_relaxed);
+	return done;
 }
 
 static void egress_all(struct dnb_worker *w, struct l2sw_out *swout)
@@ -67,7 +102,7 @@ static void egress_all(struct dnb_worker *w, struct l2sw_out *swout)
 		if (p->owner == w->index)
 			taken = dnb_port_tx(app, p, tx, n);
 		else
-			taken = handoff(p, tx, n); /* the switch frees and counts the rest */
+			taken = handoff(app, p, tx, n);
 		l2sw_out_done(swout, port, taken);
 	}
 }
@@ -81,8 +116,13 @@ static uint16_t drain_handoff(struct dnb_app *app, struct dnb_port *p)
 	if (p->handoff == NULL)
 		return 0;
 	n = rte_ring_dequeue_burst(p->handoff, (void **)pkts, DNB_BURST, NULL);
-	if (n > 0)
+	if (n > 0) {
+		uint32_t segs = mbufs_of(pkts, (uint16_t)n);
+
+		atomic_fetch_sub_explicit(&p->handoff_mbufs, segs, memory_order_relaxed);
+		atomic_fetch_sub_explicit(&app->handoff_mbufs, segs, memory_order_relaxed);
 		dnb_port_tx(app, p, pkts, (uint16_t)n);
+	}
 	return (uint16_t)n;
 }
 

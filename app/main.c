@@ -40,6 +40,8 @@ static int pools_create(struct dnb_app *a)
 						  (int)rte_socket_id());
 	if (a->pool == NULL || a->gso_indirect == NULL)
 		return -rte_errno;
+	a->handoff_port_cap = a->cfg.nb_mbufs / DNB_HANDOFF_PORT_SHARE;
+	a->handoff_all_cap = a->cfg.nb_mbufs / DNB_HANDOFF_ALL_SHARE;
 	if (a->cfg.lro == DNB_LRO_LINEARIZE) {
 		/* One buffer per aggregate in flight; data room is a 16-bit field. */
 		a->big_pool = rte_pktmbuf_pool_create("dnb_linear", 512, 32, 0, UINT16_MAX,
@@ -140,6 +142,10 @@ static void shutdown_all(struct dnb_app *a)
 	rte_mempool_free(a->gso_indirect);
 	rte_mempool_free(a->pool);
 	a->big_pool = a->gso_indirect = a->pool = NULL;
+	for (unsigned int i = 0; i < RTE_DIM(a->vif_pools); i++) {
+		rte_mempool_free(a->vif_pools[i]);
+		a->vif_pools[i] = NULL;
+	}
 	pthread_mutex_unlock(&a->ctl_lock);
 }
 

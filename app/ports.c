@@ -7,13 +7,39 @@
 #include "dnb.h"
 #include "rte_pmd_xenvif.h"
 
+/* The pool a port receives into: the shared one for the wire, the vif's own for a guest. */
+static struct rte_mempool *rx_pool(struct dnb_app *app, const struct dnb_port *p)
+{
+	char name[RTE_MEMPOOL_NAMESIZE];
+	struct rte_mempool *mp;
+
+	if (!p->is_vif)
+		return app->pool;
+	pthread_mutex_lock(&app->ctl_lock); /* telemetry reads the pool table */
+	if (app->vif_pools[p->port_id] == NULL) {
+		snprintf(name, sizeof(name), "dnb_vif_port%u", p->port_id);
+		app->vif_pools[p->port_id] = rte_pktmbuf_pool_create(
+			name, app->cfg.vif_mbufs, 64, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+			rte_eth_dev_socket_id(p->port_id));
+		if (app->vif_pools[p->port_id] == NULL)
+			DNB_LOG(ERR, "port %u: a pool of %u mbufs: %s", p->port_id,
+				app->cfg.vif_mbufs, rte_strerror(rte_errno));
+	}
+	mp = app->vif_pools[p->port_id];
+	pthread_mutex_unlock(&app->ctl_lock);
+	return mp;
+}
+
 static int port_configure(struct dnb_app *app, struct dnb_port *p, uint16_t nb_queues)
 {
+	struct rte_mempool *mp = rx_pool(app, p);
 	struct rte_eth_conf conf = {0};
 	struct rte_eth_dev_info info;
 	uint16_t nb_rxd = DNB_RING_SIZE, nb_txd = DNB_RING_SIZE;
 	int rc;
 
+	if (mp == NULL)
+		return -ENOMEM;
 	rc = rte_eth_dev_info_get(p->port_id, &info);
 	if (rc != 0)
 		return rc;
@@ -40,7 +66,7 @@ static int port_configure(struct dnb_app *app, struct dnb_port *p, uint16_t nb_q
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &nb_rxd, &nb_txd);
 	for (uint16_t q = 0; rc == 0 && q < nb_queues; q++) {
 		rc = rte_eth_rx_queue_setup(p->port_id, q, nb_rxd,
-					    rte_eth_dev_socket_id(p->port_id), NULL, app->pool);
+					    rte_eth_dev_socket_id(p->port_id), NULL, mp);
 		if (rc == 0)
 			rc = rte_eth_tx_queue_setup(p->port_id, q, nb_txd,
 						    rte_eth_dev_socket_id(p->port_id), NULL);
@@ -100,8 +126,10 @@ static void port_release(struct dnb_app *app, struct dnb_port *p)
 		rte_eth_dev_callback_unregister(p->port_id, RTE_ETH_EVENT_INTR_LSC, vif_link_event,
 						app);
 	if (p->handoff != NULL) {
-		while (rte_ring_dequeue(p->handoff, (void **)&m) == 0)
+		while (rte_ring_dequeue(p->handoff, (void **)&m) == 0) {
+			atomic_fetch_sub(&app->handoff_mbufs, m->nb_segs);
 			rte_pktmbuf_free(m);
+		}
 		rte_ring_free(p->handoff);
 		p->handoff = NULL;
 	}

@@ -28,6 +28,11 @@ static void port_dict(struct rte_tel_data *d, const struct dnb_port *p)
 	rte_tel_data_add_dict_u64(d, "sw_csum", p->stats.sw_csum);
 	rte_tel_data_add_dict_u64(d, "linearized", p->stats.linearized);
 	rte_tel_data_add_dict_u64(d, "busy_cycles", p->stats.busy_cycles);
+	rte_tel_data_add_dict_u64(d, "handoff_mbufs", atomic_load(&p->handoff_mbufs));
+	rte_tel_data_add_dict_u64(d, "handoff_drops", atomic_load(&p->handoff_drops));
+	if (p->is_vif && tel_app->vif_pools[p->port_id] != NULL)
+		rte_tel_data_add_dict_u64(d, "pool_in_use",
+			rte_mempool_in_use_count(tel_app->vif_pools[p->port_id]));
 	rte_tel_data_add_dict_u64(d, "eth_ipackets", es.ipackets);
 	rte_tel_data_add_dict_u64(d, "eth_opackets", es.opackets);
 	rte_tel_data_add_dict_u64(d, "eth_ierrors", es.ierrors);
@@ -111,15 +116,28 @@ static int tel_fdb(const char *params __rte_unused, struct rte_tel_data *d)
 	return l2sw_fdb_walk(tel_app->sw, rte_rdtsc(), fdb_add, d) < 0 ? -EIO : 0;
 }
 
-/* /dpdk_netback/mempool: packet buffers held by the service (leak checks, sizing). */
+/* /dpdk_netback/mempool: packet buffers held by the service (leak checks, sizing): the
+ * shared pool, every vif's own, and "in_use" over all of them. */
 static int tel_mempool(const char *params __rte_unused, struct rte_tel_data *d)
 {
+	uint64_t vif_size = 0, vif_in_use = 0, shared;
+
 	if (tel_app->pool == NULL)
 		return -EAGAIN;
+	for (unsigned int i = 0; i < RTE_DIM(tel_app->vif_pools); i++)
+		if (tel_app->vif_pools[i] != NULL) {
+			vif_size += tel_app->vif_pools[i]->size;
+			vif_in_use += rte_mempool_in_use_count(tel_app->vif_pools[i]);
+		}
+	shared = rte_mempool_in_use_count(tel_app->pool);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "size", tel_app->pool->size);
-	rte_tel_data_add_dict_u64(d, "in_use", rte_mempool_in_use_count(tel_app->pool));
 	rte_tel_data_add_dict_u64(d, "avail", rte_mempool_avail_count(tel_app->pool));
+	rte_tel_data_add_dict_u64(d, "shared_in_use", shared);
+	rte_tel_data_add_dict_u64(d, "vif_size", vif_size);
+	rte_tel_data_add_dict_u64(d, "vif_in_use", vif_in_use);
+	rte_tel_data_add_dict_u64(d, "in_use", shared + vif_in_use);
+	rte_tel_data_add_dict_u64(d, "handoff_mbufs", atomic_load(&tel_app->handoff_mbufs));
 	return 0;
 }
 
@@ -134,7 +152,8 @@ static const struct {
 	{ "/dpdk_netback/fdb", tel_fdb,
 	  "The switch's MAC table: \"mac/vlan\": port. No parameters" },
 	{ "/dpdk_netback/mempool", tel_mempool,
-	  "Packet buffers: size, in_use, avail. No parameters" },
+	  "Packet buffers: the shared pool's size, avail, shared_in_use; vif_size, vif_in_use "
+	  "over the vifs' own pools; in_use over all. No parameters" },
 };
 
 /* Every command runs under the control lock: a vif detaching meanwhile (its port's LRO and
