@@ -49,6 +49,15 @@ struct guest_opts {
 	bool sg, gso, csum6, rx_notify, split_evtchn, multi_queue;
 	unsigned int hostile_ms; /* --hostile-ms: scribble on the rings this often (0: never) */
 	uint64_t seed;           /* --seed: of the hostile scribbles */
+	unsigned int junk;       /* --junk: set of 1 << GUEST_JUNK_*; TX ring kept full of them */
+	uint8_t junk_dst[6];     /* --junk-dst: where "big" frames go */
+	bool rx_stall;           /* --rx-stall: post RX buffers once, never again */
+};
+
+/* Kinds of --junk (guest_junk.c). */
+enum {
+	GUEST_JUNK_RUNT, GUEST_JUNK_CSUM, GUEST_JUNK_MCAST, GUEST_JUNK_GSO, GUEST_JUNK_BIG,
+	GUEST_JUNK_NR
 };
 
 /** One queue: its rings in the domain, grants, event channels and ring state. */
@@ -88,6 +97,7 @@ struct guest {
 	struct gr_tx_stats tx_gone;
 	uint64_t notify_fail_gone, tap_write_err_gone, tap_read_err_gone;
 	uint64_t grants_leaked;    /* grants the backend never gave back at teardown */
+	uint64_t junk_posted;      /* --junk requests posted */
 };
 
 /* guest_opts.c */
@@ -133,5 +143,9 @@ void guest_xenbus_close(struct guest *g);
 /* guest_hostile.c: a guest that breaks the ring protocol on purpose (tests only). */
 /** Write garbage into one connected queue's shared rings; the backend must cope. */
 void guest_hostile_strike(struct guest *g, uint64_t *rng);
+
+/* guest_junk.c: a guest that keeps the backend busy on purpose (tests only). */
+/** Gc every queue's TX ring and fill it with the --junk kinds; push and notify. */
+void guest_junk_fill(struct guest *g);
 
 #endif /* DNB_GUEST_H */

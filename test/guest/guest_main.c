@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,16 @@ static unsigned int tap_queue(const struct guest *g, unsigned int t)
 	return g->nr_queues > 0 ? t % g->nr_queues : 0;
 }
 
+/* Sleep in poll() until an event, or while --hostile-ms / --junk have work, not long. */
+static int poll_timeout(const struct guest *g, bool more)
+{
+	if (more)
+		return 0;
+	if (g->opt.junk != 0)
+		return 0; /* spins: reposts as soon as rsp_prod moves (yielding the CPU) */
+	return g->opt.hostile_ms ? (int)g->opt.hostile_ms : -1;
+}
+
 static void run(struct guest *g, int sig_fd)
 {
 	struct pollfd pfd[PFD_TAP0 + GUEST_MAX_QUEUES];
@@ -99,8 +110,8 @@ static void run(struct guest *g, int sig_fd)
 			/* Stop reading the TAP while the ring has no room for a largest frame. */
 			pfd[PFD_TAP0 + t].events = guest_queue_can_tx(g, tap_queue(g, t)) ? POLLIN : 0;
 		}
-		if (poll(pfd, PFD_TAP0 + g->nr_tap, rx_more || tx_more ? 0 :
-			 g->opt.hostile_ms ? (int)g->opt.hostile_ms : -1) < 0 && errno != EINTR) {
+		if (poll(pfd, PFD_TAP0 + g->nr_tap, poll_timeout(g, rx_more || tx_more)) < 0 &&
+		    errno != EINTR) {
 			GLOG(g, "poll: %s", strerror(errno));
 			return;
 		}
@@ -118,6 +129,10 @@ static void run(struct guest *g, int sig_fd)
 			rx_more = false;
 			for (i = 0; i < GUEST_MAX_QUEUES; i++)
 				rx_more |= guest_queue_service(g, i);
+		}
+		if (g->opt.junk != 0) {
+			guest_junk_fill(g);
+			sched_yield(); /* the test bed's other processes come first */
 		}
 		tx_more = false;
 		for (t = 0; t < g->nr_tap; t++)

@@ -29,6 +29,9 @@ enum {
 	OPT_NO_MQ,
 	OPT_HOSTILE,
 	OPT_SEED,
+	OPT_JUNK,
+	OPT_JUNK_DST,
+	OPT_RX_STALL,
 };
 
 static const struct option long_opts[] = {
@@ -48,6 +51,9 @@ static const struct option long_opts[] = {
 	{ "no-multi-queue", no_argument, NULL, OPT_NO_MQ },
 	{ "hostile-ms", required_argument, NULL, OPT_HOSTILE },
 	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "junk", required_argument, NULL, OPT_JUNK },
+	{ "junk-dst", required_argument, NULL, OPT_JUNK_DST },
+	{ "rx-stall", no_argument, NULL, OPT_RX_STALL },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -77,6 +83,11 @@ static void usage(FILE *out)
 "  --hostile-ms N      tests: every N ms write garbage into the shared rings (req_prod,\n"
 "                      requests, flags); the backend must disable only this vif\n"
 "  --seed N            seed of the --hostile-ms garbage (default 1)\n"
+"  --junk KINDS        tests: keep the TX ring full of requests that deliver nothing,\n"
+"                      reposted as they are answered; KINDS is a comma list of runt,\n"
+"                      csum, mcast, gso (junk) and big (64 KiB TCP GSO to --junk-dst)\n"
+"  --junk-dst MAC      destination of --junk big frames (default broadcast)\n"
+"  --rx-stall          tests: post RX buffers once and never again (a stuck guest)\n"
 "  -h, --help          this text\n"
 "\n"
 "Environment: XENSTORED_PATH is the xenstore daemon's socket; libxenstore's xs_open(0)\n"
@@ -132,7 +143,34 @@ static void opts_defaults(struct guest_opts *o)
 	o->queues = cpus < 1 ? 1 : cpus > GUEST_MAX_QUEUES ? GUEST_MAX_QUEUES : (unsigned int)cpus;
 	o->rx_fill = GR_RX_RING_SIZE;
 	o->seed = 1;
+	memset(o->junk_dst, 0xff, sizeof(o->junk_dst));
 	o->sg = o->gso = o->csum6 = o->rx_notify = o->split_evtchn = o->multi_queue = true;
+}
+
+static int parse_junk(const char *s, unsigned int *set)
+{
+	static const char *const names[GUEST_JUNK_NR] = {"runt", "csum", "mcast", "gso", "big"};
+	char buf[64], *save = NULL;
+
+	if (strlen(s) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, s);
+	*set = 0;
+	for (char *t = strtok_r(buf, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
+		unsigned int k;
+
+		for (k = 0; k < GUEST_JUNK_NR && strcmp(t, names[k]) != 0; k++)
+			;
+		if (k == GUEST_JUNK_NR)
+			goto bad;
+		*set |= 1u << k;
+	}
+	if (*set != 0)
+		return 0;
+bad:
+	fprintf(stderr, "dnb-guest: --junk: '%s' is not a list of runt, csum, mcast, gso, big\n",
+		s);
+	return -EINVAL;
 }
 
 static int opts_one(int c, const char *arg, struct guest_opts *o)
@@ -182,6 +220,9 @@ static int opts_one(int c, const char *arg, struct guest_opts *o)
 		rc = parse_uint("seed", arg, 0, 0xffffffffUL, &v);
 		o->seed = v;
 		break;
+	case OPT_JUNK: rc = parse_junk(arg, &o->junk); break;
+	case OPT_JUNK_DST: rc = parse_mac(arg, o->junk_dst); break;
+	case OPT_RX_STALL: o->rx_stall = true; break;
 	default: rc = -EINVAL; break;
 	}
 	return rc;

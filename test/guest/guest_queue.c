@@ -173,6 +173,8 @@ bool guest_queue_service(struct guest *g, unsigned int i)
 		return false;
 	(void)gr_tx_gc(&q->tx);
 	more = queue_receive(g, q);
+	if (g->opt.rx_stall && q->rx.ring.req_prod_pvt != 0)
+		return more; /* posted once: a guest that stopped giving buffers */
 	if (gr_rx_refill(&q->rx, &notify) > 0 && notify && g->opt.rx_notify)
 		queue_notify(g, q, q->rx_port);
 	return more;

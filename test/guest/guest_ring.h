@@ -239,6 +239,16 @@ unsigned int gr_tx_peek(const struct gr_txq *q, struct iovec *iov, unsigned int 
  */
 int gr_tx_post(struct gr_txq *q, const struct virtio_net_hdr *vh, size_t len);
 
+/**
+ * Tests only: post one single-page request as a hostile or buggy netfront could, with
+ * @p flags and @p size as given and, when @p extra is not NULL, that extra-info slot after
+ * it (NETTXF_extra_info is then set). The page is the next one gr_tx_peek() returns; the
+ * caller wrote it. Its response is consumed by gr_tx_gc() as any other.
+ * @return ring slots used (> 0), -ENOSPC (ring or ids exhausted), -EIO (broken).
+ */
+int gr_tx_post_raw(struct gr_txq *q, uint16_t flags, uint16_t size,
+		   const netif_extra_info_t *extra);
+
 /** Publish posted requests. @param[out] notify true when the backend wants an event. */
 void gr_tx_push(struct gr_txq *q, bool *notify);
 

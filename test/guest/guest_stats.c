@@ -89,8 +89,8 @@ void guest_stats_print(const struct guest *g, const char *why)
 		tr += q->tap_read_err;
 	}
 	print_line(g, why, "total", &rx, &tx, nf, tw, tr);
-	printf("dnb-guest dom%u: stats %s grants_leaked=%" PRIu64 "\n", (unsigned int)g->opt.domid,
-	       why, g->grants_leaked);
+	printf("dnb-guest dom%u: stats %s grants_leaked=%" PRIu64 " junk_posted=%" PRIu64 "\n",
+	       (unsigned int)g->opt.domid, why, g->grants_leaked, g->junk_posted);
 	fflush(stdout);
 }
 

@@ -287,6 +287,21 @@ drop:
 	return rc;
 }
 
+int gr_tx_post_raw(struct gr_txq *q, uint16_t flags, uint16_t size,
+		   const netif_extra_info_t *extra)
+{
+	static const netif_extra_info_t none;
+	unsigned int slots = extra != NULL ? 2 : 1;
+
+	if (q->broken)
+		return -EIO;
+	if (q->nr_free < 1 || tx_ring_free(q) < slots || tx_grant_pages(q, 1) < 0)
+		return -ENOSPC;
+	/* tx_write_reqs sets NETTXF_extra_info when there is an extra */
+	tx_write_reqs(q, size, 1, flags, extra != NULL ? extra : &none);
+	return (int)slots;
+}
+
 void gr_tx_push(struct gr_txq *q, bool *notify)
 {
 	int want;
