@@ -152,8 +152,7 @@ static const struct {
 	{ "/dpdk_netback/fdb", tel_fdb,
 	  "The switch's MAC table: \"mac/vlan\": port. No parameters" },
 	{ "/dpdk_netback/mempool", tel_mempool,
-	  "Packet buffers: the shared pool's size, avail, shared_in_use; vif_size, vif_in_use "
-	  "over the vifs' own pools; in_use over all. No parameters" },
+	  "Packet buffers of the shared pool and the vifs' pools. No parameters" },
 };
 
 /* Every command runs under the control lock: a vif detaching meanwhile (its port's LRO and
@@ -173,6 +172,7 @@ static int tel_dispatch(const char *cmd, const char *params, struct rte_tel_data
 }
 
 /*
+ * A help text must stay under RTE_TEL_MAX_STRING_LEN (128) bytes, or the command is refused.
  * Called before rte_eal_init: DPDK 22.11 keeps at most 64 telemetry commands, and the EAL's
  * PMD plugins (Debian loads every one it ships) register enough to fill the table, after
  * which a late registration fails. The handlers answer -EAGAIN until the app is set up.

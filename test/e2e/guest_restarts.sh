@@ -21,6 +21,8 @@ snapshot() {
 }
 sleep 0.5
 before=$(snapshot)
+# three numbers, or the comparison below would pass on two failed reads
+[[ "$before" =~ ^[0-9]+\ [0-9]+\ [0-9]+$ ]] || e2e_fail "snapshot unreadable: '$before'"
 e2e_in_wire ping -i 0.01 -q "$(e2e_guest_ip 1)" >/dev/null 2>&1 &
 pinger=$!
 for ((r = 1; r <= rounds; r++)); do

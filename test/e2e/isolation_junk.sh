@@ -11,6 +11,7 @@ set -uo pipefail
 name=ij$$
 e2e_init "${name:0:8}"
 bytes=${DNB_STREAM_BYTES:-536870912}
+kinds=${DNB_JUNK:-runt,csum,mcast,gso} # dnb-guest --junk KINDS
 
 e2e_bed_up 1
 E2E_VIF_ARGS="--marked-vifs" e2e_netback_start --lro chain
@@ -34,14 +35,16 @@ xstat() {
 solo=$(rate "solo stream guest 1 -> wire") || exit 1
 e2e_log "guest 1 alone: $solo MB/s"
 
-bash "$e2e_bed" -n "$E2E_NAME" guest-start 2 -- --junk runt,csum,mcast,gso >/dev/null ||
+bash "$e2e_bed" -n "$E2E_NAME" guest-start 2 -- --junk "$kinds" >/dev/null ||
 	e2e_fail "junk guest did not start"
 e2e_wait_connected 2
 port2=$(e2e_port_of 2)
 [ -n "$port2" ] || e2e_fail "no port for guest 2 in the log"
 sleep 1
-declare -A junk0
-for c in guest_tx_drop_runt guest_tx_drop_csum guest_tx_mcast_add guest_tx_drop_bad_gso; do
+declare -A junk0 counter=([runt]=guest_tx_drop_runt [csum]=guest_tx_drop_csum
+	[mcast]=guest_tx_mcast_add [gso]=guest_tx_drop_bad_gso)
+for k in ${kinds//,/ }; do
+	c=${counter[$k]}
 	junk0[$c]=$(xstat "$port2" "$c") || e2e_fail "telemetry /ethdev/xstats,$port2 ($c)"
 	[ -n "${junk0[$c]}" ] || e2e_fail "no $c"
 done
@@ -55,7 +58,7 @@ for c in "${!junk0[@]}"; do
 done
 python3 -c "import sys; sys.exit(0 if $with >= 0.5 * $solo else 1)" ||
 	e2e_fail "guest 1 kept $with of $solo MB/s beside the junk guest (< 1/2)"
-echo "isolation: solo $solo MB/s, beside junk $with MB/s"
+echo "isolation: junk $kinds solo $solo MB/s beside $with MB/s"
 
 # The control plane goes on: telemetry, a new vif (its port-table update waits for every
 # worker's pass), and SIGTERM.
