@@ -43,6 +43,18 @@
 struct netif_rx_sring;
 struct netif_tx_sring;
 
+/**
+ * A shared ring's indices as a queue found them when it attached. A backend attaches at
+ * rsp_prod (BACK_RING_ATTACH), so after a restart the requests in [rsp_prod, req_prod) are
+ * served afresh: guest-TX packets a dead backend may already have sent go out again (once
+ * more at most), guest-RX buffers it may have filled are filled again. Never anything the
+ * guest saw a response for.
+ */
+struct nif_ring_pos {
+	uint32_t req_prod;
+	uint32_t rsp_prod;
+};
+
 /** One grant-copy segment: libxengnttab's type (the same as drivers/xen's xen_gcopy_seg). */
 typedef xengnttab_grant_copy_segment_t nif_gcopy_seg;
 
@@ -212,6 +224,9 @@ int nif_rx_finish_burst(struct nif_rxq *q, int copy_rc, bool *notify);
 /** NIF_FATAL_NONE, or why this queue stopped. */
 enum nif_fatal nif_rxq_fatal(const struct nif_rxq *q);
 
+/** The ring's indices when @p q attached (see struct nif_ring_pos). */
+struct nif_ring_pos nif_rxq_attach_pos(const struct nif_rxq *q);
+
 /** The queue's counters (valid while the queue lives). */
 const struct nif_rx_stats *nif_rxq_stats(const struct nif_rxq *q);
 void nif_rxq_stats_reset(struct nif_rxq *q);
@@ -331,6 +346,8 @@ int nif_tx_finish_burst(struct nif_txq *q, int copy_rc, struct rte_mbuf **pkts,
 bool nif_tx_final_check(struct nif_txq *q);
 
 enum nif_fatal nif_txq_fatal(const struct nif_txq *q);
+/** The ring's indices when @p q attached (see struct nif_ring_pos). */
+struct nif_ring_pos nif_txq_attach_pos(const struct nif_txq *q);
 const struct nif_tx_stats *nif_txq_stats(const struct nif_txq *q);
 void nif_txq_stats_reset(struct nif_txq *q);
 

@@ -61,6 +61,7 @@ struct nif_rx_pkt {
 struct nif_rxq {
 	netif_rx_back_ring_t ring;   /* private: req_cons, rsp_prod_pvt; sring shared */
 	uint32_t ring_size;
+	struct nif_ring_pos attach;  /* the shared indices found at create */
 	uint16_t domid;
 	struct nif_rx_features feat;
 	enum nif_layout layout;
@@ -95,6 +96,7 @@ struct nif_tx_pkt {
 struct nif_txq {
 	netif_tx_back_ring_t ring;
 	uint32_t ring_size;
+	struct nif_ring_pos attach;  /* the shared indices found at create */
 	uint16_t domid;
 	struct rte_mempool *mp;
 	uint16_t mbuf_room;          /* data bytes one mbuf takes */

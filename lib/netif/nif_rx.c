@@ -30,6 +30,7 @@ struct nif_rxq *nif_rxq_create(const struct nif_rxq_conf *conf)
 	req_prod = nif_load_idx(&conf->sring->req_prod);
 	BACK_RING_ATTACH(&q->ring, conf->sring, rsp_prod, conf->ring_bytes);
 	q->ring_size = RING_SIZE(&q->ring);
+	q->attach = (struct nif_ring_pos){.req_prod = req_prod, .rsp_prod = rsp_prod};
 	q->domid = conf->domid;
 	q->feat = conf->features;
 	q->layout = conf->layout;
@@ -303,6 +304,11 @@ int nif_rx_finish_burst(struct nif_rxq *q, int copy_rc, bool *notify)
 	q->nb_pkts = 0;
 	q->nb_segs = 0;
 	return 0;
+}
+
+struct nif_ring_pos nif_rxq_attach_pos(const struct nif_rxq *q)
+{
+	return q->attach;
 }
 
 enum nif_fatal nif_rxq_fatal(const struct nif_rxq *q)

@@ -52,6 +52,7 @@ struct nif_txq *nif_txq_create(const struct nif_txq_conf *conf)
 	req_prod = nif_load_idx(&conf->sring->req_prod);
 	BACK_RING_ATTACH(&q->ring, conf->sring, rsp_prod, conf->ring_bytes);
 	q->ring_size = RING_SIZE(&q->ring);
+	q->attach = (struct nif_ring_pos){.req_prod = req_prod, .rsp_prod = rsp_prod};
 	if (req_prod - rsp_prod > q->ring_size) {
 		rte_free(q);
 		rte_errno = EIO;
@@ -348,6 +349,11 @@ bool nif_tx_final_check(struct nif_txq *q)
 	xen_mb(); /* req_event visible before the final look at req_prod */
 	prod = nif_load_idx(&q->ring.sring->req_prod);
 	return prod != q->ring.req_cons;
+}
+
+struct nif_ring_pos nif_txq_attach_pos(const struct nif_txq *q)
+{
+	return q->attach;
 }
 
 enum nif_fatal nif_txq_fatal(const struct nif_txq *q)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <rte_errno.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
@@ -742,6 +743,157 @@ static void test_tx_mcast(void **state)
 	nif_txq_free(q);
 }
 
+/* ---- a backend restart: a new queue attaches where a dead one left the ring ---- */
+
+/* Move both ends of the TX ring to index @start, as if that much traffic had gone by. */
+static void tx_ring_at(struct fe *fe, RING_IDX start)
+{
+	fe->tx_sring->req_prod = fe->tx_sring->rsp_prod = start;
+	fe->tx_sring->req_event = fe->tx_sring->rsp_event = start + 1;
+	fe->tx.req_prod_pvt = fe->tx.rsp_cons = start;
+}
+
+/* Packet @i of the resume cases: odd ones span three slots with a hash extra. */
+static uint16_t resume_post(struct fe *fe, unsigned int i, uint8_t *data)
+{
+	const netif_extra_info_t hash = {.type = XEN_NETIF_EXTRA_TYPE_HASH};
+	bool multi = i & 1;
+	struct tx_slot s[3];
+	uint16_t n = multi ? 3 : 1, len = 0;
+
+	for (uint16_t k = 0; k < n; k++) {
+		s[k] = (struct tx_slot){.gref = (grant_ref_t)(10 + 3 * i + k), .offset = 64,
+					.size = (uint16_t)(multi ? 1000u + k : 200u + i)};
+		len = (uint16_t)(len + s[k].size);
+	}
+	fill(data, len, 0x1000 + i);
+	fe_tx_post(fe, data, s, n, 0, &hash, multi ? 1 : 0, (uint16_t)(100 + 10 * i));
+	return len;
+}
+
+static uint16_t resume_slots(unsigned int i)
+{
+	return (i & 1) ? 4 : 1;
+}
+
+/*
+ * Backend A answers packets 0-1, consumes 2-3 and dies before answering them, and never sees
+ * 4-5. Backend B attaches at rsp_prod: it delivers 2-5 byte-exact and answers each request
+ * once. At every start index that matters, including the 2^32 wrap inside a packet.
+ */
+static void test_tx_resume(void **state)
+{
+	static const RING_IDX starts[] = {0, 0xfffffffeu, 0xfffffff9u, 0x7fffffffu};
+	struct fe *fe = *state;
+	static uint8_t data[6][3100];
+	uint16_t len[6];
+
+	for (unsigned int t = 0; t < RTE_DIM(starts); t++) {
+		struct rte_mbuf *out[BURST];
+		struct nif_txq *a, *b;
+		struct nif_ring_pos pos;
+		RING_IDX start = starts[t], answered = start + resume_slots(0) + resume_slots(1);
+		nif_gcopy_seg *segs;
+		uint32_t nsegs;
+		bool notify;
+		uint16_t nb;
+
+		tx_ring_at(fe, start);
+		for (unsigned int i = 0; i < 6; i++)
+			len[i] = resume_post(fe, i, data[i]);
+		a = txq_make(fe, nif_test_mp);
+		assert_int_equal(nif_tx_prepare_burst(a, 2), 2);
+		nsegs = nif_tx_gcopy_segs(a, &segs);
+		assert_int_equal(fe_gcopy(fe, nsegs, segs), 0);
+		assert_int_equal(nif_tx_finish_burst(a, 0, out, &nb, &notify), 0);
+		assert_int_equal(nb, 2);
+		free_all(out, nb);
+		assert_int_equal(fe->tx_sring->rsp_prod, answered);
+		assert_int_equal(nif_tx_prepare_burst(a, 2), 2); /* consumed, then the crash */
+		nif_txq_free(a);
+		assert_int_equal(fe->tx_sring->rsp_prod, answered);
+
+		b = txq_make(fe, nif_test_mp);
+		pos = nif_txq_attach_pos(b);
+		assert_int_equal(pos.rsp_prod, answered);
+		assert_int_equal(pos.req_prod, fe->tx.req_prod_pvt);
+		nb = tx_burst(fe, b, out, 0, NULL);
+		assert_int_equal(nb, 4);
+		for (unsigned int i = 2; i < 6; i++) {
+			assert_int_equal(out[i - 2]->pkt_len, len[i]);
+			check_mbuf_bytes(out[i - 2], data[i], len[i]);
+		}
+		free_all(out, nb);
+		for (RING_IDX c = answered, i = 2; i < 6; c += resume_slots(i), i++)
+			check_tx_rsp(fe, c, (i & 1) ? 3 : 1, (i & 1) ? 1 : 0,
+				     (uint16_t)(100 + 10 * i), NETIF_RSP_OKAY);
+		assert_int_equal(fe->tx_sring->rsp_prod, fe->tx.req_prod_pvt);
+		assert_int_equal(nif_txq_stats(b)->tx_packets, 4);
+		fe->tx.rsp_cons = fe->tx_sring->rsp_prod;
+		nif_txq_free(b);
+	}
+}
+
+/* A full ring resumes; indices a guest rewrote while no backend ran are refused. */
+static void test_tx_resume_limits(void **state)
+{
+	struct fe *fe = *state;
+	struct nif_txq_conf conf = {
+		.sring = fe->tx_sring, .ring_bytes = NIF_PAGE_SIZE, .domid = FE_DOMID,
+		.mp = nif_test_mp, .socket_id = SOCKET_ID_ANY,
+	};
+	RING_IDX size = RING_SIZE(&fe->tx);
+	struct rte_mbuf *out[BURST];
+	struct nif_txq *q;
+	uint16_t nb, total = 0;
+
+	tx_ring_at(fe, 0xffffff80u);
+	for (RING_IDX i = 0; i < size; i++)
+		fe_tx_raw(fe, 1, 0, 0, (uint16_t)i, 60);
+	fe_tx_push(fe);
+	q = txq_make(fe, nif_test_mp); /* full: req_prod - rsp_prod == ring size */
+	while ((nb = tx_burst(fe, q, out, 0, NULL)) > 0) {
+		free_all(out, nb);
+		total = (uint16_t)(total + nb);
+	}
+	assert_int_equal(total, size);
+	nif_txq_free(q);
+	fe->tx_sring->req_prod = fe->tx_sring->rsp_prod + size + 1; /* one too many */
+	assert_null(nif_txq_create(&conf));
+	assert_int_equal(rte_errno, EIO);
+	fe->tx_sring->req_prod = fe->tx_sring->rsp_prod - 1; /* responses ahead of requests */
+	assert_null(nif_txq_create(&conf));
+	assert_int_equal(rte_errno, EIO);
+	fe->tx_sring->req_prod = fe->tx_sring->rsp_prod; /* empty */
+	q = txq_make(fe, nif_test_mp);
+	assert_int_equal(tx_burst(fe, q, out, 0, NULL), 0);
+	nif_txq_free(q);
+}
+
+/*
+ * A guest moved rsp_prod into the middle of a packet (only a guest can: a backend pushes
+ * whole packets): the new queue reads an extra-info slot as a request. Whatever it makes
+ * of it, the burst ends, nothing leaks, and it never reads past req_prod.
+ */
+static void test_tx_resume_mid_packet(void **state)
+{
+	struct fe *fe = *state;
+	static uint8_t data[3100];
+	struct rte_mbuf *out[BURST];
+	struct nif_txq *q;
+	uint16_t nb;
+
+	tx_ring_at(fe, 0xfffffffeu);
+	(void)resume_post(fe, 1, data); /* 4 slots: first, hash extra, two follow-ups */
+	fe->tx_sring->rsp_prod = 0xffffffffu; /* the extra slot */
+	q = txq_make(fe, nif_test_mp);
+	for (int i = 0; i < 4 && (nb = tx_burst(fe, q, out, 0, NULL)) > 0; i++)
+		free_all(out, nb);
+	assert_true(nif_txq_fatal(q) != NIF_FATAL_NONE ||
+		    fe->tx_sring->rsp_prod == fe->tx.req_prod_pvt);
+	nif_txq_free(q);
+}
+
 int nif_test_tx_group(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -758,6 +910,12 @@ int nif_test_tx_group(void)
 		cmocka_unit_test_setup_teardown(test_tx_no_mbuf, nif_test_setup,
 						nif_test_teardown),
 		cmocka_unit_test_setup_teardown(test_tx_mcast, nif_test_setup,
+						nif_test_teardown),
+		cmocka_unit_test_setup_teardown(test_tx_resume, nif_test_setup,
+						nif_test_teardown),
+		cmocka_unit_test_setup_teardown(test_tx_resume_limits, nif_test_setup,
+						nif_test_teardown),
+		cmocka_unit_test_setup_teardown(test_tx_resume_mid_packet, nif_test_setup,
 						nif_test_teardown),
 	};
 
