@@ -98,6 +98,14 @@ struct xb_xs_ops {
 	int (*read)(struct xb_xs *xs, xb_txn_t txn, const char *path, char *buf, size_t size);
 	/** Write the string @p value at @p path, creating it (and its parents) if needed. */
 	int (*write)(struct xb_xs *xs, xb_txn_t txn, const char *path, const char *value);
+	/**
+	 * List the names of @p path's children into @p buf, each NUL-terminated, one after
+	 * the other (names only, not paths).
+	 * @return how many names; -ENOENT when the node does not exist; -EOVERFLOW when the
+	 *   names do not all fit in @p size bytes (nothing useful is left in @p buf).
+	 */
+	int (*directory)(struct xb_xs *xs, xb_txn_t txn, const char *path, char *buf,
+			size_t size);
 	/** Remove @p path and everything below it. A missing node is success. */
 	int (*rm)(struct xb_xs *xs, xb_txn_t txn, const char *path);
 	/** Start a transaction; *@p txn is never XB_TXN_NONE on success. */

@@ -71,9 +71,9 @@ static int check_args(struct xb_xs *xs, uint16_t domid, const struct xb_backend_
 	if (xs == NULL || xs->ops == NULL || feat == NULL || domid >= XB_DOMID_FIRST_RESERVED)
 		return -EINVAL;
 	ops = xs->ops;
-	if (ops->read == NULL || ops->write == NULL || ops->rm == NULL ||
-	    ops->txn_start == NULL || ops->txn_end == NULL || ops->watch == NULL ||
-	    ops->unwatch == NULL)
+	if (ops->read == NULL || ops->directory == NULL || ops->write == NULL ||
+	    ops->rm == NULL || ops->txn_start == NULL || ops->txn_end == NULL ||
+	    ops->watch == NULL || ops->unwatch == NULL)
 		return -EINVAL;
 	if (feat->max_queues < 1 || feat->max_queues > XB_MAX_QUEUES)
 		return -EINVAL;
