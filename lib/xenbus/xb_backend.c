@@ -133,9 +133,8 @@ int xb_backend_clear_error(struct xb_vif *vif)
 bool xb_backend_online(struct xb_vif *vif)
 {
 	char value[XB_VALUE_MAX];
-	uint32_t online;
 
 	if (xb_read_key(vif, XB_TXN_NONE, vif->be_path, "online", value, sizeof(value)) < 0)
 		return false;
-	return xb_parse_u32(value, &online) == 0 && online == 1;
+	return xb_parse_online(value);
 }

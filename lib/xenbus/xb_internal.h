@@ -76,6 +76,12 @@ struct xb_vif {
 /* xb_parse.c: strict parsers. Each returns 0 or -EINVAL; nothing is written on error. */
 int xb_parse_u32(const char *s, uint32_t *out);
 int xb_parse_mac(const char *s, uint8_t mac[6]);
+/* A path component naming a domain or device: canonical decimal (no leading zero), <= max. */
+int xb_parse_id(const char *s, uint32_t max, uint32_t *out);
+/* A xenbus state; -ERANGE for a decimal number past XB_STATE_RECONFIGURED. */
+int xb_parse_state(const char *s, enum xb_state *out);
+/* The toolstack's "online" key: true only for exactly "1". */
+bool xb_parse_online(const char *s);
 
 /* xb_vif.c */
 /* Join @p dir and @p key into @p buf; -ENAMETOOLONG if it does not fit. */
@@ -98,7 +104,7 @@ int xb_backend_write_features(struct xb_vif *vif);
 int xb_backend_write_state(struct xb_vif *vif, enum xb_state state);
 int xb_backend_write_error(struct xb_vif *vif, int err, const char *message);
 int xb_backend_clear_error(struct xb_vif *vif);
-/* Reads the backend's "online" key: true only for a strict "1". */
+/* Reads the backend's "online" key (xb_parse_online). */
 bool xb_backend_online(struct xb_vif *vif);
 
 /* xb_frontend.c */
