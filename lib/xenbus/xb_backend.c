@@ -134,7 +134,7 @@ bool xb_backend_online(struct xb_vif *vif)
 {
 	char value[XB_VALUE_MAX];
 
-	if (xb_read_key(vif, XB_TXN_NONE, vif->be_path, "online", value, sizeof(value)) < 0)
+	if (xb_read_key(vif->xs, XB_TXN_NONE, vif->be_path, "online", value, sizeof(value)) < 0)
 		return false;
 	return xb_parse_online(value);
 }

@@ -6,6 +6,7 @@
  *   xb_frontend.c reading and validating the frontend's keys into struct xb_frontend_conf
  *   xb_backend.c  writing the backend's keys (features transaction, state)
  *   xb_parse.c    strict parsers for untrusted strings
+ *   xb_discover.c which vifs the toolstack created (no struct xb_vif: the caller's policy)
  */
 #ifndef DNB_XB_INTERNAL_H
 #define DNB_XB_INTERNAL_H
@@ -90,7 +91,7 @@ int xb_path_join(char *buf, size_t size, const char *dir, const char *key);
  * Read <dir>/<key> into @p buf (size XB_VALUE_MAX at least). Returns the length, -ENOENT,
  * -EOVERFLOW for over-long values, or another xenstore error.
  */
-int xb_read_key(struct xb_vif *vif, xb_txn_t txn, const char *dir, const char *key,
+int xb_read_key(struct xb_xs *xs, xb_txn_t txn, const char *dir, const char *key,
 		char *buf, size_t size);
 /*
  * Refuse the frontend: log at ERR, write "<be>/error" = "<-err> <message>", walk to

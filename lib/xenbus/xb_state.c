@@ -149,7 +149,7 @@ static int read_frontend_state(struct xb_vif *vif, int *fe)
 	enum xb_state s;
 	int ret;
 
-	ret = xb_read_key(vif, XB_TXN_NONE, vif->fe_path, "state", value, sizeof(value));
+	ret = xb_read_key(vif->xs, XB_TXN_NONE, vif->fe_path, "state", value, sizeof(value));
 	if (ret == -ENOENT) {
 		*fe = XB_STATE_UNKNOWN;
 		return 0;

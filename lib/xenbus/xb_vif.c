@@ -14,9 +14,6 @@
 
 RTE_LOG_REGISTER(xb_logtype, netback.xenbus, NOTICE);
 
-/* Xen's DOMID_FIRST_RESERVED: ids from here on are not guests. */
-#define XB_DOMID_FIRST_RESERVED 0x7ff0u
-
 /* Longest hotplug-status value accepted ("connected", "error", ...). */
 #define XB_HOTPLUG_STATUS_MAX 32
 
@@ -27,7 +24,7 @@ int xb_path_join(char *buf, size_t size, const char *dir, const char *key)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-int xb_read_key(struct xb_vif *vif, xb_txn_t txn, const char *dir, const char *key,
+int xb_read_key(struct xb_xs *xs, xb_txn_t txn, const char *dir, const char *key,
 		char *buf, size_t size)
 {
 	char path[XB_PATH_MAX];
@@ -36,7 +33,7 @@ int xb_read_key(struct xb_vif *vif, xb_txn_t txn, const char *dir, const char *k
 	ret = xb_path_join(path, sizeof(path), dir, key);
 	if (ret < 0)
 		return ret;
-	return vif->xs->ops->read(vif->xs, txn, path, buf, size);
+	return xs->ops->read(xs, txn, path, buf, size);
 }
 
 int xb_vif_refuse(struct xb_vif *vif, struct xb_event *ev, int err, const char *fmt, ...)
@@ -68,7 +65,7 @@ static int check_args(struct xb_xs *xs, uint16_t domid, const struct xb_backend_
 {
 	const struct xb_xs_ops *ops;
 
-	if (xs == NULL || xs->ops == NULL || feat == NULL || domid >= XB_DOMID_FIRST_RESERVED)
+	if (xs == NULL || xs->ops == NULL || feat == NULL || domid > XB_DOMID_MAX)
 		return -EINVAL;
 	ops = xs->ops;
 	if (ops->read == NULL || ops->directory == NULL || ops->write == NULL ||

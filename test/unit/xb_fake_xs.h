@@ -15,7 +15,7 @@
 
 #include "xb.h"
 
-#define FXS_MAX_NODES 1024
+#define FXS_MAX_NODES 2048
 #define FXS_PATH_MAX 160
 #define FXS_VALUE_MAX 256
 #define FXS_MAX_LOG 4096
