@@ -21,15 +21,18 @@
 
 #include <rte_bus.h>
 #include <rte_dev.h>
+#include <rte_errno.h>
 #include <rte_ether.h>
 #include <rte_lcore.h>
-#include <xenstore.h>
 
 #include "dnb.h"
 #include "kernel_owner.h"
+#include "xb.h"
 
-#define BACKEND_VIF "/local/domain/0/backend/vif"
 #define VIF_TICK_MS 500
+#define VIF_WATCH_TOKEN "dnb-vifs"
+/* Vifs one full pass lists: as many as the service can hold ports for. */
+#define VIF_SCAN_MAX RTE_MAX_ETHPORTS
 
 struct vif_slot {
 	bool attached;
@@ -39,72 +42,26 @@ struct vif_slot {
 };
 
 static struct {
-	struct xs_handle *xs;
+	struct xb_xs *xs;
 	pthread_t thread;
 	bool running;
 	struct vif_slot slots[RTE_MAX_ETHPORTS];
 } vifs;
 
-static char *xs_read_str(const char *fmt, unsigned int domid, unsigned int devid,
-			 const char *key)
-{
-	char path[128];
-	unsigned int len;
-
-	snprintf(path, sizeof(path), fmt, domid, devid, key);
-	return xs_read(vifs.xs, XBT_NULL, path, &len);
-}
-
-static bool vif_named(const struct dnb_app *app, unsigned int domid, unsigned int devid)
+static bool vif_named(const struct dnb_app *app, struct xb_vif_id id)
 {
 	for (unsigned int i = 0; i < app->cfg.nb_vifs; i++)
-		if (app->cfg.vifs[i].domid == domid && app->cfg.vifs[i].devid == devid)
+		if (app->cfg.vifs[i].domid == id.domid && app->cfg.vifs[i].devid == id.devid)
 			return true;
 	return false;
 }
 
-enum vif_verdict {
-	VIF_NOT_WANTED, /* absent, offline, or not ours */
-	VIF_WANTED,
-	VIF_UNKNOWN,    /* xenstore could not be read: keep the vif as it is, ask again later */
-};
-
-/* Read a backend key; NULL with *unknown set when the read failed for another reason than
- * the key not existing (a transient xenstore error must not look like a removed vif). */
-static char *read_key(unsigned int domid, unsigned int devid, const char *key, bool *unknown)
+/* Is the vif ours? Online (the toolstack's "online"), and named with --vif or (with
+ * --marked-vifs) marked by its xl config's script=. */
+static bool vif_wanted(const struct dnb_app *app, const struct xb_vif_info *info)
 {
-	char *v;
-
-	errno = 0;
-	v = xs_read_str(BACKEND_VIF "/%u/%u/%s", domid, devid, key);
-	if (v == NULL && errno != ENOENT)
-		*unknown = true;
-	return v;
-}
-
-/* Is the vif ours and present? Reads the toolstack's keys (dom0-owned, trusted as much as
- * the toolstack is); a guest cannot write them. */
-static enum vif_verdict vif_wanted(const struct dnb_app *app, unsigned int domid,
-				   unsigned int devid)
-{
-	bool unknown = false, wanted;
-	char *online = read_key(domid, devid, "online", &unknown);
-	char *script = NULL;
-
-	wanted = online != NULL && strcmp(online, "1") == 0;
-	if (wanted && !vif_named(app, domid, devid)) {
-		const char *base;
-
-		script = read_key(domid, devid, "script", &unknown);
-		base = script != NULL ? strrchr(script, '/') : NULL;
-		base = base != NULL ? base + 1 : script;
-		wanted = app->cfg.marked_vifs && base != NULL && strcmp(base, DNB_VIF_SCRIPT) == 0;
-	}
-	free(online);
-	free(script);
-	if (unknown)
-		return VIF_UNKNOWN;
-	return wanted ? VIF_WANTED : VIF_NOT_WANTED;
+	return info->online &&
+	       (vif_named(app, info->id) || (app->cfg.marked_vifs && info->script_marked));
 }
 
 static struct vif_slot *slot_find(unsigned int domid, unsigned int devid)
@@ -116,33 +73,33 @@ static struct vif_slot *slot_find(unsigned int domid, unsigned int devid)
 	return NULL;
 }
 
-static void vif_attach(struct dnb_app *app, unsigned int domid, unsigned int devid)
+static void vif_attach(struct dnb_app *app, const struct xb_vif_info *info)
 {
-	char *mac = xs_read_str(BACKEND_VIF "/%u/%u/%s", domid, devid, "mac");
+	unsigned int domid = info->id.domid, devid = info->id.devid;
+	char args[160], mac[RTE_ETHER_ADDR_FMT_SIZE];
 	struct rte_ether_addr ea;
 	struct vif_slot *s = NULL;
-	char args[160];
 	uint16_t port;
 	int rc;
 
 	for (unsigned int i = 0; i < RTE_DIM(vifs.slots) && s == NULL; i++)
 		if (!vifs.slots[i].attached)
 			s = &vifs.slots[i];
-	if (mac == NULL || rte_ether_unformat_addr(mac, &ea) != 0 || s == NULL) {
+	if (!info->mac_valid || s == NULL) {
 		DNB_LOG(ERR, "vif%u.%u: %s", domid, devid,
 			s == NULL ? "no free port slot" : "backend key 'mac' missing or malformed");
-		free(mac);
 		return;
 	}
+	memcpy(ea.addr_bytes, info->mac, sizeof(ea.addr_bytes));
+	rte_ether_format_addr(mac, sizeof(mac), &ea);
 	snprintf(s->name, sizeof(s->name), "net_xenvif_%u_%u", domid, devid);
 	snprintf(args, sizeof(args), "domid=%u,devid=%u,queues=%u,xen=%s,mac=%s", domid, devid,
 		 app->cfg.vif_queues, app->cfg.xen, mac);
-	free(mac);
 	rc = rte_eal_hotplug_add("vdev", s->name, args);
 	if (rc == 0)
 		rc = rte_eth_dev_get_port_by_name(s->name, &port);
 	if (rc == 0)
-		rc = dnb_port_init(app, port, &(struct dnb_vif_id){domid, devid});
+		rc = dnb_port_init(app, port, &(struct dnb_vif_id){info->id.domid, info->id.devid});
 	if (rc != 0) {
 		DNB_LOG(ERR, "vif%u.%u: attaching %s: %s", domid, devid, s->name, strerror(-rc));
 		rte_eal_hotplug_remove("vdev", s->name);
@@ -162,45 +119,25 @@ static void vif_detach(struct dnb_app *app, struct vif_slot *s)
 	s->attached = false;
 }
 
-static bool parse_id(const char *s, unsigned int max, unsigned int *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v > max)
-		return false;
-	*out = (unsigned int)v;
-	return true;
-}
-
 /* May the service take the vif, as far as the kernel is concerned? Logs a vif that waits for
  * the kernel once per wait, not on every tick. */
-static bool vif_free_of_kernel(unsigned int domid, unsigned int devid)
+static bool vif_free_of_kernel(const struct xb_vif_info *info)
 {
-	/* Domain 0 never reaches here (scan_attach skips it): {0, 0} is "none yet". */
-	static struct dnb_vif_id last_held;
+	/* Domain 0 is never discovered: {0, 0} is "none yet". */
+	static struct xb_vif_id last_held;
+	unsigned int domid = info->id.domid, devid = info->id.devid;
 	int owner = dnb_kernel_owner(DNB_SYSFS_ROOT, domid, devid);
 
 	if (owner == DNB_KERNEL_ABSENT)
 		return true;
-	if (owner == DNB_KERNEL_RELEASED) {
-		/* The kernel's xenbus creates the device node a moment before it binds the driver,
-		 * with the backend still Initialising (1); once xen-netback probed it and the
-		 * script unbound it, the backend is left at InitWait (2). Initialised (3) and
-		 * Connected (4): this service served it before a restart. */
-		bool unknown = false;
-		char *state = read_key(domid, devid, "state", &unknown);
-		bool probed = state != NULL && state[0] >= '2' && state[0] <= '4' &&
-			      state[1] == '\0';
-
-		free(state);
-		if (probed) {
-			DNB_LOG(NOTICE, "vif%u.%u: released by the kernel's xen-netback", domid,
-				devid);
-			return true;
-		}
+	/* The kernel's xenbus creates the device node a moment before it binds the driver,
+	 * with the backend still Initialising (1); once xen-netback probed it and the script
+	 * unbound it, the backend is left at InitWait (2). Initialised (3) and Connected (4):
+	 * this service served it before a restart. */
+	if (owner == DNB_KERNEL_RELEASED && info->state >= XB_STATE_INITWAIT &&
+	    info->state <= XB_STATE_CONNECTED) {
+		DNB_LOG(NOTICE, "vif%u.%u: released by the kernel's xen-netback", domid, devid);
+		return true;
 	}
 	if (last_held.domid != domid || last_held.devid != devid) {
 		if (owner < 0)
@@ -209,7 +146,7 @@ static bool vif_free_of_kernel(unsigned int domid, unsigned int devid)
 		else
 			DNB_LOG(NOTICE, "vif%u.%u: held by the kernel's xen-netback; waiting for "
 				"its hotplug script to unbind it", domid, devid);
-		last_held = (struct dnb_vif_id){(uint16_t)domid, (uint16_t)devid};
+		last_held = info->id;
 	}
 	return false;
 }
@@ -217,50 +154,48 @@ static bool vif_free_of_kernel(unsigned int domid, unsigned int devid)
 /* Walk the backend directory: attach what is wanted, missing, and not the kernel's. */
 static void scan_attach(struct dnb_app *app)
 {
-	unsigned int nb_doms = 0, nb_devs, domid, devid;
-	char **doms = xs_directory(vifs.xs, XBT_NULL, BACKEND_VIF, &nb_doms);
+	struct xb_vif_id ids[VIF_SCAN_MAX];
+	struct xb_vif_info info;
+	int nb = xb_discover_scan(vifs.xs, ids, RTE_DIM(ids), NULL);
 
-	for (unsigned int i = 0; doms != NULL && i < nb_doms; i++) {
-		char path[96];
-		char **devs;
-
-		if (!parse_id(doms[i], 0x7fef, &domid) || domid == 0)
-			continue;
-		snprintf(path, sizeof(path), BACKEND_VIF "/%u", domid);
-		devs = xs_directory(vifs.xs, XBT_NULL, path, &nb_devs);
-		for (unsigned int j = 0; devs != NULL && j < nb_devs; j++)
-			if (parse_id(devs[j], UINT16_MAX, &devid) && slot_find(domid, devid) == NULL &&
-			    vif_wanted(app, domid, devid) == VIF_WANTED &&
-			    vif_free_of_kernel(domid, devid))
-				vif_attach(app, domid, devid);
-		free(devs);
-	}
-	free(doms);
+	for (int i = 0; i < nb; i++)
+		if (slot_find(ids[i].domid, ids[i].devid) == NULL &&
+		    xb_discover_lookup(vifs.xs, ids[i].domid, ids[i].devid, &info) ==
+			    XB_VIF_PRESENT &&
+		    vif_wanted(app, &info) && vif_free_of_kernel(&info))
+			vif_attach(app, &info);
 }
 
-/* Detach the vifs whose backend directory is gone or offline (xl destroy, xl network-detach). */
+/* Detach the vifs whose backend directory is gone or offline (xl destroy, xl network-detach);
+ * a vif xenstore could not tell about stays as it is. */
 static void scan_detach(struct dnb_app *app)
 {
-	for (unsigned int i = 0; i < RTE_DIM(vifs.slots); i++)
-		if (vifs.slots[i].attached &&
-		    vif_wanted(app, vifs.slots[i].id.domid, vifs.slots[i].id.devid) ==
-			    VIF_NOT_WANTED)
-			vif_detach(app, &vifs.slots[i]);
+	struct xb_vif_info info;
+
+	for (unsigned int i = 0; i < RTE_DIM(vifs.slots); i++) {
+		struct vif_slot *s = &vifs.slots[i];
+		enum xb_presence p;
+
+		if (!s->attached)
+			continue;
+		p = xb_discover_lookup(vifs.xs, s->id.domid, s->id.devid, &info);
+		if (p == XB_VIF_ABSENT || (p == XB_VIF_PRESENT && !vif_wanted(app, &info)))
+			vif_detach(app, s);
+	}
 }
 
 static void *vifs_main(void *arg)
 {
 	struct dnb_app *app = arg;
-	struct pollfd pfd = {.fd = xs_fileno(vifs.xs), .events = POLLIN};
+	struct pollfd pfd = {.fd = xb_xs_libxenstore_fd(vifs.xs), .events = POLLIN};
+	char path[XB_PATH_MAX];
 
 	while (!atomic_load(&app->quit)) {
-		char **ev;
-
 		/* Rescan on a watch event, and on every tick as well: a vif whose attach failed
 		 * (e.g. its keys were not all written yet) is retried without a new event. */
 		if (poll(&pfd, 1, VIF_TICK_MS) > 0)
-			while ((ev = xs_check_watch(vifs.xs)) != NULL)
-				free(ev);
+			while (xb_xs_libxenstore_next_watch(vifs.xs, path, sizeof(path), NULL, 0) == 0)
+				;
 		scan_detach(app);
 		scan_attach(app);
 	}
@@ -271,16 +206,19 @@ int dnb_vifs_start(struct dnb_app *app)
 {
 	int rc;
 
-	vifs.xs = xs_open(0);
+	vifs.xs = xb_xs_libxenstore_open();
 	if (vifs.xs == NULL) {
 		DNB_LOG(ERR, "opening xenstore: %s (is xenstored running? XENSTORED_PATH=%s)",
-			strerror(errno), getenv("XENSTORED_PATH") ? getenv("XENSTORED_PATH") : "");
-		return -errno;
+			strerror(rte_errno),
+			getenv("XENSTORED_PATH") ? getenv("XENSTORED_PATH") : "");
+		return -rte_errno;
 	}
-	if (!xs_watch(vifs.xs, BACKEND_VIF, "dnb-vifs")) {
-		DNB_LOG(ERR, "watching %s: %s", BACKEND_VIF, strerror(errno));
-		xs_close(vifs.xs);
-		return -errno;
+	rc = xb_discover_watch(vifs.xs, VIF_WATCH_TOKEN);
+	if (rc != 0) {
+		DNB_LOG(ERR, "watching %s: %s", XB_BACKEND_VIF_DIR, strerror(-rc));
+		xb_xs_libxenstore_close(vifs.xs);
+		vifs.xs = NULL;
+		return rc;
 	}
 	scan_attach(app);
 	vifs.running = true;
@@ -301,7 +239,6 @@ void dnb_vifs_stop(struct dnb_app *app)
 	for (unsigned int i = 0; i < RTE_DIM(vifs.slots); i++)
 		if (vifs.slots[i].attached)
 			vif_detach(app, &vifs.slots[i]);
-	if (vifs.xs != NULL)
-		xs_close(vifs.xs);
+	xb_xs_libxenstore_close(vifs.xs);
 	vifs.xs = NULL;
 }
