@@ -1,52 +1,38 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Chosen vifs: a control thread watches the toolstack's backend directory
- * (/local/domain/0/backend/vif) and attaches a net_xenvif port (DPDK vdev hotplug) for each
- * vif this service serves — named with --vif, or (--marked-vifs) whose xl config says
- * script=vif-dpdk-netback — while its backend directory exists and says online=1. Every other
- * vif is left alone for the kernel's netback. The workers are never stopped for this.
+ * Chosen vifs, one at a time (vifs.h): is a vif ours, and if so attach a net_xenvif port for
+ * it (DPDK vdev hotplug), or detach it once it is gone or offline. Ours: named with --vif,
+ * or (--marked-vifs) its xl config says script=vif-dpdk-netback, and the toolstack's
+ * "online" is 1. Every other vif is left alone for the kernel's netback. The workers are
+ * never stopped for this. This is the part of Linux's xenbus that binds a driver to a
+ * device (xenbus_dev_probe, xenbus_dev_remove), with the driver's match as policy;
+ * vif_watch.c is the part that notices devices (xenbus_probe_backend.c).
  *
  * Beside the kernel's xen-netback (loaded, so it probes every vif), a chosen vif is taken
  * only once the kernel has let go of it: the hotplug script unbinds the device from the
- * kernel's driver, and until then (not probed yet, or still bound) the vif is asked about
- * again at the next watch event (the script's xenstore writes fire one) or tick
- * (kernel_owner.h).
+ * kernel's driver, and until then (not probed yet, or still bound) the vif is left to be
+ * asked about again (kernel_owner.h).
  */
 #include <errno.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <rte_bus.h>
 #include <rte_dev.h>
-#include <rte_errno.h>
 #include <rte_ether.h>
-#include <rte_lcore.h>
 
-#include "dnb.h"
 #include "kernel_owner.h"
-#include "xb.h"
-
-#define VIF_TICK_MS 500
-#define VIF_WATCH_TOKEN "dnb-vifs"
-/* Vifs one full pass lists: as many as the service can hold ports for. */
-#define VIF_SCAN_MAX RTE_MAX_ETHPORTS
+#include "vifs.h"
 
 struct vif_slot {
 	bool attached;
-	struct dnb_vif_id id;
+	struct xb_vif_id id;
 	uint16_t port_id;
 	char name[RTE_DEV_NAME_MAX_LEN];
 };
 
-static struct {
-	struct xb_xs *xs;
-	pthread_t thread;
-	bool running;
-	struct vif_slot slots[RTE_MAX_ETHPORTS];
-} vifs;
+/* One per port the service can hold; control thread only. */
+static struct vif_slot slots[RTE_MAX_ETHPORTS];
 
 static bool vif_named(const struct dnb_app *app, struct xb_vif_id id)
 {
@@ -64,16 +50,17 @@ static bool vif_wanted(const struct dnb_app *app, const struct xb_vif_info *info
 	       (vif_named(app, info->id) || (app->cfg.marked_vifs && info->script_marked));
 }
 
-static struct vif_slot *slot_find(unsigned int domid, unsigned int devid)
+static struct vif_slot *slot_find(struct xb_vif_id id)
 {
-	for (unsigned int i = 0; i < RTE_DIM(vifs.slots); i++)
-		if (vifs.slots[i].attached && vifs.slots[i].id.domid == domid &&
-		    vifs.slots[i].id.devid == devid)
-			return &vifs.slots[i];
+	for (unsigned int i = 0; i < RTE_DIM(slots); i++)
+		if (slots[i].attached && slots[i].id.domid == id.domid &&
+		    slots[i].id.devid == id.devid)
+			return &slots[i];
 	return NULL;
 }
 
-static void vif_attach(struct dnb_app *app, const struct xb_vif_info *info)
+/* Hotplug a net_xenvif port for the vif and start forwarding on it: 0 or a negative errno. */
+static int vif_attach(struct dnb_app *app, const struct xb_vif_info *info)
 {
 	unsigned int domid = info->id.domid, devid = info->id.devid;
 	char args[160], mac[RTE_ETHER_ADDR_FMT_SIZE];
@@ -82,13 +69,13 @@ static void vif_attach(struct dnb_app *app, const struct xb_vif_info *info)
 	uint16_t port;
 	int rc;
 
-	for (unsigned int i = 0; i < RTE_DIM(vifs.slots) && s == NULL; i++)
-		if (!vifs.slots[i].attached)
-			s = &vifs.slots[i];
+	for (unsigned int i = 0; i < RTE_DIM(slots) && s == NULL; i++)
+		if (!slots[i].attached)
+			s = &slots[i];
 	if (!info->mac_valid || s == NULL) {
 		DNB_LOG(ERR, "vif%u.%u: %s", domid, devid,
 			s == NULL ? "no free port slot" : "backend key 'mac' missing or malformed");
-		return;
+		return s == NULL ? -ENOSPC : -EINVAL;
 	}
 	memcpy(ea.addr_bytes, info->mac, sizeof(ea.addr_bytes));
 	rte_ether_format_addr(mac, sizeof(mac), &ea);
@@ -103,11 +90,12 @@ static void vif_attach(struct dnb_app *app, const struct xb_vif_info *info)
 	if (rc != 0) {
 		DNB_LOG(ERR, "vif%u.%u: attaching %s: %s", domid, devid, s->name, strerror(-rc));
 		rte_eal_hotplug_remove("vdev", s->name);
-		return;
+		return rc;
 	}
-	*s = (struct vif_slot){.attached = true, .id = {domid, devid}, .port_id = port};
+	*s = (struct vif_slot){.attached = true, .id = info->id, .port_id = port};
 	snprintf(s->name, sizeof(s->name), "net_xenvif_%u_%u", domid, devid);
 	DNB_LOG(NOTICE, "vif%u.%u: attached as port %u", domid, devid, port);
+	return 0;
 }
 
 static void vif_detach(struct dnb_app *app, struct vif_slot *s)
@@ -151,94 +139,41 @@ static bool vif_free_of_kernel(const struct xb_vif_info *info)
 	return false;
 }
 
-/* Walk the backend directory: attach what is wanted, missing, and not the kernel's. */
-static void scan_attach(struct dnb_app *app)
+bool dnb_vif_examine(struct dnb_app *app, struct xb_xs *xs, struct xb_vif_id id)
 {
-	struct xb_vif_id ids[VIF_SCAN_MAX];
+	struct vif_slot *s = slot_find(id);
 	struct xb_vif_info info;
-	int nb = xb_discover_scan(vifs.xs, ids, RTE_DIM(ids), NULL);
+	enum xb_presence p = xb_discover_lookup(xs, id.domid, id.devid, &info);
+	bool wanted = p == XB_VIF_PRESENT && vif_wanted(app, &info);
 
-	for (int i = 0; i < nb; i++)
-		if (slot_find(ids[i].domid, ids[i].devid) == NULL &&
-		    xb_discover_lookup(vifs.xs, ids[i].domid, ids[i].devid, &info) ==
-			    XB_VIF_PRESENT &&
-		    vif_wanted(app, &info) && vif_free_of_kernel(&info))
-			vif_attach(app, &info);
+	/* A transient xenstore error must not look like a removed vif: change nothing. */
+	if (p == XB_VIF_UNKNOWN)
+		return false;
+	if (s != NULL && !wanted)
+		vif_detach(app, s);
+	else if (s == NULL && wanted)
+		return vif_free_of_kernel(&info) && vif_attach(app, &info) == 0;
+	return true;
 }
 
-/* Detach the vifs whose backend directory is gone or offline (xl destroy, xl network-detach);
- * a vif xenstore could not tell about stays as it is. */
-static void scan_detach(struct dnb_app *app)
+unsigned int dnb_vif_attached_ids(struct xb_vif_id *ids, unsigned int max)
 {
-	struct xb_vif_info info;
+	unsigned int n = 0;
 
-	for (unsigned int i = 0; i < RTE_DIM(vifs.slots); i++) {
-		struct vif_slot *s = &vifs.slots[i];
-		enum xb_presence p;
-
-		if (!s->attached)
-			continue;
-		p = xb_discover_lookup(vifs.xs, s->id.domid, s->id.devid, &info);
-		if (p == XB_VIF_ABSENT || (p == XB_VIF_PRESENT && !vif_wanted(app, &info)))
-			vif_detach(app, s);
-	}
+	for (unsigned int i = 0; i < RTE_DIM(slots) && n < max; i++)
+		if (slots[i].attached)
+			ids[n++] = slots[i].id;
+	return n;
 }
 
-static void *vifs_main(void *arg)
+bool dnb_vif_attached(struct xb_vif_id id)
 {
-	struct dnb_app *app = arg;
-	struct pollfd pfd = {.fd = xb_xs_libxenstore_fd(vifs.xs), .events = POLLIN};
-	char path[XB_PATH_MAX];
-
-	while (!atomic_load(&app->quit)) {
-		/* Rescan on a watch event, and on every tick as well: a vif whose attach failed
-		 * (e.g. its keys were not all written yet) is retried without a new event. */
-		if (poll(&pfd, 1, VIF_TICK_MS) > 0)
-			while (xb_xs_libxenstore_next_watch(vifs.xs, path, sizeof(path), NULL, 0) == 0)
-				;
-		scan_detach(app);
-		scan_attach(app);
-	}
-	return NULL;
+	return slot_find(id) != NULL;
 }
 
-int dnb_vifs_start(struct dnb_app *app)
+void dnb_vif_detach_all(struct dnb_app *app)
 {
-	int rc;
-
-	vifs.xs = xb_xs_libxenstore_open();
-	if (vifs.xs == NULL) {
-		DNB_LOG(ERR, "opening xenstore: %s (is xenstored running? XENSTORED_PATH=%s)",
-			strerror(rte_errno),
-			getenv("XENSTORED_PATH") ? getenv("XENSTORED_PATH") : "");
-		return -rte_errno;
-	}
-	rc = xb_discover_watch(vifs.xs, VIF_WATCH_TOKEN);
-	if (rc != 0) {
-		DNB_LOG(ERR, "watching %s: %s", XB_BACKEND_VIF_DIR, strerror(-rc));
-		xb_xs_libxenstore_close(vifs.xs);
-		vifs.xs = NULL;
-		return rc;
-	}
-	scan_attach(app);
-	vifs.running = true;
-	rc = rte_ctrl_thread_create(&vifs.thread, "dnb-vifs", NULL, vifs_main, app);
-	if (rc != 0) {
-		DNB_LOG(ERR, "creating the vif control thread: %s", strerror(rc));
-		vifs.running = false;
-		return -rc;
-	}
-	return 0;
-}
-
-void dnb_vifs_stop(struct dnb_app *app)
-{
-	if (vifs.running)
-		pthread_join(vifs.thread, NULL);
-	vifs.running = false;
-	for (unsigned int i = 0; i < RTE_DIM(vifs.slots); i++)
-		if (vifs.slots[i].attached)
-			vif_detach(app, &vifs.slots[i]);
-	xb_xs_libxenstore_close(vifs.xs);
-	vifs.xs = NULL;
+	for (unsigned int i = 0; i < RTE_DIM(slots); i++)
+		if (slots[i].attached)
+			vif_detach(app, &slots[i]);
 }
