@@ -12,6 +12,9 @@
  * Xenstore layout (backend domain 0, guest domain D, device index N):
  *   backend  /local/domain/0/backend/vif/D/N      written by the toolstack, then by xb
  *   frontend /local/domain/D/device/vif/N         written by the guest: untrusted
+ *   error    /local/domain/0/error/backend/vif/D/N/error
+ *                                                 written by xb, dom0's own: where Linux's
+ *                                                 xenbus_dev_error writes (error/<nodename>)
  *
  * Backend state graph (Linux netback's set_backend_state): a target state is reached by
  * the shortest path over these edges, and xb writes every intermediate state so the frontend
@@ -34,8 +37,8 @@
  * ignores a frontend that stays Connected or Initialised; it follows again once the frontend
  * goes Closed or Initialising. That is the reconnect path of a guest reboot or driver
  * reload: Closed -> Initialising -> InitWait -> Connected. The refusal's error node
- * ("<backend>/error" = "<errno> <message>", as xenbus_dev_fatal formats it) stays until the
- * backend leaves Closed for InitWait.
+ * (xb_vif_error_path() = "<errno> <message>", as xenbus_dev_fatal formats it) stays until the
+ * backend leaves Closed for InitWait; xb_vif_destroy removes its directory.
  *
  * Threading: a struct xb_vif is not thread safe; one control thread drives it. Nothing here
  * is for the hot path: every call may do xenstore I/O. Different vifs are independent.
@@ -393,8 +396,9 @@ struct xb_vif *xb_vif_create(struct xb_xs *xs, uint16_t domid, uint32_t devid,
 		const struct xb_backend_features *feat);
 
 /**
- * Service shutdown: walk the backend state to Closed (through Closing when Connected) and
- * free the vif. Keys the toolstack owns are left alone; watches registered with
+ * Service shutdown or vif removal: walk the backend state to Closed (through Closing when
+ * Connected), remove the vif's error directory (and its domain's error directory once
+ * empty), and free the vif. Keys the toolstack owns are left alone; watches registered with
  * xb_vif_watch are removed. The caller must already have released any data plane.
  * NULL is ignored.
  */
@@ -402,6 +406,12 @@ void xb_vif_destroy(struct xb_vif *vif);
 
 /** The backend directory, e.g. "/local/domain/0/backend/vif/3/0". Owned by the vif. */
 const char *xb_vif_backend_path(const struct xb_vif *vif);
+
+/**
+ * The error node xb writes on a refusal, e.g. "/local/domain/0/error/backend/vif/3/0/error"
+ * (dom0's private error/ tree: the guest cannot read it). Owned by the vif.
+ */
+const char *xb_vif_error_path(const struct xb_vif *vif);
 
 /**
  * The path whose watch drives the vif: "<frontend>/state". Owned by the vif.
@@ -458,9 +468,9 @@ int xb_vif_connected(struct xb_vif *vif);
 
 /**
  * Refuse the frontend (e.g. mapping its rings failed, or its data plane broke the
- * protocol): write "<backend>/error" = "<-err> <reason>", switch to Closing and hold there
- * until the frontend closes or restarts. The caller must already have released any data
- * plane. Logged at ERR.
+ * protocol): write the error node (xb_vif_error_path) = "<-err> <reason>", switch to
+ * Closing and hold there until the frontend closes or restarts. The caller must already
+ * have released any data plane. Logged at ERR.
  * @param err a negative errno.
  * @return 0, or a xenstore write error (the vif is refused all the same).
  */

@@ -105,6 +105,10 @@ struct xb_vif *xb_vif_create(struct xb_xs *xs, uint16_t domid, uint32_t devid,
 	vif->state = XB_STATE_INITIALISING;
 	snprintf(vif->be_path, sizeof(vif->be_path), "/local/domain/%u/backend/vif/%u/%u",
 		XB_BACKEND_DOMID, (unsigned int)domid, (unsigned int)devid);
+	snprintf(vif->err_dir, sizeof(vif->err_dir), "/local/domain/%u/error/backend/vif/%u/%u",
+		XB_BACKEND_DOMID, (unsigned int)domid, (unsigned int)devid);
+	/* Both fit: ids are at most 5 digits each. */
+	xb_path_join(vif->err_node, sizeof(vif->err_node), vif->err_dir, "error");
 
 	if (xb_frontend_read_path(vif) < 0) {
 		/* Refused and Closing already; report it at the first poll. */
@@ -133,6 +137,7 @@ void xb_vif_destroy(struct xb_vif *vif)
 	vif->attached = false;
 	vif->connect_pending = false;
 	xb_state_walk(vif, XB_STATE_CLOSED, NULL);
+	xb_backend_remove_error_dir(vif);
 	XB_LOG(INFO, vif, "destroyed");
 	free(vif);
 }
@@ -140,6 +145,11 @@ void xb_vif_destroy(struct xb_vif *vif)
 const char *xb_vif_backend_path(const struct xb_vif *vif)
 {
 	return vif->be_path;
+}
+
+const char *xb_vif_error_path(const struct xb_vif *vif)
+{
+	return vif->err_node;
 }
 
 const char *xb_vif_frontend_state_path(const struct xb_vif *vif)

@@ -29,6 +29,7 @@
 #define GUEST 5
 #define BE "/local/domain/0/backend/vif/5/0"
 #define FE "/local/domain/5/device/vif/0"
+#define ERR "/local/domain/0/error/backend/vif/5/0/error"
 
 static char dir[64], sock_dom0[128], sock_guest[128], guest_arg[160], log_path[128];
 static pid_t daemon_pid = -1;
@@ -188,6 +189,7 @@ static void test_handshake_via_daemon(void **state)
 	struct xb_xs *xs;
 	struct xb_vif *vif;
 	struct xb_event ev;
+	unsigned int len;
 
 	(void)state;
 	ts = open_as(sock_dom0);
@@ -237,11 +239,18 @@ static void test_handshake_via_daemon(void **state)
 	ev = wait_event(xs, vif, XB_EV_FATAL);
 	assert_true(ev.detach);
 	assert_value(ts, BE "/state", "5");
-	assert_value(ts, BE "/error", "22 saw state 9 (Invalid) at frontend");
+	assert_value(ts, ERR, "22 saw state 9 (Invalid) at frontend");
+	assert_string_equal(xb_vif_error_path(vif), ERR);
+	/* dom0's error/ tree, not the backend directory the guest can read. */
+	assert_null(xs_read(ts, XBT_NULL, BE "/error", &len));
+	assert_null(xs_read(g, XBT_NULL, ERR, &len));
+	assert_int_equal(errno, EACCES);
 
 	xb_vif_destroy(vif);
 	assert_value(ts, BE "/state", "6");
 	assert_value(ts, BE "/frontend", FE);
+	/* Released: its error directory and the domain's (left empty) are gone. */
+	assert_null(xs_read(ts, XBT_NULL, "/local/domain/0/error/backend/vif/5", &len));
 	xb_xs_libxenstore_close(xs);
 	xs_close(g);
 	xs_close(ts);
