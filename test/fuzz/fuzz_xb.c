@@ -9,9 +9,10 @@
  *
  * Invariants: no crash; the backend state node always equals xb_vif_state() and is one xb
  * may write; every change of it is an edge of the state graph in xb.h; a FATAL event leaves
- * an error node in dom0's error/ tree (none in the backend directory), removed with the vif; the caller is told to detach exactly when it holds a data plane, and never
- * holds one while the backend is not InitWait or Connected; the release callback runs before
- * xb writes the state that leaves them; CONNECT's conf is in range.
+ * an error node in dom0's error/ tree (none in the backend directory), removed with the
+ * vif; the caller is told to detach exactly when it holds a data plane, and never holds one
+ * while the backend is not InitWait or Connected; the release callback runs before xb
+ * writes the state that leaves them; CONNECT's conf is in range.
  */
 #include <errno.h>
 #include <stdio.h>
