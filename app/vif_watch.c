@@ -131,6 +131,8 @@ static void rescan_all(struct dnb_app *app)
 	else if (partial && watch.last_scan_err == 0)
 		DNB_LOG(WARNING, "%s: some vifs could not be listed (read error or over %u)",
 			XB_BACKEND_VIF_DIR, VIF_SCAN_MAX);
+	else if (nb >= 0 && !partial && watch.last_scan_err != 0)
+		DNB_LOG(NOTICE, "%s: listed in full again", XB_BACKEND_VIF_DIR);
 	watch.last_scan_err = nb < 0 ? nb : partial ? -EOVERFLOW : 0;
 	for (int i = 0; i < nb; i++)
 		if (!dnb_vif_attached(ids[i]))
