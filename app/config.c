@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dnb_config.h"
+#include "xb.h"
 
 enum {
 	OPT_HELP = 'h',
@@ -53,7 +54,7 @@ void dnb_config_usage(const char *prog)
 	       "Options:\n"
 	       "  --vif DOMID/DEVID      serve this vif (repeatable), e.g. --vif 5/0\n"
 	       "  --marked-vifs          also serve every vif whose xl config says\n"
-	       "                         script=" DNB_VIF_SCRIPT " (watched in xenstore)\n"
+	       "                         script=" XB_MARK_SCRIPT " (watched in xenstore)\n"
 	       "  --vlan D/V=VID         put vif D/V in 802.1Q VLAN VID (1..4094), untagged to\n"
 	       "                         the guest (repeatable)\n"
 	       "  --trunk                wire ports carry the VLANs tagged (untagged: VLAN 0)\n"

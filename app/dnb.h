@@ -2,7 +2,7 @@
 /**
  * @file
  * dpdk-netback's shared state: the ports, the switch, the worker's port table, and the
- * functions the app's files offer each other (main.c, fwd.c, egress.c, vifs.c, telemetry.c).
+ * functions the app's files offer each other (main.c, fwd.c, egress.c, vif_watch.c, telemetry.c).
  *
  * Ports: every ethdev port the EAL created at start is a wire port; vif ports (net_xenvif)
  * come and go at run time. The switch port number of a port is its ethdev port id.
@@ -145,7 +145,7 @@ struct rte_mbuf *dnb_linearize(struct dnb_app *app, struct dnb_port *p, struct r
 int dnb_port_init(struct dnb_app *app, uint16_t port_id, const struct dnb_vif_id *vif);
 void dnb_port_fini(struct dnb_app *app, uint16_t port_id);
 
-/* vifs.c */
+/* vif_watch.c (vifs.h: the rest of the chosen vifs) */
 int dnb_vifs_start(struct dnb_app *app);
 void dnb_vifs_stop(struct dnb_app *app);
 

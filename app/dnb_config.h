@@ -12,9 +12,6 @@
 /** Most vifs named with --vif. */
 #define DNB_MAX_VIFS 64
 
-/** The hotplug script name that marks a vif as ours (the xl vif line's script=). */
-#define DNB_VIF_SCRIPT "vif-dpdk-netback"
-
 enum dnb_lro_mode {
 	DNB_LRO_OFF,       /**< frames go to the guests as received */
 	DNB_LRO_CHAIN,     /**< aggregates stay mbuf chains, grant-copied segment by segment */

@@ -12,6 +12,9 @@
  * Xenstore layout (backend domain 0, guest domain D, device index N):
  *   backend  /local/domain/0/backend/vif/D/N      written by the toolstack, then by xb
  *   frontend /local/domain/D/device/vif/N         written by the guest: untrusted
+ *   error    /local/domain/0/error/backend/vif/D/N/error
+ *                                                 written by xb, dom0's own: where Linux's
+ *                                                 xenbus_dev_error writes (error/<nodename>)
  *
  * Backend state graph (Linux netback's set_backend_state): a target state is reached by
  * the shortest path over these edges, and xb writes every intermediate state so the frontend
@@ -34,8 +37,8 @@
  * ignores a frontend that stays Connected or Initialised; it follows again once the frontend
  * goes Closed or Initialising. That is the reconnect path of a guest reboot or driver
  * reload: Closed -> Initialising -> InitWait -> Connected. The refusal's error node
- * ("<backend>/error" = "<errno> <message>", as xenbus_dev_fatal formats it) stays until the
- * backend leaves Closed for InitWait.
+ * (xb_vif_error_path() = "<errno> <message>", as xenbus_dev_fatal formats it) stays until the
+ * backend leaves Closed for InitWait; xb_vif_destroy removes its directory.
  *
  * Threading: a struct xb_vif is not thread safe; one control thread drives it. Nothing here
  * is for the hot path: every call may do xenstore I/O. Different vifs are independent.
@@ -98,6 +101,14 @@ struct xb_xs_ops {
 	int (*read)(struct xb_xs *xs, xb_txn_t txn, const char *path, char *buf, size_t size);
 	/** Write the string @p value at @p path, creating it (and its parents) if needed. */
 	int (*write)(struct xb_xs *xs, xb_txn_t txn, const char *path, const char *value);
+	/**
+	 * List the names of @p path's children into @p buf, each NUL-terminated, one after
+	 * the other (names only, not paths).
+	 * @return how many names; -ENOENT when the node does not exist; -EOVERFLOW when the
+	 *   names do not all fit in @p size bytes (nothing useful is left in @p buf).
+	 */
+	int (*directory)(struct xb_xs *xs, xb_txn_t txn, const char *path, char *buf,
+			size_t size);
 	/** Remove @p path and everything below it. A missing node is success. */
 	int (*rm)(struct xb_xs *xs, xb_txn_t txn, const char *path);
 	/** Start a transaction; *@p txn is never XB_TXN_NONE on success. */
@@ -146,6 +157,138 @@ int xb_xs_libxenstore_fd(struct xb_xs *xs);
  */
 int xb_xs_libxenstore_next_watch(struct xb_xs *xs, char *path, size_t path_size,
 		char *token, size_t token_size);
+
+/* ---- vif discovery: which vifs the toolstack has created ------------------------------ */
+
+/*
+ * The toolstack (libxl) creates a vif by writing its backend directory,
+ * XB_BACKEND_VIF_DIR/<domid>/<devid>, in one transaction: "frontend", "frontend-id",
+ * "online" = "1", "state" = "1", "mac", "script", ... and removes it (or writes
+ * "online" = "0") when the vif goes. Discovery reads those keys, dom0's own and trusted as
+ * far as the toolstack is, still strictly: every id, length and value is checked, and a
+ * pass reads a bounded number of nodes. It is what Linux's xenbus_probe_backend does with
+ * its watch on "backend" (xenbus_probe_devices, backend_changed), minus the driver binding,
+ * which is the caller's policy.
+ *
+ * Results are tri-state: a read that failed for another reason than ENOENT makes the
+ * answer XB_VIF_UNKNOWN, never XB_VIF_ABSENT, so a transient xenstore error never looks
+ * like a removed vif.
+ */
+
+/** The toolstack's vif backend directory in dom0. */
+#define XB_BACKEND_VIF_DIR "/local/domain/0/backend/vif"
+
+/** The hotplug script that marks a vif for this service (the xl vif line's script=). */
+#define XB_MARK_SCRIPT "vif-dpdk-netback"
+
+/** Most domains one full scan lists: a backend directory with more is not listed. */
+#define XB_DISCOVER_MAX_DOMAINS 1024
+
+/** Most devices listed per domain: a domain directory with more is not listed. */
+#define XB_DISCOVER_MAX_DEVS 64
+
+/** Highest domain id discovery accepts: Xen's DOMID_FIRST_RESERVED - 1. */
+#define XB_DOMID_MAX 0x7fef
+
+/** One vif: the guest's domain and the device index in it. */
+struct xb_vif_id {
+	uint16_t domid; /**< 1..XB_DOMID_MAX (dom0's own vifs are never discovered) */
+	uint16_t devid;
+};
+
+/** What the toolstack's keys say about one vif. */
+struct xb_vif_info {
+	struct xb_vif_id id;
+	bool online;         /**< "online" is exactly "1" */
+	bool mac_valid;      /**< "mac" exists and is "xx:xx:xx:xx:xx:xx" */
+	uint8_t mac[6];      /**< the guest's MAC when mac_valid, else zero */
+	/** Backend "state"; XB_STATE_UNKNOWN when missing, not a number or out of range. */
+	enum xb_state state;
+	/** The basename of "script" (a path or a bare name) is XB_MARK_SCRIPT. */
+	bool script_marked;
+};
+
+/** Does a vif exist? */
+enum xb_presence {
+	XB_VIF_ABSENT,  /**< its backend directory does not exist */
+	XB_VIF_PRESENT, /**< it exists; the info is filled */
+	/** A read failed (not ENOENT): keep whatever was believed before, ask again later. */
+	XB_VIF_UNKNOWN,
+};
+
+/**
+ * Read one vif's discovery keys: its backend directory, "online", "script", "mac" and
+ * "state" (five reads at most; none when the directory is absent).
+ *
+ * A key that is missing or over-long (XB_VALUE_MAX) counts as missing or malformed, not as
+ * a failed read: a vif the toolstack half-wrote or broke is present and not online, or has
+ * no valid MAC.
+ *
+ * @param info  filled on XB_VIF_PRESENT (its id on every result).
+ * @return an enum xb_presence; XB_VIF_ABSENT for an id discovery never serves (domain 0 or
+ *   past XB_DOMID_MAX).
+ * Control path only: xenstore I/O.
+ */
+enum xb_presence xb_discover_lookup(struct xb_xs *xs, uint16_t domid, uint16_t devid,
+		struct xb_vif_info *info);
+
+/**
+ * List the vifs that exist under XB_BACKEND_VIF_DIR: every domain directory, then every
+ * device directory in it. Names that are not canonical decimal ids in range are skipped (and
+ * logged at DEBUG), domain 0 too.
+ *
+ * @param ids      receives at most @p max vifs, in xenstore's order.
+ * @param partial  if not NULL, set when the answer may miss vifs that exist: a domain's
+ *   listing failed or was over XB_DISCOVER_MAX_DEVS, or @p max was reached. Vifs not listed
+ *   are unknown, never absent.
+ * @return how many ids were stored; a negative errno when the top directory could not be
+ *   listed (-EOVERFLOW: over XB_DISCOVER_MAX_DOMAINS), i.e. nothing is known. A missing
+ *   top directory is 0 vifs.
+ * Control path only: 1 + (number of domains) directory reads.
+ */
+int xb_discover_scan(struct xb_xs *xs, struct xb_vif_id *ids, unsigned int max,
+		bool *partial);
+
+/**
+ * xb_discover_scan for one domain's directory only (one directory read).
+ * @param partial  if not NULL, set when @p max was reached before the last device.
+ * @return how many ids were stored; 0 when the domain directory does not exist; a negative
+ *   errno when it could not be listed (-EOVERFLOW: over XB_DISCOVER_MAX_DEVS) or @p domid
+ *   is not one discovery serves (-EINVAL).
+ */
+int xb_discover_scan_domain(struct xb_xs *xs, uint16_t domid, struct xb_vif_id *ids,
+		unsigned int max, bool *partial);
+
+/** What a watch event under XB_BACKEND_VIF_DIR asks discovery to look at again. */
+enum xb_discover_what {
+	/** Nothing discovery reads: another key, a deeper node, a name that is no id. */
+	XB_DISCOVER_IGNORE,
+	/** The directory itself (a new watch's first event, or the directory's removal). */
+	XB_DISCOVER_ALL,
+	/** A domain directory appeared or went: that domain (id->domid) and its vifs. */
+	XB_DISCOVER_DOMAIN,
+	/** A vif's directory, "online", "script" or "mac" changed: that vif (*id). */
+	XB_DISCOVER_VIF,
+	/** Only a vif's backend "state" changed: that vif (*id), if its state matters. */
+	XB_DISCOVER_VIF_STATE,
+};
+
+/**
+ * Classify the path of a watch event on XB_BACKEND_VIF_DIR, without reading xenstore: the
+ * backend's own state writes and every key discovery does not read cost nothing.
+ * @param id  receives the domain (and device) the event names, for DOMAIN and VIF*.
+ * @return an enum xb_discover_what; IGNORE for NULL or a path outside the directory.
+ */
+enum xb_discover_what xb_discover_classify(const char *path, struct xb_vif_id *id);
+
+/**
+ * Register (or remove) the one watch discovery needs, on XB_BACKEND_VIF_DIR, with
+ * @p token. xenstore fires it once at once (XB_DISCOVER_ALL), then for every write or
+ * removal below the directory.
+ * @return 0 or a negative errno.
+ */
+int xb_discover_watch(struct xb_xs *xs, const char *token);
+int xb_discover_unwatch(struct xb_xs *xs, const char *token);
 
 /* ---- what the backend advertises and what the frontend asked for ----------------------- */
 
@@ -253,8 +396,9 @@ struct xb_vif *xb_vif_create(struct xb_xs *xs, uint16_t domid, uint32_t devid,
 		const struct xb_backend_features *feat);
 
 /**
- * Service shutdown: walk the backend state to Closed (through Closing when Connected) and
- * free the vif. Keys the toolstack owns are left alone; watches registered with
+ * Service shutdown or vif removal: walk the backend state to Closed (through Closing when
+ * Connected), remove the vif's error directory (and its domain's error directory once
+ * empty), and free the vif. Keys the toolstack owns are left alone; watches registered with
  * xb_vif_watch are removed. The caller must already have released any data plane.
  * NULL is ignored.
  */
@@ -262,6 +406,12 @@ void xb_vif_destroy(struct xb_vif *vif);
 
 /** The backend directory, e.g. "/local/domain/0/backend/vif/3/0". Owned by the vif. */
 const char *xb_vif_backend_path(const struct xb_vif *vif);
+
+/**
+ * The error node xb writes on a refusal, e.g. "/local/domain/0/error/backend/vif/3/0/error"
+ * (dom0's private error/ tree: the guest cannot read it). Owned by the vif.
+ */
+const char *xb_vif_error_path(const struct xb_vif *vif);
 
 /**
  * The path whose watch drives the vif: "<frontend>/state". Owned by the vif.
@@ -318,9 +468,9 @@ int xb_vif_connected(struct xb_vif *vif);
 
 /**
  * Refuse the frontend (e.g. mapping its rings failed, or its data plane broke the
- * protocol): write "<backend>/error" = "<-err> <reason>", switch to Closing and hold there
- * until the frontend closes or restarts. The caller must already have released any data
- * plane. Logged at ERR.
+ * protocol): write the error node (xb_vif_error_path) = "<-err> <reason>", switch to
+ * Closing and hold there until the frontend closes or restarts. The caller must already
+ * have released any data plane. Logged at ERR.
  * @param err a negative errno.
  * @return 0, or a xenstore write error (the vif is refused all the same).
  */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Writing the backend's own keys: the advertised features (one transaction), the state,
- * the error node. Reading the toolstack's "online".
+ * the error node (dom0's error/backend/vif/D/N/error, as Linux's xenbus_dev_error).
+ * Reading the toolstack's "online".
  */
 #include <errno.h>
 #include <stdio.h>
@@ -110,32 +111,63 @@ int xb_backend_write_state(struct xb_vif *vif, enum xb_state state)
 	return 0;
 }
 
-/* The message format of Linux's xenbus_dev_fatal: "<positive errno> <message>". */
+/* Where and how Linux's xenbus_va_dev_error writes: "<positive errno> <message>" into
+ * error/<nodename>/error under the writer's home (dom0's, private: a guest cannot read it). */
 int xb_backend_write_error(struct xb_vif *vif, int err, const char *message)
 {
 	char value[XB_REASON_MAX + 16];
 
 	snprintf(value, sizeof(value), "%d %s", -err, message);
-	return write_key(vif, XB_TXN_NONE, "error", value);
+	return vif->xs->ops->write(vif->xs, XB_TXN_NONE, vif->err_node, value);
 }
 
 int xb_backend_clear_error(struct xb_vif *vif)
 {
-	char path[XB_PATH_MAX];
-	int ret;
+	return vif->xs->ops->rm(vif->xs, XB_TXN_NONE, vif->err_node);
+}
 
-	ret = xb_path_join(path, sizeof(path), vif->be_path, "error");
+/* Remove @p dir if it has no children, in a transaction: a neighbour vif of the same domain
+ * writing its own error meanwhile makes the commit conflict, and its error stays. */
+static int rm_if_empty(struct xb_xs *xs, const char *dir)
+{
+	char names[16];
+	xb_txn_t txn;
+	int nb, ret;
+
+	ret = xs->ops->txn_start(xs, &txn);
 	if (ret < 0)
 		return ret;
-	return vif->xs->ops->rm(vif->xs, XB_TXN_NONE, path);
+	nb = xs->ops->directory(xs, txn, dir, names, sizeof(names));
+	if (nb == 0)
+		ret = xs->ops->rm(xs, txn, dir);
+	return xs->ops->txn_end(xs, txn, nb != 0 || ret < 0);
+}
+
+void xb_backend_remove_error_dir(struct xb_vif *vif)
+{
+	char dom_dir[XB_PATH_MAX];
+	int ret, attempt;
+
+	ret = vif->xs->ops->rm(vif->xs, XB_TXN_NONE, vif->err_dir);
+	if (ret < 0) {
+		XB_LOG(DEBUG, vif, "removing %s: %s", vif->err_dir, strerror(-ret));
+		return;
+	}
+	/* error/backend/vif/<domid>: one per guest domain would stay behind otherwise. */
+	memcpy(dom_dir, vif->err_dir, sizeof(dom_dir));
+	*strrchr(dom_dir, '/') = '\0';
+	ret = -EAGAIN;
+	for (attempt = 0; attempt < XB_TXN_RETRIES && ret == -EAGAIN; attempt++)
+		ret = rm_if_empty(vif->xs, dom_dir);
+	if (ret < 0)
+		XB_LOG(DEBUG, vif, "removing %s: %s", dom_dir, strerror(-ret));
 }
 
 bool xb_backend_online(struct xb_vif *vif)
 {
 	char value[XB_VALUE_MAX];
-	uint32_t online;
 
-	if (xb_read_key(vif, XB_TXN_NONE, vif->be_path, "online", value, sizeof(value)) < 0)
+	if (xb_read_key(vif->xs, XB_TXN_NONE, vif->be_path, "online", value, sizeof(value)) < 0)
 		return false;
-	return xb_parse_u32(value, &online) == 0 && online == 1;
+	return xb_parse_online(value);
 }

@@ -22,7 +22,7 @@ static int read_u32(struct xb_vif *vif, const char *dir, const char *key, uint32
 	int ret;
 
 	*present = false;
-	ret = xb_read_key(vif, XB_TXN_NONE, dir, key, value, sizeof(value));
+	ret = xb_read_key(vif->xs, XB_TXN_NONE, dir, key, value, sizeof(value));
 	if (ret == -ENOENT)
 		return 0;
 	if (ret == -EOVERFLOW)
@@ -97,7 +97,7 @@ static int read_mac(struct xb_vif *vif, struct xb_event *ev)
 	char value[XB_VALUE_MAX];
 	int ret;
 
-	ret = xb_read_key(vif, XB_TXN_NONE, vif->be_path, "mac", value, sizeof(value));
+	ret = xb_read_key(vif->xs, XB_TXN_NONE, vif->be_path, "mac", value, sizeof(value));
 	if (ret == -EOVERFLOW)
 		ret = -EINVAL;
 	else if (ret >= 0)
@@ -206,7 +206,7 @@ static int check_no_toplevel_rings(struct xb_vif *vif, struct xb_event *ev)
 	int ret;
 
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		ret = xb_read_key(vif, XB_TXN_NONE, vif->fe_path, keys[i], value, sizeof(value));
+		ret = xb_read_key(vif->xs, XB_TXN_NONE, vif->fe_path, keys[i], value, sizeof(value));
 		if (ret == -ENOENT)
 			continue;
 		if (ret >= 0 || ret == -EOVERFLOW)
@@ -246,7 +246,7 @@ int xb_frontend_read_path(struct xb_vif *vif)
 
 	snprintf(expect, sizeof(expect), "/local/domain/%u/device/vif/%u",
 		(unsigned int)vif->domid, (unsigned int)vif->devid);
-	ret = xb_read_key(vif, XB_TXN_NONE, vif->be_path, "frontend-id", value, sizeof(value));
+	ret = xb_read_key(vif->xs, XB_TXN_NONE, vif->be_path, "frontend-id", value, sizeof(value));
 	if (ret == -EOVERFLOW)
 		ret = -EINVAL;
 	else if (ret >= 0)
@@ -256,7 +256,7 @@ int xb_frontend_read_path(struct xb_vif *vif)
 			vif->be_path, (unsigned int)vif->domid);
 		return ret;
 	}
-	ret = xb_read_key(vif, XB_TXN_NONE, vif->be_path, "frontend", value, sizeof(value));
+	ret = xb_read_key(vif->xs, XB_TXN_NONE, vif->be_path, "frontend", value, sizeof(value));
 	if ((ret >= 0 && strcmp(value, expect) != 0) || ret == -EOVERFLOW)
 		ret = -EINVAL;
 	if (ret < 0) {

@@ -6,6 +6,7 @@
  *   xb_frontend.c reading and validating the frontend's keys into struct xb_frontend_conf
  *   xb_backend.c  writing the backend's keys (features transaction, state)
  *   xb_parse.c    strict parsers for untrusted strings
+ *   xb_discover.c which vifs the toolstack created (no struct xb_vif: the caller's policy)
  */
 #ifndef DNB_XB_INTERNAL_H
 #define DNB_XB_INTERNAL_H
@@ -46,6 +47,10 @@ struct xb_vif {
 	struct xb_backend_features feat;
 
 	char be_path[XB_PATH_MAX];       /* /local/domain/0/backend/vif/<domid>/<devid> */
+	/* /local/domain/0/error/backend/vif/<domid>/<devid>: dom0's private error directory,
+	 * where Linux's xenbus_dev_error writes (error/<nodename>, relative to dom0's home) */
+	char err_dir[XB_PATH_MAX];
+	char err_node[XB_PATH_MAX];      /* <err_dir>/error */
 	char fe_path[XB_PATH_MAX];       /* validated copy of the backend's "frontend" */
 	char fe_state_path[XB_PATH_MAX]; /* <fe_path>/state; "" while fe_path is refused */
 	char watch_token[XB_PATH_MAX];   /* non-empty while xb_vif_watch's watch is registered */
@@ -76,6 +81,12 @@ struct xb_vif {
 /* xb_parse.c: strict parsers. Each returns 0 or -EINVAL; nothing is written on error. */
 int xb_parse_u32(const char *s, uint32_t *out);
 int xb_parse_mac(const char *s, uint8_t mac[6]);
+/* A path component naming a domain or device: canonical decimal (no leading zero), <= max. */
+int xb_parse_id(const char *s, uint32_t max, uint32_t *out);
+/* A xenbus state; -ERANGE for a decimal number past XB_STATE_RECONFIGURED. */
+int xb_parse_state(const char *s, enum xb_state *out);
+/* The toolstack's "online" key: true only for exactly "1". */
+bool xb_parse_online(const char *s);
 
 /* xb_vif.c */
 /* Join @p dir and @p key into @p buf; -ENAMETOOLONG if it does not fit. */
@@ -84,11 +95,12 @@ int xb_path_join(char *buf, size_t size, const char *dir, const char *key);
  * Read <dir>/<key> into @p buf (size XB_VALUE_MAX at least). Returns the length, -ENOENT,
  * -EOVERFLOW for over-long values, or another xenstore error.
  */
-int xb_read_key(struct xb_vif *vif, xb_txn_t txn, const char *dir, const char *key,
+int xb_read_key(struct xb_xs *xs, xb_txn_t txn, const char *dir, const char *key,
 		char *buf, size_t size);
 /*
- * Refuse the frontend: log at ERR, write "<be>/error" = "<-err> <message>", walk to
- * Closing, hold. Fills @p ev (if not NULL) with XB_EV_FATAL. Returns the write error, if any.
+ * Refuse the frontend: log at ERR, write the error node (err_node) = "<-err> <message>",
+ * walk to Closing, hold. Fills @p ev (if not NULL) with XB_EV_FATAL. Returns the write
+ * error, if any.
  */
 int xb_vif_refuse(struct xb_vif *vif, struct xb_event *ev, int err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -98,7 +110,9 @@ int xb_backend_write_features(struct xb_vif *vif);
 int xb_backend_write_state(struct xb_vif *vif, enum xb_state state);
 int xb_backend_write_error(struct xb_vif *vif, int err, const char *message);
 int xb_backend_clear_error(struct xb_vif *vif);
-/* Reads the backend's "online" key: true only for a strict "1". */
+/* The vif is released: remove its error directory, and its domain's once empty. */
+void xb_backend_remove_error_dir(struct xb_vif *vif);
+/* Reads the backend's "online" key (xb_parse_online). */
 bool xb_backend_online(struct xb_vif *vif);
 
 /* xb_frontend.c */

@@ -43,6 +43,36 @@ int xb_parse_u32(const char *s, uint32_t *out)
 	return 0;
 }
 
+/* A domain or device id as xenstore names it in a path: canonical, so "05" (a node other
+ * than "5") is refused, as is anything past @p max. */
+int xb_parse_id(const char *s, uint32_t max, uint32_t *out)
+{
+	uint32_t v;
+
+	if (s == NULL || (s[0] == '0' && s[1] != '\0') || xb_parse_u32(s, &v) < 0 || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int xb_parse_state(const char *s, enum xb_state *out)
+{
+	uint32_t v;
+
+	if (xb_parse_u32(s, &v) < 0)
+		return -EINVAL;
+	if (v > XB_STATE_RECONFIGURED)
+		return -ERANGE;
+	*out = (enum xb_state)v;
+	return 0;
+}
+
+/* libxl writes "1" or "0"; anything else is not a toolstack saying "online". */
+bool xb_parse_online(const char *s)
+{
+	return s != NULL && s[0] == '1' && s[1] == '\0';
+}
+
 /* "xx:xx:xx:xx:xx:xx", exactly two hex digits per byte, as the toolstack writes it. */
 int xb_parse_mac(const char *s, uint8_t mac[6])
 {

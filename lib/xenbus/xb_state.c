@@ -146,24 +146,26 @@ static int frontend_changed(struct xb_vif *vif, int fe, struct xb_event *ev)
 static int read_frontend_state(struct xb_vif *vif, int *fe)
 {
 	char value[XB_VALUE_MAX];
-	uint32_t v;
+	enum xb_state s;
 	int ret;
 
-	ret = xb_read_key(vif, XB_TXN_NONE, vif->fe_path, "state", value, sizeof(value));
+	ret = xb_read_key(vif->xs, XB_TXN_NONE, vif->fe_path, "state", value, sizeof(value));
 	if (ret == -ENOENT) {
 		*fe = XB_STATE_UNKNOWN;
 		return 0;
 	}
-	if (ret == -EOVERFLOW || (ret >= 0 && xb_parse_u32(value, &v) < 0)) {
-		*fe = XB_FE_GARBAGE;
-		return 0;
-	}
-	if (ret < 0)
+	if (ret < 0 && ret != -EOVERFLOW)
 		return ret;
-	/* Large values stay "invalid" without overflowing an int. */
-	*fe = v > XB_STATE_RECONFIGURED ? XB_STATE_RECONFIGURED + 1 : (int)v;
-	if (v > XB_STATE_RECONFIGURED)
-		XB_LOG(DEBUG, vif, "frontend state %u", v);
+	ret = ret < 0 ? -EINVAL : xb_parse_state(value, &s);
+	if (ret == -EINVAL) {
+		*fe = XB_FE_GARBAGE;
+	} else if (ret == -ERANGE) {
+		/* Large values stay "invalid" without overflowing an int. */
+		*fe = XB_STATE_RECONFIGURED + 1;
+		XB_LOG(DEBUG, vif, "frontend state %s", value);
+	} else {
+		*fe = (int)s;
+	}
 	return 0;
 }
 

@@ -14,9 +14,6 @@
 
 RTE_LOG_REGISTER(xb_logtype, netback.xenbus, NOTICE);
 
-/* Xen's DOMID_FIRST_RESERVED: ids from here on are not guests. */
-#define XB_DOMID_FIRST_RESERVED 0x7ff0u
-
 /* Longest hotplug-status value accepted ("connected", "error", ...). */
 #define XB_HOTPLUG_STATUS_MAX 32
 
@@ -27,7 +24,7 @@ int xb_path_join(char *buf, size_t size, const char *dir, const char *key)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-int xb_read_key(struct xb_vif *vif, xb_txn_t txn, const char *dir, const char *key,
+int xb_read_key(struct xb_xs *xs, xb_txn_t txn, const char *dir, const char *key,
 		char *buf, size_t size)
 {
 	char path[XB_PATH_MAX];
@@ -36,7 +33,7 @@ int xb_read_key(struct xb_vif *vif, xb_txn_t txn, const char *dir, const char *k
 	ret = xb_path_join(path, sizeof(path), dir, key);
 	if (ret < 0)
 		return ret;
-	return vif->xs->ops->read(vif->xs, txn, path, buf, size);
+	return xs->ops->read(xs, txn, path, buf, size);
 }
 
 int xb_vif_refuse(struct xb_vif *vif, struct xb_event *ev, int err, const char *fmt, ...)
@@ -68,12 +65,12 @@ static int check_args(struct xb_xs *xs, uint16_t domid, const struct xb_backend_
 {
 	const struct xb_xs_ops *ops;
 
-	if (xs == NULL || xs->ops == NULL || feat == NULL || domid >= XB_DOMID_FIRST_RESERVED)
+	if (xs == NULL || xs->ops == NULL || feat == NULL || domid > XB_DOMID_MAX)
 		return -EINVAL;
 	ops = xs->ops;
-	if (ops->read == NULL || ops->write == NULL || ops->rm == NULL ||
-	    ops->txn_start == NULL || ops->txn_end == NULL || ops->watch == NULL ||
-	    ops->unwatch == NULL)
+	if (ops->read == NULL || ops->directory == NULL || ops->write == NULL ||
+	    ops->rm == NULL || ops->txn_start == NULL || ops->txn_end == NULL ||
+	    ops->watch == NULL || ops->unwatch == NULL)
 		return -EINVAL;
 	if (feat->max_queues < 1 || feat->max_queues > XB_MAX_QUEUES)
 		return -EINVAL;
@@ -108,6 +105,10 @@ struct xb_vif *xb_vif_create(struct xb_xs *xs, uint16_t domid, uint32_t devid,
 	vif->state = XB_STATE_INITIALISING;
 	snprintf(vif->be_path, sizeof(vif->be_path), "/local/domain/%u/backend/vif/%u/%u",
 		XB_BACKEND_DOMID, (unsigned int)domid, (unsigned int)devid);
+	snprintf(vif->err_dir, sizeof(vif->err_dir), "/local/domain/%u/error/backend/vif/%u/%u",
+		XB_BACKEND_DOMID, (unsigned int)domid, (unsigned int)devid);
+	/* Both fit: ids are at most 5 digits each. */
+	xb_path_join(vif->err_node, sizeof(vif->err_node), vif->err_dir, "error");
 
 	if (xb_frontend_read_path(vif) < 0) {
 		/* Refused and Closing already; report it at the first poll. */
@@ -136,6 +137,7 @@ void xb_vif_destroy(struct xb_vif *vif)
 	vif->attached = false;
 	vif->connect_pending = false;
 	xb_state_walk(vif, XB_STATE_CLOSED, NULL);
+	xb_backend_remove_error_dir(vif);
 	XB_LOG(INFO, vif, "destroyed");
 	free(vif);
 }
@@ -143,6 +145,11 @@ void xb_vif_destroy(struct xb_vif *vif)
 const char *xb_vif_backend_path(const struct xb_vif *vif)
 {
 	return vif->be_path;
+}
+
+const char *xb_vif_error_path(const struct xb_vif *vif)
+{
+	return vif->err_node;
 }
 
 const char *xb_vif_frontend_state_path(const struct xb_vif *vif)

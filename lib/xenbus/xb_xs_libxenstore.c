@@ -4,6 +4,7 @@
  * the same code reaches a real xenstored in Dom0 and the test bed's daemon.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +50,33 @@ static int lx_read(struct xb_xs *xs, xb_txn_t txn, const char *path, char *buf, 
 	free(value);
 	/* A value with an embedded NUL is not a string: treat it as malformed (too long). */
 	return strlen(buf) == len ? (int)len : -EOVERFLOW;
+}
+
+static int lx_directory(struct xb_xs *xs, xb_txn_t txn, const char *path, char *buf,
+		size_t size)
+{
+	unsigned int num = 0, i;
+	size_t used = 0;
+	char **names;
+	int ret;
+
+	errno = 0;
+	names = xs_directory(lx_handle(xs), txn, path, &num);
+	if (names == NULL)
+		return lx_errno();
+	ret = num <= INT_MAX ? (int)num : -EOVERFLOW;
+	for (i = 0; i < num && ret >= 0; i++) {
+		size_t len = strlen(names[i]) + 1;
+
+		if (len > size - used) {
+			ret = -EOVERFLOW;
+			break;
+		}
+		memcpy(buf + used, names[i], len);
+		used += len;
+	}
+	free(names);
+	return ret;
 }
 
 static int lx_write(struct xb_xs *xs, xb_txn_t txn, const char *path, const char *value)
@@ -105,6 +133,7 @@ static int lx_unwatch(struct xb_xs *xs, const char *path, const char *token)
 
 static const struct xb_xs_ops lx_ops = {
 	.read = lx_read,
+	.directory = lx_directory,
 	.write = lx_write,
 	.rm = lx_rm,
 	.txn_start = lx_txn_start,

@@ -9,9 +9,10 @@
  *
  * Invariants: no crash; the backend state node always equals xb_vif_state() and is one xb
  * may write; every change of it is an edge of the state graph in xb.h; a FATAL event leaves
- * an error node; the caller is told to detach exactly when it holds a data plane, and never
- * holds one while the backend is not InitWait or Connected; the release callback runs before
- * xb writes the state that leaves them; CONNECT's conf is in range.
+ * an error node in dom0's error/ tree (none in the backend directory), removed with the
+ * vif; the caller is told to detach exactly when it holds a data plane, and never holds one
+ * while the backend is not InitWait or Connected; the release callback runs before xb
+ * writes the state that leaves them; CONNECT's conf is in range.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -184,10 +185,12 @@ static void xb_check_event(struct xb_run *r, const struct xb_event *ev)
 	r->attached = false;
 	r->released = false;
 	if (ev->type == XB_EV_FATAL) {
+		const char *node = fxs_get(r->fx, xb_vif_error_path(r->victim));
+
 		be_path(p, XB_VICTIM, "error");
 		fz_check(ev->err < 0, "FATAL with err %d", ev->err);
-		fz_check(fxs_get(r->fx, p) != NULL && fxs_get(r->fx, p)[0] != '\0',
-			 "FATAL without an error node");
+		fz_check(node != NULL && node[0] != '\0', "FATAL without an error node");
+		fz_check(fxs_get(r->fx, p) == NULL, "an error node in the guest-readable backend");
 	}
 }
 
@@ -351,8 +354,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		xb_step(&r, &in);
 	xb_check_history(&r);
 	xb_neighbour_connects(&r);
-	if (r.victim != NULL)
+	if (r.victim != NULL) {
+		char err_dir[FXS_PATH_MAX];
+
+		snprintf(err_dir, sizeof(err_dir), "/local/domain/0/error/backend/vif/%u",
+			 XB_VICTIM);
 		xb_vif_destroy(r.victim);
+		/* Released (no conflicts are injected any more): no error directory left. */
+		fz_check(fxs_get(&fx, err_dir) == NULL, "the victim's error directory outlived it");
+	}
 	xb_vif_destroy(r.neighbour);
 	fz_check(strcmp(fxs_get(&fx, r.state_path), "6") == 0 || r.victim == NULL,
 		 "victim not Closed after destroy");

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * lib/xenbus against an in-memory xenstore: features, InitWait, connect (single queue,
- * split and shared event channels, multi-queue), every refusal class, reconnect cycles,
- * transaction conflicts, watches, and a frontend flipping states at random.
+ * split and shared event channels, multi-queue), every refusal class and its error node
+ * (dom0's error/ tree, removed with the vif), reconnect cycles, transaction conflicts,
+ * watches, and a frontend flipping states at random.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -80,6 +81,17 @@ static const char *be_get(struct fake_xs *fx, unsigned int domid, unsigned int d
 	char p[FXS_PATH_MAX];
 
 	return fxs_get(fx, be_key(p, domid, devid, key));
+}
+
+/* The error node, where Linux's xenbus_dev_error writes it: dom0's error/<nodename>/error.
+ * The guest-readable backend directory never holds one. */
+static const char *err_get(struct fake_xs *fx, unsigned int domid, unsigned int devid)
+{
+	char p[FXS_PATH_MAX];
+
+	assert_null(be_get(fx, domid, devid, "error"));
+	snprintf(p, sizeof(p), "/local/domain/0/error/backend/vif/%u/%u/error", domid, devid);
+	return fxs_get(fx, p);
 }
 
 static void fe_state(struct fake_xs *fx, unsigned int domid, unsigned int devid, int state)
@@ -439,7 +451,7 @@ static const struct refusal refusals[] = {
 static void assert_refused(struct fake_xs *fx, struct xb_vif *vif, unsigned int domid,
 		const struct xb_event *ev, int err, const char *reason)
 {
-	const char *node = be_get(fx, domid, 0, "error");
+	const char *node = err_get(fx, domid, 0);
 	char prefix[16];
 
 	assert_int_equal(ev->type, XB_EV_FATAL);
@@ -463,7 +475,7 @@ static void assert_neighbour_connects(struct fake_xs *fx)
 	struct xb_vif *vif = bring_up(fx, NEIGHBOUR, 0, 2, true, &c);
 
 	check_conf(&c, NEIGHBOUR, 0, 2, true);
-	assert_null(be_get(fx, NEIGHBOUR, 0, "error"));
+	assert_null(err_get(fx, NEIGHBOUR, 0));
 	xb_vif_destroy(vif);
 }
 
@@ -647,7 +659,7 @@ static void test_caller_fail_and_retry(void **state)
 	assert_int_equal(poll_ok(vif).type, XB_EV_CONNECT);
 	/* Mapping the rings failed in the caller. */
 	assert_int_equal(xb_vif_fail(vif, -EFAULT, "mapping shared-frames 8/9"), 0);
-	assert_string_equal(be_get(fx, 3, 0, "error"), "14 mapping shared-frames 8/9");
+	assert_string_equal(err_get(fx, 3, 0), "14 mapping shared-frames 8/9");
 	assert_state(fx, vif, 3, 0, XB_STATE_CLOSING);
 	assert_int_equal(xb_vif_connected(vif), -EINVAL);
 	/* Held: Initialised/Connected again do not retry. */
@@ -662,7 +674,7 @@ static void test_caller_fail_and_retry(void **state)
 	assert_state(fx, vif, 3, 0, XB_STATE_CLOSED);
 	fe_state(fx, 3, 0, XB_STATE_INITIALISING);
 	assert_int_equal(poll_ok(vif).type, XB_EV_NONE);
-	assert_null(be_get(fx, 3, 0, "error"));
+	assert_null(err_get(fx, 3, 0));
 	connect_now(fx, vif, 3, 0, NULL);
 	/* A data-plane protocol violation later: fail while Connected. */
 	assert_int_equal(xb_vif_fail(vif, -EINVAL, "impossible number of requests"), 0);
@@ -703,7 +715,7 @@ static void test_local_disconnect(void **state)
 
 	assert_int_equal(xb_vif_disconnect(vif), 0);
 	assert_state(fx, vif, 3, 0, XB_STATE_CLOSING);
-	assert_null(be_get(fx, 3, 0, "error"));
+	assert_null(err_get(fx, 3, 0));
 	assert_int_equal(poll_ok(vif).type, XB_EV_NONE); /* frontend still Connected: held */
 	fe_state(fx, 3, 0, XB_STATE_CLOSING);
 	assert_int_equal(poll_ok(vif).type, XB_EV_NONE);
@@ -761,6 +773,44 @@ static void test_destroy_keeps_toolstack_keys(void **state)
 	xb_vif_destroy(NULL);
 }
 
+/* Releasing a vif removes its error directory, and its domain's once no vif is left in it;
+ * error/backend/vif itself is shared and stays. */
+static void test_error_dir_removed_on_destroy(void **state)
+{
+	struct fake_xs *fx = *state;
+	struct xb_vif *a = create_initwait(fx, 3, 0);
+	struct xb_vif *b = create_initwait(fx, 3, 1);
+	struct xb_vif *c = create_initwait(fx, 4, 0);
+
+	assert_string_equal(xb_vif_error_path(a), "/local/domain/0/error/backend/vif/3/0/error");
+	assert_int_equal(xb_vif_fail(a, -EPROTO, "impossible number of requests"), 0);
+	assert_int_equal(xb_vif_fail(b, -EFAULT, "mapping the rings"), 0);
+	assert_int_equal(xb_vif_fail(c, -EFAULT, "mapping the rings"), 0);
+	assert_string_equal(err_get(fx, 3, 0), "71 impossible number of requests");
+	xb_vif_destroy(a);
+	assert_null(err_get(fx, 3, 0));
+	assert_null(fxs_get(fx, "/local/domain/0/error/backend/vif/3/0"));
+	assert_string_equal(err_get(fx, 3, 1), "14 mapping the rings");
+	xb_vif_destroy(b);
+	assert_null(fxs_get(fx, "/local/domain/0/error/backend/vif/3"));
+	assert_non_null(err_get(fx, 4, 0));
+	xb_vif_destroy(c);
+	assert_null(fxs_get(fx, "/local/domain/0/error/backend/vif/4"));
+	assert_non_null(fxs_get(fx, "/local/domain/0/error/backend/vif"));
+
+	/* Removing the domain's directory conflicted with another writer: tried again. */
+	a = create_initwait(fx, 5, 0);
+	assert_int_equal(xb_vif_fail(a, -EFAULT, "mapping the rings"), 0);
+	fx->eagain_left = 1;
+	xb_vif_destroy(a);
+	assert_int_equal(fx->nb_conflicts, 1);
+	assert_null(fxs_get(fx, "/local/domain/0/error/backend/vif/5"));
+	/* A vif that was never refused leaves nothing behind. */
+	a = create_initwait(fx, 6, 0);
+	xb_vif_destroy(a);
+	assert_null(fxs_get(fx, "/local/domain/0/error/backend/vif/6"));
+}
+
 static void test_txn_conflict(void **state)
 {
 	struct fake_xs *fx = *state;
@@ -784,8 +834,8 @@ static void test_txn_conflict(void **state)
 	assert_int_equal(rte_errno, EAGAIN);
 	assert_true(fx->nb_conflicts > 1 && fx->nb_conflicts < 1000);
 	assert_null(be_get(fx, 3, 0, "feature-rx-copy"));
-	assert_non_null(be_get(fx, 3, 0, "error"));
-	assert_non_null(strstr(be_get(fx, 3, 0, "error"), "11 writing completing transaction"));
+	assert_non_null(err_get(fx, 3, 0));
+	assert_non_null(strstr(err_get(fx, 3, 0), "11 writing completing transaction"));
 }
 
 static void test_watch(void **state)
@@ -901,6 +951,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_local_disconnect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_offline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_keeps_toolstack_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_dir_removed_on_destroy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_txn_conflict, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_flips, setup, teardown),

@@ -3,6 +3,7 @@
  * lib/xenbus through the production client (libxenstore, xb_xs_libxenstore.c) against the
  * test bed's dnb-xenstored: a toolstack writes the device, a guest connection (with its own
  * domain's permissions) plays netfront, and xb is driven by real watch events on the fd.
+ * Vif discovery lists and watches the backend directory through the same client.
  */
 #include <errno.h>
 #include <poll.h>
@@ -28,6 +29,7 @@
 #define GUEST 5
 #define BE "/local/domain/0/backend/vif/5/0"
 #define FE "/local/domain/5/device/vif/0"
+#define ERR "/local/domain/0/error/backend/vif/5/0/error"
 
 static char dir[64], sock_dom0[128], sock_guest[128], guest_arg[160], log_path[128];
 static pid_t daemon_pid = -1;
@@ -187,6 +189,7 @@ static void test_handshake_via_daemon(void **state)
 	struct xb_xs *xs;
 	struct xb_vif *vif;
 	struct xb_event ev;
+	unsigned int len;
 
 	(void)state;
 	ts = open_as(sock_dom0);
@@ -236,13 +239,77 @@ static void test_handshake_via_daemon(void **state)
 	ev = wait_event(xs, vif, XB_EV_FATAL);
 	assert_true(ev.detach);
 	assert_value(ts, BE "/state", "5");
-	assert_value(ts, BE "/error", "22 saw state 9 (Invalid) at frontend");
+	assert_value(ts, ERR, "22 saw state 9 (Invalid) at frontend");
+	assert_string_equal(xb_vif_error_path(vif), ERR);
+	/* dom0's error/ tree, not the backend directory the guest can read. */
+	assert_null(xs_read(ts, XBT_NULL, BE "/error", &len));
+	assert_null(xs_read(g, XBT_NULL, ERR, &len));
+	assert_int_equal(errno, EACCES);
 
 	xb_vif_destroy(vif);
 	assert_value(ts, BE "/state", "6");
 	assert_value(ts, BE "/frontend", FE);
+	/* Released: its error directory and the domain's (left empty) are gone. */
+	assert_null(xs_read(ts, XBT_NULL, "/local/domain/0/error/backend/vif/5", &len));
 	xb_xs_libxenstore_close(xs);
 	xs_close(g);
+	xs_close(ts);
+}
+
+/* Wait for the next watch event on @p xs and classify it for discovery. */
+static enum xb_discover_what next_discovery_event(struct xb_xs *xs, struct xb_vif_id *id)
+{
+	struct pollfd pfd = { .fd = xb_xs_libxenstore_fd(xs), .events = POLLIN };
+	char path[XB_PATH_MAX], token[32];
+	int ret, i;
+
+	for (i = 0; i < 10; i++) {
+		ret = xb_xs_libxenstore_next_watch(xs, path, sizeof(path), token, sizeof(token));
+		if (ret == 0)
+			break;
+		assert_int_equal(ret, -EAGAIN);
+		assert_true(poll(&pfd, 1, 2000) > 0);
+	}
+	assert_int_equal(ret, 0);
+	assert_string_equal(token, "dnb-vifs");
+	return xb_discover_classify(path, id);
+}
+
+/* Discovery through libxenstore's directory listing and watch, against the daemon. */
+static void test_discovery_via_daemon(void **state)
+{
+	struct xs_handle *ts;
+	struct xb_vif_info info;
+	struct xb_vif_id ids[8], id;
+	struct xb_xs *xs;
+	bool partial;
+
+	(void)state;
+	ts = open_as(sock_dom0);
+	xs = xb_xs_libxenstore_open();
+	assert_non_null(xs);
+	toolstack_add(ts);
+	put(ts, BE "/script", "/etc/xen/scripts/" XB_MARK_SCRIPT);
+	put(ts, "/local/domain/0/backend/vif/05", "");   /* not an id: not listed */
+	assert_int_equal(xb_discover_scan(xs, ids, 8, &partial), 1);
+	assert_false(partial);
+	assert_int_equal(ids[0].domid, GUEST);
+	assert_int_equal(ids[0].devid, 0);
+	assert_int_equal(xb_discover_lookup(xs, GUEST, 0, &info), XB_VIF_PRESENT);
+	assert_true(info.online && info.script_marked && info.mac_valid);
+
+	assert_int_equal(xb_discover_watch(xs, "dnb-vifs"), 0);
+	assert_int_equal(next_discovery_event(xs, &id), XB_DISCOVER_ALL);
+	put(ts, BE "/online", "0");
+	assert_int_equal(next_discovery_event(xs, &id), XB_DISCOVER_VIF);
+	assert_int_equal(id.domid, GUEST);
+	assert_int_equal(xb_discover_lookup(xs, GUEST, 0, &info), XB_VIF_PRESENT);
+	assert_false(info.online);
+	assert_true(xs_rm(ts, XBT_NULL, "/local/domain/0/backend/vif/5"));
+	assert_int_equal(next_discovery_event(xs, &id), XB_DISCOVER_DOMAIN);
+	assert_int_equal(xb_discover_lookup(xs, GUEST, 0, &info), XB_VIF_ABSENT);
+	assert_int_equal(xb_discover_unwatch(xs, "dnb-vifs"), 0);
+	xb_xs_libxenstore_close(xs);
 	xs_close(ts);
 }
 
@@ -250,6 +317,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_handshake_via_daemon),
+		cmocka_unit_test(test_discovery_via_daemon),
 	};
 
 	return cmocka_run_group_tests_name("xb_xenstored", tests, start_daemon, stop_daemon);

@@ -123,9 +123,12 @@ static void assert_backend_key(uint16_t domid, const char *key, const char *want
 /* Connected, link up, no error node. */
 static void assert_up(struct xvb_vif *v)
 {
+	char *e = xvb_error_read(&bed, v->domid);
+
 	assert_true(xvb_wait_link(v->port, true, 0));
 	assert_backend_key(v->domid, "state", "4");
-	assert_backend_key(v->domid, "error", NULL);
+	if (e != NULL)
+		fail_msg("vif%u.0: error node '%s', expected none", v->domid, e);
 }
 
 /* Refused or disabled: link down, Closing, error node "<errno> <...what...>". */
@@ -135,7 +138,9 @@ static void assert_refused(struct xvb_vif *v, int err, const char *what)
 
 	assert_true(xvb_wait_link(v->port, false, XVB_WAIT_MS));
 	assert_int_equal(tfe_wait_backend(&v->fe, XenbusStateClosing, XVB_WAIT_MS), 0);
-	e = xvb_backend_read(&bed, v->domid, "error");
+	/* Where Linux's xenbus_dev_fatal writes it, never in the guest-readable backend dir. */
+	assert_backend_key(v->domid, "error", NULL);
+	e = xvb_error_read(&bed, v->domid);
 	assert_non_null(e);
 	snprintf(prefix, sizeof(prefix), "%d ", err);
 	if (strncmp(e, prefix, strlen(prefix)) != 0 || strstr(e, what) == NULL)

@@ -219,6 +219,15 @@ char *xvb_backend_read(struct xvb *b, uint16_t domid, const char *key)
 	return xs_read(b->xs, XBT_NULL, path, &len);
 }
 
+char *xvb_error_read(struct xvb *b, uint16_t domid)
+{
+	char path[128];
+	unsigned int len;
+
+	snprintf(path, sizeof(path), "/local/domain/0/error/backend/vif/%u/0/error", domid);
+	return xs_read(b->xs, XBT_NULL, path, &len);
+}
+
 bool xvb_wait_link(uint16_t port, bool up, int ms)
 {
 	struct rte_eth_link link;

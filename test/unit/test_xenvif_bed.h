@@ -64,6 +64,10 @@ int xvb_port_add(struct xvb *b, struct xvb_vif *v, const char *extra);
 /** Read "<backend of domid>/<key>" as the toolstack. NULL when absent (free() it). */
 char *xvb_backend_read(struct xvb *b, uint16_t domid, const char *key);
 
+/** Read vif domid/0's error node (dom0's error/backend/vif/<domid>/0/error), as the
+ *  toolstack. NULL when absent (free() it). */
+char *xvb_error_read(struct xvb *b, uint16_t domid);
+
 /** Wait up to @p ms for the port's link status to be @p up. @return true when it is. */
 bool xvb_wait_link(uint16_t port, bool up, int ms);
 

@@ -132,6 +132,13 @@ static int journal_lookup(const struct fake_xs *fx, const char *path, const char
 	return -1;
 }
 
+/* Does the test want reads of @p path to fail? */
+static bool read_fails(const struct fake_xs *fx, const char *path)
+{
+	return fx->fail_err != 0 && fx->fail_path[0] != '\0' &&
+		(strcmp(path, fx->fail_path) == 0 || is_under(path, fx->fail_path));
+}
+
 static int fx_read(struct xb_xs *xs, xb_txn_t txn, const char *path, char *buf, size_t size)
 {
 	struct fake_xs *fx = to_fx(xs);
@@ -139,6 +146,8 @@ static int fx_read(struct xb_xs *xs, xb_txn_t txn, const char *path, char *buf, 
 	size_t len;
 	int j = -1;
 
+	if (read_fails(fx, path))
+		return fx->fail_err;
 	if (txn != XB_TXN_NONE) {
 		if (txn != fx->txn)
 			return -EINVAL;
@@ -155,6 +164,46 @@ static int fx_read(struct xb_xs *xs, xb_txn_t txn, const char *path, char *buf, 
 		return -EOVERFLOW;
 	memcpy(buf, value, len + 1);
 	return (int)len;
+}
+
+/* The name of @p node's child under @p dir, or NULL when it is not a direct child. */
+static const char *child_name(const char *node, const char *dir)
+{
+	const char *name;
+
+	if (!is_under(node, dir))
+		return NULL;
+	name = node + strlen(dir) + 1;
+	return strchr(name, '/') == NULL ? name : NULL;
+}
+
+static int fx_directory(struct xb_xs *xs, xb_txn_t txn, const char *path, char *buf,
+		size_t size)
+{
+	struct fake_xs *fx = to_fx(xs);
+	size_t used = 0;
+	unsigned int i;
+	int nb = 0;
+
+	if (txn != XB_TXN_NONE && txn != fx->txn)
+		return -EINVAL;
+	if (read_fails(fx, path))
+		return fx->fail_err;
+	if (find(fx, path) < 0)
+		return -ENOENT;
+	for (i = 0; i < fx->nb_nodes; i++) {
+		const char *name = child_name(fx->nodes[i].path, path);
+		size_t len = name != NULL ? strlen(name) + 1 : 0;
+
+		if (name == NULL)
+			continue;
+		if (len > size - used)
+			return -EOVERFLOW;
+		memcpy(buf + used, name, len);
+		used += len;
+		nb++;
+	}
+	return nb;
 }
 
 static int journal_add(struct fake_xs *fx, bool rm, const char *path, const char *value)
@@ -265,6 +314,7 @@ static int fx_unwatch(struct xb_xs *xs, const char *path, const char *token)
 
 static const struct xb_xs_ops fx_ops = {
 	.read = fx_read,
+	.directory = fx_directory,
 	.write = fx_write,
 	.rm = fx_rm,
 	.txn_start = fx_txn_start,

@@ -3,7 +3,9 @@
  * @file
  * An in-memory xenstore behind lib/xenbus's struct xb_xs ops table, for unit tests: a flat
  * tree of nodes, one transaction at a time (writes journalled and applied on commit), watch
- * events queued for the test to deliver, a log of every write, and injected conflicts.
+ * events queued for the test to deliver, a log of every write, injected conflicts and
+ * injected read failures. Directory listings show the committed tree (a transaction's own
+ * writes are not listed before it commits).
  */
 #ifndef DNB_XB_FAKE_XS_H
 #define DNB_XB_FAKE_XS_H
@@ -13,7 +15,7 @@
 
 #include "xb.h"
 
-#define FXS_MAX_NODES 1024
+#define FXS_MAX_NODES 2048
 #define FXS_PATH_MAX 160
 #define FXS_VALUE_MAX 256
 #define FXS_MAX_LOG 4096
@@ -53,6 +55,11 @@ struct fake_xs {
 	/* Committed writes, in order (for state sequences). */
 	struct fxs_op log[FXS_MAX_LOG];
 	unsigned int nb_log;
+
+	/* Reads and directory listings of this path, or below it, fail with fail_err (a
+	 * transient xenstore error: the node may well exist). "" or 0: none fail. */
+	char fail_path[FXS_PATH_MAX];
+	int fail_err;
 
 	struct fxs_watch watches[FXS_MAX_WATCHES];
 	unsigned int nb_watches;
