@@ -340,7 +340,7 @@ enum xb_event_type {
 	/**
 	 * The frontend is Connected and its keys are valid: map conf's rings, bind its event
 	 * channels, then call xb_vif_connected (or xb_vif_fail). The backend stays InitWait
-	 * until then.
+	 * until then; on a resume (xb_event::resume) it is and stays Connected.
 	 */
 	XB_EV_CONNECT,
 	/** The frontend is going away: release the data plane taken at XB_EV_CONNECT. */
@@ -367,6 +367,12 @@ struct xb_event {
 	int err;
 	/** CONNECT: the validated request; owned by the vif, valid until the next xb_vif_* call. */
 	const struct xb_frontend_conf *conf;
+	/**
+	 * CONNECT: a previous backend process served these rings and left the vif Connected.
+	 * The frontend saw no change; the shared rings hold that process's progress (attach
+	 * them where they are, see nif_*q_create).
+	 */
+	bool resume;
 	/** FATAL: the message written into the error node (after the errno). */
 	char reason[XB_REASON_MAX];
 };
@@ -383,6 +389,13 @@ struct xb_vif;
  *
  * A bad "frontend"/"frontend-id" does not fail the call: the vif is returned already
  * refused (error node written, state Closing) and the first xb_vif_poll reports XB_EV_FATAL.
+ *
+ * Resume: when the backend's state is already Connected (the service was restarted, or
+ * crashed, while the guest ran), nothing is written. The first xb_vif_poll then reports
+ * XB_EV_CONNECT with resume set if the frontend is still Connected (its keys validated as
+ * at any connect: keys a guest rewrote meanwhile refuse the vif), and otherwise follows the
+ * frontend from Connected as netback's frontend_changed would (a netfront reloaded
+ * meanwhile: Closing, Closed, InitWait).
  *
  * @param xs    xenstore client; must outlive the vif. Not owned.
  * @param domid the guest's domain id (< 0x7ff0).
@@ -403,6 +416,14 @@ struct xb_vif *xb_vif_create(struct xb_xs *xs, uint16_t domid, uint32_t devid,
  * NULL is ignored.
  */
 void xb_vif_destroy(struct xb_vif *vif);
+
+/**
+ * Service restart: free the vif and leave its xenstore state as it is (a Connected vif
+ * stays Connected, its error node and hotplug-status stay), so that the next process
+ * resumes it (see xb_vif_create). Watches registered with xb_vif_watch are removed. The
+ * caller must already have released any data plane. NULL is ignored.
+ */
+void xb_vif_free_keep(struct xb_vif *vif);
 
 /** The backend directory, e.g. "/local/domain/0/backend/vif/3/0". Owned by the vif. */
 const char *xb_vif_backend_path(const struct xb_vif *vif);

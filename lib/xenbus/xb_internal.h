@@ -66,6 +66,10 @@ struct xb_vif {
 	bool hold;
 	/* The toolstack's keys were refused at create: nothing can ever connect. */
 	bool broken;
+	/* Found Connected at create: the first poll resumes instead of connecting. */
+	bool resuming;
+	/* The connect in progress is a resume: xb_vif_connected writes nothing. */
+	bool resumed;
 	/* A refusal not yet reported by xb_vif_poll (from create). */
 	bool fatal_unreported;
 	int fatal_err;
@@ -112,6 +116,8 @@ int xb_backend_write_error(struct xb_vif *vif, int err, const char *message);
 int xb_backend_clear_error(struct xb_vif *vif);
 /* The vif is released: remove its error directory, and its domain's once empty. */
 void xb_backend_remove_error_dir(struct xb_vif *vif);
+/* Whether the backend's "state" key says Connected (a previous process left it so). */
+bool xb_backend_connected(struct xb_vif *vif);
 /* Reads the backend's "online" key (xb_parse_online). */
 bool xb_backend_online(struct xb_vif *vif);
 

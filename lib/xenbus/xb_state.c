@@ -50,6 +50,7 @@ static void release_data_plane(struct xb_vif *vif, struct xb_event *ev)
 		return;
 	vif->attached = false;
 	vif->connect_pending = false;
+	vif->resumed = false;
 	/* before the caller's state write: the frontend may end its grants once it sees it */
 	if (vif->release_cb != NULL)
 		vif->release_cb(vif->release_arg);
@@ -102,11 +103,36 @@ int xb_state_walk(struct xb_vif *vif, enum xb_state target, struct xb_event *ev)
 	return 0;
 }
 
+/*
+ * The first look at a vif found Connected: if its frontend is Connected too, hand its
+ * request to the caller as a resume (nothing written: the frontend sees no change). Keys
+ * a guest rewrote while no backend ran are refused as at any connect.
+ * @return true when handled; false: the frontend moved on, follow it from Connected.
+ */
+static bool resume_step(struct xb_vif *vif, int fe, struct xb_event *ev)
+{
+	vif->resuming = false;
+	if (fe != XB_STATE_CONNECTED)
+		return false;
+	if (xb_frontend_read_conf(vif, ev) < 0)
+		return true;
+	vif->connect_pending = true;
+	vif->attached = true;
+	vif->resumed = true;
+	XB_LOG(INFO, vif, "frontend still Connected: resuming %u queue(s)", vif->conf.nb_queues);
+	ev->type = XB_EV_CONNECT;
+	ev->resume = true;
+	ev->conf = &vif->conf;
+	return true;
+}
+
 /* Linux netback's frontend_changed. */
 static int frontend_changed(struct xb_vif *vif, int fe, struct xb_event *ev)
 {
 	int ret;
 
+	if (vif->resuming && resume_step(vif, fe, ev))
+		return 0;
 	XB_LOG(DEBUG, vif, "frontend -> %s", xb_state_name((unsigned int)fe));
 	switch (fe) {
 	case XB_STATE_INITIALISING:
@@ -217,6 +243,12 @@ int xb_vif_connected(struct xb_vif *vif)
 {
 	int ret;
 
+	if (vif->connect_pending && vif->resumed && vif->state == XB_STATE_CONNECTED) {
+		vif->connect_pending = false;
+		vif->resumed = false;
+		XB_LOG(NOTICE, vif, "resumed, %u queue(s)", vif->conf.nb_queues);
+		return 0;
+	}
 	if (!vif->connect_pending || vif->state != XB_STATE_INITWAIT)
 		return -EINVAL;
 	ret = xb_backend_write_state(vif, XB_STATE_CONNECTED);

@@ -116,6 +116,14 @@ struct xb_vif *xb_vif_create(struct xb_xs *xs, uint16_t domid, uint32_t devid,
 		vif->fatal_unreported = true;
 		return vif;
 	}
+	if (xb_backend_connected(vif)) {
+		/* A previous backend process left it Connected: its features are the ones the
+		 * frontend negotiated, so nothing is written; the first poll decides. */
+		vif->state = XB_STATE_CONNECTED;
+		vif->resuming = true;
+		XB_LOG(NOTICE, vif, "found Connected, frontend %s: resuming", vif->fe_path);
+		return vif;
+	}
 	ret = xb_backend_write_features(vif);
 	if (ret == 0)
 		ret = xb_state_walk(vif, XB_STATE_INITWAIT, NULL);
@@ -127,6 +135,15 @@ struct xb_vif *xb_vif_create(struct xb_xs *xs, uint16_t domid, uint32_t devid,
 	XB_LOG(INFO, vif, "backend InitWait, frontend %s, max %u queue(s)", vif->fe_path,
 		feat->max_queues);
 	return vif;
+}
+
+void xb_vif_free_keep(struct xb_vif *vif)
+{
+	if (vif == NULL)
+		return;
+	xb_vif_unwatch(vif);
+	XB_LOG(INFO, vif, "left %s for the next backend process", xb_state_name(vif->state));
+	free(vif);
 }
 
 void xb_vif_destroy(struct xb_vif *vif)
@@ -203,6 +220,7 @@ int xb_vif_fail(struct xb_vif *vif, int err, const char *reason)
 		return -EINVAL;
 	vif->attached = false;
 	vif->connect_pending = false;
+	vif->resumed = false;
 	return xb_vif_refuse(vif, NULL, err, "%s", reason);
 }
 

@@ -647,6 +647,112 @@ static void test_reconnect_cycles(void **state)
 	xb_vif_destroy(vif);
 }
 
+/* ---- a restart of the backend process: the next one resumes what it finds --------------- */
+
+/* A new process takes over a Connected vif: no xenstore write at all, a CONNECT flagged
+ * resume with the same request, Connected confirmed silently; then life goes on. */
+static void test_resume_connected(void **state)
+{
+	struct fake_xs *fx = *state;
+	struct xb_frontend_conf before;
+	struct xb_vif *vif;
+	struct xb_event ev;
+	unsigned int mark;
+
+	vif = bring_up(fx, VICTIM, 0, 2, true, &before);
+	mark = fx->nb_log;
+	xb_vif_free_keep(vif);
+	vif = xb_vif_create(&fx->base, VICTIM, 0, &feat);
+	assert_non_null(vif);
+	assert_int_equal(xb_vif_state(vif), XB_STATE_CONNECTED);
+	ev = poll_ok(vif);
+	assert_int_equal(ev.type, XB_EV_CONNECT);
+	assert_true(ev.resume);
+	assert_false(ev.detach);
+	assert_memory_equal(ev.conf, &before, sizeof(before));
+	assert_int_equal(poll_ok(vif).type, XB_EV_NONE);
+	assert_int_equal(xb_vif_connected(vif), 0);
+	assert_int_equal(fx->nb_log, mark); /* the frontend saw nothing */
+	assert_state(fx, vif, VICTIM, 0, XB_STATE_CONNECTED);
+	/* and the vif is an ordinary one from now on */
+	fe_state(fx, VICTIM, 0, XB_STATE_CLOSING);
+	ev = poll_ok(vif);
+	assert_int_equal(ev.type, XB_EV_DISCONNECT);
+	assert_true(ev.detach);
+	assert_state(fx, vif, VICTIM, 0, XB_STATE_CLOSING);
+	xb_vif_destroy(vif);
+}
+
+/* While no process ran the netfront was reloaded (Closed, then Initialising): the new
+ * process follows it from Connected as netback would, then connects afresh. */
+static void test_resume_frontend_moved(void **state)
+{
+	struct fake_xs *fx = *state;
+	char p[FXS_PATH_MAX], h[64];
+	struct xb_vif *vif;
+	struct xb_event ev;
+	unsigned int mark;
+
+	vif = bring_up(fx, VICTIM, 0, 1, false, NULL);
+	xb_vif_free_keep(vif);
+	fe_state(fx, VICTIM, 0, XB_STATE_CLOSED);
+	fe_state(fx, VICTIM, 0, XB_STATE_INITIALISING);
+	mark = fx->nb_log;
+	vif = xb_vif_create(&fx->base, VICTIM, 0, &feat);
+	assert_non_null(vif);
+	ev = poll_ok(vif);
+	assert_int_equal(ev.type, XB_EV_NONE);
+	assert_false(ev.resume);
+	assert_string_equal(fxs_history(fx, be_key(p, VICTIM, 0, "state"), mark, h, sizeof(h)),
+		"5,6,2");
+	connect_now(fx, vif, VICTIM, 0, NULL);
+	xb_vif_destroy(vif);
+}
+
+/* Keys a guest rewrote while no backend ran are refused as at any connect: that vif alone
+ * goes Closing with its error; the neighbour connects. */
+static void test_resume_keys_rewritten(void **state)
+{
+	struct fake_xs *fx = *state;
+	struct xb_vif *vif;
+	struct xb_event ev;
+
+	vif = bring_up(fx, VICTIM, 0, 1, false, NULL);
+	xb_vif_free_keep(vif);
+	fe_set(fx, VICTIM, 0, "tx-ring-ref", "4294967296");
+	vif = xb_vif_create(&fx->base, VICTIM, 0, &feat);
+	assert_non_null(vif);
+	ev = poll_ok(vif);
+	assert_int_equal(ev.type, XB_EV_FATAL);
+	assert_false(ev.resume);
+	assert_state(fx, vif, VICTIM, 0, XB_STATE_CLOSING);
+	assert_non_null(err_get(fx, VICTIM, 0));
+	assert_neighbour_connects(fx);
+	xb_vif_destroy(vif);
+}
+
+/* A process that died half-way (InitWait; or its frontend Connected before it confirmed):
+ * the next one takes the normal path. */
+static void test_resume_half_way(void **state)
+{
+	struct fake_xs *fx = *state;
+	struct xb_vif *vif = create_initwait(fx, VICTIM, 0);
+	struct xb_event ev;
+
+	xb_vif_free_keep(vif);
+	fe_write_keys(fx, VICTIM, 0, 1, true);
+	fe_state(fx, VICTIM, 0, XB_STATE_CONNECTED);
+	vif = xb_vif_create(&fx->base, VICTIM, 0, &feat);
+	assert_non_null(vif);
+	assert_state(fx, vif, VICTIM, 0, XB_STATE_INITWAIT);
+	ev = poll_ok(vif);
+	assert_int_equal(ev.type, XB_EV_CONNECT);
+	assert_false(ev.resume);
+	assert_int_equal(xb_vif_connected(vif), 0);
+	assert_state(fx, vif, VICTIM, 0, XB_STATE_CONNECTED);
+	xb_vif_destroy(vif);
+}
+
 static void test_caller_fail_and_retry(void **state)
 {
 	struct fake_xs *fx = *state;
@@ -947,6 +1053,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wrong_frontend_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconnect_cycles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_caller_fail_and_retry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_connected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_frontend_moved, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_keys_rewritten, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_half_way, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pending_connect_abandoned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_local_disconnect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_offline, setup, teardown),
