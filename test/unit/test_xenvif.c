@@ -29,6 +29,7 @@
 #include <rte_mbuf.h>
 
 #include "dnb_test_eal.h"
+#include "rte_pmd_xenvif.h"
 #include "test_xenvif_bed.h"
 
 #define DOMID_A 5
@@ -556,6 +557,62 @@ static void test_rx_stall(void **state)
 	xvb_check_both_ways(&bed, VIF_B, 200, 0x55);
 }
 
+/*
+ * A service restart (#13): A's port is closed keeping the vif, the guest goes on posting
+ * while no backend runs, a new port for the same vif resumes it: the backend state never
+ * leaves Connected, the packet posted meanwhile is delivered, the buffer posted meanwhile
+ * is filled, and the resume is counted.
+ */
+static void test_resume_after_keep(void **state)
+{
+	char name[32], extra[32], *st;
+	struct tfe *fe = &VIF_A->fe;
+	struct rte_mbuf *pkts[4], *m;
+	netif_tx_response_t trsp;
+	netif_rx_response_t rrsp;
+	const uint8_t *data;
+	uint8_t frame[300];
+	uint16_t id;
+	int n;
+
+	(void)state;
+	snprintf(name, sizeof(name), "net_xenvif%u", VIF_A->domid);
+	snprintf(extra, sizeof(extra), "stall_ms=%u", STALL_MS);
+	assert_int_equal(rte_pmd_xenvif_keep_on_close(VIF_A->port, true), 0);
+	assert_int_equal(rte_eth_dev_stop(VIF_A->port), 0);
+	assert_int_equal(rte_eal_hotplug_remove("vdev", name), 0);
+	assert_backend_key(VIF_A->domid, "state", "4");
+	xvb_frame(frame, sizeof(frame), VIF_B->mac, 0xa1);
+	id = tfe_tx_send(fe, frame, sizeof(frame), 0);
+	tfe_rx_post(fe, 1);
+
+	assert_int_equal(xvb_port_add(&bed, VIF_A, extra), 0);
+	assert_true(xvb_wait_link(VIF_A->port, true, XVB_WAIT_MS));
+	assert_backend_key(VIF_A->domid, "state", "4");
+	n = rte_eth_rx_burst(VIF_A->port, 0, pkts, 4);
+	assert_int_equal(n, 1);
+	assert_int_equal(pkts[0]->pkt_len, sizeof(frame));
+	assert_memory_equal(rte_pktmbuf_mtod(pkts[0], void *), frame, sizeof(frame));
+	rte_pktmbuf_free(pkts[0]);
+	assert_true(tfe_tx_rsp(fe, &trsp));
+	assert_int_equal(trsp.id, id);
+	assert_int_equal(trsp.status, NETIF_RSP_OKAY);
+	m = xvb_mbuf(bed.mp, 120, VIF_A->mac, 0xa2);
+	assert_int_equal(rte_eth_tx_burst(VIF_A->port, 0, &m, 1), 1);
+	assert_true(tfe_rx_rsp(fe, &rrsp, &data));
+	assert_int_equal(rrsp.status, 120);
+	assert_int_equal(xvb_xstat(VIF_A->port, "resumes"), 1);
+	assert_int_equal(xvb_xstat(VIF_A->port, "resume_guest_tx_pending"), 1);
+	assert_true(xvb_xstat(VIF_A->port, "resume_guest_rx_posted") >= 1);
+	st = xvb_backend_read(&bed, VIF_A->domid, "state");
+	assert_non_null(st);
+	assert_string_equal(st, "4");
+	free(st);
+	assert_up(VIF_A);
+	xvb_check_both_ways(&bed, VIF_A, 200, 0xa3);
+	xvb_check_both_ways(&bed, VIF_B, 200, 0xa4);
+}
+
 /* Restart the frontend RECONNECTS times with traffic (some left in flight) in between. */
 static void test_reconnect_loop(void **state)
 {
@@ -615,6 +672,7 @@ int main(void)
 		cmocka_unit_test(test_guest_revokes_tx_grant),
 		cmocka_unit_test(test_rx_stall),
 		cmocka_unit_test(test_rx_burst_budget),
+		cmocka_unit_test(test_resume_after_keep),
 		cmocka_unit_test(test_reconnect_loop),
 		cmocka_unit_test(test_minimal_and_refused_frontends),
 	};

@@ -33,4 +33,16 @@ struct rte_pmd_xenvif_offloads {
  */
 int rte_pmd_xenvif_get_offloads(uint16_t port_id, struct rte_pmd_xenvif_offloads *off);
 
+/**
+ * What closing vif port @p port_id (rte_eth_dev_close, or removing its vdev) tells the
+ * guest. By default (@p keep false) the vif is released as xen-netback's remove does: its
+ * backend walks Closing and Closed, and the guest's netfront closes. With @p keep, the
+ * rings are unmapped and the event channels unbound but xenstore is left as it is: a
+ * Connected vif stays Connected, and the next process that probes the same vif resumes it
+ * where the rings stand (a service restart the guest does not notice; requests it posted
+ * meanwhile wait in its rings). Control path.
+ * @return 0; -ENODEV when @p port_id is not a net_xenvif port.
+ */
+int rte_pmd_xenvif_keep_on_close(uint16_t port_id, bool keep);
+
 #endif /* RTE_PMD_XENVIF_H */

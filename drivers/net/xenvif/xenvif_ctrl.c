@@ -161,8 +161,30 @@ static int queue_connect(struct xenvif_queue *q, const struct xb_frontend_conf *
 	return 0;
 }
 
+/*
+ * A resume: the rings were attached where the previous process left them (nif_*q_create).
+ * Count and log what it found, then kick both of the guest's channels once: a notification
+ * the guest sent while no backend ran was dropped, and it may be waiting for our answer.
+ */
+static void queue_resumed(struct xenvif_queue *q)
+{
+	struct nif_ring_pos tx = nif_txq_attach_pos(q->guest_tx);
+	struct nif_ring_pos rx = nif_rxq_attach_pos(q->guest_rx);
+
+	q->stats.resumes++;
+	q->stats.resume_tx_pending += tx.req_prod - tx.rsp_prod;
+	q->stats.resume_rx_posted += rx.req_prod - rx.rsp_prod;
+	XENVIF_LOG(NOTICE, q->vif, "queue %u resumed: tx req_prod %u rsp_prod %u (%u to send), "
+		   "rx req_prod %u rsp_prod %u (%u buffers posted)", q->qid, tx.req_prod,
+		   tx.rsp_prod, tx.req_prod - tx.rsp_prod, rx.req_prod, rx.rsp_prod,
+		   rx.req_prod - rx.rsp_prod);
+	xen_hv_evtchn_notify(q->hv, (evtchn_port_t)q->port_tx);
+	if (q->port_rx != q->port_tx)
+		xen_hv_evtchn_notify(q->hv, (evtchn_port_t)q->port_rx);
+}
+
 /* Returns true when the connect was done or refused, false when it must wait for start. */
-static bool try_connect(struct xenvif *vif, const struct xb_frontend_conf *fe)
+static bool try_connect(struct xenvif *vif, const struct xb_frontend_conf *fe, bool resume)
 {
 	char why[XB_REASON_MAX] = "";
 	unsigned int i;
@@ -200,9 +222,12 @@ static bool try_connect(struct xenvif *vif, const struct xb_frontend_conf *fe)
 		.connected = true, .sg = fe->sg, .tso_v4 = fe->sg && fe->gso_tcpv4,
 		.tso_v6 = fe->sg && fe->gso_tcpv6, .csum_v4 = fe->ip_csum, .csum_v6 = fe->ipv6_csum,
 	};
-	XENVIF_LOG(INFO, vif, "connected: %u queue(s), %s event channels, sg %d gso %d/%d",
-		   fe->nb_queues, fe->queues[0].split_evtchn ? "split" : "shared", fe->sg,
-		   fe->gso_tcpv4, fe->gso_tcpv6);
+	XENVIF_LOG(INFO, vif, "%s: %u queue(s), %s event channels, sg %d gso %d/%d",
+		   resume ? "resumed" : "connected", fe->nb_queues,
+		   fe->queues[0].split_evtchn ? "split" : "shared", fe->sg, fe->gso_tcpv4,
+		   fe->gso_tcpv6);
+	for (i = 0; resume && i < vif->nb_connected; i++)
+		queue_resumed(&vif->queues[i]);
 	for (i = 0; i < vif->nb_connected; i++)
 		atomic_store_explicit(&vif->queues[i].enabled, 1, memory_order_release);
 	xenvif_link_set(vif, true);
@@ -230,6 +255,7 @@ static void check_fatal(struct xenvif *vif)
 struct ctrl_state {
 	struct xb_frontend_conf pending; /* a CONNECT waiting for dev_start */
 	bool connect_pending;
+	bool resume;                     /* ... and it is a resume */
 };
 
 static void handle_event(struct xenvif *vif, struct ctrl_state *cs, const struct xb_event *ev)
@@ -241,7 +267,8 @@ static void handle_event(struct xenvif *vif, struct ctrl_state *cs, const struct
 		if (vif->nb_connected > 0)
 			data_disconnect(vif);
 		cs->pending = *ev->conf;
-		cs->connect_pending = !try_connect(vif, &cs->pending);
+		cs->resume = ev->resume;
+		cs->connect_pending = !try_connect(vif, &cs->pending, cs->resume);
 		break;
 	case XB_EV_DISCONNECT:
 	case XB_EV_FATAL:
@@ -289,7 +316,7 @@ static void *ctrl_main(void *arg)
 		drain_watches(vif, &cs);
 		check_fatal(vif);
 		if (cs.connect_pending)
-			cs.connect_pending = !try_connect(vif, &cs.pending);
+			cs.connect_pending = !try_connect(vif, &cs.pending, cs.resume);
 		pthread_mutex_unlock(&vif->ctrl_lock);
 	}
 	return NULL;

@@ -201,7 +201,10 @@ static int eth_stop(struct rte_eth_dev *dev)
 static void vif_release(struct xenvif *vif)
 {
 	xenvif_ctrl_stop(vif);
-	xb_vif_destroy(vif->xb);
+	if (atomic_load(&vif->keep_on_close))
+		xb_vif_free_keep(vif->xb);
+	else
+		xb_vif_destroy(vif->xb);
 	vif->xb = NULL;
 	xb_xs_libxenstore_close(vif->xs);
 	vif->xs = NULL;
@@ -372,6 +375,9 @@ static const struct nif_stat_name drv_stat_names[] = {
 	{"guest_rx_not_connected", offsetof(struct xenvif_queue_stats, rx_not_connected)},
 	{"evtchn_notify", offsetof(struct xenvif_queue_stats, evtchn_notify)},
 	{"gcopy_failed_batches", offsetof(struct xenvif_queue_stats, gcopy_failed)},
+	{"resumes", offsetof(struct xenvif_queue_stats, resumes)},
+	{"resume_guest_tx_pending", offsetof(struct xenvif_queue_stats, resume_tx_pending)},
+	{"resume_guest_rx_posted", offsetof(struct xenvif_queue_stats, resume_rx_posted)},
 	{NULL, 0},
 };
 
@@ -598,6 +604,19 @@ int rte_pmd_xenvif_get_offloads(uint16_t port_id, struct rte_pmd_xenvif_offloads
 	/* No ctrl_lock: the LSC callback runs on the control thread while it holds the lock.
 	 * The control thread writes the snapshot before it raises link up. */
 	*off = vif->fe_offloads;
+	return 0;
+}
+
+int rte_pmd_xenvif_keep_on_close(uint16_t port_id, bool keep)
+{
+	struct rte_eth_dev *dev;
+
+	if (!rte_eth_dev_is_valid_port(port_id))
+		return -ENODEV;
+	dev = &rte_eth_devices[port_id];
+	if (dev->dev_ops != &xenvif_ops)
+		return -ENODEV;
+	atomic_store(&((struct xenvif *)dev->data->dev_private)->keep_on_close, keep);
 	return 0;
 }
 

@@ -47,6 +47,10 @@ struct xenvif_queue_stats {
 	uint64_t rx_not_connected; /**< tx_burst calls while the queue was not connected */
 	uint64_t evtchn_notify;    /**< event-channel notifications sent */
 	uint64_t gcopy_failed;     /**< grant-copy batches refused as a whole */
+	uint64_t resumes;          /**< connections taken over from a previous process */
+	uint64_t resume_tx_pending; /**< guest-TX requests found unanswered at a resume: sent
+				     *   (again, if the dead process had sent them) */
+	uint64_t resume_rx_posted; /**< guest-RX buffers found posted at a resume */
 };
 
 /**
@@ -96,6 +100,7 @@ struct xenvif {
 	struct xenvif_queue queues[XENVIF_MAX_QUEUES];
 	unsigned int nb_connected;   /**< queues connected to the frontend */
 	atomic_uint started;         /**< dev_start .. dev_stop */
+	atomic_bool keep_on_close;   /**< close leaves the vif Connected for the next process */
 	atomic_uint link_up;
 	/* control thread */
 	pthread_t ctrl_thread;
