@@ -42,6 +42,12 @@ static void port_dict(struct rte_tel_data *d, const struct dnb_port *p)
 		rte_tel_data_add_dict_u64(d, "sw_tx_pkts", ss.tx_pkts);
 		rte_tel_data_add_dict_u64(d, "sw_tx_drop", ss.tx_drop);
 		rte_tel_data_add_dict_u64(d, "sw_learned", ss.learned);
+		rte_tel_data_add_dict_u64(d, "sw_moved", ss.moved);
+		rte_tel_data_add_dict_u64(d, "sw_aged", ss.aged);
+		rte_tel_data_add_dict_u64(d, "sw_fdb_full", ss.fdb_full);
+		rte_tel_data_add_dict_u64(d, "sw_learn_cap", ss.learn_cap);
+		rte_tel_data_add_dict_u64(d, "sw_stations", ss.stations);
+		rte_tel_data_add_dict_u64(d, "sw_unknown_unicast", ss.unknown_unicast);
 		rte_tel_data_add_dict_u64(d, "sw_flooded", ss.flooded);
 		rte_tel_data_add_dict_u64(d, "sw_spoofed", ss.spoofed);
 		rte_tel_data_add_dict_u64(d, "sw_bad_src", ss.bad_src);
