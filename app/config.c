@@ -17,6 +17,7 @@ enum {
 	OPT_LRO_TIMEOUT,
 	OPT_FDB_SIZE,
 	OPT_FDB_AGE,
+	OPT_FDB_PORT_MAX,
 	OPT_STATS,
 	OPT_MBUFS,
 	OPT_VIF_QUEUES,
@@ -34,6 +35,7 @@ static const struct option long_options[] = {
 	{"lro-timeout-us", required_argument, NULL, OPT_LRO_TIMEOUT},
 	{"fdb-size", required_argument, NULL, OPT_FDB_SIZE},
 	{"fdb-age", required_argument, NULL, OPT_FDB_AGE},
+	{"fdb-port-max", required_argument, NULL, OPT_FDB_PORT_MAX},
 	{"stats", required_argument, NULL, OPT_STATS},
 	{"mbufs", required_argument, NULL, OPT_MBUFS},
 	{"vif-queues", required_argument, NULL, OPT_VIF_QUEUES},
@@ -62,6 +64,8 @@ void dnb_config_usage(const char *prog)
 	       "  --lro-timeout-us N     time budget of an open aggregate (default 40)\n"
 	       "  --fdb-size N           MAC table stations (default 4096)\n"
 	       "  --fdb-age SECONDS      forget idle stations after this (default 300)\n"
+	       "  --fdb-port-max N       stations one wire port may have learned at once\n"
+	       "                         (default: half of --fdb-size)\n"
 	       "  --stats SECONDS        print a stats line every N seconds (default 0: off)\n"
 	       "  --mbufs N              shared packet buffers: wire RX, copies (default 32768)\n"
 	       "  --vif-mbufs N          each vif's own buffers for what its guest sends\n"
@@ -194,6 +198,8 @@ static int parse_one(int opt, const char *arg, struct dnb_config *cfg)
 		return parse_u32("fdb-size", arg, 16, 1u << 22, &cfg->fdb_entries);
 	case OPT_FDB_AGE:
 		return parse_u32("fdb-age", arg, 1, 1000000, &cfg->fdb_age_s);
+	case OPT_FDB_PORT_MAX:
+		return parse_u32("fdb-port-max", arg, 1, 1u << 22, &cfg->fdb_port_max);
 	case OPT_STATS:
 		return parse_u32("stats", arg, 0, 3600, &cfg->stats_interval_s);
 	case OPT_MBUFS:
@@ -244,6 +250,10 @@ int dnb_config_parse(int argc, char **argv, struct dnb_config *cfg)
 		fprintf(stderr, "dpdk-netback: unexpected argument '%s' (see --help)\n", argv[optind]);
 		return -EINVAL;
 	}
+	/* half: a host flooding the wire with source MACs leaves the other half to the
+	 * pinned vif MACs and to the other wire ports */
+	if (cfg->fdb_port_max == 0)
+		cfg->fdb_port_max = cfg->fdb_entries / 2;
 	if (cfg->nb_vifs == 0 && !cfg->marked_vifs) {
 		fprintf(stderr, "dpdk-netback: no vif to serve: give --vif DOMID/DEVID or "
 				"--marked-vifs\n");

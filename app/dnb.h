@@ -149,6 +149,15 @@ void dnb_port_fini(struct dnb_app *app, uint16_t port_id);
 int dnb_vifs_start(struct dnb_app *app);
 void dnb_vifs_stop(struct dnb_app *app);
 
+/* fdb_age.c */
+/** Where the FDB ageing scan stands; the main lcore's loop keeps one. */
+struct dnb_fdb_ager {
+	uint64_t last; /**< TSC of the previous step */
+};
+/** Age the share of the FDB due since the previous step: the whole table once every
+ *  --fdb-age / 8. Main lcore, between its sleeps; takes ctl_lock. */
+void dnb_fdb_age_step(struct dnb_app *app, struct dnb_fdb_ager *ager, uint64_t now);
+
 /* telemetry.c */
 /** Register the telemetry commands; call before rte_eal_init. @return 0 or -errno. */
 int dnb_telemetry_register(struct dnb_app *app);

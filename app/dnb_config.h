@@ -40,6 +40,8 @@ struct dnb_config {
 	uint32_t lro_timeout_us;   /**< --lro-timeout-us: an aggregate's time budget */
 	uint32_t fdb_entries;      /**< --fdb-size: stations */
 	uint32_t fdb_age_s;        /**< --fdb-age: seconds before an idle station is forgotten */
+	uint32_t fdb_port_max;     /**< --fdb-port-max: stations one wire port may have learned
+				    *   (default: half of fdb_entries) */
 	uint32_t stats_interval_s; /**< --stats: print a line every N s (0: never) */
 	uint32_t nb_mbufs;         /**< --mbufs: size of the shared packet pool */
 	uint32_t vif_mbufs;        /**< --vif-mbufs: size of each vif's guest-TX pool */

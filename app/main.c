@@ -5,8 +5,8 @@
  *   dpdk-netback [EAL options] -- [options]      (see --help)
  *
  * The EAL's ports are the wire; vifs are attached as net_xenvif ports as their guests come
- * (vifs.c). One worker lcore forwards (fwd.c); the main lcore prints stats and waits for
- * SIGINT/SIGTERM, then everything is closed in reverse order.
+ * (vifs.c). One worker lcore forwards (fwd.c); the main lcore ages the FDB (fdb_age.c),
+ * prints stats and waits for SIGINT/SIGTERM, then everything is closed in reverse order.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -112,9 +112,11 @@ static void launch_workers(struct dnb_app *a)
 static void run_until_signal(struct dnb_app *a)
 {
 	uint64_t next = rte_rdtsc() + a->tsc_hz * a->cfg.stats_interval_s;
+	struct dnb_fdb_ager ager = {.last = rte_rdtsc()};
 
 	while (!atomic_load(&a->quit)) {
 		usleep(100 * 1000);
+		dnb_fdb_age_step(a, &ager, rte_rdtsc());
 		if (a->cfg.stats_interval_s != 0 && rte_rdtsc() >= next) {
 			dnb_stats_print(a);
 			next += a->tsc_hz * a->cfg.stats_interval_s;

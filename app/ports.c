@@ -174,6 +174,7 @@ static int port_start(struct dnb_app *app, struct dnb_port *p)
 		swconf.access_vlan = dnb_config_vif_vlan(&app->cfg, p->vif);
 	} else {
 		swconf.trunk = app->cfg.trunk;
+		swconf.max_learned = app->cfg.fdb_port_max;
 	}
 	/* Wire: the switch hands it private frames (software offloads, VLAN insert). A vif
 	 * needs that only for some frontends: egress.c copies a shared frame when it must. */

@@ -42,6 +42,12 @@ static void port_dict(struct rte_tel_data *d, const struct dnb_port *p)
 		rte_tel_data_add_dict_u64(d, "sw_tx_pkts", ss.tx_pkts);
 		rte_tel_data_add_dict_u64(d, "sw_tx_drop", ss.tx_drop);
 		rte_tel_data_add_dict_u64(d, "sw_learned", ss.learned);
+		rte_tel_data_add_dict_u64(d, "sw_moved", ss.moved);
+		rte_tel_data_add_dict_u64(d, "sw_aged", ss.aged);
+		rte_tel_data_add_dict_u64(d, "sw_fdb_full", ss.fdb_full);
+		rte_tel_data_add_dict_u64(d, "sw_learn_cap", ss.learn_cap);
+		rte_tel_data_add_dict_u64(d, "sw_stations", ss.stations);
+		rte_tel_data_add_dict_u64(d, "sw_unknown_unicast", ss.unknown_unicast);
 		rte_tel_data_add_dict_u64(d, "sw_flooded", ss.flooded);
 		rte_tel_data_add_dict_u64(d, "sw_spoofed", ss.spoofed);
 		rte_tel_data_add_dict_u64(d, "sw_bad_src", ss.bad_src);
@@ -96,24 +102,47 @@ static int tel_ports(const char *params __rte_unused, struct rte_tel_data *d)
 	return 0;
 }
 
+/* What /dpdk_netback/fdb gathers in one walk of the table. */
+struct fdb_dump {
+	struct rte_tel_data *entries; /**< "mac/vlan": port, as many as telemetry takes */
+	uint64_t stations;
+	uint64_t pinned;
+};
+
 static int fdb_add(const struct l2sw_fdb_entry *e, void *arg)
 {
-	struct rte_tel_data *d = arg;
-	char key[RTE_ETHER_ADDR_FMT_SIZE + 8], mac[RTE_ETHER_ADDR_FMT_SIZE];
+	struct fdb_dump *dump = arg;
+	const uint8_t *b = e->mac.addr_bytes;
+	char key[32];
 
-	rte_ether_format_addr(mac, sizeof(mac), &e->mac);
-	snprintf(key, sizeof(key), "%s/%u", mac, e->vlan);
-	rte_tel_data_add_dict_int(d, key, e->port);
+	dump->stations++;
+	dump->pinned += e->pinned;
+	/* DPDK 22.11 refuses a name with anything but letters, digits, '_' and '/': no ':' */
+	snprintf(key, sizeof(key), "%02x_%02x_%02x_%02x_%02x_%02x/%u", b[0], b[1], b[2], b[3],
+		 b[4], b[5], e->vlan);
+	/* beyond RTE_TEL_MAX_DICT_ENTRIES this fails: the counts above stay whole */
+	rte_tel_data_add_dict_int(dump->entries, key, e->port);
 	return 0;
 }
 
-/* /dpdk_netback/fdb: MAC/VLAN -> switch port. */
+/* /dpdk_netback/fdb: how many stations, how many pinned, and MAC/VLAN -> switch port. */
 static int tel_fdb(const char *params __rte_unused, struct rte_tel_data *d)
 {
-	if (tel_app->sw == NULL)
-		return -EAGAIN;
+	struct fdb_dump dump = {.entries = rte_tel_data_alloc()};
+
+	if (dump.entries == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_dict(dump.entries);
+	if (tel_app->sw == NULL || l2sw_fdb_walk(tel_app->sw, rte_rdtsc(), fdb_add, &dump) < 0) {
+		rte_tel_data_free(dump.entries);
+		return tel_app->sw == NULL ? -EAGAIN : -EIO;
+	}
 	rte_tel_data_start_dict(d);
-	return l2sw_fdb_walk(tel_app->sw, rte_rdtsc(), fdb_add, d) < 0 ? -EIO : 0;
+	rte_tel_data_add_dict_u64(d, "stations", dump.stations);
+	rte_tel_data_add_dict_u64(d, "pinned", dump.pinned);
+	if (rte_tel_data_add_dict_container(d, "entries", dump.entries, 0) != 0)
+		rte_tel_data_free(dump.entries);
+	return 0;
 }
 
 /* /dpdk_netback/mempool: packet buffers held by the service (leak checks, sizing): the
@@ -150,7 +179,8 @@ static const struct {
 	{ "/dpdk_netback/stats", tel_stats,
 	  "One port's forwarding, switch, ethdev and LRO counters. Parameters: int port_id" },
 	{ "/dpdk_netback/fdb", tel_fdb,
-	  "The switch's MAC table: \"mac/vlan\": port. No parameters" },
+	  "The switch's MAC table: stations, pinned, and up to 256 entries "
+	  "\"aa_bb_cc_dd_ee_ff/vlan\": port. No parameters" },
 	{ "/dpdk_netback/mempool", tel_mempool,
 	  "Packet buffers of the shared pool and the vifs' pools. No parameters" },
 };

@@ -44,16 +44,19 @@ l2sw_create(const struct l2sw_conf *conf)
 	sw->copy_pool = conf->copy_pool;
 	sw->port_word = rte_zmalloc_socket("l2sw_ports", conf->nb_ports * sizeof(*sw->port_word),
 					   RTE_CACHE_LINE_SIZE, conf->socket_id);
+	sw->max_learned = rte_zmalloc_socket("l2sw_max_learned",
+					     conf->nb_ports * sizeof(*sw->max_learned),
+					     RTE_CACHE_LINE_SIZE, conf->socket_id);
 	sw->in_stats = rte_zmalloc_socket("l2sw_in", conf->nb_ports * sizeof(*sw->in_stats),
 					  RTE_CACHE_LINE_SIZE, conf->socket_id);
 	sw->aged = rte_zmalloc_socket("l2sw_aged", conf->nb_ports * sizeof(*sw->aged),
 				      RTE_CACHE_LINE_SIZE, conf->socket_id);
 	sw->retired = rte_zmalloc_socket("l2sw_retired", conf->nb_ports * sizeof(*sw->retired),
 					 RTE_CACHE_LINE_SIZE, conf->socket_id);
-	if (sw->port_word == NULL || sw->in_stats == NULL || sw->aged == NULL ||
-	    sw->retired == NULL)
+	if (sw->port_word == NULL || sw->max_learned == NULL || sw->in_stats == NULL ||
+	    sw->aged == NULL || sw->retired == NULL)
 		goto err_free;
-	ret = l2sw_fdb_init(&sw->fdb, conf->fdb_entries, conf->socket_id);
+	ret = l2sw_fdb_init(&sw->fdb, conf->fdb_entries, conf->nb_ports, conf->socket_id);
 	if (ret < 0) {
 		L2SW_LOG(ERR, sw, "FDB of %" PRIu32 " entries: %s", conf->fdb_entries,
 			 strerror(-ret));
@@ -67,6 +70,7 @@ err_free:
 	rte_free(sw->retired);
 	rte_free(sw->aged);
 	rte_free(sw->in_stats);
+	rte_free(sw->max_learned);
 	rte_free(sw->port_word);
 	rte_free(sw);
 err_nomem:
@@ -83,6 +87,7 @@ l2sw_free(struct l2sw *sw)
 	rte_free(sw->retired);
 	rte_free(sw->aged);
 	rte_free(sw->in_stats);
+	rte_free(sw->max_learned);
 	rte_free(sw->port_word);
 	rte_free(sw);
 }
@@ -104,8 +109,9 @@ port_word_encode(const struct l2sw *sw, const struct l2sw_port_conf *c, uint64_t
 			*w |= L2SW_PW_TRUNK;
 		break;
 	case L2SW_PORT_VIF:
-		if (c->trunk || c->access_vlan > L2SW_VLAN_MAX || mac == 0 ||
-		    (mac & L2SW_MAC_GROUP_BIT))
+		/* a vif learns nothing (its one MAC is pinned): a cap would be a mistake */
+		if (c->trunk || c->max_learned != 0 || c->access_vlan > L2SW_VLAN_MAX ||
+		    mac == 0 || (mac & L2SW_MAC_GROUP_BIT))
 			return -EINVAL;
 		*w |= mac | ((uint64_t)c->access_vlan << L2SW_PW_VLAN_SHIFT);
 		break;
@@ -146,16 +152,21 @@ l2sw_port_set(struct l2sw *sw, uint16_t port, const struct l2sw_port_conf *conf)
 			return ret;
 		}
 	}
+	/* before the word: a learner that sees the new port sees its cap */
+	atomic_store_explicit(&sw->max_learned[port],
+			      conf->kind == L2SW_PORT_WIRE ? conf->max_learned : 0,
+			      memory_order_relaxed);
 	atomic_store_explicit(&sw->port_word[port], w, memory_order_release);
-	L2SW_LOG(INFO, sw, "port %u: kind %d vlan %u%s%s", port, conf->kind, conf->access_vlan,
-		 conf->trunk ? " trunk" : "", conf->tx_writes ? " tx_writes" : "");
+	L2SW_LOG(INFO, sw, "port %u: kind %d vlan %u%s%s, max learned %" PRIu32, port,
+		 conf->kind, conf->access_vlan, conf->trunk ? " trunk" : "",
+		 conf->tx_writes ? " tx_writes" : "", sw->max_learned[port]);
 	return 0;
 }
 
 unsigned int
 l2sw_age(struct l2sw *sw, uint64_t now, uint32_t budget)
 {
-	return l2sw_fdb_age(&sw->fdb, now, sw->age_ticks, budget, sw->aged, sw->nb_ports);
+	return l2sw_fdb_age(&sw->fdb, now, sw->age_ticks, budget, sw->aged);
 }
 
 uint32_t
@@ -184,6 +195,7 @@ stats_add_in(struct l2sw_stats *st, const struct l2sw_in_stats *in)
 	st->bad_src += l2sw_ctr_read(&in->bad_src);
 	st->same_port += l2sw_ctr_read(&in->same_port);
 	st->fdb_full += l2sw_ctr_read(&in->fdb_full);
+	st->learn_cap += l2sw_ctr_read(&in->learn_cap);
 	st->vlan_drop += l2sw_ctr_read(&in->vlan_drop);
 	st->runt += l2sw_ctr_read(&in->runt);
 	st->no_port += l2sw_ctr_read(&in->no_port);
@@ -202,6 +214,7 @@ stats_add_port(const struct l2sw *sw, uint16_t port, struct l2sw_stats *st)
 {
 	stats_add_in(st, &sw->in_stats[port]);
 	st->aged += l2sw_ctr_read(&sw->aged[port]);
+	st->stations += l2sw_fdb_stations(&sw->fdb, port);
 	stats_add_eg(st, &sw->retired[port]);
 	for (unsigned int i = 0; i < L2SW_MAX_OUTS; i++)
 		if (sw->outs[i] != NULL)

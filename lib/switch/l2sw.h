@@ -47,7 +47,8 @@
  * port is forwarded by one lcore at a time and each lcore uses its own struct l2sw_out.
  * The forwarding database is lock-free for those concurrent lookups and learns (see
  * l2sw_fdb.c); l2sw_age(), l2sw_fdb_walk(), l2sw_port_set() and l2sw_stats_get() may run
- * concurrently with forwarding from one control thread. Nothing in the data path locks,
+ * concurrently with forwarding from one control thread; l2sw_age() may also run on a thread
+ * of its own, concurrently with that one (one ager at a time). Nothing in the data path locks,
  * allocates (except private copies from the copy pool) or logs.
  */
 #ifndef L2SW_H
@@ -93,6 +94,14 @@ struct l2sw_port_conf {
 	bool trunk;
 	/** The port's TX path writes frames: it gets a private copy of shared frames. */
 	bool tx_writes;
+	/**
+	 * wire only: most stations learned on this port at once, 0 for no limit. One port
+	 * (a host sending from many source MACs) cannot then fill the FDB and leave every
+	 * other port's stations unlearned, hence flooded. Beyond it a new source MAC, or a
+	 * station moving in from another port (its old entry is then removed), is not learned:
+	 * counted as @c learn_cap, the frame still forwarded. Pinned vif MACs never count.
+	 */
+	uint32_t max_learned;
 };
 
 /** Switch configuration for l2sw_create(). */
@@ -124,10 +133,17 @@ struct l2sw_stats {
 	uint64_t bad_src;         /**< source MAC multicast, broadcast or zero */
 	uint64_t same_port;       /**< destination station is on the ingress port */
 	uint64_t fdb_full;        /**< a station could not be learned (frame still forwarded) */
+	uint64_t learn_cap;       /**< not learned: the port is at max_learned (still forwarded) */
 	uint64_t vlan_drop;       /**< tag not allowed (vif with access VLAN, QinQ, VID 4095, ...) */
 	uint64_t runt;            /**< shorter than an Ethernet header in the first segment */
 	uint64_t no_port;         /**< ingress port not configured, or a flood with no destination */
 	uint64_t no_mbuf;         /**< private copy failed (copy pool empty): that egress missed it */
+	/**
+	 * Not a counter: stations learned on this port now, the number checked against
+	 * max_learned. While learners, the ager and port flushes run it may exceed the entries
+	 * a walk would find by one per operation in progress, never the other way.
+	 */
+	uint64_t stations;
 };
 
 /** One FDB entry as shown by l2sw_fdb_walk(). */
@@ -161,8 +177,8 @@ void l2sw_free(struct l2sw *sw);
  * Configure (or reconfigure, or remove with L2SW_PORT_NONE) one port. Control path; safe
  * while other lcores forward: the port's configuration is one atomic word. Stations learned
  * on the port are forgotten, the old vif MAC is unpinned and the new one pinned.
- * @return 0; -EINVAL (bad port, VLAN, vif MAC multicast/zero, trunk on a vif, tx_writes
- *   without a copy pool); -ENOSPC if the vif MAC cannot be pinned because both of its FDB
+ * @return 0; -EINVAL (bad port, VLAN, vif MAC multicast/zero, trunk or max_learned on a vif,
+ *   tx_writes without a copy pool); -ENOSPC if the vif MAC cannot be pinned because both of its FDB
  *   buckets hold only pinned entries (the port is then left as L2SW_PORT_NONE).
  */
 int l2sw_port_set(struct l2sw *sw, uint16_t port, const struct l2sw_port_conf *conf);
@@ -224,8 +240,11 @@ int l2sw_out_done(struct l2sw_out *out, uint16_t port, uint16_t nb_sent);
  * (8 entries each) from where the previous call stopped. Pinned entries stay. An entry's
  * "last seen" time is rewritten at most every age_ticks / 8 (to keep a busy station's
  * bucket from bouncing between lcores), so a station goes between age_ticks and
- * 9/8 age_ticks after its last frame, plus the time the scan takes to come round. Control
- * path or a housekeeping lcore: one caller at a time, concurrently with forwarding.
+ * 9/8 age_ticks after its last frame, plus the time the scan takes to come round: a caller
+ * that scans the whole table every age_ticks / 8 (l2sw_fdb_buckets() buckets per age_ticks / 8)
+ * keeps that under 10/8 age_ticks. A removed station no longer counts against its port's
+ * max_learned. Control path or a housekeeping lcore: one caller at a time, concurrently with
+ * forwarding, l2sw_fdb_walk() and l2sw_port_set().
  * @return the number of stations removed.
  */
 unsigned int l2sw_age(struct l2sw *sw, uint64_t now, uint32_t budget);

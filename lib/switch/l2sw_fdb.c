@@ -14,14 +14,32 @@
  *   changed, the slot was removed or reused meanwhile and the read counts as a miss.
  * - Refresh / move: CAS of the meta word from the value read, so an update never lands on a
  *   slot that was reused for another station (its meta holds another "seen" time).
- * - Remove (ageing, port flush): CAS of the key to EMPTY.
+ * - Remove (ageing, port flush, a pin taking a learned entry's slot), in two steps so that
+ *   exactly one thread removes an entry and knows its port: claim it by CAS of the meta word
+ *   from the value read to value|DEAD (a refresh or move meanwhile makes the claim fail;
+ *   nobody CASes a DEAD meta, and readers take a DEAD slot for a miss), then CAS the key
+ *   from the value read to EMPTY. If that fails, the slot was emptied and claimed again
+ *   between the remover's loads and its new meta equals the one read (an ABA): the remover
+ *   writes the meta back and removes nothing.
  * The one residual race: a reader stalled between its loads across two removals and re-adds
  * of the same slot could return the port of an intermediate station. Removal needs the
- * station idle for age_ticks (or a port flush), and the forwarder checks that the port is in
+ * station idle for age_ticks (or a port flush, or a move to a port at its cap), and the
+ * forwarder checks that the port is in
  * the frame's VLAN, so the worst outcome is a frame sent to one port of its own VLAN,
  * which flooding does anyway.
  *
  * Pinned entries (vif MACs) are written only by the control thread (l2sw_port_set).
+ *
+ * Stations per port (max_learned). stations[p] counts the dynamic entries whose meta names
+ * port p, without a lock: each change of that set is one successful CAS (add: the key
+ * claim; move: the meta CAS; remove: the DEAD claim), and the thread whose CAS won does the
+ * count's update: +1 before the meta naming p becomes visible (add, move in; undone if the
+ * CAS fails), -1 after it is withdrawn (remove, move out). So the count is never below the
+ * entries (never negative), above them only by the operations in progress (one per thread
+ * at most), and exact when none is. Only the lcore forwarding port p adds or moves stations
+ * to p, and the others only decrement p's count: a check against the cap before the
+ * increment keeps the count, hence the entries, at or below the cap (a burst in progress
+ * while l2sw_port_set() changes the cap finishes under the old one).
  */
 #include <errno.h>
 #include <string.h>
@@ -66,40 +84,98 @@ fdb_buckets(const struct l2sw_fdb *fdb, uint64_t key)
 }
 
 int
-l2sw_fdb_init(struct l2sw_fdb *fdb, uint32_t entries, int socket_id)
+l2sw_fdb_init(struct l2sw_fdb *fdb, uint32_t entries, uint16_t nb_ports, int socket_id)
 {
 	uint32_t nb_buckets;
 
-	if (entries == 0 || entries > (UINT32_C(1) << 30))
+	if (entries == 0 || entries > (UINT32_C(1) << 30) || nb_ports == 0)
 		return -EINVAL;
 	nb_buckets = rte_align32pow2((entries + L2SW_BUCKET_SLOTS - 1) / L2SW_BUCKET_SLOTS);
 	if (nb_buckets < 2)
 		nb_buckets = 2;
 	fdb->buckets = rte_zmalloc_socket("l2sw_fdb", (size_t)nb_buckets * sizeof(*fdb->buckets),
 					  RTE_CACHE_LINE_SIZE, socket_id);
-	if (fdb->buckets == NULL)
+	fdb->stations = rte_zmalloc_socket("l2sw_stations", nb_ports * sizeof(*fdb->stations),
+					   RTE_CACHE_LINE_SIZE, socket_id);
+	if (fdb->buckets == NULL || fdb->stations == NULL) {
+		l2sw_fdb_fini(fdb);
 		return -ENOMEM;
+	}
 	fdb->mask = nb_buckets - 1;
 	fdb->seed = rte_rand();
 	fdb->age_cursor = 0;
+	fdb->nb_ports = nb_ports;
 	return 0;
 }
 
 void
 l2sw_fdb_fini(struct l2sw_fdb *fdb)
 {
+	rte_free(fdb->stations);
 	rte_free(fdb->buckets);
+	fdb->stations = NULL;
 	fdb->buckets = NULL;
 }
 
-/* Read a published slot holding @p key; false if it holds something else or changed. */
+uint32_t
+l2sw_fdb_stations(const struct l2sw_fdb *fdb, uint16_t port)
+{
+	return atomic_load_explicit(&fdb->stations[port], memory_order_relaxed);
+}
+
+/*
+ * Ports in metas are always < nb_ports: learn and pin are called with checked ports. The
+ * increment is ordered before the meta that publishes the entry (release), and a remover's
+ * claim reads that meta (acquire): its decrement comes after, the count never wraps.
+ */
+static inline void
+stations_add(struct l2sw_fdb *fdb, uint16_t port, int32_t delta)
+{
+	atomic_fetch_add_explicit(&fdb->stations[port], (uint32_t)delta, memory_order_relaxed);
+}
+
+/* Read a published slot holding @p key; false if it holds something else, changed, or is
+ * being removed. */
 static inline bool
 slot_read(const struct l2sw_slot *s, uint64_t key, uint64_t *meta)
 {
 	if (atomic_load_explicit(&s->key, memory_order_acquire) != key)
 		return false;
 	*meta = atomic_load_explicit(&s->meta, memory_order_acquire);
-	return atomic_load_explicit(&s->key, memory_order_relaxed) == key;
+	return (*meta & L2SW_META_DEAD) == 0 &&
+	       atomic_load_explicit(&s->key, memory_order_relaxed) == key;
+}
+
+/* Read whatever published entry slot @p s holds; false for an empty or unstable slot. */
+static inline bool
+slot_load(const struct l2sw_slot *s, uint64_t *key, uint64_t *meta)
+{
+	*key = atomic_load_explicit(&s->key, memory_order_acquire);
+	return *key != L2SW_KEY_EMPTY && (*key & L2SW_KEY_BUSY) == 0 && slot_read(s, *key, meta);
+}
+
+/*
+ * Take the dynamic entry (@p key, @p meta), as read from slot @p s, away from its port:
+ * the slot's key becomes @p to (EMPTY, or a new key|BUSY that the caller then publishes).
+ * False if the entry changed meanwhile (refreshed, moved, removed): nothing was done.
+ */
+static bool
+slot_release(struct l2sw_fdb *fdb, struct l2sw_slot *s, uint64_t key, uint64_t meta,
+	     uint64_t to)
+{
+	uint64_t m = meta;
+
+	if (!atomic_compare_exchange_strong_explicit(&s->meta, &m, meta | L2SW_META_DEAD,
+						     memory_order_acq_rel, memory_order_relaxed))
+		return false;
+	if (!atomic_compare_exchange_strong_explicit(&s->key, &key, to, memory_order_acq_rel,
+						     memory_order_relaxed)) {
+		/* emptied and claimed again since our loads, with this very meta: not ours */
+		atomic_store_explicit(&s->meta, meta, memory_order_release);
+		return false;
+	}
+	stations_add(fdb, l2sw_meta_port(meta), -1);
+	return true;
 }
 
 bool
@@ -140,32 +216,61 @@ fdb_add(struct bucket_pair *p, uint64_t key, uint64_t meta)
 	return L2SW_LEARN_FULL;
 }
 
-/* The station is in slot @p s with meta @p m: refresh it or move it to @p port. */
-static enum l2sw_learn
-fdb_update(struct l2sw_slot *s, uint64_t m, uint16_t port, uint64_t now, uint64_t refresh)
+/** What a learner brings: the ingress port, the time, and that port's limits. */
+struct learn_req {
+	uint16_t port;
+	uint64_t now;
+	uint64_t refresh; /**< least time between two "seen" updates */
+	uint32_t cap;     /**< the port's max_learned, 0: none */
+};
+
+static inline bool
+at_cap(const struct l2sw_fdb *fdb, const struct learn_req *r)
 {
-	uint64_t want = l2sw_meta(port, false, now);
+	return r->cap != 0 && l2sw_fdb_stations(fdb, r->port) >= r->cap;
+}
+
+/* The station is in slot @p s with meta @p m: refresh it or move it to the learner's port. */
+static enum l2sw_learn
+fdb_update(struct l2sw_fdb *fdb, struct l2sw_slot *s, uint64_t key, uint64_t m,
+	   const struct learn_req *r)
+{
+	uint64_t want = l2sw_meta(r->port, false, r->now);
+	uint16_t from = l2sw_meta_port(m);
 
 	if (l2sw_meta_pinned(m))
-		return l2sw_meta_port(m) == port ? L2SW_LEARN_HIT : L2SW_LEARN_PINNED;
-	if (l2sw_meta_port(m) == port) {
+		return from == r->port ? L2SW_LEARN_HIT : L2SW_LEARN_PINNED;
+	if (from == r->port) {
 		/* refresh rarely: every write bounces the line between lcores */
-		if (l2sw_meta_idle(m, now) >= refresh)
+		if (l2sw_meta_idle(m, r->now) >= r->refresh)
 			atomic_compare_exchange_strong_explicit(&s->meta, &m, want,
 				memory_order_release, memory_order_relaxed);
 		return L2SW_LEARN_HIT;
 	}
+	if (at_cap(fdb, r)) {
+		/* its old port is stale and this one may hold no more: unknown from now on */
+		slot_release(fdb, s, key, m, L2SW_KEY_EMPTY);
+		return L2SW_LEARN_CAP;
+	}
+	stations_add(fdb, r->port, 1);
 	if (atomic_compare_exchange_strong_explicit(&s->meta, &m, want, memory_order_release,
-						    memory_order_relaxed))
+						    memory_order_relaxed)) {
+		stations_add(fdb, from, -1);
 		return L2SW_LEARN_MOVED;
+	}
+	stations_add(fdb, r->port, -1);
 	return L2SW_LEARN_HIT; /* someone else updated it first; the next frame decides */
 }
 
 enum l2sw_learn
 l2sw_fdb_learn(struct l2sw_fdb *fdb, uint64_t key, uint16_t port, uint64_t now,
-	       uint64_t refresh_ticks)
+	       uint64_t refresh_ticks, uint32_t cap)
 {
+	const struct learn_req r = {
+		.port = port, .now = now, .refresh = refresh_ticks, .cap = cap,
+	};
 	struct bucket_pair p = fdb_buckets(fdb, key);
+	enum l2sw_learn res;
 	uint64_t m;
 
 	for (int b = 0; b < 2; b++) {
@@ -176,46 +281,45 @@ l2sw_fdb_learn(struct l2sw_fdb *fdb, uint64_t key, uint16_t port, uint64_t now,
 			    (key | L2SW_KEY_BUSY))
 				return L2SW_LEARN_HIT;
 			if (slot_read(s, key, &m))
-				return fdb_update(s, m, port, now, refresh_ticks);
+				return fdb_update(fdb, s, key, m, &r);
 		}
 	}
-	return fdb_add(&p, key, l2sw_meta(port, false, now));
+	if (at_cap(fdb, &r))
+		return L2SW_LEARN_CAP;
+	stations_add(fdb, port, 1); /* before the entry can be seen: see the top */
+	res = fdb_add(&p, key, l2sw_meta(port, false, now));
+	if (res != L2SW_LEARN_NEW)
+		stations_add(fdb, port, -1);
+	return res;
 }
 
 /* Remove every dynamic copy of @p key (control thread). */
 static void
-fdb_remove_dynamic(struct bucket_pair *p, uint64_t key)
+fdb_remove_dynamic(struct l2sw_fdb *fdb, struct bucket_pair *p, uint64_t key)
 {
 	uint64_t m;
 
 	for (int b = 0; b < 2; b++) {
 		for (int i = 0; i < L2SW_BUCKET_SLOTS; i++) {
 			struct l2sw_slot *s = &p->b[b]->slot[i];
-			uint64_t expect = key;
 
 			if (slot_read(s, key, &m) && !l2sw_meta_pinned(m))
-				atomic_compare_exchange_strong_explicit(&s->key, &expect,
-					L2SW_KEY_EMPTY, memory_order_acq_rel, memory_order_relaxed);
+				slot_release(fdb, s, key, m, L2SW_KEY_EMPTY);
 		}
 	}
 }
 
 /* Claim a slot holding a dynamic entry for a pinned one (the FDB is full of learned MACs). */
 static int
-fdb_evict_for(struct bucket_pair *p, uint64_t key, uint64_t meta)
+fdb_evict_for(struct l2sw_fdb *fdb, struct bucket_pair *p, uint64_t key, uint64_t meta)
 {
 	for (int b = 0; b < 2; b++) {
 		for (int i = 0; i < L2SW_BUCKET_SLOTS; i++) {
 			struct l2sw_slot *s = &p->b[b]->slot[i];
-			uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
-			uint64_t m;
+			uint64_t k, m;
 
-			if (k == L2SW_KEY_EMPTY || (k & L2SW_KEY_BUSY) || !slot_read(s, k, &m) ||
-			    l2sw_meta_pinned(m))
-				continue;
-			if (!atomic_compare_exchange_strong_explicit(&s->key, &k,
-					key | L2SW_KEY_BUSY, memory_order_acq_rel,
-					memory_order_relaxed))
+			if (!slot_load(s, &k, &m) || l2sw_meta_pinned(m) ||
+			    !slot_release(fdb, s, k, m, key | L2SW_KEY_BUSY))
 				continue;
 			atomic_store_explicit(&s->meta, meta, memory_order_release);
 			atomic_store_explicit(&s->key, key, memory_order_release);
@@ -245,13 +349,13 @@ l2sw_fdb_pin(struct l2sw_fdb *fdb, uint64_t key, uint16_t port)
 	int ret = 0;
 
 	fdb_wait_not_busy(&p, key);
-	fdb_remove_dynamic(&p, key);
+	fdb_remove_dynamic(fdb, &p, key);
 	if (fdb_add(&p, key, meta) != L2SW_LEARN_NEW)
-		ret = fdb_evict_for(&p, key, meta);
+		ret = fdb_evict_for(fdb, &p, key, meta);
 	if (ret == 0) {
 		/* a wire lcore may have learned the MAC between the removal and the add */
 		fdb_wait_not_busy(&p, key);
-		fdb_remove_dynamic(&p, key);
+		fdb_remove_dynamic(fdb, &p, key);
 	}
 	return ret;
 }
@@ -280,21 +384,18 @@ l2sw_fdb_flush_port(struct l2sw_fdb *fdb, uint16_t port)
 	for (uint32_t b = 0; b <= fdb->mask; b++) {
 		for (int i = 0; i < L2SW_BUCKET_SLOTS; i++) {
 			struct l2sw_slot *s = &fdb->buckets[b].slot[i];
-			uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
-			uint64_t m;
+			uint64_t k, m;
 
-			if (k == L2SW_KEY_EMPTY || (k & L2SW_KEY_BUSY) || !slot_read(s, k, &m) ||
-			    l2sw_meta_pinned(m) || l2sw_meta_port(m) != port)
-				continue;
-			atomic_compare_exchange_strong_explicit(&s->key, &k, L2SW_KEY_EMPTY,
-				memory_order_acq_rel, memory_order_relaxed);
+			if (slot_load(s, &k, &m) && !l2sw_meta_pinned(m) &&
+			    l2sw_meta_port(m) == port)
+				slot_release(fdb, s, k, m, L2SW_KEY_EMPTY);
 		}
 	}
 }
 
 unsigned int
 l2sw_fdb_age(struct l2sw_fdb *fdb, uint64_t now, uint64_t age_ticks, uint32_t budget,
-	     uint64_t *aged_per_port, uint16_t nb_ports)
+	     uint64_t *aged_per_port)
 {
 	uint32_t nb_buckets = fdb->mask + 1;
 	unsigned int removed = 0;
@@ -307,18 +408,14 @@ l2sw_fdb_age(struct l2sw_fdb *fdb, uint64_t now, uint64_t age_ticks, uint32_t bu
 		fdb->age_cursor = (fdb->age_cursor + 1) & fdb->mask;
 		for (int i = 0; i < L2SW_BUCKET_SLOTS; i++) {
 			struct l2sw_slot *s = &bk->slot[i];
-			uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
-			uint64_t m;
+			uint64_t k, m;
 
-			if (k == L2SW_KEY_EMPTY || (k & L2SW_KEY_BUSY) || !slot_read(s, k, &m) ||
-			    l2sw_meta_pinned(m) || l2sw_meta_idle(m, now) <= age_ticks)
-				continue;
-			if (!atomic_compare_exchange_strong_explicit(&s->key, &k, L2SW_KEY_EMPTY,
-					memory_order_acq_rel, memory_order_relaxed))
+			if (!slot_load(s, &k, &m) || l2sw_meta_pinned(m) ||
+			    l2sw_meta_idle(m, now) <= age_ticks ||
+			    !slot_release(fdb, s, k, m, L2SW_KEY_EMPTY))
 				continue;
 			removed++;
-			if (l2sw_meta_port(m) < nb_ports)
-				l2sw_ctr_add(&aged_per_port[l2sw_meta_port(m)], 1);
+			l2sw_ctr_add(&aged_per_port[l2sw_meta_port(m)], 1);
 		}
 	}
 	return removed;
@@ -330,12 +427,11 @@ l2sw_fdb_walk_entries(const struct l2sw_fdb *fdb, uint64_t now, l2sw_fdb_walk_cb
 	for (uint32_t b = 0; b <= fdb->mask; b++) {
 		for (int i = 0; i < L2SW_BUCKET_SLOTS; i++) {
 			const struct l2sw_slot *s = &fdb->buckets[b].slot[i];
-			uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
 			struct l2sw_fdb_entry e;
-			uint64_t m;
+			uint64_t k, m;
 			int ret;
 
-			if (k == L2SW_KEY_EMPTY || (k & L2SW_KEY_BUSY) || !slot_read(s, k, &m))
+			if (!slot_load(s, &k, &m))
 				continue;
 			memset(&e, 0, sizeof(e));
 			l2sw_u64_mac(k & L2SW_MAC_MASK, &e.mac);

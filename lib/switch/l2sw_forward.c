@@ -135,8 +135,10 @@ static bool
 learn_source(struct l2sw *sw, uint16_t in_port, const struct frame_info *fi, uint64_t now,
 	     struct l2sw_in_stats *c)
 {
+	uint32_t cap = atomic_load_explicit(&sw->max_learned[in_port], memory_order_relaxed);
+
 	switch (l2sw_fdb_learn(&sw->fdb, l2sw_fdb_key(fi->vlan, fi->src), in_port, now,
-			       sw->refresh_ticks)) {
+			       sw->refresh_ticks, cap)) {
 	case L2SW_LEARN_NEW:
 		c->learned++;
 		break;
@@ -145,6 +147,9 @@ learn_source(struct l2sw *sw, uint16_t in_port, const struct frame_info *fi, uin
 		break;
 	case L2SW_LEARN_FULL:
 		c->fdb_full++;
+		break;
+	case L2SW_LEARN_CAP:
+		c->learn_cap++;
 		break;
 	case L2SW_LEARN_PINNED:
 		c->spoofed++;

@@ -112,10 +112,12 @@ l2sw_fdb_key(uint16_t vlan, uint64_t mac)
 }
 
 /*
- * FDB meta word: bits 0..15 port, bit 16 pinned, bits 17..63 last seen time modulo 2^47 (so
- * the idle time of an entry is exact while it is under 2^46 ticks: conf.age_ticks is
- * bounded by that).
+ * FDB meta word: bits 0..14 port, bit 15 dead (the entry is being removed, see l2sw_fdb.c),
+ * bit 16 pinned, bits 17..63 last seen time modulo 2^47 (so the idle time of an entry is
+ * exact while it is under 2^46 ticks: conf.age_ticks is bounded by that).
  */
+#define L2SW_META_PORT_MASK UINT64_C(0x7fff)
+#define L2SW_META_DEAD (UINT64_C(1) << 15)
 #define L2SW_META_PINNED (UINT64_C(1) << 16)
 #define L2SW_META_SEEN_SHIFT 17
 #define L2SW_SEEN_BITS 47
@@ -132,7 +134,7 @@ l2sw_meta(uint16_t port, bool pinned, uint64_t now)
 static inline uint16_t
 l2sw_meta_port(uint64_t meta)
 {
-	return (uint16_t)meta;
+	return (uint16_t)(meta & L2SW_META_PORT_MASK);
 }
 
 static inline bool
@@ -164,6 +166,9 @@ struct l2sw_fdb {
 	uint32_t mask;       /**< number of buckets - 1; buckets are a power of two, >= 2 */
 	uint64_t seed;       /**< hash seed, random per switch */
 	uint32_t age_cursor; /**< next bucket l2sw_age() scans; the ager's only */
+	uint16_t nb_ports;
+	/** [nb_ports] dynamic entries per port, counted as l2sw_fdb.c's header says */
+	_Atomic uint32_t *stations;
 };
 
 /** Outcome of learning a source station. */
@@ -173,18 +178,22 @@ enum l2sw_learn {
 	L2SW_LEARN_MOVED,  /**< was on another port, now on this one */
 	L2SW_LEARN_FULL,   /**< no free slot in either bucket */
 	L2SW_LEARN_PINNED, /**< pinned to another port: refused */
+	L2SW_LEARN_CAP,    /**< the port holds its max_learned stations: not learned */
 };
 
-int l2sw_fdb_init(struct l2sw_fdb *fdb, uint32_t entries, int socket_id);
+int l2sw_fdb_init(struct l2sw_fdb *fdb, uint32_t entries, uint16_t nb_ports, int socket_id);
 void l2sw_fdb_fini(struct l2sw_fdb *fdb);
 bool l2sw_fdb_lookup(const struct l2sw_fdb *fdb, uint64_t key, uint64_t *meta);
+/** Learn @p key on @p port; @p cap: the port's max_learned (0: none). One lcore per port. */
 enum l2sw_learn l2sw_fdb_learn(struct l2sw_fdb *fdb, uint64_t key, uint16_t port, uint64_t now,
-			       uint64_t refresh_ticks);
+			       uint64_t refresh_ticks, uint32_t cap);
 int l2sw_fdb_pin(struct l2sw_fdb *fdb, uint64_t key, uint16_t port);
 void l2sw_fdb_unpin(struct l2sw_fdb *fdb, uint64_t key);
 void l2sw_fdb_flush_port(struct l2sw_fdb *fdb, uint16_t port);
 unsigned int l2sw_fdb_age(struct l2sw_fdb *fdb, uint64_t now, uint64_t age_ticks,
-			  uint32_t budget, uint64_t *aged_per_port, uint16_t nb_ports);
+			  uint32_t budget, uint64_t *aged_per_port);
+/** Dynamic entries of @p port now (see struct l2sw_stats::stations for the bound). */
+uint32_t l2sw_fdb_stations(const struct l2sw_fdb *fdb, uint16_t port);
 int l2sw_fdb_walk_entries(const struct l2sw_fdb *fdb, uint64_t now, l2sw_fdb_walk_cb cb,
 			  void *arg);
 
@@ -218,6 +227,7 @@ struct l2sw_in_stats {
 	uint64_t bad_src;
 	uint64_t same_port;
 	uint64_t fdb_full;
+	uint64_t learn_cap;
 	uint64_t vlan_drop;
 	uint64_t runt;
 	uint64_t no_port;
@@ -238,6 +248,7 @@ struct l2sw {
 	struct rte_mempool *copy_pool;
 	struct l2sw_fdb fdb;
 	_Atomic uint64_t *port_word;     /**< [nb_ports], see L2SW_PW_* */
+	_Atomic uint32_t *max_learned;   /**< [nb_ports] l2sw_port_conf::max_learned, 0: none */
 	struct l2sw_in_stats *in_stats;  /**< [nb_ports] */
 	uint64_t *aged;                  /**< [nb_ports], written by the ager */
 	struct l2sw_eg_stats *retired;   /**< [nb_ports], egress counters of freed outputs */

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -386,6 +387,9 @@ test_station_move(void **state)
 	got_free(&g);
 	assert_int_equal(stats(f, P_WIRE2).moved, 1);
 	assert_int_equal(stats(f, P_WIRE2).learned, 0);
+	/* the station counts on its new port only */
+	assert_int_equal(stats(f, P_WIRE).stations, 0);
+	assert_int_equal(stats(f, P_WIRE2).stations, 1);
 	assert_int_equal(fwd(f, P_VIF1, frame(f, &host_a, &vif_mac[P_VIF1]), 3, &g), 1);
 	assert_dests(&g, BIT(P_WIRE2));
 	got_free(&g);
@@ -529,6 +533,28 @@ test_inner_tag_not_sent_to_trunk(void **state)
 	assert_int_equal(stats(f, P_VIF1).vlan_drop, 1);
 }
 
+/* Wire station number @p i: 52:54:00:10:hi:lo. */
+static struct rte_ether_addr
+host(unsigned int i)
+{
+	return (struct rte_ether_addr){{0x52, 0x54, 0x00, 0x10, (uint8_t)(i >> 8), (uint8_t)i}};
+}
+
+/* Stations [first, first + nb) broadcast from @p port at @p now: each one flooded. */
+static void
+hosts_broadcast(struct fixture *f, uint16_t port, unsigned int first, unsigned int nb,
+		uint64_t now)
+{
+	struct got g;
+
+	for (unsigned int i = first; i < first + nb; i++) {
+		struct rte_ether_addr src = host(i);
+
+		assert_int_equal(fwd(f, port, frame(f, &bcast, &src), now, &g), NB_PORTS - 1);
+		got_free(&g);
+	}
+}
+
 static void
 test_fdb_full_still_floods(void **state)
 {
@@ -537,13 +563,7 @@ test_fdb_full_still_floods(void **state)
 	struct l2sw_stats st;
 	struct got g;
 
-	for (unsigned int i = 0; i < nb; i++) {
-		struct rte_ether_addr src = {{0x52, 0x54, 0x00, 0x10, (uint8_t)(i >> 8),
-					      (uint8_t)i}};
-
-		assert_int_equal(fwd(f, P_WIRE, frame(f, &bcast, &src), 1, &g), NB_PORTS - 1);
-		got_free(&g);
-	}
+	hosts_broadcast(f, P_WIRE, 0, nb, 1);
 	st = stats(f, P_WIRE);
 	assert_true(st.fdb_full > 0);
 	assert_int_equal(st.learned + st.fdb_full, nb);
@@ -553,6 +573,141 @@ test_fdb_full_still_floods(void **state)
 	assert_int_equal(fwd(f, P_WIRE, frame(f, &vif_mac[P_VIF2], &host_a), 2, &g), 1);
 	assert_dests(&g, BIT(P_VIF2));
 	got_free(&g);
+}
+
+static void
+set_wire_cap(struct l2sw *sw, uint16_t port, uint32_t cap)
+{
+	struct l2sw_port_conf pc = {.kind = L2SW_PORT_WIRE, .max_learned = cap};
+
+	assert_int_equal(l2sw_port_set(sw, port, &pc), 0);
+}
+
+/* Dynamic entries per port and pinned entries, as a walk finds them. */
+struct port_count {
+	unsigned int dyn[NB_PORTS];
+	unsigned int pinned;
+};
+
+static int
+count_per_port(const struct l2sw_fdb_entry *e, void *arg)
+{
+	struct port_count *c = arg;
+
+	if (e->pinned)
+		c->pinned++;
+	else if (e->port < NB_PORTS)
+		c->dyn[e->port]++;
+	return 0;
+}
+
+static struct port_count
+walk_count(struct fixture *f)
+{
+	struct port_count c;
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(l2sw_fdb_walk(f->sw, 0, count_per_port, &c), 0);
+	return c;
+}
+
+static void
+test_learn_cap(void **state)
+{
+	struct fixture *f = *state;
+	struct rte_ether_addr h;
+	struct l2sw_stats st;
+	struct got g;
+
+	set_wire_cap(f->sw, P_WIRE, 4);
+	/* ten new stations on a port allowed four: all ten flooded, six not learned */
+	hosts_broadcast(f, P_WIRE, 0, 10, 1);
+	st = stats(f, P_WIRE);
+	assert_int_equal(st.learned, 4);
+	assert_int_equal(st.learn_cap, 6);
+	assert_int_equal(st.fdb_full, 0);
+	assert_int_equal(st.flooded, 10);
+	assert_int_equal(st.stations, 4);
+	assert_int_equal(walk_count(f).dyn[P_WIRE], 4);
+	/* a refused station is unknown: a guest's frame to it is flooded */
+	h = host(9);
+	assert_int_equal(fwd(f, P_VIF1, frame(f, &h, &vif_mac[P_VIF1]), 2, &g), NB_PORTS - 1);
+	got_free(&g);
+	assert_int_equal(stats(f, P_VIF1).unknown_unicast, 1);
+	/* a learned one is not; another port (no cap) still learns */
+	h = host(0);
+	assert_int_equal(fwd(f, P_VIF1, frame(f, &h, &vif_mac[P_VIF1]), 2, &g), 1);
+	assert_dests(&g, BIT(P_WIRE));
+	got_free(&g);
+	hosts_broadcast(f, P_WIRE2, 100, 10, 3);
+	assert_int_equal(stats(f, P_WIRE2).learned, 10);
+	/* a station moving in to the full port is forgotten, not left at its old port */
+	hosts_broadcast(f, P_WIRE, 100, 1, 4);
+	assert_int_equal(stats(f, P_WIRE).learn_cap, 7);
+	assert_int_equal(stats(f, P_WIRE).moved, 0);
+	assert_int_equal(stats(f, P_WIRE2).stations, 9);
+	h = host(100);
+	assert_int_equal(fwd(f, P_VIF1, frame(f, &h, &vif_mac[P_VIF1]), 5, &g), NB_PORTS - 1);
+	got_free(&g);
+	assert_int_equal(stats(f, L2SW_PORT_ALL).stations, 4 + 9);
+}
+
+static void
+test_ageing_frees_quota(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t all = l2sw_fdb_buckets(f->sw);
+
+	set_wire_cap(f->sw, P_WIRE, 4);
+	hosts_broadcast(f, P_WIRE, 0, 4, 10);
+	hosts_broadcast(f, P_WIRE, 4, 1, 10 + AGE);
+	assert_int_equal(stats(f, P_WIRE).learn_cap, 1);
+	/* the four go idle for longer than the age: their slots and quota come back */
+	assert_int_equal(l2sw_age(f->sw, 10 + AGE + 1, all), 4);
+	assert_int_equal(stats(f, P_WIRE).aged, 4);
+	assert_int_equal(stats(f, P_WIRE).stations, 0);
+	hosts_broadcast(f, P_WIRE, 4, 4, 20 + AGE);
+	assert_int_equal(stats(f, P_WIRE).learned, 8);
+	assert_int_equal(stats(f, P_WIRE).stations, 4);
+	assert_int_equal(stats(f, P_WIRE).learn_cap, 1);
+	/* a port flush frees it too */
+	set_wire_cap(f->sw, P_WIRE, 4);
+	assert_int_equal(stats(f, P_WIRE).stations, 0);
+	assert_int_equal(walk_count(f).dyn[P_WIRE], 0);
+}
+
+static void
+test_pinned_not_counted(void **state)
+{
+	struct fixture *f = *state;
+	struct l2sw_port_conf vif = {.kind = L2SW_PORT_VIF, .mac = vif_mac[P_VIF1],
+				     .max_learned = 1};
+	struct l2sw_port_conf evictor = {.kind = L2SW_PORT_VIF,
+					 .mac = {{0x02, 0x16, 0x3e, 0x00, 0x00, 0x99}}};
+	struct port_count c;
+
+	/* a vif learns nothing: a cap on one is refused */
+	assert_int_equal(l2sw_port_set(f->sw, P_VIF1, &vif), -EINVAL);
+	set_port(f->sw, P_VIF1, L2SW_PORT_VIF, 0, false, false);
+	/* the FDB (two buckets) holds three pinned vif MACs: the wire still gets its cap */
+	set_wire_cap(f->sw, P_WIRE, 2);
+	hosts_broadcast(f, P_WIRE, 0, 5, 1);
+	assert_int_equal(stats(f, P_WIRE).learned, 2);
+	assert_int_equal(stats(f, P_WIRE).stations, 2);
+	for (uint16_t p = P_VIF1; p <= P_VIF3; p++)
+		assert_int_equal(stats(f, p).stations, 0);
+	/* the other wire port (no cap) fills the table; then the first one becomes a vif
+	 * (nothing of its own to flush) and its MAC, pinned, evicts a learned entry: that
+	 * entry's port counts one station less */
+	set_wire_cap(f->sw, P_WIRE, 2);
+	hosts_broadcast(f, P_WIRE2, 100, 40, 2);
+	assert_int_equal(stats(f, P_WIRE2).stations, 16 - 3);
+	assert_int_equal(l2sw_port_set(f->sw, P_WIRE, &evictor), 0);
+	c = walk_count(f);
+	assert_int_equal(c.pinned, 4);
+	assert_int_equal(c.dyn[P_WIRE2], 16 - 4);
+	assert_int_equal(stats(f, P_WIRE2).stations, 16 - 4);
+	assert_int_equal(stats(f, L2SW_PORT_ALL).stations, 16 - 4);
 }
 
 static void
@@ -766,11 +921,30 @@ struct stress_arg {
 	struct fixture *f;
 	struct l2sw_out *out;
 	uint16_t port;
+	unsigned int hosts;  /**< stations the sources and destinations are drawn from */
+	unsigned int rounds; /**< bursts to forward */
 	_Atomic uint64_t *clock;
 	_Atomic int *running;
+	_Atomic int *go;     /**< all threads start at once, so that they overlap */
 	uint64_t sent;
 	int failed;
 };
+
+/*
+ * The EAL pinned the main thread to the main lcore's CPU and new threads inherit that: free
+ * a forwarder to run on any CPU, so that it really runs beside the ager and the other one.
+ */
+static void
+unpin_self(void)
+{
+	cpu_set_t all;
+	long nb_cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	CPU_ZERO(&all);
+	for (long c = 0; c < nb_cpus && c < CPU_SETSIZE; c++)
+		CPU_SET(c, &all);
+	pthread_setaffinity_np(pthread_self(), sizeof(all), &all);
+}
 
 static void *
 stress_forwarder(void *p)
@@ -780,14 +954,18 @@ stress_forwarder(void *p)
 	uint32_t rnd = a->port * 2654435761u + 1;
 	uint16_t port, n;
 
-	for (int r = 0; r < STRESS_ROUNDS; r++) {
+	unpin_self();
+	while (!atomic_load(a->go))
+		sched_yield();
+
+	for (unsigned int r = 0; r < a->rounds; r++) {
 		for (int i = 0; i < STRESS_BURST; i++) {
 			struct rte_ether_addr src = {{0x52, 0x54, 0, 0x20, 0, 0}};
 			struct rte_ether_addr dst = src;
 
 			rnd = rnd * 1103515245u + 12345u;
-			src.addr_bytes[5] = (uint8_t)((rnd >> 16) % STRESS_HOSTS);
-			dst.addr_bytes[5] = (uint8_t)((rnd >> 24) % STRESS_HOSTS);
+			src.addr_bytes[5] = (uint8_t)((rnd >> 16) % a->hosts);
+			dst.addr_bytes[5] = (uint8_t)((rnd >> 24) % a->hosts);
 			burst[i] = rte_pktmbuf_alloc(a->f->mp);
 			if (burst[i] == NULL) {
 				a->failed = 1;
@@ -821,49 +999,114 @@ check_entry(const struct l2sw_fdb_entry *e, void *arg)
 	return e->port == P_WIRE || e->port == P_WIRE2 ? 0 : -1;
 }
 
+/* Two forwarders, one per wire port, sharing @p hosts stations (so they also move). */
+struct stress {
+	_Atomic uint64_t clock;
+	_Atomic int running;
+	_Atomic int go;
+	struct stress_arg a[2];
+	pthread_t th[2];
+};
+
+static void
+stress_start(struct fixture *f, struct stress *st, unsigned int hosts, unsigned int rounds)
+{
+	atomic_init(&st->clock, 1);
+	atomic_init(&st->running, 2);
+	atomic_init(&st->go, 0);
+	for (int i = 0; i < 2; i++)
+		st->a[i] = (struct stress_arg){.f = f, .port = i == 0 ? P_WIRE : P_WIRE2,
+					       .hosts = hosts, .rounds = rounds, .clock = &st->clock,
+					       .running = &st->running, .go = &st->go};
+	st->a[0].out = f->out;
+	st->a[1].out = l2sw_out_create(f->sw, OUT_CAP, SOCKET_ID_ANY);
+	assert_non_null(st->a[1].out);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&st->th[i], NULL, stress_forwarder, &st->a[i]), 0);
+	atomic_store(&st->go, 1);
+}
+
+static void
+stress_join(struct stress *st)
+{
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_join(st->th[i], NULL), 0);
+	assert_int_equal(st->a[0].failed + st->a[1].failed, 0);
+	l2sw_out_free(st->a[1].out); /* its counters stay with the switch */
+}
+
 static void
 test_concurrent_forwarders(void **state)
 {
 	struct fixture *f = *state;
-	_Atomic uint64_t clock = 1;
-	_Atomic int running = 2;
-	struct stress_arg a[2] = {
-		{.f = f, .out = f->out, .port = P_WIRE, .clock = &clock, .running = &running},
-		{.f = f, .port = P_WIRE2, .clock = &clock, .running = &running},
-	};
-	pthread_t th[2];
+	struct stress s;
 	struct l2sw_stats st;
 	unsigned int aged = 0;
 
-	a[1].out = l2sw_out_create(f->sw, OUT_CAP, SOCKET_ID_ANY);
-	assert_non_null(a[1].out);
-	for (int i = 0; i < 2; i++)
-		assert_int_equal(pthread_create(&th[i], NULL, stress_forwarder, &a[i]), 0);
+	stress_start(f, &s, STRESS_HOSTS, STRESS_ROUNDS);
 	/* age and walk for as long as the forwarders run */
-	for (unsigned int i = 0; atomic_load(&running) > 0; i++) {
+	for (unsigned int i = 0; atomic_load(&s.running) > 0; i++) {
 		/* every other pass looks from the future: stations age while being learned */
-		aged += l2sw_age(f->sw, atomic_load(&clock) + (i & 1) * 2 * AGE, 4);
+		aged += l2sw_age(f->sw, atomic_load(&s.clock) + (i & 1) * 2 * AGE, 4);
 		sched_yield(); /* leave the cores to the forwarders when they are few */
 		if ((i & 63) == 0)
-			assert_int_equal(l2sw_fdb_walk(f->sw, atomic_load(&clock), check_entry,
+			assert_int_equal(l2sw_fdb_walk(f->sw, atomic_load(&s.clock), check_entry,
 						       NULL), 0);
 	}
-	for (int i = 0; i < 2; i++)
-		assert_int_equal(pthread_join(th[i], NULL), 0);
-	assert_int_equal(a[0].failed + a[1].failed, 0);
+	stress_join(&s);
 	/* How the threads interleaved is up to the scheduler (on a loaded machine one may end
 	 * before the other starts, and the ager may pass only once): age what is left, so the
 	 * counts below hold for every interleaving. test_station_move covers "moved". */
-	aged += l2sw_age(f->sw, atomic_load(&clock) + 2 * AGE, l2sw_fdb_buckets(f->sw));
-	l2sw_out_free(a[1].out); /* its counters stay with the switch */
+	aged += l2sw_age(f->sw, atomic_load(&s.clock) + 2 * AGE, l2sw_fdb_buckets(f->sw));
 	assert_int_equal(l2sw_stats_get(f->sw, L2SW_PORT_ALL, &st), 0);
-	assert_int_equal(st.rx_pkts, a[0].sent + a[1].sent);
+	assert_int_equal(st.rx_pkts, s.a[0].sent + s.a[1].sent);
 	assert_int_equal(st.aged, aged);
 	assert_true(aged > 0);
 	assert_true(st.tx_pkts > 0);
 	assert_true(st.tx_drop > 0);
-	assert_int_equal(l2sw_fdb_walk(f->sw, atomic_load(&clock), check_entry, NULL), 0);
+	assert_int_equal(st.stations, 0);
+	assert_int_equal(l2sw_fdb_walk(f->sw, atomic_load(&s.clock), check_entry, NULL), 0);
 	/* every reference was freed exactly once: teardown checks the pool */
+}
+
+/* A 16-slot FDB (two buckets, three of its slots pinned) and few stations: the ager, the
+ * flushes and both forwarders keep meeting on the same slots. */
+#define STRESS_CAP 8
+#define STRESS_FEW_HOSTS 12
+
+/*
+ * Per-port station counts while both forwarders learn and move stations against their
+ * ports' caps, the ager removes them (from the future every other pass) and one port is
+ * flushed now and then: the count never goes above the cap, and once the threads are done
+ * it equals what a walk finds.
+ */
+static void
+test_concurrent_station_counts(void **state)
+{
+	struct fixture *f = *state;
+	struct port_count c;
+	struct stress s;
+
+	set_wire_cap(f->sw, P_WIRE, STRESS_CAP);
+	set_wire_cap(f->sw, P_WIRE2, STRESS_CAP);
+	unpin_self(); /* the ager too: three threads on any CPU, not two plus one pinned */
+	stress_start(f, &s, STRESS_FEW_HOSTS, 5 * STRESS_ROUNDS);
+	for (unsigned int i = 0; atomic_load(&s.running) > 0; i++) {
+		l2sw_age(f->sw, atomic_load(&s.clock) + ((i & 1) == 0) * 2 * AGE, 2);
+		if ((i & 255) == 128)
+			set_wire_cap(f->sw, P_WIRE2, STRESS_CAP); /* a port flush under load */
+		assert_true(stats(f, P_WIRE).stations <= STRESS_CAP);
+		assert_true(stats(f, P_WIRE2).stations <= STRESS_CAP);
+	}
+	stress_join(&s);
+	c = walk_count(f);
+	assert_int_equal(stats(f, P_WIRE).stations, c.dyn[P_WIRE]);
+	assert_int_equal(stats(f, P_WIRE2).stations, c.dyn[P_WIRE2]);
+	assert_true(c.dyn[P_WIRE] <= STRESS_CAP && c.dyn[P_WIRE2] <= STRESS_CAP);
+	assert_true(stats(f, L2SW_PORT_ALL).learn_cap > 0);
+	l2sw_age(f->sw, atomic_load(&s.clock) + 2 * AGE, l2sw_fdb_buckets(f->sw));
+	assert_int_equal(stats(f, L2SW_PORT_ALL).stations, 0);
+	assert_int_equal(walk_count(f).pinned, 3);
 }
 
 int
@@ -883,6 +1126,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_inner_tag_not_sent_to_trunk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fdb_full_still_floods, setup_small_fdb,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_learn_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ageing_frees_quota, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pinned_not_counted, setup_small_fdb, teardown),
 		cmocka_unit_test_setup_teardown(test_chain_forwarded_as_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runts_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_writes_gets_copy, setup, teardown),
@@ -890,6 +1136,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_fdb_walk_and_port_removal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_config_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_forwarders, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_station_counts, setup_small_fdb,
+						teardown),
 	};
 
 	return cmocka_run_group_tests_name("l2sw", tests, group_setup, NULL);
