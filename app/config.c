@@ -25,6 +25,7 @@ enum {
 	OPT_VLAN,
 	OPT_TRUNK,
 	OPT_VIF_MBUFS,
+	OPT_ON_EXIT,
 };
 
 static const struct option long_options[] = {
@@ -43,6 +44,7 @@ static const struct option long_options[] = {
 	{"vlan", required_argument, NULL, OPT_VLAN},
 	{"trunk", no_argument, NULL, OPT_TRUNK},
 	{"vif-mbufs", required_argument, NULL, OPT_VIF_MBUFS},
+	{"on-exit", required_argument, NULL, OPT_ON_EXIT},
 	{NULL, 0, NULL, 0},
 };
 
@@ -72,9 +74,13 @@ void dnb_config_usage(const char *prog)
 	       "                         (default 2048)\n"
 	       "  --vif-queues N         queue pairs offered to each guest (default 1)\n"
 	       "  --xen KIND             auto (default) | sim | real: hypervisor interface\n"
+	       "  --on-exit MODE         what SIGTERM/SIGINT do to the vifs: keep (default: left\n"
+	       "                         Connected, the next dpdk-netback resumes them) |\n"
+	       "                         release (Closing, Closed: the guests' netfronts close)\n"
 	       "  -h, --help             this text\n"
 	       "\n"
-	       "Telemetry: /dpdk_netback/stats, /dpdk_netback/vifs, /dpdk_netback/fdb\n",
+	       "Telemetry: /dpdk_netback/ports, /dpdk_netback/stats,PORT, /dpdk_netback/fdb,\n"
+	       "/dpdk_netback/mempool, /dpdk_netback/shutdown,keep|release\n",
 	       prog);
 }
 
@@ -168,6 +174,17 @@ static int parse_lro(const char *arg, enum dnb_lro_mode *mode)
 	return 0;
 }
 
+int dnb_exit_mode_parse(const char *s, enum dnb_exit_mode *mode)
+{
+	if (strcmp(s, "keep") == 0)
+		*mode = DNB_EXIT_KEEP;
+	else if (strcmp(s, "release") == 0)
+		*mode = DNB_EXIT_RELEASE;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 const char *dnb_lro_mode_str(enum dnb_lro_mode mode)
 {
 	static const char *const names[] = {"off", "chain", "linearize"};
@@ -204,6 +221,11 @@ static int parse_one(int opt, const char *arg, struct dnb_config *cfg)
 		return parse_u32("stats", arg, 0, 3600, &cfg->stats_interval_s);
 	case OPT_MBUFS:
 		return parse_u32("mbufs", arg, 4096, 1u << 22, &cfg->nb_mbufs);
+	case OPT_ON_EXIT:
+		if (dnb_exit_mode_parse(arg, &cfg->on_exit) == 0)
+			return 0;
+		fprintf(stderr, "dpdk-netback: bad --on-exit '%s' (keep or release)\n", arg);
+		return -EINVAL;
 	case OPT_VIF_MBUFS:
 		return parse_u32("vif-mbufs", arg, 512, 1u << 20, &cfg->vif_mbufs);
 	case OPT_VIF_QUEUES:

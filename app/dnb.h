@@ -125,6 +125,8 @@ struct dnb_app {
 	unsigned int nb_workers;
 	unsigned int next_owner;      /**< round robin of port ownership */
 	atomic_bool quit;
+	/** What the shutdown does to the vifs: --on-exit, or /dpdk_netback/shutdown's word. */
+	_Atomic(enum dnb_exit_mode) exit_mode;
 	uint64_t tsc_hz;
 };
 

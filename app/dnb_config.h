@@ -18,6 +18,16 @@ enum dnb_lro_mode {
 	DNB_LRO_LINEARIZE, /**< aggregates copied into one buffer first (the study's bridge) */
 };
 
+/** What stopping the service does to the vifs it serves. */
+enum dnb_exit_mode {
+	/** Leave them Connected: the next dpdk-netback resumes them, the guests notice
+	 *  nothing but a pause (a restart, an upgrade). */
+	DNB_EXIT_KEEP,
+	/** Release them as xen-netback's remove does (Closing, Closed): the guests' netfronts
+	 *  close, and the kernel's xen-netback may take the vifs. */
+	DNB_EXIT_RELEASE,
+};
+
 struct dnb_vif_id {
 	uint16_t domid;
 	uint16_t devid;
@@ -47,6 +57,7 @@ struct dnb_config {
 	uint32_t vif_mbufs;        /**< --vif-mbufs: size of each vif's guest-TX pool */
 	unsigned int vif_queues;   /**< --vif-queues: queue pairs offered to each guest */
 	const char *xen;           /**< --xen: auto, sim or real (passed to net_xenvif) */
+	enum dnb_exit_mode on_exit; /**< --on-exit: what SIGTERM/SIGINT do to the vifs */
 };
 
 /**
@@ -60,6 +71,9 @@ int dnb_config_parse(int argc, char **argv, struct dnb_config *cfg);
 void dnb_config_usage(const char *prog);
 
 const char *dnb_lro_mode_str(enum dnb_lro_mode mode);
+
+/** "keep" or "release" to @p mode. @return 0, or -EINVAL for anything else. */
+int dnb_exit_mode_parse(const char *s, enum dnb_exit_mode *mode);
 
 /** The access VLAN configured for @p vif (--vlan), or 0 for none. */
 uint16_t dnb_config_vif_vlan(const struct dnb_config *cfg, struct dnb_vif_id vif);

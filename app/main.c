@@ -167,6 +167,7 @@ int main(int argc, char **argv)
 		rte_eal_cleanup();
 		return rc > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 	}
+	atomic_store(&app.exit_mode, app.cfg.on_exit);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	app.tsc_hz = rte_get_tsc_hz();
@@ -189,7 +190,8 @@ int main(int argc, char **argv)
 		run_until_signal(&app);
 	}
 	shutdown_all(&app);
-	DNB_LOG(NOTICE, "stopped");
+	DNB_LOG(NOTICE, "stopped; vifs %s", atomic_load(&app.exit_mode) == DNB_EXIT_KEEP ?
+		"left Connected for the next dpdk-netback" : "released");
 	rte_eal_cleanup();
 	return rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

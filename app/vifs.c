@@ -22,6 +22,7 @@
 #include <rte_ether.h>
 
 #include "kernel_owner.h"
+#include "rte_pmd_xenvif.h"
 #include "vifs.h"
 
 struct vif_slot {
@@ -171,9 +172,11 @@ bool dnb_vif_attached(struct xb_vif_id id)
 	return slot_find(id) != NULL;
 }
 
-void dnb_vif_detach_all(struct dnb_app *app)
+void dnb_vif_detach_all(struct dnb_app *app, bool keep)
 {
 	for (unsigned int i = 0; i < RTE_DIM(slots); i++)
-		if (slots[i].attached)
+		if (slots[i].attached) {
+			rte_pmd_xenvif_keep_on_close(slots[i].port_id, keep);
 			vif_detach(app, &slots[i]);
+		}
 }

@@ -34,7 +34,10 @@ unsigned int dnb_vif_attached_ids(struct xb_vif_id *ids, unsigned int max);
 /** Is vif @p id attached? */
 bool dnb_vif_attached(struct xb_vif_id id);
 
-/** Detach every attached vif (service shutdown). */
-void dnb_vif_detach_all(struct dnb_app *app);
+/**
+ * Detach every attached vif (service shutdown): leaving each Connected for the next process
+ * (@p keep, rte_pmd_xenvif_keep_on_close) or releasing it (Closing, Closed).
+ */
+void dnb_vif_detach_all(struct dnb_app *app, bool keep);
 
 #endif /* DNB_VIFS_H */

@@ -9,6 +9,9 @@
 #   e2e_wait_connected K           # guest K's frontend reaches Connected (4)
 #   e2e_netback_stop               # SIGTERM; fails if the process does not exit cleanly
 # E2E_LCORES overrides the EAL's lcore option (default -l 0-1: one control, one worker).
+# E2E_ON_EXIT is dpdk-netback's --on-exit (default release here: a test's guests then
+# close at once when the bed goes down, instead of waiting out netfront's close timeout
+# for a backend that kept them; the restart tests set keep, the service's default).
 # Variables: E2E_NAME, E2E_STATE (/run/NAME), E2E_WIRE_NS, E2E_GUEST_NS K -> NAME-gK.
 
 e2e_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -58,7 +61,8 @@ e2e_netback_start() {
 		"$E2E_BUILD/app/dpdk-netback" ${E2E_LCORES:--l 0-1} --no-huge --no-pci --no-shconf -m 512 \
 		--file-prefix "$E2E_NAME" \
 		--vdev "net_af_packet0,iface=$E2E_NAME-w0,framecnt=8192,qdisc_bypass=1" \
-		-- "${vifs[@]}" --xen sim "$@" >"$E2E_STATE/netback.log" 2>&1 &
+		-- "${vifs[@]}" --xen sim --on-exit "${E2E_ON_EXIT:-release}" "$@" \
+		>>"$E2E_STATE/netback.log" 2>&1 &
 	E2E_NETBACK_PID=$!
 }
 

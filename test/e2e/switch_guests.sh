@@ -4,13 +4,15 @@
 #  - guest-to-guest and guest-to-wire TCP streams byte-exact;
 #  - a guest sending from a MAC that is not its own: dropped and counted (sw_spoofed);
 #  - a guest stopped while the service runs is detached, started again is attached and works;
-#  - SIGTERM during traffic: clean exit, every vif's backend Closed.
+#  - SIGTERM during traffic: clean exit, every vif left Connected (--on-exit keep); a new
+#    process resumes both and they work; /dpdk_netback/shutdown,release then closes them.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 name=sw$$
 e2e_init "${name:0:8}"
 
 e2e_bed_up 2
+export E2E_ON_EXIT=keep
 E2E_VIF_ARGS="--marked-vifs" e2e_netback_start --lro chain
 e2e_wait_connected 1
 e2e_wait_connected 2
@@ -47,14 +49,40 @@ e2e_wait_connected 2
 e2e_in_guest 2 ping -c 2 -i 0.2 -W 2 10.99.0.1 >/dev/null || e2e_fail "guest 2 after coming back"
 e2e_log "guest 2 detached and attached again"
 
-# SIGTERM while a stream runs: the service exits cleanly and closes both vifs.
+# SIGTERM while a stream runs: the service exits cleanly and leaves both vifs Connected.
 e2e_in_wire netserver -D -p 12865 >/dev/null 2>&1 &
 sleep 0.3
 e2e_in_guest 1 netperf -H 10.99.0.1 -t TCP_STREAM -l 10 >/dev/null 2>&1 &
 sleep 2
 e2e_netback_stop
 for k in 1 2; do
-	st=$(e2e_xs_read "/local/domain/0/backend/vif/$k/0/state")
-	[ "$st" = 6 ] || e2e_fail "vif$k.0 backend state after SIGTERM: $st, not 6"
+	for side in "0/backend/vif/$k/0" "$k/device/vif/0"; do
+		st=$(e2e_xs_read "/local/domain/$side/state")
+		[ "$st" = 4 ] || e2e_fail "/local/domain/$side/state after SIGTERM: '$st', not 4"
+	done
 done
-echo "PASS: two guests, spoofing, hotplug, SIGTERM under load"
+# A new process resumes them; then the release path closes them for good.
+E2E_VIF_ARGS="--marked-vifs" e2e_netback_start --lro chain
+for k in 1 2; do
+	for ((i = 0; i < 100; i++)); do
+		grep -q "vif$k.0: resumed" "$E2E_STATE/netback.log" && break
+		sleep 0.1
+	done
+	grep -q "vif$k.0: resumed" "$E2E_STATE/netback.log" || e2e_fail "vif$k.0 not resumed"
+	e2e_in_guest "$k" ping -c 2 -i 0.2 -W 2 10.99.0.1 >/dev/null ||
+		e2e_fail "guest $k after the restart"
+done
+e2e_log "both vifs resumed by a new process"
+e2e_telemetry /dpdk_netback/shutdown,release | grep -q 'vifs released' ||
+	e2e_fail "/dpdk_netback/shutdown,release did not answer"
+for ((i = 0; i < 100; i++)); do
+	kill -0 "$E2E_NETBACK_PID" 2>/dev/null || break
+	sleep 0.1
+done
+wait "$E2E_NETBACK_PID" || e2e_fail "dpdk-netback exited with an error after the release"
+E2E_NETBACK_PID=
+for k in 1 2; do
+	st=$(e2e_xs_read "/local/domain/0/backend/vif/$k/0/state")
+	[ "$st" = 6 ] || e2e_fail "vif$k.0 backend state after the release: $st, not 6"
+done
+echo "PASS: two guests, spoofing, hotplug, SIGTERM under load kept both, resumed, released"
