@@ -3,12 +3,15 @@
 """Byte-exact TCP stream for the e2e tests.
 
   stream.py serve PORT           accept one connection, print "<bytes> <sha256>" of what came
-  stream.py send HOST PORT BYTES send BYTES of deterministic pseudo-random data, print the same
+  stream.py send HOST PORT BYTES [MBPS]  send BYTES of deterministic pseudo-random data,
+                                         at most MBPS megabytes/s; print the same
+Timeouts are 60 s on either side: a connection survives a backend restart's pause.
 """
 import hashlib
 import random
 import socket
 import sys
+import time
 
 CHUNK = 1 << 16
 
@@ -31,7 +34,8 @@ def serve(port):
     print(total, h.hexdigest(), flush=True)
 
 
-def send(host, port, nbytes):
+def send(host, port, nbytes, mbps=0.0):
+    start = time.monotonic()
     rng = random.Random(20261125)
     block = bytes(rng.getrandbits(8) for _ in range(CHUNK))
     h, left = hashlib.sha256(), nbytes
@@ -45,6 +49,10 @@ def send(host, port, nbytes):
         h.update(chunk)
         left -= len(chunk)
         i += 1
+        if mbps > 0:  # paced: a stream that spans a whole test
+            ahead = (nbytes - left) / (mbps * 1e6) - (time.monotonic() - start)
+            if ahead > 0:
+                time.sleep(ahead)
     sock.shutdown(socket.SHUT_WR)
     sock.recv(1)
     sock.close()
@@ -55,4 +63,5 @@ if __name__ == "__main__":
     if sys.argv[1] == "serve":
         serve(int(sys.argv[2]))
     else:
-        send(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        send(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+             float(sys.argv[5]) if len(sys.argv) > 5 else 0.0)
