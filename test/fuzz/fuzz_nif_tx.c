@@ -238,7 +238,8 @@ static void tx_check_responses(struct tx_run *r, RING_IDX old, uint32_t nslots,
 static void tx_check_fates(const struct nif_tx_stats *s, uint64_t consumed)
 {
 	uint64_t fates = s->tx_packets + s->tx_error_rsp + s->tx_mcast_add + s->tx_mcast_del +
-			 s->tx_mcast_full + s->tx_drop_csum + s->tx_drop_bad_gso;
+			 s->tx_mcast_full + s->tx_drop_csum + s->tx_drop_bad_gso +
+			 s->tx_drop_bad_hdr;
 
 	fz_check(fates == consumed, "%lu packets consumed but %lu fates counted",
 		 (unsigned long)consumed, (unsigned long)fates);

@@ -34,6 +34,45 @@ class Script:
         return self
 
 
+# ---- header templates: bytes a guest (or the wire) may send -------------------------------
+MAC_A, MAC_B = b'\x02\0\0\0\0\x01', b'\x02\0\0\0\0\x02'
+IPPROTO_TCP, IPPROTO_UDP, IPPROTO_HOPOPTS, IPPROTO_DSTOPTS = 6, 17, 0, 60
+
+
+def eth(ethertype, vlan=None):
+    tag = struct.pack('>HH', 0x8100, vlan) if vlan is not None else b''
+    return MAC_B + MAC_A + tag + struct.pack('>H', ethertype)
+
+
+def tcp_hdr(opt_words=0):
+    """TCP header, ACK, with opt_words of NOP options (20 + 4 * opt_words bytes)."""
+    return (struct.pack('>HHIIBBHHH', 80, 81, 1, 0, (5 + opt_words) << 4, 0x10, 0xffff, 0, 0)
+            + b'\x01' * 4 * opt_words)
+
+
+def ipv4(l4, pay_len, proto=IPPROTO_TCP):
+    """IPv4 + l4 header, total length counting pay_len payload bytes (not included)."""
+    return struct.pack('>BBHHHBBH4s4s', 0x45, 0, 20 + len(l4) + pay_len, 1, 0x4000, 64, proto,
+                       0, b'\x0a\0\0\x01', b'\x0a\0\0\x02') + l4
+
+
+def ip6_ext(nxt, total):
+    """One hop-by-hop or destination options header of @total bytes (a multiple of 8), its
+    options all Pad1."""
+    return struct.pack('>BB', nxt, total // 8 - 1) + b'\0' * (total - 2)
+
+
+def ipv6(l4, pay_len, exts=(), proto=IPPROTO_TCP):
+    """IPv6 + a hop-by-hop header then destination options headers (sizes in bytes, each a
+    multiple of 8 up to 2048) + l4 header; the payload length counts pay_len more bytes."""
+    chain = b''.join(ip6_ext(IPPROTO_DSTOPTS if i + 1 < len(exts) else proto, size)
+                     for i, size in enumerate(exts))
+    return (struct.pack('>IHBB', 6 << 28, len(chain) + len(l4) + pay_len,
+                        IPPROTO_HOPOPTS if exts else proto, 64)
+            + b'\xfe\x80' + b'\0' * 13 + b'\x01' + b'\xfe\x80' + b'\0' * 13 + b'\x02'
+            + chain + l4)
+
+
 # ---- fuzz_nif_tx ---------------------------------------------------------------------------
 TX_RAW, TX_REQ, TX_EXTRA, TX_PUSH, TX_PAGE, TX_BURST, TX_RSP_EVENT = range(7)
 CSUM_BLANK, DATA_VALIDATED, MORE_DATA, EXTRA_INFO = 1, 2, 4, 8
@@ -56,6 +95,14 @@ def tx_extra(s, etype, more=0, payload=b'\0' * 6):
 
 def tx_page(s, gref, off, kind):
     return s.u8(TX_PAGE).u8(gref).u16(off).u8(kind)
+
+
+def tx_page_bytes(s, gref, off, data):
+    """Write @data into a guest page at @off, as raw page writes of up to 255 bytes."""
+    for at in range(0, len(data), 255):
+        chunk = data[at:at + 255]
+        tx_page(s, gref, off + at, 2).u8(len(chunk)).raw(chunk)
+    return s
 
 
 def tx_push(s):
@@ -177,6 +224,19 @@ def tx_seeds():
             tx_req(s, i % 8, 0, MORE_DATA if i < 14 else 0, 100 + i, 4000)
     out['pool-exhaustion'] = tx_burst(tx_burst(tx_push(s), 200), 200)
     out['garbage-ring-at-attach'] = tx(garbage=300)
+    # Offload headers too long for the mbuf's fields, or an MSS no TCP sends: answered OKAY,
+    # dropped as tx_drop_bad_hdr (#12 item 4).
+    s = tx_page(tx(), 0, 0, 0)
+    tx_req(s, 0, 0, CSUM_BLANK | EXTRA_INFO | MORE_DATA, 1, 3000)
+    tx_extra(s, 1, 0, gso(20, 1))
+    tx_req(s, 1, 0, 0, 2, 2900)
+    out['gso-mss-below-min'] = tx_burst(tx_push(s))
+    s = tx()
+    for i, exts in enumerate(((464,), (256, 256))):
+        hdr = eth(0x86dd) + ipv6(tcp_hdr(), 100, exts)
+        tx_page_bytes(s, i, 0, hdr)
+        tx_req(s, i, 0, CSUM_BLANK, i, len(hdr) + 100)
+    out['ipv6-ext-headers-511'] = tx_burst(tx_push(s))
     return out
 
 
