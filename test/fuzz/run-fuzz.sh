@@ -9,14 +9,14 @@
 # on any crash, leak, sanitizer report or invariant violation. Exits 77 (meson: skipped)
 # when clang or its libFuzzer runtime is missing.
 #
-# Environment: FUZZ_SECONDS (default 45) per target; FUZZ_TARGETS (default: all four);
+# Environment: FUZZ_SECONDS (default 45) per target; FUZZ_TARGETS (default: all five);
 # FUZZ_JOBS (default 1) parallel fuzzing processes per target.
 set -euo pipefail
 src=${1:?usage: run-fuzz.sh SRC_DIR FUZZ_BUILD_DIR [DPDK_SDK_DIR]}
 dir=${2:?usage: run-fuzz.sh SRC_DIR FUZZ_BUILD_DIR [DPDK_SDK_DIR]}
 sdk=${3:-}
 secs=${FUZZ_SECONDS:-45}
-targets=${FUZZ_TARGETS:-fuzz_nif_tx fuzz_nif_rx fuzz_xb fuzz_lro_switch}
+targets=${FUZZ_TARGETS:-fuzz_nif_tx fuzz_nif_rx fuzz_xb fuzz_lro_switch fuzz_wire_egress}
 
 if ! command -v clang >/dev/null; then
 	echo "run-fuzz.sh: clang not found, skipping (apt-get install clang)"
