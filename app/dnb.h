@@ -59,6 +59,7 @@ struct dnb_port_stats {
 	uint64_t tx_drop_prepare;  /**< wire: refused by rte_eth_tx_prepare (the NIC's rules) */
 	uint64_t gso_segs;      /**< segments made by software GSO */
 	uint64_t sw_csum;       /**< checksums completed in software */
+	uint64_t csum_fail;     /**< dropped: headers not in the first segment to checksum */
 	uint64_t linearized;    /**< aggregates copied into one buffer (--lro linearize) */
 	uint64_t linearize_fail;
 	uint64_t busy_cycles;   /**< TSC cycles of loop iterations that moved packets */

@@ -16,22 +16,24 @@
 
 /* Complete the L4 (and IPv4 header) checksum of @p m in software. The L4 field holds what
  * the guest or the GSO library left there; it is recomputed from scratch. */
-static void csum_complete(struct rte_mbuf *m)
+static bool csum_complete(struct rte_mbuf *m)
 {
 	uint64_t l4 = m->ol_flags & RTE_MBUF_F_TX_L4_MASK;
 	uint16_t l4_off = m->l2_len + m->l3_len;
 	uint16_t field_off, sum = 0;
 	void *l3;
 
+	/* nif and lro keep the headers in the first segment; anything else is not sent with
+	 * a checksum left undone */
 	if (m->data_len < l4_off + sizeof(struct rte_udp_hdr))
-		return; /* headers not in the first segment: nif/lro never produce that */
+		return false;
 	l3 = rte_pktmbuf_mtod_offset(m, void *, m->l2_len);
 	if (l4 == RTE_MBUF_F_TX_TCP_CKSUM || (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG))
 		field_off = l4_off + offsetof(struct rte_tcp_hdr, cksum);
 	else if (l4 == RTE_MBUF_F_TX_UDP_CKSUM)
 		field_off = l4_off + offsetof(struct rte_udp_hdr, dgram_cksum);
 	else
-		return;
+		return true;
 	/* the field may be unaligned: write it byte-wise */
 	memcpy(rte_pktmbuf_mtod_offset(m, char *, field_off), &sum, sizeof(sum));
 	if (m->ol_flags & RTE_MBUF_F_TX_IPV4) {
@@ -45,6 +47,7 @@ static void csum_complete(struct rte_mbuf *m)
 	}
 	memcpy(rte_pktmbuf_mtod_offset(m, char *, field_off), &sum, sizeof(sum));
 	m->ol_flags &= ~(RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_SEG);
+	return true;
 }
 
 static inline bool is_v4(const struct rte_mbuf *m)
@@ -58,10 +61,50 @@ static bool needs_gso(const struct dnb_port *p, const struct rte_mbuf *m)
 	       m->pkt_len > (uint32_t)m->l2_len + m->l3_len + m->l4_len + m->tso_segsz;
 }
 
+/* A TSO packet that is one segment already, for a port without TSO: nothing to segment,
+ * but the port never enabled TSO or IPv4 header checksum offload, so neither flag may reach
+ * it. The header checksum is done here; the L4 one stays for the port or csum_complete(). */
+static bool tso_single(const struct dnb_port *p, const struct rte_mbuf *m)
+{
+	return (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) && !(is_v4(m) ? p->tso_v4 : p->tso_v6) &&
+	       !needs_gso(p, m);
+}
+
+static void tso_to_csum(struct rte_mbuf *m)
+{
+	if (m->ol_flags & RTE_MBUF_F_TX_IPV4) {
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
+								  m->l2_len);
+
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
+	m->ol_flags = (m->ol_flags & ~(RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IP_CKSUM)) |
+		      RTE_MBUF_F_TX_TCP_CKSUM;
+}
+
 static bool needs_csum(const struct dnb_port *p, const struct rte_mbuf *m)
 {
 	return (m->ol_flags & (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG)) &&
 	       !(is_v4(m) ? p->csum_v4 : p->csum_v6);
+}
+
+/* csum_complete() on @p n frames in order; those it cannot do are dropped, counted. */
+static uint16_t csum_all(struct dnb_port *p, struct rte_mbuf **f, uint16_t n)
+{
+	uint16_t kept = 0;
+
+	for (uint16_t k = 0; k < n; k++) {
+		if (csum_complete(f[k])) {
+			p->stats.sw_csum++;
+			f[kept++] = f[k];
+			continue;
+		}
+		rte_pktmbuf_free(f[k]);
+		p->stats.csum_fail++;
+		p->stats.tx_drops++;
+	}
+	return kept;
 }
 
 /* Software offloads write the frame (GSO also its flags): a frame the switch shares with
@@ -137,13 +180,12 @@ static uint16_t gso_one(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf
  */
 static int vlan_insert(struct dnb_port *p, struct rte_mbuf **m)
 {
+	/* rte_vlan_insert() also adds the tag to l2_len (outer_l2_len for a tunnel). */
 	if (rte_vlan_insert(m) != 0) {
 		rte_pktmbuf_free(*m);
 		p->stats.tx_drops++;
 		return -1;
 	}
-	if ((*m)->l2_len != 0)
-		(*m)->l2_len += sizeof(struct rte_vlan_hdr); /* the tag is in the header now */
 	return 0;
 }
 
@@ -156,8 +198,13 @@ static int vlan_insert(struct dnb_port *p, struct rte_mbuf **m)
  */
 static bool wire_fits(const struct dnb_port *p, const struct rte_mbuf *m)
 {
-	uint32_t l2 = RTE_ETHER_HDR_LEN +
-		      ((m->ol_flags & RTE_MBUF_F_TX_VLAN) ? RTE_VLAN_HLEN : 0);
+	/* pkt_len counts a tag only when it is in the data already (a guest's own, which the
+	 * bridge also lets through at MTU + 4); one the port inserts is not in it yet. */
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	bool tagged = m->data_len >= RTE_ETHER_HDR_LEN &&
+		      (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) ||
+		       eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ));
+	uint32_t l2 = RTE_ETHER_HDR_LEN + (tagged ? RTE_VLAN_HLEN : 0);
 
 	if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG)
 		return (uint32_t)m->l3_len + m->l4_len + m->tso_segsz <= p->mtu &&
@@ -209,7 +256,7 @@ uint16_t dnb_port_tx(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf **
 
 	for (uint16_t i = 0; i < nb; i++) {
 		struct rte_mbuf *m = pkts[i];
-		bool gso = needs_gso(p, m), csum = needs_csum(p, m);
+		bool gso = needs_gso(p, m), csum = needs_csum(p, m), single = tso_single(p, m);
 		uint16_t first;
 
 		if (RTE_DIM(out) - n < DNB_GSO_MAX_SEGS) {
@@ -223,8 +270,10 @@ uint16_t dnb_port_tx(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf **
 			p->stats.tx_drops++;
 			continue;
 		}
-		if ((gso || csum) && (m = private_frame(app, p, m)) == NULL)
+		if ((gso || csum || single) && (m = private_frame(app, p, m)) == NULL)
 			continue;
+		if (single)
+			tso_to_csum(m);
 		if ((m->ol_flags & RTE_MBUF_F_TX_VLAN) && !p->is_vif && !p->vlan_insert &&
 		    vlan_insert(p, &m) != 0)
 			continue;
@@ -232,10 +281,8 @@ uint16_t dnb_port_tx(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf **
 			n += gso_one(app, p, m, out + n, DNB_GSO_MAX_SEGS);
 		else
 			out[n++] = m;
-		for (uint16_t k = first; csum && k < n; k++) {
-			csum_complete(out[k]);
-			p->stats.sw_csum++;
-		}
+		if (csum)
+			n = first + csum_all(p, out + first, n - first);
 	}
 	if (n > 0)
 		tx_flush(p, out, n);

@@ -46,9 +46,12 @@ static int port_configure(struct dnb_app *app, struct dnb_port *p, uint16_t nb_q
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	if (!p->is_vif) {
-		p->tso_v4 = p->tso_v6 = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO;
 		p->csum_v4 = p->csum_v6 = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) &&
 					  (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
+		/* A TSO packet's checksum is partial: TSO is used only with checksum offload
+		 * (egress.c would otherwise complete the checksum of the unsegmented packet). */
+		p->tso_v4 = p->tso_v6 = p->csum_v4 &&
+					(info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO);
 	}
 	if (!p->is_vif && p->tso_v4)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;

@@ -325,8 +325,8 @@ uint32_t nif_tx_gcopy_segs(struct nif_txq *q, nif_gcopy_seg **segs);
  * RTE_MBUF_F_TX_TCP_CKSUM/UDP_CKSUM with l2/l3/l4_len and packet_type from the headers;
  * GSO extra -> also RTE_MBUF_F_TX_TCP_SEG (+ TX_IP_CKSUM for IPv4) and tso_segsz = MSS;
  * NETTXF_data_validated alone -> RTE_MBUF_F_RX_L4_CKSUM_GOOD. A csum_blank or GSO packet
- * whose headers do not fit the mbuf's l2/l3/l4_len fields or its first segment, or whose
- * MSS is below NIF_GSO_MIN_MSS, is answered OKAY and dropped (tx_drop_bad_hdr), so every
+ * whose headers do not fit the mbuf's l2/l3/l4_len fields or its first segment, whose TCP
+ * header is shorter than 20 bytes, or whose MSS is below NIF_GSO_MIN_MSS, is answered OKAY and dropped (tx_drop_bad_hdr), so every
  * offload length a consumer sees is the headers' true one. The L4 checksum field is left
  * as the guest wrote it (the pseudo-header sum, Linux convention: L4 length included): run
  * rte_eth_tx_prepare() before handing such an mbuf to a NIC.

@@ -81,7 +81,8 @@ int nif_tx_offload_setup(struct nif_txq *q, struct rte_mbuf *m, const struct nif
 		q->stats.tx_drop_csum++;
 		return -EINVAL;
 	}
-	if (!hdr_lens_ok(m, &hl) || (gso && !gso_size_ok(&hl, p->gso_size))) {
+	if (!hdr_lens_ok(m, &hl) || (gso && !gso_size_ok(&hl, p->gso_size)) ||
+	    (l4 == RTE_PTYPE_L4_TCP && hl.l4_len < sizeof(struct rte_tcp_hdr))) {
 		q->stats.tx_drop_bad_hdr++;
 		return -EINVAL;
 	}

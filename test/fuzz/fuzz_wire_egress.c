@@ -74,33 +74,6 @@ enum wire_conf_bit {
 	WIRE_TRUNK = 32, /* the vif has an access VLAN; the wire port is a trunk */
 };
 
-/*
- * What app/egress.c (and lib/netif before it) do today that the checks forbid, found by this
- * target (the seed-bug-* seeds) and reported: each tolerated in its narrowest form, so that
- * the fuzzer goes on past it. FZ_WIRE_STRICT=1 in the environment tolerates none: the
- * seed-bug-* seeds then abort. An entry goes with its fix.
- */
-enum wire_known_bug {
-	/* vlan_insert(): rte_vlan_insert() (DPDK 22.11) already adds the tag to l2_len, and
-	 * egress.c adds it again: offloads and software GSO/checksums read 4 bytes too far */
-	BUG_SW_TAG_L2_LEN = 1,
-	/* wire_fits() adds RTE_VLAN_HLEN for RTE_MBUF_F_TX_VLAN, but the tag is not in pkt_len
-	 * yet: a tagged frame's IP packet may be mtu + 4 bytes */
-	BUG_TAG_OVER_MTU = 2,
-	/* TSO without checksum offload (ports.c sets tso_v4/v6 from the TSO capability alone):
-	 * csum_complete() clears TCP_SEG of a GSO packet nothing segmented: one frame of up to
-	 * 64 KiB (here: up to what prepare lets through) */
-	BUG_TSO_WITHOUT_CSUM = 4,
-	/* a GSO packet of one segment (needs_gso() false) keeps RTE_MBUF_F_TX_TCP_SEG on a port
-	 * without TSO that does checksums */
-	BUG_ONE_SEGMENT_TSO_FLAG = 8,
-	/* lib/netif takes a TCP header shorter than 20 bytes (data offset < 5) for csum_blank
-	 * and GSO: l4_len < 20 reaches a TSO port, and librte_gso's segments then have a first
-	 * mbuf too short for csum_complete(), which leaves their checksum flag on a port
-	 * without checksum offload */
-	BUG_SHORT_TCP_HEADER = 16,
-};
-
 static struct dnb_app wire_app;
 static struct dnb_port wire_port;
 /* The vif on the other side of the switch (per input). */
@@ -114,14 +87,8 @@ static struct {
 	int mark_off;     /* dynfield: the generation in which prepare passed the frame */
 	uint32_t gen;     /* +1 per tx_burst: a mark from an earlier flush is stale */
 	uint8_t take;     /* 0: take every frame, else take - 1 at most per tx_burst */
-	unsigned int tolerated; /* enum wire_known_bug bits */
 	uint64_t sent, tails_refused, prepare_refused;
 } nic;
-
-static bool known_bug(enum wire_known_bug bug)
-{
-	return (nic.tolerated & bug) != 0;
-}
 
 static uint32_t *wire_mark(struct rte_mbuf *m)
 {
@@ -172,22 +139,14 @@ static uint32_t wire_l2_len(const struct rte_mbuf *m, const struct rte_net_hdr_l
 	return hl->l2_len + ((m->ol_flags & RTE_MBUF_F_TX_VLAN) ? RTE_VLAN_HLEN : 0);
 }
 
-static bool short_tcp_header(const struct rte_mbuf *m)
-{
-	return known_bug(BUG_SHORT_TCP_HEADER) && m->l4_len < sizeof(struct rte_tcp_hdr);
-}
-
 static void nic_check_offloads(const struct rte_mbuf *m)
 {
 	uint64_t ol = m->ol_flags, l4 = ol & RTE_MBUF_F_TX_L4_MASK;
 	bool v4 = (ol & RTE_MBUF_F_TX_IPV4) != 0;
-	bool one_seg = m->pkt_len <= (uint32_t)m->l2_len + m->l3_len + m->l4_len + m->tso_segsz;
 
-	fz_check(!(ol & RTE_MBUF_F_TX_TCP_SEG) || (v4 ? wire_port.tso_v4 : wire_port.tso_v6) ||
-		 (known_bug(BUG_ONE_SEGMENT_TSO_FLAG) && one_seg),
+	fz_check(!(ol & RTE_MBUF_F_TX_TCP_SEG) || (v4 ? wire_port.tso_v4 : wire_port.tso_v6),
 		 "TSO (IPv%d) to a port without it", v4 ? 4 : 6);
-	fz_check(l4 == 0 || (v4 ? wire_port.csum_v4 : wire_port.csum_v6) ||
-		 (l4 == RTE_MBUF_F_TX_TCP_CKSUM && short_tcp_header(m)),
+	fz_check(l4 == 0 || (v4 ? wire_port.csum_v4 : wire_port.csum_v6),
 		 "L4 checksum offload (IPv%d) to a port without it", v4 ? 4 : 6);
 	fz_check(!(ol & RTE_MBUF_F_TX_IP_CKSUM) || (ol & RTE_MBUF_F_TX_TCP_SEG),
 		 "IPv4 header checksum offload without TSO (ports never enable it)");
@@ -203,49 +162,36 @@ static void nic_check_headers(const struct rte_mbuf *m, const struct rte_net_hdr
 	bool tso = (ol & RTE_MBUF_F_TX_TCP_SEG) != 0;
 	uint32_t want_l4 = tso || l4 == RTE_MBUF_F_TX_TCP_CKSUM ? RTE_PTYPE_L4_TCP :
 			   RTE_PTYPE_L4_UDP;
-	bool l2_off = known_bug(BUG_SW_TAG_L2_LEN) && wire_vif.trunk && !wire_port.vlan_insert &&
-		      m->l2_len == hl->l2_len + RTE_VLAN_HLEN;
 
 	if (!(ol & WIRE_OFFLOADS))
 		return;
-	fz_check((m->l2_len == hl->l2_len || l2_off) && m->l3_len == hl->l3_len,
+	fz_check(m->l2_len == hl->l2_len && m->l3_len == hl->l3_len,
 		 "offload with l2_len %u l3_len %u, headers are %u and %u", m->l2_len,
 		 m->l3_len, hl->l2_len, hl->l3_len);
-	if (l2_off)
-		return; /* egress.c wrote its header fields 4 bytes off: nothing below holds */
 	fz_check((ol & RTE_MBUF_F_TX_IPV4) ? RTE_ETH_IS_IPV4_HDR(ptype) :
 		 RTE_ETH_IS_IPV6_HDR(ptype), "IPv%d flag on ptype %#x",
 		 (ol & RTE_MBUF_F_TX_IPV4) ? 4 : 6, ptype);
-	fz_check((!tso && l4 == 0) || (ptype & RTE_PTYPE_L4_MASK) == want_l4 ||
-		 short_tcp_header(m), /* a GSO segment's payload may hold no whole TCP header */
+	fz_check((!tso && l4 == 0) || (ptype & RTE_PTYPE_L4_MASK) == want_l4,
 		 "L4 offload for %#x on ptype %#x", want_l4, ptype);
 	fz_check(!tso || m->l4_len == hl->l4_len, "TSO with l4_len %u, TCP header is %u",
 		 m->l4_len, hl->l4_len);
-	fz_check(!tso || m->l4_len >= sizeof(struct rte_tcp_hdr) || short_tcp_header(m),
+	fz_check(!tso || m->l4_len >= sizeof(struct rte_tcp_hdr),
 		 "TSO with a TCP header of %u bytes", m->l4_len);
 	fz_check((uint32_t)m->l2_len + m->l3_len + m->l4_len <= m->data_len,
 		 "offload headers (%u+%u+%u) past the first segment (%u)", m->l2_len, m->l3_len,
 		 m->l4_len, m->data_len);
 }
 
-static void nic_check_size(const struct rte_mbuf *m, const struct rte_net_hdr_lens *hl,
-			   uint32_t ptype)
+static void nic_check_size(const struct rte_mbuf *m, const struct rte_net_hdr_lens *hl)
 {
 	uint32_t wire_len = m->pkt_len + ((m->ol_flags & RTE_MBUF_F_TX_VLAN) ? RTE_VLAN_HLEN : 0);
-	uint32_t mtu = wire_port.mtu + (known_bug(BUG_TAG_OVER_MTU) && wire_vif.trunk ?
-					RTE_VLAN_HLEN : 0);
-	bool v4 = RTE_ETH_IS_IPV4_HDR(ptype);
-	bool tso_no_csum = (v4 ? wire_port.tso_v4 && !wire_port.csum_v4 :
-			   wire_port.tso_v6 && !wire_port.csum_v6) &&
-			   (ptype & RTE_PTYPE_L4_MASK) == RTE_PTYPE_L4_TCP;
 
 	if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG)
 		fz_check((uint32_t)m->l3_len + m->l4_len + m->tso_segsz <= wire_port.mtu,
 			 "TSO segments of %u+%u+%u bytes over MTU %u", m->l3_len, m->l4_len,
 			 m->tso_segsz, wire_port.mtu);
 	else
-		fz_check(wire_len - wire_l2_len(m, hl) <= mtu ||
-			 (known_bug(BUG_TSO_WITHOUT_CSUM) && tso_no_csum),
+		fz_check(wire_len - wire_l2_len(m, hl) <= wire_port.mtu,
 			 "%u-byte frame (L2 header %u) over MTU %u", wire_len,
 			 wire_l2_len(m, hl), wire_port.mtu);
 }
@@ -267,7 +213,7 @@ static uint16_t nic_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb)
 					  RTE_PTYPE_L4_MASK);
 		nic_check_offloads(m);
 		nic_check_headers(m, &hl, ptype);
-		nic_check_size(m, &hl, ptype);
+		nic_check_size(m, &hl);
 	}
 	nic.gen++;
 	rte_pktmbuf_free_bulk(pkts, take);
@@ -384,9 +330,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	};
 	nic.mark_off = rte_mbuf_dynfield_register(&mark);
 	fz_check(nic.mark_off >= 0, "dynfield");
-	if (getenv("FZ_WIRE_STRICT") == NULL || strcmp(getenv("FZ_WIRE_STRICT"), "1") != 0)
-		nic.tolerated = BUG_SW_TAG_L2_LEN | BUG_TAG_OVER_MTU | BUG_TSO_WITHOUT_CSUM |
-				BUG_ONE_SEGMENT_TSO_FLAG | BUG_SHORT_TCP_HEADER;
 	wire_port.port_id = nic_create();
 	fz_gtx_init(wire_app.pool); /* the vif's packets come from the same pool, as in main.c */
 	return 0;
@@ -452,10 +395,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	conf = fz_u8(&in);
 	memset(&wire_port.stats, 0, sizeof(wire_port.stats));
 	wire_port.is_vif = false;
-	wire_port.tso_v4 = conf & WIRE_TSO_V4;
-	wire_port.tso_v6 = conf & WIRE_TSO_V6;
 	wire_port.csum_v4 = conf & WIRE_CSUM_V4;
 	wire_port.csum_v6 = conf & WIRE_CSUM_V6;
+	/* as ports.c: TSO only with checksum offload (a TSO packet's checksum is partial) */
+	wire_port.tso_v4 = (conf & WIRE_TSO_V4) && wire_port.csum_v4;
+	wire_port.tso_v6 = (conf & WIRE_TSO_V6) && wire_port.csum_v6;
 	wire_port.vlan_insert = conf & WIRE_VLAN_INSERT;
 	wire_port.mtu = (uint16_t)(WIRE_MTU_MIN + fz_u16(&in) % (WIRE_MTU_MAX - WIRE_MTU_MIN + 1));
 	wire_vif.trunk = conf & WIRE_TRUNK;

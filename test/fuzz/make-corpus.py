@@ -598,7 +598,7 @@ def wire_seeds():
     out['jumbo-9000'] = one(NIC_ALL, tcp4(9014), 9014, mtu=9000, flags=CSUM_BLANK)
     out['over-mtu-576'] = one(NIC_ALL, tcp4(1000), 1000, mtu=576)
     # GSO: the NIC segments, or librte_gso does (IPv4 only), or it is dropped. The seed-bug-*
-    # seeds abort with FZ_WIRE_STRICT=1 until their fault is fixed (enum wire_known_bug)
+    # seeds reproduce the faults this target found (fixed since: they must stay fixed)
     for name, port in (('tso', NIC_ALL), ('sw-gso', CKSUM4 | CKSUM6), ('sw-gso-sw-csum', 0)):
         out['gso-tcp4-64k-' + name] = one(port, tcp4(65000), 65000, flags=CSUM_BLANK,
                                           gso_size=1448)
