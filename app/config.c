@@ -76,11 +76,12 @@ void dnb_config_usage(const char *prog)
 	       "  --xen KIND             auto (default) | sim | real: hypervisor interface\n"
 	       "  --on-exit MODE         what SIGTERM/SIGINT do to the vifs: keep (default: left\n"
 	       "                         Connected, the next dpdk-netback resumes them) |\n"
-	       "                         release (Closing, Closed: the guests' netfronts close)\n"
+	       "                         release (Closing, Closed: the guests' netfronts close) |\n"
+	       "                         kernel (handed to the kernel's xen-netback, connected)\n"
 	       "  -h, --help             this text\n"
 	       "\n"
 	       "Telemetry: /dpdk_netback/ports, /dpdk_netback/stats,PORT, /dpdk_netback/fdb,\n"
-	       "/dpdk_netback/mempool, /dpdk_netback/shutdown,keep|release\n",
+	       "/dpdk_netback/mempool, /dpdk_netback/shutdown,keep|release|kernel\n",
 	       prog);
 }
 
@@ -180,6 +181,8 @@ int dnb_exit_mode_parse(const char *s, enum dnb_exit_mode *mode)
 		*mode = DNB_EXIT_KEEP;
 	else if (strcmp(s, "release") == 0)
 		*mode = DNB_EXIT_RELEASE;
+	else if (strcmp(s, "kernel") == 0)
+		*mode = DNB_EXIT_KERNEL;
 	else
 		return -EINVAL;
 	return 0;
@@ -224,7 +227,8 @@ static int parse_one(int opt, const char *arg, struct dnb_config *cfg)
 	case OPT_ON_EXIT:
 		if (dnb_exit_mode_parse(arg, &cfg->on_exit) == 0)
 			return 0;
-		fprintf(stderr, "dpdk-netback: bad --on-exit '%s' (keep or release)\n", arg);
+		fprintf(stderr, "dpdk-netback: bad --on-exit '%s' (keep, release or kernel)\n",
+			arg);
 		return -EINVAL;
 	case OPT_VIF_MBUFS:
 		return parse_u32("vif-mbufs", arg, 512, 1u << 20, &cfg->vif_mbufs);

@@ -24,8 +24,11 @@ enum dnb_exit_mode {
 	 *  nothing but a pause (a restart, an upgrade). */
 	DNB_EXIT_KEEP,
 	/** Release them as xen-netback's remove does (Closing, Closed): the guests' netfronts
-	 *  close, and the kernel's xen-netback may take the vifs. */
+	 *  close (shutting the service down for good). */
 	DNB_EXIT_RELEASE,
+	/** Hand them to the kernel's xen-netback: leave them Connected, then bind each to the
+	 *  kernel's vif driver, which resumes the rings where they stand (Linux 5.6 or later). */
+	DNB_EXIT_KERNEL,
 };
 
 struct dnb_vif_id {
@@ -72,7 +75,7 @@ void dnb_config_usage(const char *prog);
 
 const char *dnb_lro_mode_str(enum dnb_lro_mode mode);
 
-/** "keep" or "release" to @p mode. @return 0, or -EINVAL for anything else. */
+/** "keep", "release" or "kernel" to @p mode. @return 0, or -EINVAL for anything else. */
 int dnb_exit_mode_parse(const char *s, enum dnb_exit_mode *mode);
 
 /** The access VLAN configured for @p vif (--vlan), or 0 for none. */

@@ -10,9 +10,12 @@
  * served from user space.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "kernel_owner.h"
 
@@ -55,4 +58,23 @@ int dnb_kernel_owner(const char *sysfs_root, unsigned int domid, unsigned int de
 	if (rc < 0)
 		return rc;
 	return rc == 1 ? DNB_KERNEL_HOLDS : DNB_KERNEL_RELEASED;
+}
+
+int dnb_kernel_take(const char *sysfs_root, unsigned int domid, unsigned int devid)
+{
+	char path[PATH_LEN], name[32];
+	int fd, n, err = 0;
+
+	n = snprintf(path, sizeof(path), "%s/bus/xen-backend/drivers/vif/bind", sysfs_root);
+	if (n < 0 || n >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	n = snprintf(name, sizeof(name), "vif-%u-%u", domid, devid);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* sysfs takes the whole name in one write, or refuses it (-ENODEV, -EBUSY, ...) */
+	if (write(fd, name, (size_t)n) != n)
+		err = errno != 0 ? -errno : -EIO;
+	close(fd);
+	return err;
 }

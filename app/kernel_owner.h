@@ -40,4 +40,16 @@ enum dnb_kernel_owner {
  */
 int dnb_kernel_owner(const char *sysfs_root, unsigned int domid, unsigned int devid);
 
+/**
+ * Hand vif @p domid / @p devid to the kernel's xen-netback: write "vif-DOMID-DEVID" to
+ * SYSFS_ROOT/bus/xen-backend/drivers/vif/bind. Since Linux 5.6 xen-netback re-attaches to a
+ * Connected frontend's rings where they stand (its dynamic unbind/bind), so a vif this
+ * service left Connected (rte_pmd_xenvif_keep_on_close) goes on under the kernel without the
+ * guest noticing. The caller must have released the vif first (port closed).
+ * @return 0; -ENOENT when xen-netback is not loaded (no bind file); -ENAMETOOLONG; the
+ *         -errno of the failed open or write (the kernel refused the bind).
+ * Control path.
+ */
+int dnb_kernel_take(const char *sysfs_root, unsigned int domid, unsigned int devid);
+
 #endif /* DNB_KERNEL_OWNER_H */

@@ -191,7 +191,9 @@ int main(int argc, char **argv)
 	}
 	shutdown_all(&app);
 	DNB_LOG(NOTICE, "stopped; vifs %s", atomic_load(&app.exit_mode) == DNB_EXIT_KEEP ?
-		"left Connected for the next dpdk-netback" : "released");
+		"left Connected for the next dpdk-netback" :
+		atomic_load(&app.exit_mode) == DNB_EXIT_RELEASE ? "released" :
+		"handed to the kernel's xen-netback");
 	rte_eal_cleanup();
 	return rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

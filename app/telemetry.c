@@ -171,17 +171,21 @@ static int tel_mempool(const char *params __rte_unused, struct rte_tel_data *d)
 	return 0;
 }
 
-/* /dpdk_netback/shutdown,keep|release: stop the service, choosing what the vifs see. */
+/* /dpdk_netback/shutdown,keep|release|kernel: stop the service, choosing what the vifs see. */
 static int tel_shutdown(const char *params, struct rte_tel_data *d)
 {
+	static const char *const what[] = {
+		[DNB_EXIT_KEEP] = "stopping, vifs kept",
+		[DNB_EXIT_RELEASE] = "stopping, vifs released",
+		[DNB_EXIT_KERNEL] = "stopping, vifs handed to the kernel",
+	};
 	enum dnb_exit_mode mode;
 
 	if (params == NULL || dnb_exit_mode_parse(params, &mode) != 0)
 		return -EINVAL;
 	atomic_store(&tel_app->exit_mode, mode);
 	atomic_store(&tel_app->quit, true);
-	rte_tel_data_string(d, mode == DNB_EXIT_KEEP ? "stopping, vifs kept" :
-			    "stopping, vifs released");
+	rte_tel_data_string(d, what[mode]);
 	return 0;
 }
 
@@ -197,7 +201,7 @@ static const struct {
 	  "The switch's MAC table: stations, pinned, and up to 256 entries "
 	  "\"aa_bb_cc_dd_ee_ff/vlan\": port. No parameters" },
 	{ "/dpdk_netback/shutdown", tel_shutdown,
-	  "Stop the service. Parameter: keep (vifs stay Connected) or release" },
+	  "Stop the service. Parameter: keep (vifs stay Connected), release or kernel" },
 	{ "/dpdk_netback/mempool", tel_mempool,
 	  "Packet buffers of the shared pool and the vifs' pools. No parameters" },
 };

@@ -285,7 +285,7 @@ void dnb_vifs_stop(struct dnb_app *app)
 	if (watch.running)
 		pthread_join(watch.thread, NULL);
 	watch.running = false;
-	dnb_vif_detach_all(app, atomic_load(&app->exit_mode) == DNB_EXIT_KEEP);
+	dnb_vif_detach_all(app, atomic_load(&app->exit_mode));
 	xb_xs_libxenstore_close(watch.xs);
 	watch.xs = NULL;
 }

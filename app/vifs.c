@@ -172,11 +172,30 @@ bool dnb_vif_attached(struct xb_vif_id id)
 	return slot_find(id) != NULL;
 }
 
-void dnb_vif_detach_all(struct dnb_app *app, bool keep)
+/* After the port let go of the vif (Connected, rings unmapped): the kernel takes it. */
+static void vif_to_kernel(struct xb_vif_id id)
 {
-	for (unsigned int i = 0; i < RTE_DIM(slots); i++)
-		if (slots[i].attached) {
-			rte_pmd_xenvif_keep_on_close(slots[i].port_id, keep);
-			vif_detach(app, &slots[i]);
-		}
+	int rc = dnb_kernel_take(DNB_SYSFS_ROOT, id.domid, id.devid);
+
+	if (rc == 0)
+		DNB_LOG(NOTICE, "vif%u.%u: handed to the kernel's xen-netback", id.domid,
+			id.devid);
+	else
+		DNB_LOG(ERR, "vif%u.%u: the kernel's xen-netback did not take it (%s); left "
+			"Connected for the next dpdk-netback", id.domid, id.devid,
+			strerror(-rc));
+}
+
+void dnb_vif_detach_all(struct dnb_app *app, enum dnb_exit_mode mode)
+{
+	for (unsigned int i = 0; i < RTE_DIM(slots); i++) {
+		struct xb_vif_id id = slots[i].id;
+
+		if (!slots[i].attached)
+			continue;
+		rte_pmd_xenvif_keep_on_close(slots[i].port_id, mode != DNB_EXIT_RELEASE);
+		vif_detach(app, &slots[i]);
+		if (mode == DNB_EXIT_KERNEL)
+			vif_to_kernel(id);
+	}
 }

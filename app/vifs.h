@@ -35,9 +35,10 @@ unsigned int dnb_vif_attached_ids(struct xb_vif_id *ids, unsigned int max);
 bool dnb_vif_attached(struct xb_vif_id id);
 
 /**
- * Detach every attached vif (service shutdown): leaving each Connected for the next process
- * (@p keep, rte_pmd_xenvif_keep_on_close) or releasing it (Closing, Closed).
+ * Detach every attached vif (service shutdown), as @p mode says: leave each Connected for
+ * the next process (rte_pmd_xenvif_keep_on_close), release it (Closing, Closed), or leave it
+ * Connected and bind it to the kernel's xen-netback (dnb_kernel_take).
  */
-void dnb_vif_detach_all(struct dnb_app *app, bool keep);
+void dnb_vif_detach_all(struct dnb_app *app, enum dnb_exit_mode mode);
 
 #endif /* DNB_VIFS_H */

@@ -195,6 +195,41 @@ static void test_unreadable_tree(void **state)
 	assert_int_equal(dnb_kernel_owner(t->root, DOMID, DEVID), -ELOOP);
 }
 
+/* dnb_kernel_take(): the device's name goes to the driver's bind file, in one write. */
+static void test_take_writes_bind(void **state)
+{
+	struct tree *t = *state;
+	char path[512], got[64] = "";
+	FILE *f;
+
+	assert_int_equal(dnb_kernel_take(t->root, DOMID, DEVID), -ENOENT); /* not loaded */
+	driver_loaded(t);
+	snprintf(path, sizeof(path), "%s/bus/xen-backend/drivers/vif/bind", t->root);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(dnb_kernel_take(t->root, DOMID, DEVID), 0);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(got, sizeof(got), f));
+	fclose(f);
+	assert_string_equal(got, "vif-7-1");
+	assert_int_equal(chmod(path, 0444), 0);
+	if (geteuid() != 0) /* root writes a read-only file all the same */
+		assert_int_equal(dnb_kernel_take(t->root, DOMID, DEVID), -EACCES);
+	assert_int_equal(unlink(path), 0);
+}
+
+static void test_take_root_too_long(void **state)
+{
+	char root[300];
+
+	(void)state;
+	memset(root, 'x', sizeof(root) - 1);
+	root[sizeof(root) - 1] = '\0';
+	assert_int_equal(dnb_kernel_take(root, DOMID, DEVID), -ENAMETOOLONG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +241,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_large_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_root_too_long, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable_tree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_take_writes_bind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_take_root_too_long, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
