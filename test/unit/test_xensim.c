@@ -756,6 +756,54 @@ static void test_cross_process(void **state)
 	close(down[1]);
 }
 
+/* Two processes map one grant: the domain's active entry counts both (Xen's active grant
+ * table is one per domain), so GTF flags stay until the last one unmaps. */
+static void test_map_two_processes(void **state)
+{
+	struct bed *b = *state;
+	uint32_t ref = (uint32_t)xensim_gnttab_grant(b->dom, 0, 11, false);
+	const uint16_t busy = GTF_permit_access | GTF_reading | GTF_writing;
+	int up[2], down[2], status;
+	char c = 0;
+	uint8_t *map;
+	pid_t pid;
+
+	assert_int_equal(pipe(up), 0);
+	assert_int_equal(pipe(down), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct xen_hv *hv;
+		uint8_t *m;
+
+		close(up[0]);
+		close(down[1]); /* a parent that fails ends the child's wait */
+		hv = xen_hv_open(&xen_sim_ops);
+		m = hv != NULL ? xen_hv_map(hv, GUEST, 1, &ref, true) : NULL;
+		if (m == NULL || write(up[1], "m", 1) != 1 || read(down[0], &c, 1) != 1 ||
+		    xen_hv_unmap(hv, m, 1) != 0)
+			_exit(2);
+		xen_hv_close(hv);
+		_exit(write(up[1], "u", 1) == 1 ? 0 : 3);
+	}
+	assert_int_equal(read(up[0], &c, 1), 1);
+	map = xen_hv_map(b->hv, GUEST, 1, &ref, false);
+	assert_non_null(map);
+	assert_int_equal(xen_hv_unmap(b->hv, map, 1), 0);
+	assert_int_equal(gref_flags(b, ref), busy); /* the child still maps it */
+	assert_int_equal(xensim_gnttab_end(b->dom, ref), -EBUSY);
+	assert_int_equal(write(down[1], "x", 1), 1);
+	assert_int_equal(read(up[0], &c, 1), 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(gref_flags(b, ref), GTF_permit_access);
+	assert_int_equal(xensim_gnttab_end(b->dom, ref), 0);
+	close(up[0]);
+	close(up[1]);
+	close(down[0]);
+	close(down[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -779,6 +827,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostile_guest, bed_setup, bed_teardown),
 		cmocka_unit_test_setup_teardown(test_copy_racing_guest, bed_setup, bed_teardown),
 		cmocka_unit_test_setup_teardown(test_cross_process, bed_setup, bed_teardown),
+		cmocka_unit_test_setup_teardown(test_map_two_processes, bed_setup, bed_teardown),
 	};
 
 	return cmocka_run_group_tests_name("xensim", tests, NULL, NULL);

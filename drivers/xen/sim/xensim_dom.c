@@ -23,7 +23,7 @@ struct xensim_dom {
 	uint32_t nr_grefs;
 	int fd;
 	uint8_t *base;
-	size_t size;
+	size_t size;                 /**< the guest's part: the hypervisor's is not mapped */
 	struct xensim_hdr *hdr;
 	struct xensim_evtchn *evtchn;
 	grant_entry_v1_t *gnttab;
@@ -59,9 +59,9 @@ static int dom_open_socket(struct xensim_dom *dom)
 
 static int dom_map(struct xensim_dom *dom)
 {
-	dom->size = xensim_file_size(dom->nr_pages, dom->nr_grefs);
-	if (ftruncate(dom->fd, (off_t)dom->size) < 0)
+	if (ftruncate(dom->fd, (off_t)xensim_file_size(dom->nr_pages, dom->nr_grefs)) < 0)
 		return -errno;
+	dom->size = xensim_guest_size(dom->nr_pages, dom->nr_grefs);
 	dom->base = mmap(NULL, dom->size, PROT_READ | PROT_WRITE, MAP_SHARED, dom->fd, 0);
 	if (dom->base == MAP_FAILED)
 		return -errno;

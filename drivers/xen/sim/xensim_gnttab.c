@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -18,20 +17,14 @@
 
 #include "xensim_hv_internal.h"
 
-/* Active entry word: bit 31 is the entry lock (Xen's active_entry_acquire), bits 16..30
- * count writable pins (GNTPIN_hstw), bits 0..15 read-only pins (GNTPIN_hstr). */
-#define ACT_LOCK (1u << 31)
+/* Active entry pins: bits 16..30 count writable pins (GNTPIN_hstw), bits 0..15 read-only
+ * pins (GNTPIN_hstr). Changed under the entry's lock (Xen's active_entry_acquire). */
 #define ACT_RD_INC 1u
 #define ACT_WR_INC (1u << 16)
 #define ACT_RD_MAX 0xffffu
 #define ACT_WR_MAX 0x7fffu
 /* Xen retries the compare-and-swap on a shared entry this often, then calls it unstable. */
 #define SET_STATUS_RETRIES 4
-
-struct xensim_active {
-	_Atomic uint32_t word;
-	uint32_t frame; /**< frame captured at the first pin; valid while pinned */
-};
 
 /* The flags and domid of a v1 entry, compared-and-swapped as one word, as Xen does. */
 union grant_combo {
@@ -55,19 +48,18 @@ static uint32_t act_wr(uint32_t pins)
 	return (pins >> 16) & ACT_WR_MAX;
 }
 
+/* Lock the entry; @return its pins (never bit 31, in a table only this code writes). */
 static uint32_t act_lock(struct xensim_active *a)
 {
-	uint32_t old;
-
-	while ((old = atomic_fetch_or_explicit(&a->word, ACT_LOCK, memory_order_acquire)) &
-	       ACT_LOCK)
+	while (__atomic_exchange_n(&a->lock, 1, __ATOMIC_ACQUIRE) != 0)
 		;
-	return old;
+	return __atomic_load_n(&a->pins, __ATOMIC_RELAXED);
 }
 
 static void act_unlock(struct xensim_active *a, uint32_t pins)
 {
-	atomic_store_explicit(&a->word, pins & ~ACT_LOCK, memory_order_release);
+	__atomic_store_n(&a->pins, pins, __ATOMIC_RELAXED);
+	__atomic_store_n(&a->lock, 0, __ATOMIC_RELEASE);
 }
 
 static uint32_t *entry_combo(grant_entry_v1_t *e)
@@ -140,11 +132,11 @@ int16_t xensim_gnttab_pin(struct xensim_domain *d, uint32_t ref, bool readonly,
 				act_unlock(a, pins);
 				return GNTST_bad_page;
 			}
-			a->frame = f;
+			__atomic_store_n(&a->frame, f, __ATOMIC_RELAXED);
 		}
 	}
 	pins += readonly ? ACT_RD_INC : ACT_WR_INC;
-	*frame = a->frame;
+	*frame = __atomic_load_n(&a->frame, __ATOMIC_RELAXED);
 	act_unlock(a, pins);
 	return GNTST_okay;
 }
@@ -162,7 +154,7 @@ void xensim_gnttab_unpin(struct xensim_domain *d, uint32_t ref, bool readonly)
 		pins -= ACT_WR_INC;
 	if (!readonly && act_wr(pins) == 0)
 		clear |= GTF_writing;
-	if ((pins & ~ACT_LOCK) == 0)
+	if (pins == 0)
 		clear |= GTF_reading;
 	clear_flags(&d->gnttab[ref], clear);
 	act_unlock(a, pins);
@@ -283,13 +275,12 @@ static struct xensim_domain *domain_attach(int fd, uint16_t domid, const struct 
 	d = calloc(1, sizeof(*d));
 	if (d == NULL)
 		return NULL;
-	d->active = calloc(hdr.nr_grefs, sizeof(*d->active));
-	if (d->active == NULL)
-		goto err_free;
 	d->size = xensim_file_size(hdr.nr_pages, hdr.nr_grefs);
 	d->base = mmap(NULL, d->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (d->base == MAP_FAILED)
 		goto err_free;
+	d->active = (struct xensim_active *)(void *)(d->base +
+						     xensim_active_off(hdr.nr_pages, hdr.nr_grefs));
 	d->fd = fd;
 	d->domid = domid;
 	d->nr_pages = hdr.nr_pages;
@@ -305,7 +296,6 @@ static struct xensim_domain *domain_attach(int fd, uint16_t domid, const struct 
 
 err_free:
 	rc = errno;
-	free(d->active);
 	free(d);
 	errno = rc;
 	return NULL;
@@ -381,6 +371,5 @@ void xensim_domain_put(struct xensim_domain *d)
 	pthread_mutex_unlock(&registry_lock);
 	munmap(d->base, d->size);
 	close(d->fd);
-	free(d->active);
 	free(d);
 }

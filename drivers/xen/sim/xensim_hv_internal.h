@@ -4,10 +4,10 @@
  * Internal to drivers/xen/sim (and its unit test): the simulated hypervisor below the
  * gntdev-like ops layer.
  *
- *  - struct xensim_domain: the hypervisor's attachment of one guest domain file. Shared by
- *    every handle of the process (a registry, keyed by the file's identity), so that the
- *    active grant entries (pin counts, as Xen's struct active_grant_entry) are one table,
- *    whichever handle or lcore pins them.
+ *  - struct xensim_domain: the hypervisor's attachment of one guest domain file, shared by
+ *    every handle of the process (a registry, keyed by the file's identity). The active
+ *    grant entries (pin counts, as Xen's struct active_grant_entry) are in the file's
+ *    hypervisor area: one table per domain, whichever process, handle or lcore pins them.
  *  - xensim_gnttab_copy_op(): one GNTTABOP_copy operation, with Xen's per-op statuses
  *    (gnttab_copy_one: lock domains, claim source then destination, check bounds, copy).
  */
@@ -31,7 +31,7 @@ struct xensim_domain {
 	struct xensim_evtchn *evtchn;
 	grant_entry_v1_t *gnttab;
 	uint8_t *frames;
-	struct xensim_active *active; /**< [nr_grefs], hypervisor-private */
+	struct xensim_active *active; /**< [nr_grefs], in the hypervisor's area */
 	unsigned int refcnt;        /**< under the registry lock */
 	struct xensim_domain *next;
 };
@@ -60,7 +60,10 @@ static inline bool xensim_domain_alive(const struct xensim_domain *d)
  */
 int16_t xensim_gnttab_pin(struct xensim_domain *d, uint32_t ref, bool readonly,
 			  uint32_t *frame);
-/** Drop a pin taken by xensim_gnttab_pin(); clears GTF_writing/GTF_reading at zero. */
+/**
+ * Drop a pin taken by xensim_gnttab_pin(); GTF_writing goes with the last writable pin of
+ * the domain's active entry, GTF_reading with the last pin.
+ */
 void xensim_gnttab_unpin(struct xensim_domain *d, uint32_t ref, bool readonly);
 
 /** One side of a copy op: a grant (dom != NULL) or a local page of the caller. */

@@ -8,12 +8,18 @@
  *   page 1                 event channel table: XENSIM_NR_PORTS x struct xensim_evtchn
  *   page 2 ..              grant table: nr_grefs x grant_entry_v1_t (Xen's own), page-rounded
  *   then                   nr_pages guest page frames of 4 KiB
+ *   then                   the hypervisor's area: the active grant table, nr_grefs x
+ *                          struct xensim_active, page-rounded
  *
- * Every byte of the file is writable by the guest. The hypervisor side therefore snapshots
- * and validates the header once at attach and never trusts it again, reads each shared
- * field once with an atomic load, and bounds every index by its private snapshot.
- * Shared fields of Xen's struct types are accessed with the __atomic builtins (the C11
- * memory model on a type that cannot be declared _Atomic).
+ * Every byte up to the end of the frames is writable by the guest. The hypervisor side
+ * therefore snapshots and validates the header once at attach and never trusts it again,
+ * reads each shared field once with an atomic load, and bounds every index by its private
+ * snapshot. Shared fields of Xen's struct types are accessed with the __atomic builtins (the
+ * C11 memory model on a type that cannot be declared _Atomic).
+ *
+ * The hypervisor's area stands for Xen's own memory: the guest side never maps it. It is
+ * shared by every backend process, as Xen's active grant table is one per domain, whoever
+ * maps the grant.
  */
 #ifndef DNB_XENSIM_LAYOUT_H
 #define DNB_XENSIM_LAYOUT_H
@@ -25,7 +31,7 @@
 #include <xen/grant_table.h>
 
 #define XENSIM_MAGIC 0x4d495358u   /* "XSIM" */
-#define XENSIM_VERSION 1u
+#define XENSIM_VERSION 2u /* 2: the hypervisor's area after the frames */
 #define XENSIM_ALIVE 0x56494c41u   /* "ALIV": any other value means the domain is dead */
 #define XENSIM_PAGE_SIZE 4096u
 
@@ -102,9 +108,33 @@ static inline size_t xensim_frames_off(uint32_t nr_grefs)
 	return xensim_gnttab_off() + xensim_round_page((size_t)nr_grefs * sizeof(grant_entry_v1_t));
 }
 
-static inline size_t xensim_file_size(uint32_t nr_pages, uint32_t nr_grefs)
+/** The guest's part of the file: what the guest side maps. */
+static inline size_t xensim_guest_size(uint32_t nr_pages, uint32_t nr_grefs)
 {
 	return xensim_frames_off(nr_grefs) + (size_t)nr_pages * XENSIM_PAGE_SIZE;
+}
+
+/**
+ * One active grant entry (Xen's struct active_grant_entry): pins of this grant by every
+ * backend process together, so GTF_reading/GTF_writing are cleared when the last one goes.
+ */
+struct xensim_active {
+	uint32_t lock;  /**< 0 free, 1 taken (atomic): Xen's active_entry_acquire */
+	uint32_t pins;  /**< bits 0..15 read-only pins, 16..30 writable (GNTPIN_hstr/hstw) */
+	uint32_t frame; /**< frame captured at the first pin; valid while pinned */
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct xensim_active) == 16, "active entry layout");
+
+static inline size_t xensim_active_off(uint32_t nr_pages, uint32_t nr_grefs)
+{
+	return xensim_guest_size(nr_pages, nr_grefs); /* page-aligned already */
+}
+
+static inline size_t xensim_file_size(uint32_t nr_pages, uint32_t nr_grefs)
+{
+	return xensim_active_off(nr_pages, nr_grefs) +
+	       xensim_round_page((size_t)nr_grefs * sizeof(struct xensim_active));
 }
 
 /** "<dir>/dom<domid>.mem" and "<dir>/dom<domid>.evtchn". @return 0 or -ENAMETOOLONG. */
