@@ -8,6 +8,8 @@
  *    every handle of the process (a registry, keyed by the file's identity). The active
  *    grant entries (pin counts, as Xen's struct active_grant_entry) are in the file's
  *    hypervisor area: one table per domain, whichever process, handle or lcore pins them.
+ *  - Every pin and binding is made for a holder (struct xensim_rec, see xensim_rec.h), so
+ *    that the kernel's release of a dead process can be modelled.
  *  - xensim_gnttab_copy_op(): one GNTTABOP_copy operation, with Xen's per-op statuses
  *    (gnttab_copy_one: lock domains, claim source then destination, check bounds, copy).
  */
@@ -18,6 +20,7 @@
 #include <stdint.h>
 
 #include "xensim_layout.h"
+#include "xensim_rec.h"
 
 struct xensim_domain {
 	uint16_t domid;
@@ -27,11 +30,13 @@ struct xensim_domain {
 	uint32_t nr_pages;          /**< snapshot, validated at attach: never re-read */
 	uint32_t nr_grefs;          /**< snapshot, validated at attach */
 	uint64_t dev, ino;          /**< identity of the file, for the registry */
+	uint64_t instance;          /**< snapshot of shared->instance, validated at attach */
 	struct xensim_hdr *hdr;
 	struct xensim_evtchn *evtchn;
 	grant_entry_v1_t *gnttab;
 	uint8_t *frames;
-	struct xensim_active *active; /**< [nr_grefs], in the hypervisor's area */
+	struct xensim_hv_shared *shared; /**< the hypervisor's area: never the guest's */
+	struct xensim_active *active;    /**< [nr_grefs], in the hypervisor's area */
 	unsigned int refcnt;        /**< under the registry lock */
 	struct xensim_domain *next;
 };
@@ -54,17 +59,29 @@ static inline bool xensim_domain_alive(const struct xensim_domain *d)
 /**
  * Pin grant @p ref of @p d for domain 0, Xen's acquire_grant_for_copy/map_grant_ref on a
  * v1 table: check the entry (read once), set GTF_reading (and GTF_writing unless
- * @p readonly) in it, count the pin. @return GNTST_okay with *frame set, or
- * GNTST_bad_gntref, GNTST_general_error (not granted to us, or write to read-only,
- * or the entry changes under us), GNTST_bad_page (frame out of range).
+ * @p readonly) in it, count the pin, and record it in pin entry @p entry of @p rec.
+ * @return GNTST_okay with *frame set, or GNTST_bad_gntref, GNTST_general_error (not
+ * granted to us, or write to read-only, or the entry changes under us), GNTST_bad_page
+ * (frame out of range).
  */
 int16_t xensim_gnttab_pin(struct xensim_domain *d, uint32_t ref, bool readonly,
-			  uint32_t *frame);
+			  uint32_t *frame, struct xensim_rec *rec, uint32_t entry);
 /**
- * Drop a pin taken by xensim_gnttab_pin(); GTF_writing goes with the last writable pin of
- * the domain's active entry, GTF_reading with the last pin.
+ * Drop a pin taken by xensim_gnttab_pin() and clear its entry; GTF_writing goes with the
+ * last writable pin of the domain's active entry, GTF_reading with the last pin.
  */
-void xensim_gnttab_unpin(struct xensim_domain *d, uint32_t ref, bool readonly);
+void xensim_gnttab_unpin(struct xensim_domain *d, uint32_t ref, bool readonly,
+			 struct xensim_rec *rec, uint32_t entry);
+/**
+ * For a reaper, under the lock a dead holder left taken: put the active entry of @p ref
+ * back to @p pins and clear the GTF flags those pins do not justify.
+ */
+void xensim_gnttab_restore(struct xensim_domain *d, uint32_t ref, uint32_t pins);
+/** True for a pin count a holder may have read (bit 31 is never set). */
+static inline bool xensim_pins_valid(uint32_t pins)
+{
+	return (pins >> 31) == 0;
+}
 
 /** One side of a copy op: a grant (dom != NULL) or a local page of the caller. */
 struct xensim_copy_ptr {
@@ -89,6 +106,7 @@ struct xensim_copy_claim {
  * gntdev issues a call for at most XENSIM_GNTDEV_COPY_BATCH ops (GNTDEV_COPY_BATCH).
  */
 struct xensim_copy_call {
+	struct xensim_rec *rec; /**< the caller's holder: claims are pin entries 0 and 1 */
 	struct xensim_copy_claim src, dst;
 	unsigned int nr_ops;
 };
@@ -98,8 +116,9 @@ struct xensim_copy_call {
 /**
  * One GNTTABOP_copy op of @p call, at hypervisor level. The caller resolved the domains
  * (and reports GNTST_bad_domain itself for an unknown one); a dead domain gives
- * GNTST_bad_domain here. A call starts zeroed; after XENSIM_GNTDEV_COPY_BATCH ops it ends
- * (claims released) and the next op starts a new one, as gntdev's next hypercall.
+ * GNTST_bad_domain here. A call starts zeroed but for its holder; after
+ * XENSIM_GNTDEV_COPY_BATCH ops it ends (claims released) and the next op starts a new one,
+ * as gntdev's next hypercall.
  * @return the op's GNTST_* status.
  */
 int16_t xensim_gnttab_call_copy_op(struct xensim_copy_call *call,
@@ -108,8 +127,8 @@ int16_t xensim_gnttab_call_copy_op(struct xensim_copy_call *call,
 /** End @p call: release what it still holds. */
 void xensim_gnttab_call_end(struct xensim_copy_call *call);
 
-/** A call of one op: xensim_gnttab_call_copy_op() then xensim_gnttab_call_end(). */
-int16_t xensim_gnttab_copy_op(const struct xensim_copy_ptr *src,
+/** A call of one op for @p rec: xensim_gnttab_call_copy_op() then xensim_gnttab_call_end(). */
+int16_t xensim_gnttab_copy_op(struct xensim_rec *rec, const struct xensim_copy_ptr *src,
 			      const struct xensim_copy_ptr *dst, uint16_t len);
 
 /* ---- The backend handle ("sim" xen_ops), split over xensim_hv.c and xensim_evtchn.c ---- */
@@ -120,8 +139,6 @@ int16_t xensim_gnttab_copy_op(const struct xensim_copy_ptr *src,
 
 /** Guest domains a handle keeps attached for the hot path (a small cache, no lock). */
 #define XENSIM_HV_DOM_CACHE 16
-/** Local ports per handle; port 0 is reserved, as in Xen. */
-#define XENSIM_HV_NR_PORTS 1024
 /** Most pages one map_grant_refs call maps (gntdev refuses larger requests too). */
 #define XENSIM_HV_MAX_MAP 4096
 
@@ -143,15 +160,23 @@ struct xensim_hv {
 	} cache[XENSIM_HV_DOM_CACHE];
 	unsigned int nr_cached;
 	struct xensim_map *maps;
+	struct xensim_rec rec;         /**< what it holds; rec.token tells its bindings */
 	int sock;                      /**< this handle's event channel socket */
 	struct sockaddr_un self_addr;
 	char sock_name[XENSIM_SOCK_NAME_MAX];
-	uint32_t token;                /**< tells this handle's bindings from others' */
 	struct xensim_port *ports;     /**< [XENSIM_HV_NR_PORTS] */
 };
 
 /** The attached, live domain @p domid (cached), or NULL when there is none. */
 struct xensim_domain *xensim_hv_domain(struct xensim_hv *hv, uint16_t domid);
+
+/**
+ * Xen's evtchn_close of @p rec's local port @p lport, bound to guest port @p gport of @p d:
+ * the guest's end goes back to unbound (if it is still ours) and the record entry goes.
+ * Also the reaper's, acting for a dead holder.
+ */
+void xensim_hv_port_close(struct xensim_rec *rec, struct xensim_domain *d, uint32_t gport,
+			  uint32_t lport);
 
 int xensim_hv_evtchn_init(struct xensim_hv *hv);
 void xensim_hv_evtchn_fini(struct xensim_hv *hv);
