@@ -1035,6 +1035,29 @@ static void test_reap_exited(void **state)
 	assert_int_equal(xensim_reap(b->dir), 0);
 }
 
+/* A new backend starts: sim_open releases what a dead one held before anything else. */
+static void test_reap_at_open(void **state)
+{
+	struct bed *b = *state;
+	struct xen_hv *hv2;
+	struct held h;
+	bool found;
+
+	held_grant(b, &h);
+	child_end(child_start(child_holds, &h, false), false);
+	assert_held(b, &h);
+	assert_int_equal(count_records(b, bed_rec(b)->token, &found), 2);
+	hv2 = xen_hv_open(&xen_sim_ops);
+	assert_non_null(hv2);
+	assert_int_equal(gref_flags(b, h.rw), GTF_permit_access);
+	assert_int_equal(gref_flags(b, h.ro), GTF_permit_access | GTF_readonly);
+	assert_int_equal(guest_channel(b, h.gport)->state, XENSIM_ECS_UNBOUND);
+	assert_int_equal(count_records(b, bed_rec(b)->token, &found), 2); /* bed's and hv2's */
+	xen_hv_close(hv2);
+	assert_only_bed_record(b);
+	assert_port_rebinds(b, h.gport);
+}
+
 /* Two live handles on one grant: GTF flags stay until both have unmapped; a live handle's
  * record is left alone; a clean close leaves no record. */
 static void test_two_holders(void **state)
@@ -1324,6 +1347,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_map_two_processes, bed_setup, bed_teardown),
 		cmocka_unit_test_setup_teardown(test_reap_killed, bed_setup, bed_teardown),
 		cmocka_unit_test_setup_teardown(test_reap_exited, bed_setup, bed_teardown),
+		cmocka_unit_test_setup_teardown(test_reap_at_open, bed_setup, bed_teardown),
 		cmocka_unit_test_setup_teardown(test_two_holders, bed_setup, bed_teardown),
 		cmocka_unit_test_setup_teardown(test_reap_mid_pin, bed_setup, bed_teardown),
 		cmocka_unit_test_setup_teardown(test_reap_mid_bind, bed_setup, bed_teardown),
