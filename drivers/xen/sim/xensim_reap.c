@@ -119,52 +119,60 @@ done:
 	__atomic_store_n(&live->what, (uint8_t)XENSIM_LOCK_NONE, __ATOMIC_SEQ_CST);
 }
 
-/* gntdev's release: every recorded pin dropped, through the ordinary unpin. */
+static bool port_kind(uint8_t kind)
+{
+	return kind == XENSIM_REC_PORT;
+}
+
+/* Read entry @p e once. @return its kind (XENSIM_REC_FREE: nothing to do), with *index and
+ * *d, the entry's domain when @p wanted accepts the kind and the domain is still the
+ * instance it names (else NULL). */
+static uint8_t entry_read(struct reap *r, struct xensim_rec_entry *e, bool (*wanted)(uint8_t),
+			  uint32_t *index, struct xensim_domain **d)
+{
+	uint8_t kind = __atomic_load_n(&e->kind, __ATOMIC_ACQUIRE);
+
+	*d = NULL;
+	*index = __atomic_load_n(&e->index, __ATOMIC_RELAXED);
+	if (kind != XENSIM_REC_FREE && wanted(kind))
+		*d = reap_domain(r, __atomic_load_n(&e->domid, __ATOMIC_RELAXED),
+				 __atomic_load_n(&e->instance, __ATOMIC_RELAXED));
+	return kind;
+}
+
+/* gntdev's release: every recorded pin dropped, through the ordinary unpin. Entries that
+ * are bad, or whose domain is gone with its grants, are only cleared. */
 static void reap_pins(struct reap *r)
 {
-	struct xensim_rec_entry *e;
 	struct xensim_domain *d;
 	uint32_t i, ref;
 	uint8_t kind;
 
 	for (i = 0; i < XENSIM_REC_PINS; i++) {
-		e = &r->rec.f->pins[i];
-		kind = __atomic_load_n(&e->kind, __ATOMIC_ACQUIRE);
+		kind = entry_read(r, &r->rec.f->pins[i], pin_kind, &ref, &d);
 		if (kind == XENSIM_REC_FREE)
 			continue;
-		ref = __atomic_load_n(&e->index, __ATOMIC_RELAXED);
-		d = pin_kind(kind) ? reap_domain(r, __atomic_load_n(&e->domid, __ATOMIC_RELAXED),
-						 __atomic_load_n(&e->instance, __ATOMIC_RELAXED)) :
-				     NULL;
 		if (d != NULL && ref < d->nr_grefs)
 			xensim_gnttab_unpin(d, ref, kind == XENSIM_REC_PIN_RO, &r->rec, i);
 		else
-			xensim_rec_clear(e); /* bad, or the domain is gone with its grants */
+			xensim_rec_clear(&r->rec.f->pins[i]);
 	}
 }
 
 /* evtchn's release: every recorded port closed, as Xen's evtchn_close. */
 static void reap_ports(struct reap *r)
 {
-	struct xensim_rec_entry *e;
 	struct xensim_domain *d;
 	uint32_t lport, gport;
-	uint8_t kind;
 
 	for (lport = 0; lport < XENSIM_HV_NR_PORTS; lport++) {
-		e = &r->rec.f->ports[lport];
-		kind = __atomic_load_n(&e->kind, __ATOMIC_ACQUIRE);
-		if (kind == XENSIM_REC_FREE)
+		if (entry_read(r, &r->rec.f->ports[lport], port_kind, &gport, &d) ==
+		    XENSIM_REC_FREE)
 			continue;
-		gport = __atomic_load_n(&e->index, __ATOMIC_RELAXED);
-		d = kind == XENSIM_REC_PORT && lport != 0 ?
-			    reap_domain(r, __atomic_load_n(&e->domid, __ATOMIC_RELAXED),
-					__atomic_load_n(&e->instance, __ATOMIC_RELAXED)) :
-			    NULL;
-		if (d != NULL && gport != 0 && gport < XENSIM_NR_PORTS)
+		if (d != NULL && lport != 0 && gport != 0 && gport < XENSIM_NR_PORTS)
 			xensim_hv_port_close(&r->rec, d, gport, lport);
 		else
-			xensim_rec_clear(e);
+			xensim_rec_clear(&r->rec.f->ports[lport]);
 	}
 }
 
