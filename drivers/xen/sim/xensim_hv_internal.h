@@ -56,6 +56,89 @@ static inline bool xensim_domain_alive(const struct xensim_domain *d)
 	return __atomic_load_n(&d->hdr->alive, __ATOMIC_ACQUIRE) == XENSIM_ALIVE;
 }
 
+/* ---- A holder's record entries and the hypervisor's locks (see xensim_rec.h) ---- */
+
+/** Record in @p e that its holder pins or binds @p index of @p d (kind written last). */
+static inline void xensim_rec_set(struct xensim_rec_entry *e, const struct xensim_domain *d,
+				  uint32_t index, enum xensim_rec_kind kind)
+{
+	__atomic_store_n(&e->instance, d->instance, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->index, index, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->domid, d->domid, __ATOMIC_RELAXED);
+	xensim_rec_order();
+	__atomic_store_n(&e->kind, (uint8_t)kind, __ATOMIC_RELAXED);
+	xensim_rec_order();
+}
+
+static inline void xensim_rec_clear(struct xensim_rec_entry *e)
+{
+	__atomic_store_n(&e->kind, (uint8_t)XENSIM_REC_FREE, __ATOMIC_RELAXED);
+	xensim_rec_order();
+}
+
+/** The lock word of grant or port @p index (in range) of @p d. */
+static inline uint32_t *xensim_lock_word(struct xensim_domain *d, enum xensim_lock_what what,
+					 uint32_t index)
+{
+	if (what == XENSIM_LOCK_PORT)
+		return &d->shared->port_lock[index];
+	return &d->active[index].lock;
+}
+
+/** xensim_lock() when the lock is taken: wait, and reap a holder that is gone. */
+void xensim_lock_wait(struct xensim_rec *rec, uint32_t *word);
+
+/**
+ * Take the lock of grant (or guest port) @p index of @p d for @p rec, naming it in the
+ * record first. A holder takes one lock at a time and waits for none while holding one.
+ */
+static inline void xensim_lock(struct xensim_rec *rec, struct xensim_domain *d,
+			       enum xensim_lock_what what, uint32_t index)
+{
+	uint32_t *word = xensim_lock_word(d, what, index);
+	struct xensim_rec_op *op = &rec->f->op;
+	uint32_t owner = 0;
+
+	/* Named first: if we die holding it, the reaper of our record finds it. */
+	__atomic_store_n(&op->instance, d->instance, __ATOMIC_RELAXED);
+	__atomic_store_n(&op->index, index, __ATOMIC_RELAXED);
+	__atomic_store_n(&op->domid, d->domid, __ATOMIC_RELAXED);
+	__atomic_store_n(&op->undo, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&op->what, (uint8_t)what, __ATOMIC_RELAXED);
+	xensim_rec_order();
+	if (!__atomic_compare_exchange_n(word, &owner, rec->token, false, __ATOMIC_ACQUIRE,
+					 __ATOMIC_RELAXED))
+		xensim_lock_wait(rec, word);
+}
+
+/** Under the lock, before the first change: what to put back if the holder dies. */
+static inline void xensim_lock_undo(struct xensim_rec *rec, uint32_t pins_before,
+				    uint32_t entry, enum xensim_rec_kind kind_before)
+{
+	struct xensim_rec_op *op = &rec->f->op;
+
+	__atomic_store_n(&op->pins_before, pins_before, __ATOMIC_RELAXED);
+	__atomic_store_n(&op->entry, entry, __ATOMIC_RELAXED);
+	__atomic_store_n(&op->kind_before, (uint8_t)kind_before, __ATOMIC_RELAXED);
+	xensim_rec_order();
+	__atomic_store_n(&op->undo, 1, __ATOMIC_RELAXED);
+	xensim_rec_order(); /* no change under the lock comes before its undo */
+}
+
+static inline void xensim_unlock(struct xensim_rec *rec, struct xensim_domain *d,
+				 enum xensim_lock_what what, uint32_t index)
+{
+	struct xensim_rec_op *op = &rec->f->op;
+
+	xensim_rec_order();
+	__atomic_store_n(&op->undo, 0, __ATOMIC_RELAXED); /* the op is whole */
+	xensim_rec_order();
+	/* A live holder's lock is never taken over (its record exists): a plain release. */
+	__atomic_store_n(xensim_lock_word(d, what, index), 0, __ATOMIC_RELEASE);
+	xensim_rec_order();
+	__atomic_store_n(&op->what, (uint8_t)XENSIM_LOCK_NONE, __ATOMIC_RELAXED);
+}
+
 /**
  * Pin grant @p ref of @p d for domain 0, Xen's acquire_grant_for_copy/map_grant_ref on a
  * v1 table: check the entry (read once), set GTF_reading (and GTF_writing unless

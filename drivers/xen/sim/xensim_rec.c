@@ -128,17 +128,3 @@ void xensim_rec_map_free(struct xensim_rec *rec, uint32_t entry)
 {
 	rec->free_maps[rec->nr_free++] = entry;
 }
-
-void xensim_rec_set(struct xensim_rec_entry *e, const struct xensim_domain *d, uint32_t index,
-		    enum xensim_rec_kind kind)
-{
-	__atomic_store_n(&e->instance, d->instance, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->index, index, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->domid, d->domid, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->kind, (uint8_t)kind, __ATOMIC_RELEASE);
-}
-
-void xensim_rec_clear(struct xensim_rec_entry *e)
-{
-	__atomic_store_n(&e->kind, (uint8_t)XENSIM_REC_FREE, __ATOMIC_RELEASE);
-}

@@ -43,8 +43,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct xensim_domain;
-
 #define XENSIM_REC_MAGIC 0x43455258u /* "XREC" */
 #define XENSIM_REC_VERSION 1u
 /** Pin entries per record: the claims of a copy, then one per mapped page. */
@@ -110,6 +108,16 @@ struct xensim_rec {
 };
 
 /**
+ * Order the stores before it before those after it, as a reaper finds them once the
+ * holder is dead: a process dies at an instruction boundary, and the reaper reads after a
+ * system call (the flock), so only the compiler could reorder them. No CPU fence is needed.
+ */
+static inline void xensim_rec_order(void)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+/**
  * Create, lock and publish a new record in @p dir (which must outlive @p rec) with a fresh
  * token. The file is complete and locked before its name appears, so a reaper never sees
  * a live handle's record unlocked. @return 0 or -errno.
@@ -124,24 +132,8 @@ int xensim_rec_path(char *buf, size_t len, const char *dir, uint32_t token, cons
 int xensim_rec_map_alloc(struct xensim_rec *rec);
 void xensim_rec_map_free(struct xensim_rec *rec, uint32_t entry);
 
-void xensim_rec_set(struct xensim_rec_entry *e, const struct xensim_domain *d, uint32_t index,
-		    enum xensim_rec_kind kind);
-void xensim_rec_clear(struct xensim_rec_entry *e);
-
-/**
- * Take the lock of grant (or guest port) @p index of @p d for @p rec, naming it in the
- * record first. A holder takes one lock at a time and waits for none while holding one.
- * Spins, then yields; a holder that is gone is reaped by the waiter (xensim_reap_holder()).
- */
-void xensim_lock(struct xensim_rec *rec, struct xensim_domain *d, enum xensim_lock_what what,
-		 uint32_t index);
-/** Under the lock, before the first change: what to put back if the holder dies. */
-void xensim_lock_undo(struct xensim_rec *rec, uint32_t pins_before, uint32_t entry,
-		      enum xensim_rec_kind kind_before);
-void xensim_unlock(struct xensim_rec *rec, struct xensim_domain *d, enum xensim_lock_what what,
-		   uint32_t index);
-/** The lock word of grant or port @p index (in range) of @p d. */
-uint32_t *xensim_lock_word(struct xensim_domain *d, enum xensim_lock_what what, uint32_t index);
+/* Entry writes and the locks are inline, in xensim_hv_internal.h: a grant copy takes and
+ * drops a pin per op. */
 
 /**
  * The kernel's release of every dead holder in @p dir: each record whose flock can be
