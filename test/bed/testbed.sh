@@ -146,7 +146,9 @@ guest_restart() {
 # vif's xenstore directories, as "xl destroy" or "xl shutdown" ends with.
 guest_stop() {
 	local k=$1
-	stop_pid "$state/guest$k.pid"
+	# A shutdown lets the guest finish: with a backend that is gone, dnb-guest waits 5 s for
+	# it to close, 5 s for Closed, then up to 5 s a queue for its grants (as netfront does).
+	stop_pid "$state/guest$k.pid" 30
 	xs rm "/local/domain/0/backend/vif/$k" 2>/dev/null || true
 	xs rm "/local/domain/$k" 2>/dev/null || true
 	ip netns pids "$name-g$k" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
@@ -198,13 +200,13 @@ bed_up() {
 	log "up: $guests guest(s); wire port $name-w0; XENSTORED_PATH=$xs_sock XENSIM_DIR=$sim_dir"
 }
 
-stop_pid() { # stop_pid FILE: SIGTERM, then SIGKILL after 5 s
-	local f=$1 pid
+stop_pid() { # stop_pid FILE [SECONDS]: SIGTERM, then SIGKILL after SECONDS (5)
+	local f=$1 limit=${2:-5} pid
 	[ -f "$f" ] || return 0
 	pid=$(cat "$f")
 	if kill -0 "$pid" 2>/dev/null; then
 		kill -TERM "$pid" 2>/dev/null || true
-		wait_for 5 bash -c "! kill -0 $pid" || kill -KILL "$pid" 2>/dev/null || true
+		wait_for "$limit" bash -c "! kill -0 $pid" || kill -KILL "$pid" 2>/dev/null || true
 	fi
 	rm -f "$f"
 }

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Unit tests of drivers/xen: the simulated hypervisor against Xen's semantics (grant copy
- * statuses, grant maps, event channels, a hostile guest, a guest in another process) and
- * the real backend's open failure on a machine without /dev/xen.
+ * statuses, grant maps, event channels, a hostile guest, a guest in another process, the
+ * kernel's release of a backend process that dies) and the real backend's open failure on
+ * a machine without /dev/xen.
  */
 #include <errno.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -17,6 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -130,6 +136,12 @@ static uint16_t gref_flags(struct bed *b, uint32_t ref)
 	flags = __atomic_load_n(&d->gnttab[ref].flags, __ATOMIC_ACQUIRE);
 	xensim_domain_put(d);
 	return flags;
+}
+
+/* The bed's handle's holder, for calls below the ops layer. */
+static struct xensim_rec *bed_rec(struct bed *b)
+{
+	return &((struct xensim_hv *)(void *)b->hv)->rec;
 }
 
 /* The guest's own mapping of its file (header onwards), to play a hostile guest. */
@@ -295,11 +307,11 @@ static void test_copy_bad_copy_arg(void **state)
 	struct xensim_copy_ptr local = { .local_page = b->local };
 
 	assert_non_null(d);
-	assert_int_equal(xensim_gnttab_copy_op(&gref, &local, 200), GNTST_bad_copy_arg);
+	assert_int_equal(xensim_gnttab_copy_op(bed_rec(b), &gref, &local, 200), GNTST_bad_copy_arg);
 	local.offset = 4000;
 	gref.offset = 0;
-	assert_int_equal(xensim_gnttab_copy_op(&local, &gref, 97), GNTST_bad_copy_arg);
-	assert_int_equal(xensim_gnttab_copy_op(&local, &gref, 96), GNTST_okay);
+	assert_int_equal(xensim_gnttab_copy_op(bed_rec(b), &local, &gref, 97), GNTST_bad_copy_arg);
+	assert_int_equal(xensim_gnttab_copy_op(bed_rec(b), &local, &gref, 96), GNTST_okay);
 	assert_int_equal(gref_flags(b, ref), GTF_permit_access);
 	xensim_domain_put(d);
 }
@@ -316,7 +328,7 @@ static void test_copy_call_claims(void **state)
 	struct xensim_copy_ptr a = { .dom = d, .ref = (uint32_t)ra };
 	struct xensim_copy_ptr bb = { .dom = d, .ref = (uint32_t)rb };
 	struct xensim_copy_ptr local = { .local_page = b->local };
-	struct xensim_copy_call call = { 0 };
+	struct xensim_copy_call call = { .rec = bed_rec(b) };
 	const uint16_t busy = GTF_permit_access | GTF_reading | GTF_writing;
 
 	assert_non_null(d);
@@ -756,6 +768,559 @@ static void test_cross_process(void **state)
 	close(down[1]);
 }
 
+/* Two processes map one grant: the domain's active entry counts both (Xen's active grant
+ * table is one per domain), so GTF flags stay until the last one unmaps. */
+static void test_map_two_processes(void **state)
+{
+	struct bed *b = *state;
+	uint32_t ref = (uint32_t)xensim_gnttab_grant(b->dom, 0, 11, false);
+	const uint16_t busy = GTF_permit_access | GTF_reading | GTF_writing;
+	int up[2], down[2], status;
+	char c = 0;
+	uint8_t *map;
+	pid_t pid;
+
+	assert_int_equal(pipe(up), 0);
+	assert_int_equal(pipe(down), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct xen_hv *hv;
+		uint8_t *m;
+
+		close(up[0]);
+		close(down[1]); /* a parent that fails ends the child's wait */
+		hv = xen_hv_open(&xen_sim_ops);
+		m = hv != NULL ? xen_hv_map(hv, GUEST, 1, &ref, true) : NULL;
+		if (m == NULL || write(up[1], "m", 1) != 1 || read(down[0], &c, 1) != 1 ||
+		    xen_hv_unmap(hv, m, 1) != 0)
+			_exit(2);
+		xen_hv_close(hv);
+		_exit(write(up[1], "u", 1) == 1 ? 0 : 3);
+	}
+	assert_int_equal(read(up[0], &c, 1), 1);
+	map = xen_hv_map(b->hv, GUEST, 1, &ref, false);
+	assert_non_null(map);
+	assert_int_equal(xen_hv_unmap(b->hv, map, 1), 0);
+	assert_int_equal(gref_flags(b, ref), busy); /* the child still maps it */
+	assert_int_equal(xensim_gnttab_end(b->dom, ref), -EBUSY);
+	assert_int_equal(write(down[1], "x", 1), 1);
+	assert_int_equal(read(up[0], &c, 1), 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(gref_flags(b, ref), GTF_permit_access);
+	assert_int_equal(xensim_gnttab_end(b->dom, ref), 0);
+	close(up[0]);
+	close(up[1]);
+	close(down[0]);
+	close(down[1]);
+}
+
+/* ---- The kernel's release of a dead backend process (xensim_rec.h) ---- */
+
+/* The guest's end of its port @p port, through its own mapping. */
+static struct xensim_evtchn *guest_channel(struct bed *b, int port)
+{
+	return (struct xensim_evtchn *)(void *)(guest_base(b) + xensim_evtchn_off()) + port;
+}
+
+/* Handle records in the bed's directory (be<token>.rec), and whether @p token has one. */
+static unsigned int count_records(struct bed *b, uint32_t token, bool *found)
+{
+	char name[32];
+	struct dirent *de;
+	unsigned int n = 0;
+	DIR *d = opendir(b->dir);
+
+	assert_non_null(d);
+	snprintf(name, sizeof(name), "be%08x.rec", token);
+	*found = false;
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+
+		if (strncmp(de->d_name, "be", 2) != 0 || len < 4 ||
+		    strcmp(de->d_name + len - 4, ".rec") != 0)
+			continue;
+		n++;
+		if (strcmp(de->d_name, name) == 0)
+			*found = true;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Only the bed's own handle keeps a record: nothing of a dead one is left. */
+static void assert_only_bed_record(struct bed *b)
+{
+	char path[512];
+	bool found;
+
+	assert_int_equal(count_records(b, bed_rec(b)->token, &found), 1);
+	assert_true(found);
+	snprintf(path, sizeof(path), "%s/be%08x.evtchn", b->dir, bed_rec(b)->token);
+	assert_int_equal(access(path, F_OK), 0);
+}
+
+typedef int (*child_fn)(struct xen_hv *hv, void *arg);
+
+/* Run @p fn in a child with a handle of its own and wait until it has done its part. */
+static pid_t child_start(child_fn fn, void *arg, bool exits)
+{
+	int pfd[2];
+	char ready;
+	pid_t pid;
+
+	assert_int_equal(pipe(pfd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct xen_hv *hv;
+
+		/* A parent that fails before child_end() takes the child with it. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() == 1)
+			_exit(3);
+		close(pfd[0]);
+		hv = xen_hv_open(&xen_sim_ops);
+		if (hv == NULL || fn(hv, arg) != 0 || write(pfd[1], "r", 1) != 1)
+			_exit(2);
+		if (exits)
+			_exit(0); /* the handle is never closed */
+		for (;;)
+			pause();
+	}
+	close(pfd[1]);
+	assert_int_equal(read(pfd[0], &ready, 1), 1);
+	close(pfd[0]);
+	return pid;
+}
+
+/* SIGKILL the child (or wait for its exit). */
+static void child_end(pid_t pid, bool exits)
+{
+	int status;
+
+	if (!exits)
+		assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (exits)
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	else
+		assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
+/* What a backend holds: grant rw mapped writable, ro read-only, guest port gport bound. */
+struct held {
+	uint32_t rw, ro;
+	int gport;
+};
+
+static int child_holds(struct xen_hv *hv, void *arg)
+{
+	struct held *h = arg;
+
+	if (xen_hv_map(hv, GUEST, 1, &h->rw, true) == NULL ||
+	    xen_hv_map(hv, GUEST, 1, &h->ro, false) == NULL)
+		return -1;
+	return xen_hv_evtchn_bind(hv, GUEST, (evtchn_port_t)h->gport) > 0 ? 0 : -1;
+}
+
+static void held_grant(struct bed *b, struct held *h)
+{
+	h->rw = (uint32_t)xensim_gnttab_grant(b->dom, 0, 9, false);
+	h->ro = (uint32_t)xensim_gnttab_grant(b->dom, 0, 10, true);
+	h->gport = xensim_evtchn_alloc_unbound(b->dom, 0);
+	assert_true(h->gport > 0);
+}
+
+static void assert_held(struct bed *b, const struct held *h)
+{
+	const uint16_t rw_busy = GTF_permit_access | GTF_reading | GTF_writing;
+
+	assert_int_equal(gref_flags(b, h->rw), rw_busy);
+	assert_int_equal(gref_flags(b, h->ro), GTF_permit_access | GTF_readonly | GTF_reading);
+	assert_int_equal(guest_channel(b, h->gport)->state, XENSIM_ECS_INTERDOMAIN);
+}
+
+/* A new handle maps the grants a dead one still pins: pins of every holder add up. */
+static void map_beside_dead(struct bed *b, const struct held *h)
+{
+	uint32_t refs[2] = { h->rw, h->ro };
+	uint8_t *map = xen_hv_map(b->hv, GUEST, 1, refs, true);
+
+	assert_non_null(map);
+	assert_int_equal(xen_hv_unmap(b->hv, map, 1), 0);
+	map = xen_hv_map(b->hv, GUEST, 1, refs + 1, false);
+	assert_non_null(map);
+	assert_int_equal(xen_hv_unmap(b->hv, map, 1), 0);
+}
+
+/* A new handle binds the guest's port @p gport and events cross both ways. */
+static void assert_port_binds(struct bed *b, int gport)
+{
+	int lport = xen_hv_evtchn_bind(b->hv, GUEST, gport);
+
+	assert_true(lport > 0);
+	assert_int_equal(xen_hv_evtchn_pending(b->hv), lport); /* Xen's conservative event */
+	assert_int_equal(xen_hv_evtchn_unmask(b->hv, lport), 0);
+	assert_int_equal(xensim_evtchn_pending(b->dom), -EAGAIN);
+	assert_int_equal(xen_hv_evtchn_notify(b->hv, lport), 0);
+	assert_int_equal(xensim_evtchn_pending(b->dom), gport);
+	assert_int_equal(xensim_evtchn_unmask(b->dom, gport), 0);
+	assert_int_equal(xensim_evtchn_notify(b->dom, gport), 0);
+	assert_int_equal(xen_hv_evtchn_pending(b->hv), lport);
+	assert_int_equal(xen_hv_evtchn_unbind(b->hv, lport), 0);
+}
+
+/* The guest's port is unbound, bindable by dom0 again, as after Xen's evtchn_close. */
+static void assert_port_rebinds(struct bed *b, int gport)
+{
+	struct xensim_evtchn *ch = guest_channel(b, gport);
+
+	assert_int_equal(ch->state, XENSIM_ECS_UNBOUND);
+	assert_int_equal(ch->remote_domid, 0);
+	assert_int_equal(xensim_evtchn_notify(b->dom, gport), 0); /* dropped: unbound */
+	assert_port_binds(b, gport);
+}
+
+/* SIGKILLed holder: while it lives nothing is reaped; once dead, the guest ends its grants
+ * (the reap runs inside xensim_gnttab_end) and its port is free for a new backend. */
+static void test_reap_killed(void **state)
+{
+	struct bed *b = *state;
+	uint32_t rw;
+	struct held h;
+	uint8_t *map;
+	pid_t pid;
+
+	held_grant(b, &h);
+	pid = child_start(child_holds, &h, false);
+	assert_held(b, &h);
+	/* Alive in another process: its pins count with ours; never reaped. */
+	rw = h.rw;
+	map = xen_hv_map(b->hv, GUEST, 1, &rw, true);
+	assert_non_null(map);
+	assert_int_equal(xen_hv_unmap(b->hv, map, 1), 0);
+	assert_int_equal(xensim_reap(b->dir), 0);
+	assert_int_equal(xensim_gnttab_end(b->dom, h.rw), -EBUSY);
+	assert_held(b, &h);
+	child_end(pid, false);
+
+	/* Dead, not yet reaped: as after the kernel's release, a new handle maps the grants. */
+	map_beside_dead(b, &h);
+	assert_int_equal(xensim_gnttab_end(b->dom, h.rw), 0);
+	assert_int_equal(xensim_gnttab_end(b->dom, h.ro), 0);
+	assert_port_rebinds(b, h.gport);
+	assert_only_bed_record(b);
+	assert_int_equal(xensim_reap(b->dir), 0);
+}
+
+/* A holder that exits without closing its handle: the reaper releases it as well. */
+static void test_reap_exited(void **state)
+{
+	struct bed *b = *state;
+	struct held h;
+
+	held_grant(b, &h);
+	child_end(child_start(child_holds, &h, true), true);
+	assert_held(b, &h);
+	assert_int_equal(xensim_reap(b->dir), 1);
+	assert_int_equal(gref_flags(b, h.rw), GTF_permit_access);
+	assert_int_equal(gref_flags(b, h.ro), GTF_permit_access | GTF_readonly);
+	map_beside_dead(b, &h);
+	assert_int_equal(gref_flags(b, h.rw), GTF_permit_access);
+	assert_port_rebinds(b, h.gport);
+	assert_int_equal(xensim_gnttab_end(b->dom, h.rw), 0);
+	assert_int_equal(xensim_gnttab_end(b->dom, h.ro), 0);
+	assert_only_bed_record(b);
+	assert_int_equal(xensim_reap(b->dir), 0);
+}
+
+/* A new backend starts: sim_open releases what a dead one held before anything else. */
+static void test_reap_at_open(void **state)
+{
+	struct bed *b = *state;
+	struct xen_hv *hv2;
+	struct held h;
+	bool found;
+
+	held_grant(b, &h);
+	child_end(child_start(child_holds, &h, false), false);
+	assert_held(b, &h);
+	assert_int_equal(count_records(b, bed_rec(b)->token, &found), 2);
+	hv2 = xen_hv_open(&xen_sim_ops);
+	assert_non_null(hv2);
+	assert_int_equal(gref_flags(b, h.rw), GTF_permit_access);
+	assert_int_equal(gref_flags(b, h.ro), GTF_permit_access | GTF_readonly);
+	assert_int_equal(guest_channel(b, h.gport)->state, XENSIM_ECS_UNBOUND);
+	assert_int_equal(count_records(b, bed_rec(b)->token, &found), 2); /* bed's and hv2's */
+	xen_hv_close(hv2);
+	assert_only_bed_record(b);
+	assert_port_rebinds(b, h.gport);
+}
+
+/* Two live handles on one grant: GTF flags stay until both have unmapped; a live handle's
+ * record is left alone; a clean close leaves no record. */
+static void test_two_holders(void **state)
+{
+	struct bed *b = *state;
+	uint32_t ref = (uint32_t)xensim_gnttab_grant(b->dom, 0, 11, false);
+	const uint16_t busy = GTF_permit_access | GTF_reading | GTF_writing;
+	struct xen_hv *hv2 = xen_hv_open(&xen_sim_ops);
+	uint8_t *m1, *m2;
+	bool found;
+
+	assert_non_null(hv2);
+	m1 = xen_hv_map(b->hv, GUEST, 1, &ref, true);
+	m2 = xen_hv_map(hv2, GUEST, 1, &ref, false);
+	assert_non_null(m1);
+	assert_non_null(m2);
+	assert_int_equal(xen_hv_unmap(b->hv, m1, 1), 0);
+	assert_int_equal(gref_flags(b, ref), GTF_permit_access | GTF_reading); /* hv2 reads */
+	m1 = xen_hv_map(b->hv, GUEST, 1, &ref, true);
+	assert_non_null(m1);
+	assert_int_equal(xen_hv_unmap(hv2, m2, 1), 0);
+	assert_int_equal(gref_flags(b, ref), busy);
+	assert_int_equal(xensim_reap(b->dir), 0);
+	assert_int_equal(xensim_gnttab_end(b->dom, ref), -EBUSY);
+	assert_int_equal(count_records(b, bed_rec(b)->token, &found), 2);
+	xen_hv_close(hv2);
+	assert_only_bed_record(b);
+	assert_int_equal(gref_flags(b, ref), busy);
+	assert_int_equal(xen_hv_unmap(b->hv, m1, 1), 0);
+	assert_int_equal(xensim_gnttab_end(b->dom, ref), 0);
+}
+
+/* Killed in the middle of a writable pin, beside a read-only one of the parent: the lock
+ * taken, GTF_writing set, the count raised, the entry not yet written. */
+static int child_dies_in_pin(struct xen_hv *hv, void *arg)
+{
+	struct xensim_hv *sh = (struct xensim_hv *)(void *)hv;
+	struct xensim_domain *d = xensim_hv_domain(sh, GUEST);
+	uint32_t ref = *(uint32_t *)arg, pins;
+
+	if (d == NULL)
+		return -1;
+	xensim_lock(&sh->rec, d, XENSIM_LOCK_GRANT, ref);
+	pins = d->active[ref].pins;
+	xensim_lock_undo(&sh->rec, pins, XENSIM_REC_FIRST_MAP, XENSIM_REC_FREE);
+	__atomic_fetch_or(&d->gnttab[ref].flags, (uint16_t)GTF_writing, __ATOMIC_SEQ_CST);
+	d->active[ref].pins = pins + (1u << 16);
+	return 0;
+}
+
+/* A holder killed under a grant's lock: the next one to want the lock reaps it, and the
+ * active entry is as it was before. */
+static void test_reap_mid_pin(void **state)
+{
+	struct bed *b = *state;
+	uint32_t ref = (uint32_t)xensim_gnttab_grant(b->dom, 0, 12, false);
+	uint8_t *map = xen_hv_map(b->hv, GUEST, 1, &ref, false);
+
+	assert_non_null(map);
+	child_end(child_start(child_dies_in_pin, &ref, false), false);
+	assert_int_equal(gref_flags(b, ref), GTF_permit_access | GTF_reading | GTF_writing);
+	/* The unmap waits on the dead holder's lock: it reaps it, then goes on. */
+	assert_int_equal(xen_hv_unmap(b->hv, map, 1), 0);
+	assert_int_equal(gref_flags(b, ref), GTF_permit_access);
+	assert_only_bed_record(b);
+	assert_int_equal(xensim_gnttab_end(b->dom, ref), 0);
+}
+
+/* Killed in the middle of a bind: the port's lock taken, the entry written, the guest's
+ * port in XENSIM_ECS_BINDING. */
+static int child_dies_in_bind(struct xen_hv *hv, void *arg)
+{
+	struct xensim_hv *sh = (struct xensim_hv *)(void *)hv;
+	struct xensim_domain *d = xensim_hv_domain(sh, GUEST);
+	uint32_t gport = *(uint32_t *)arg, state = XENSIM_ECS_UNBOUND;
+
+	if (d == NULL)
+		return -1;
+	xensim_lock(&sh->rec, d, XENSIM_LOCK_PORT, gport);
+	xensim_rec_set(&sh->rec.f->ports[1], d, gport, XENSIM_REC_PORT);
+	return __atomic_compare_exchange_n(&d->evtchn[gport].state, &state, XENSIM_ECS_BINDING,
+					   false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST) ? 0 : -1;
+}
+
+static void test_reap_mid_bind(void **state)
+{
+	struct bed *b = *state;
+	uint32_t gport = (uint32_t)xensim_evtchn_alloc_unbound(b->dom, 0);
+
+	child_end(child_start(child_dies_in_bind, &gport, false), false);
+	assert_int_equal(guest_channel(b, (int)gport)->state, XENSIM_ECS_BINDING);
+	/* The bind waits on the dead holder's lock, reaps it, and finds the port unbound. */
+	assert_port_binds(b, (int)gport);
+	assert_port_rebinds(b, (int)gport);
+	assert_only_bed_record(b);
+}
+
+/* Killed inside a grant-copy call: its destination claim still held. */
+static int child_dies_in_copy(struct xen_hv *hv, void *arg)
+{
+	struct xensim_hv *sh = (struct xensim_hv *)(void *)hv;
+	static uint8_t page[PAGE] __attribute__((aligned(PAGE)));
+	struct xensim_copy_ptr src = { .local_page = page };
+	struct xensim_copy_ptr dst = { .dom = xensim_hv_domain(sh, GUEST),
+				       .ref = *(uint32_t *)arg };
+	struct xensim_copy_call call = { .rec = &sh->rec };
+
+	if (dst.dom == NULL)
+		return -1;
+	return xensim_gnttab_call_copy_op(&call, &src, &dst, 64) == GNTST_okay ? 0 : -1;
+}
+
+static void test_reap_mid_copy(void **state)
+{
+	struct bed *b = *state;
+	uint32_t ref = (uint32_t)xensim_gnttab_grant(b->dom, 0, 13, false);
+
+	child_end(child_start(child_dies_in_copy, &ref, false), false);
+	assert_int_equal(gref_flags(b, ref), GTF_permit_access | GTF_reading | GTF_writing);
+	assert_int_equal(xensim_gnttab_end(b->dom, ref), 0);
+	assert_only_bed_record(b);
+}
+
+/* The record of the one holder that is not the bed's, mapped. */
+static struct xensim_rec_file *other_record(struct bed *b, char *path, size_t len)
+{
+	struct dirent *de;
+	char own[32];
+	void *map;
+	DIR *d = opendir(b->dir);
+	int fd = -1;
+
+	assert_non_null(d);
+	snprintf(own, sizeof(own), "be%08x.rec", bed_rec(b)->token);
+	while ((de = readdir(d)) != NULL && fd < 0) {
+		if (strncmp(de->d_name, "be", 2) != 0 || strstr(de->d_name, ".rec") == NULL ||
+		    strcmp(de->d_name, own) == 0)
+			continue;
+		snprintf(path, len, "%s/%s", b->dir, de->d_name);
+		fd = open(path, O_RDWR);
+	}
+	closedir(d);
+	assert_true(fd >= 0);
+	map = mmap(NULL, sizeof(struct xensim_rec_file), PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		   0);
+	close(fd);
+	assert_true(map != MAP_FAILED);
+	return map;
+}
+
+static void put_file(struct bed *b, const char *name, const void *data, size_t len)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", b->dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+static bool file_exists(struct bed *b, const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", b->dir, name);
+	return access(path, F_OK) == 0;
+}
+
+/* Entries that name things the dead holder never held, or nothing at all. */
+static void corrupt_entries(struct xensim_rec_file *f, uint64_t inst, uint32_t live_ref,
+			    uint32_t live_gport, unsigned int *seed)
+{
+	const struct xensim_rec_entry bad_pins[] = {
+		{ inst, NR_GREFS + 5, GUEST, XENSIM_REC_PIN_RW, 0 }, /* no such grant */
+		{ inst + 1, live_ref, GUEST, XENSIM_REC_PIN_RO, 0 }, /* another instance */
+		{ inst, live_ref, GUEST, 9, 0 },                     /* no such kind */
+		{ inst, live_ref, 0, XENSIM_REC_PIN_RW, 0 },         /* domain 0 */
+		{ inst, 8, 77, XENSIM_REC_PIN_RW, 0 },               /* no such domain */
+		{ inst, live_ref, GUEST, XENSIM_REC_PORT, 0 },       /* a port among pins */
+	};
+	const struct xensim_rec_entry bad_ports[] = {
+		{ inst, live_gport, GUEST, XENSIM_REC_PORT, 0 },   /* local port 0 */
+		{ inst, 0, GUEST, XENSIM_REC_PORT, 0 },            /* guest port 0 */
+		{ inst, XENSIM_NR_PORTS, GUEST, XENSIM_REC_PORT, 0 },
+		{ inst, live_gport, GUEST, XENSIM_REC_PORT, 0 },   /* bound, but not by it */
+		{ inst, live_gport, GUEST, XENSIM_REC_PIN_RO, 0 }, /* a pin among ports */
+	};
+	size_t i;
+
+	memcpy(&f->pins[100], bad_pins, sizeof(bad_pins));
+	memcpy(&f->ports[0], &bad_ports[0], sizeof(bad_ports[0]));
+	memcpy(&f->ports[900], &bad_ports[1], sizeof(bad_ports) - sizeof(bad_ports[0]));
+	for (i = 0; i < 4000; i++)
+		((uint8_t *)&f->pins[200])[i] = (uint8_t)rand_r(seed);
+	/* A lock it never held, with an undo that would wreck the live grant. */
+	f->op = (struct xensim_rec_op){ .instance = inst, .index = live_ref, .domid = GUEST,
+					.what = XENSIM_LOCK_GRANT, .undo = 1,
+					.pins_before = 0x12345, .entry = 100 };
+}
+
+/* Bad records and bad entries are skipped, the good ones undone; nothing hangs. */
+static void test_reap_corrupt(void **state)
+{
+	struct bed *b = *state;
+	uint32_t live_ref = (uint32_t)xensim_gnttab_grant(b->dom, 0, 14, false);
+	uint8_t *live_map = xen_hv_map(b->hv, GUEST, 1, &live_ref, true);
+	int live_lport, live_gport;
+	struct xensim_domain *d = xensim_domain_get(b->dir, GUEST);
+	struct xensim_rec_file *f, hdr_only;
+	static uint8_t junk[sizeof(struct xensim_rec_file)];
+	unsigned int seed = 4242;
+	char path[512];
+	struct held h;
+	size_t i;
+
+	assert_non_null(live_map);
+	assert_non_null(d);
+	live_lport = bind_port(b, &live_gport);
+	held_grant(b, &h);
+	child_end(child_start(child_holds, &h, false), false);
+	f = other_record(b, path, sizeof(path));
+	corrupt_entries(f, d->instance, live_ref, (uint32_t)live_gport, &seed);
+	memcpy(&hdr_only, f, offsetof(struct xensim_rec_file, op));
+	munmap(f, sizeof(*f));
+
+	for (i = 0; i < sizeof(junk); i++)
+		junk[i] = (uint8_t)rand_r(&seed);
+	put_file(b, "be12345678.rec", junk, sizeof(junk));        /* full size, all junk */
+	put_file(b, "be0badf00d.rec", junk, 10);                  /* too short */
+	hdr_only.token = 0x33333333;
+	put_file(b, "be22222222.rec", &hdr_only, sizeof(hdr_only)); /* not its name */
+	put_file(b, "be00000000.rec", junk, 10);                  /* not a record's name */
+	put_file(b, "beABCDEF01.rec", junk, 10);
+	put_file(b, "be1234567.rec", junk, 10);
+	snprintf(path, sizeof(path), "%s/be55555555.rec", b->dir);
+	assert_int_equal(symlink("dom1.mem", path), 0); /* never followed */
+
+	assert_int_equal(xensim_reap(b->dir), 4);
+	/* The dead holder's own pins and port are released ... */
+	assert_int_equal(gref_flags(b, h.rw), GTF_permit_access);
+	assert_int_equal(gref_flags(b, h.ro), GTF_permit_access | GTF_readonly);
+	assert_port_rebinds(b, h.gport);
+	/* ... and nothing it named without holding was touched. */
+	assert_int_equal(gref_flags(b, live_ref), GTF_permit_access | GTF_reading | GTF_writing);
+	assert_int_equal(d->active[live_ref].pins, 1u << 16);
+	assert_int_equal(guest_channel(b, live_gport)->state, XENSIM_ECS_INTERDOMAIN);
+	assert_int_equal(xen_hv_evtchn_notify(b->hv, (evtchn_port_t)live_lport), 0);
+	assert_int_equal(xensim_evtchn_pending(b->dom), live_gport);
+	assert_false(file_exists(b, "be12345678.rec"));
+	assert_false(file_exists(b, "be0badf00d.rec"));
+	assert_false(file_exists(b, "be22222222.rec"));
+	assert_true(file_exists(b, "be00000000.rec"));
+	assert_true(file_exists(b, "beABCDEF01.rec"));
+	assert_true(file_exists(b, "be1234567.rec"));
+	assert_true(file_exists(b, "be55555555.rec"));
+	assert_int_equal(xensim_reap(b->dir), 0);
+	assert_int_equal(xen_hv_unmap(b->hv, live_map, 1), 0);
+	assert_int_equal(xensim_gnttab_end(b->dom, live_ref), 0);
+	xensim_domain_put(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -779,6 +1344,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostile_guest, bed_setup, bed_teardown),
 		cmocka_unit_test_setup_teardown(test_copy_racing_guest, bed_setup, bed_teardown),
 		cmocka_unit_test_setup_teardown(test_cross_process, bed_setup, bed_teardown),
+		cmocka_unit_test_setup_teardown(test_map_two_processes, bed_setup, bed_teardown),
+		cmocka_unit_test_setup_teardown(test_reap_killed, bed_setup, bed_teardown),
+		cmocka_unit_test_setup_teardown(test_reap_exited, bed_setup, bed_teardown),
+		cmocka_unit_test_setup_teardown(test_reap_at_open, bed_setup, bed_teardown),
+		cmocka_unit_test_setup_teardown(test_two_holders, bed_setup, bed_teardown),
+		cmocka_unit_test_setup_teardown(test_reap_mid_pin, bed_setup, bed_teardown),
+		cmocka_unit_test_setup_teardown(test_reap_mid_bind, bed_setup, bed_teardown),
+		cmocka_unit_test_setup_teardown(test_reap_mid_copy, bed_setup, bed_teardown),
+		cmocka_unit_test_setup_teardown(test_reap_corrupt, bed_setup, bed_teardown),
 	};
 
 	return cmocka_run_group_tests_name("xensim", tests, NULL, NULL);

@@ -7,6 +7,8 @@
 # xenconsoled logs in Dom0; the scenario relays them. The guest then idles until destroyed.
 # Kernel command line (init's environment): DNB_GUEST_IP (default 10.77.0.2),
 # DNB_GUEST_TESTS=0 (only the address and the netserver: Dom0 runs the tests),
+# DNB_GUEST_TESTS=streams (only a byte-exact stream each way, paced at DNB_STREAM_RATE
+# bytes/s so that they span what Dom0 does meanwhile: its restarts of the backend),
 # DNB_GUEST_OFFLOADS=off (netfront's scatter-gather, TSO and GSO turned off with ethtool
 # before any traffic), DNB_STREAM_BYTES.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
@@ -48,6 +50,20 @@ if [ "${DNB_GUEST_TESTS:-1}" = 0 ]; then
 	echo "DNB-GUEST done"
 	while true; do sleep 3600; done
 fi
+stream_bytes=${DNB_STREAM_BYTES:-33554432}
+if [ "$DNB_GUEST_TESTS" = streams ]; then
+	(echo "DNB-GUEST-SHA rx $(timeout 900 xstream.pl recv 5001 900 | sha256sum | cut -d' ' -f1)") &
+	head -c "$stream_bytes" /dev/urandom >/tmp/blob
+	echo "DNB-GUEST-SHA tx $(sha256sum </tmp/blob | cut -d' ' -f1)"
+	if xstream.pl send $peer 5002 120 "${DNB_STREAM_RATE:-1000000}" </tmp/blob; then
+		echo "DNB-GUEST-SENT ok"
+	else
+		echo "DNB-GUEST-SENT failed"
+	fi
+	wait
+	echo "DNB-GUEST done"
+	while true; do sleep 3600; done
+fi
 
 # iputils' ping by its path: Debian's busybox shell would run its own applet first. Five
 # replies within 15 s: a backend may take a moment to forward after Connected.
@@ -71,7 +87,6 @@ for t in TCP_STREAM TCP_MAERTS TCP_RR; do
 done
 # Byte-exact streams: ours to the peer (its receiver runs from the start), then the peer's to
 # us; Dom0 compares the digests printed here with its own.
-stream_bytes=${DNB_STREAM_BYTES:-33554432}
 head -c "$stream_bytes" /dev/urandom >/tmp/blob
 echo "DNB-GUEST-SHA tx $(sha256sum </tmp/blob | cut -d' ' -f1)"
 if xstream.pl send $peer 5002 60 </tmp/blob; then

@@ -17,11 +17,20 @@
 #  2. "pvh"       a PVH guest, same process: a new domain's vif attaches after the first left;
 #                 its netfront has SG, TSO and GSO turned off (ethtool -K) before any traffic
 #  3. "pv-2q"     a PV guest with 2 vCPUs: netfront connects 2 queues
+#  3b. "restart"  a PV guest with 2 vCPUs (2 queues) streaming byte-exact each way (paced, so
+#                 the streams span it) under a netperf TCP_STREAM and a ping from the peer,
+#                 while dpdk-netback is stopped with SIGTERM and started again, then killed
+#                 with SIGKILL and started again: both new processes resume the vif, the
+#                 streams stay byte-exact, netperf's connection survives, the vif's states
+#                 never leave Connected (xenstore-watch), and the peer's ping answers within
+#                 1 s of the new process resuming.
 #  4. "kernel-pv" dpdk-netback stopped (SIGTERM: clean exit), xen-netback loaded, a bridge:
 #                 the same PV guest, for "DNB-INFO throughput ..." ratio lines.
 #  5. "beside"    xen-netback still loaded, dpdk-netback started again: two guests at once,
 #                 one served by the kernel (bridge), one taken over from the kernel by
 #                 config/vif-dpdk-netback + dpdk-netback; both ping and move netperf at once.
+#                 Then dpdk-netback stops with --on-exit kernel: its guest goes on, Connected
+#                 throughout, under the kernel's xen-netback (dynamic rebind) and the bridge.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 guest=dnbguest
 guest_ip=10.77.0.2
@@ -40,6 +49,8 @@ pvh_pin=1
 stream_bytes=16777216
 # More for the next guest's kernel command line (domU-init.sh's DNB_GUEST_* switches).
 guest_extra=
+# Bytes per second of the peer's stream to the guest (empty: as fast as it goes).
+stream_rate=
 
 # iproute2, not busybox's applet (Debian's busybox shell runs its own applets first): netns.
 ip() { /sbin/ip "$@"; }
@@ -108,14 +119,15 @@ watch_backends() {
 	done | stamp >/tmp/xs-watch.log &
 }
 
-# netback_start [IFACE [LABEL]]: dpdk-netback with its wire port on IFACE (default dnbw0).
+# netback_start [IFACE [LABEL [OPTIONS]]]: dpdk-netback with its wire port on IFACE (default
+# dnbw0) and OPTIONS after its usual ones.
 netback_start() {
-	local iface=${1:-dnbw0} label=${2:+-$2}
+	local iface=${1:-dnbw0} label=${2:+-$2} opts=${3:-}
 	rm -f /tmp/netback.pid
 	(
 		LD_PRELOAD=/usr/lib/libdnb_xs_trace.so dpdk-netback -l 0-1 --no-huge --no-pci --no-shconf -m 256 --iova-mode=va \
 			--vdev net_af_packet0,iface=$iface,qdisc_bypass=1 \
-			-- --marked-vifs --vif-queues 2 2>&1 &
+			-- --marked-vifs --vif-queues 2 $opts 2>&1 &
 		echo $! >/tmp/netback.pid
 		wait
 	) | stamp >"$nb_log" &
@@ -245,7 +257,7 @@ streams_arm() {
 	rx_pid=$!
 	head -c "$stream_bytes" /dev/urandom >/tmp/peer-blob
 	sha256sum </tmp/peer-blob | cut -d' ' -f1 >/tmp/peer-tx.sha
-	peer xstream.pl send $guest_ip 5001 300 </tmp/peer-blob >/tmp/peer-send.log 2>&1 &
+	peer xstream.pl send $guest_ip 5001 300 $stream_rate </tmp/peer-blob >/tmp/peer-send.log 2>&1 &
 	tx_pid=$!
 }
 
@@ -351,6 +363,102 @@ guest_life() {
 	streams_disarm
 	[ "$backend" = dpdk ] && vif_stable "$2"
 	guest_destroy "$2"
+}
+
+# ---- Restarts: a guest must not notice dpdk-netback going away and coming back -------------
+
+# restart_once DOMID SIGNAL LABEL: stop dpdk-netback with SIGNAL (TERM, KILL), start a new
+# one; it must resume the vif. Its resume time (uptime) goes to /tmp/restart-resumed.log.
+restart_once() {
+	local d=$1 sig=$2 label=$3
+	kill -"$sig" "$nb_pid"
+	if ! wait_for 30 sh -c "! kill -0 $nb_pid"; then
+		result "resume-$label" FAIL "dpdk-netback still running 30 s after SIG$sig"
+		return 1
+	fi
+	cp "$nb_log" "/tmp/netback-before-$label.log"
+	netback_start dnbw0 "$label" || return 1
+	if wait_for 60 grep -q "vif$d.0: resumed" "$nb_log"; then
+		result "resume-$label" PASS "SIG$sig, then: $(grep "vif$d.0: queue" "$nb_log" |
+			cut -d' ' -f4- | tr '\n' ';')"
+		grep "vif$d.0: resumed" "$nb_log" | head -n 1 | cut -d' ' -f1 >>/tmp/restart-resumed.log
+		return 0
+	fi
+	result "resume-$label" FAIL "no 'vif$d.0: resumed' in 60 s after SIG$sig"
+	evidence "$nb_log"
+	return 1
+}
+
+# restart_outage: the peer's first ping reply after each resume, within 1 s.
+restart_outage() {
+	local r first worst=0 late=0
+	while read -r r; do
+		first=$(awk -v r="$r" '/bytes from/ && $1 > r { print $1 - r; exit }' /tmp/restart-ping.log)
+		[ -n "$first" ] || first=999
+		worst=$(awk -v a="$worst" -v b="$first" 'BEGIN { print (b > a ? b : a) }')
+		awk -v f="$first" 'BEGIN { exit !(f > 1.0) }' && late=$((late + 1))
+	done </tmp/restart-resumed.log
+	if [ -s /tmp/restart-resumed.log ] && [ "$late" = 0 ]; then
+		result restart-ping PASS "first reply at most ${worst} s after each resume (every 0.1 s)"
+	else
+		result restart-ping FAIL "$late restart(s) answered later than 1 s after the resume (worst ${worst} s)"
+		evidence /tmp/restart-ping.log 60
+	fi
+	echo "DNB-INFO restart outage: longest gap between the peer's ping replies $(awk '/bytes from/ { if (p) { g = $1 - p; if (g > m) m = g } p = $1 } END { printf "%.2f", m }' /tmp/restart-ping.log) s"
+}
+
+# restart_states: the xenstore watch saw the vif's two states at 4 only.
+restart_states() {
+	local n
+	n=$(grep -c . /tmp/restart-states.log)
+	if [ "$n" -ge 2 ] && ! grep -qv ' 4$' /tmp/restart-states.log; then
+		result restart-states PASS "$n watch events on the frontend's and backend's state, all 4"
+	else
+		result restart-states FAIL "$n watch events; not 4: $(grep -v ' 4$' /tmp/restart-states.log | tr '\n' ';')"
+	fi
+}
+
+restart_life() {
+	local d w np out bg=
+	stream_rate=400000
+	stream_bytes=12000000
+	guest_extra="DNB_GUEST_TESTS=streams DNB_STREAM_RATE=$stream_rate"
+	rm -f /tmp/restart-resumed.log
+	streams_arm
+	if guest_create pv restart 2 && vif_connected restart && vif_queues restart 2 &&
+		wait_for 120 grep -q "DNB-GUEST ready" "$console_dir/guest-$guest.log"; then
+		d=$(domid_of $guest)
+		for p in /local/domain/$d/device/vif/0/state /local/domain/0/backend/vif/$d/0/state; do
+			xenstore-watch "$p" 2>/dev/null | while read -r w; do
+				echo "$w $(xenstore-read "$w" 2>&1)"
+			done >>/tmp/restart-states.log &
+			bg="$bg $!"
+		done
+		# stamped with Dom0's uptime, as the backend's log: the replies line up with it
+		peer /usr/bin/ping -i 0.1 $guest_ip 2>&1 | stamp >/tmp/restart-ping.log &
+		bg="$bg $!"
+		peer timeout 200 netperf -H $guest_ip -t TCP_STREAM -l 40 -P 0 -- \
+			-o THROUGHPUT,THROUGHPUT_UNITS >/tmp/restart-netperf.log 2>&1 &
+		np=$!
+		sleep 8
+		restart_once "$d" TERM restart-term && sleep 8 && restart_once "$d" KILL restart-kill
+		wait "$np"
+		out=$(tail -n 1 /tmp/restart-netperf.log)
+		if positive "${out%%,*}"; then
+			result restart-netperf PASS "one TCP_STREAM across both restarts: $out"
+		else
+			result restart-netperf FAIL "$(tr '\n' ' ' </tmp/restart-netperf.log)"
+		fi
+		guest_results 300 restart && streams_check restart
+		kill $bg 2>/dev/null # the pipelines' readers: ping and the watches die on their next line
+		restart_outage
+		restart_states
+	fi
+	streams_disarm
+	guest_extra=
+	stream_rate=
+	stream_bytes=16777216
+	guest_destroy restart
 }
 
 # The same guest with Linux's xen-netback and a bridge in place of dpdk-netback, for a ratio.
@@ -501,6 +609,39 @@ beside_traffic() {
 		echo "DNB-INFO throughput beside TCP_STREAM (concurrent) dpdk-netback $(cat /tmp/tput.beside.dpdk) xen-netback $(cat /tmp/tput.beside.kernel) Mbit/s"
 }
 
+# beside_handover: dpdk-netback stops with --on-exit kernel. The dpdk guest's vif, left
+# Connected, is bound to xen-netback, which re-attaches to its rings; in the bridge, the
+# guest answers the peer, and its netfront never left Connected.
+beside_handover() {
+	local da dev=/sys/bus/xen-backend/devices w n
+	da=$(domid_of dnbguest-dpdk)
+	xenstore-watch /local/domain/$da/device/vif/0/state 2>/dev/null | while read -r n; do
+		echo "$n $(xenstore-read "$n" 2>&1)"
+	done >/tmp/handover-states.log &
+	w=$!
+	netback_stop beside
+	nb_pid=
+	if wait_for 30 test -e "$dev/vif-$da-0/driver" &&
+		wait_for 30 test -e "/sys/class/net/vif$da.0" &&
+		ip link set "vif$da.0" master dnbbr0 && ip link set "vif$da.0" up &&
+		grep -q "vif$da.0: handed to the kernel" "$nb_log" &&
+		peer /usr/bin/ping -c 5 -i 0.3 -w 20 $beside_ip_dpdk >/tmp/handover-ping.log 2>&1 &&
+		grep -q " 5 received" /tmp/handover-ping.log; then
+		result beside-handover PASS "vif$da.0 bound to xen-netback, in bridge dnbbr0: 5/5 replies"
+	else
+		result beside-handover FAIL "driver '$(readlink "$dev/vif-$da-0/driver" 2>&1)', ping: $(grep packets /tmp/handover-ping.log)"
+		evidence "$nb_log" 20
+		evidence /tmp/handover-ping.log
+		dmesg | grep -i 'vif\|xen' | tail -n 20 | sed 's/^/DNB-LOG dmesg: /'
+	fi
+	kill $w 2>/dev/null
+	if [ -s /tmp/handover-states.log ] && ! grep -qv ' 4$' /tmp/handover-states.log; then
+		result beside-handover-state PASS "the guest's netfront stayed Connected"
+	else
+		result beside-handover-state FAIL "frontend states: $(tr '\n' ';' </tmp/handover-states.log)"
+	fi
+}
+
 # beside_destroy WHO: xl destroy; the backend directory goes (and dpdk-netback's port with it).
 beside_destroy() {
 	local name=dnbguest-$1 d
@@ -508,7 +649,8 @@ beside_destroy() {
 	[ -n "$d" ] || return 0
 	if xl destroy $name >/tmp/xl-destroy-$1.log 2>&1 &&
 		wait_for 30 sh -c "! xenstore-read /local/domain/0/backend/vif/$d/0/state" &&
-		{ [ "$1" = kernel ] || wait_for 30 grep -q "vif$d.0: detached" "$nb_log"; }; then
+		{ [ "$1" = kernel ] || [ -z "$nb_pid" ] ||
+			wait_for 30 grep -q "vif$d.0: detached" "$nb_log"; }; then
 		result "xl-destroy-beside-$1" PASS "backend directory gone"
 	else
 		result "xl-destroy-beside-$1" FAIL "domid $d: backend still present or port not detached"
@@ -521,16 +663,17 @@ beside_phase() {
 		result beside-wire FAIL "cannot make veth dnbw1/dnbp1 in bridge dnbbr0"
 		return 1
 	fi
-	netback_start dnbw1 beside || return 1
+	netback_start dnbw1 beside "--on-exit kernel" || return 1
 	if beside_create dpdk vif-dpdk-netback 00:16:3e:00:00:0a $beside_ip_dpdk &&
 		beside_create kernel vif-kernel-bridge 00:16:3e:00:00:0b $beside_ip_kernel &&
 		beside_connected dpdk && beside_connected kernel; then
 		beside_owners
 		beside_traffic
+		beside_handover
 	fi
 	beside_destroy dpdk
 	beside_destroy kernel
-	netback_stop beside
+	[ -n "$nb_pid" ] && netback_stop beside
 }
 
 check_xenstore
@@ -544,6 +687,7 @@ if netback_start; then
 	guest_life pvh pvh
 	guest_extra=
 	guest_life pv pv-2q 2
+	restart_life
 	netback_stop
 fi
 nb_pid=

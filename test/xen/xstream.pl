@@ -5,8 +5,10 @@
 #
 #   xstream.pl recv PORT [SECONDS]       one connection's bytes to stdout, to the sender's EOF;
 #                                        gives up after SECONDS (default 300) in all
-#   xstream.pl send HOST PORT [SECONDS]  stdin to HOST:PORT; retries the connect for SECONDS
-#                                        (default 120); returns once the receiver has closed
+#   xstream.pl send HOST PORT [SECONDS [RATE]]  stdin to HOST:PORT; retries the connect for
+#                                        SECONDS (default 120); at most RATE bytes/s (a
+#                                        stream that spans a backend restart); returns once
+#                                        the receiver has closed
 # Exit 0 on success, 1 with a message on stderr otherwise.
 use strict;
 use warnings;
@@ -16,9 +18,11 @@ use Socket qw(SHUT_WR);
 my $chunk = 65536;
 
 sub copy_all {
-	my ($in, $out) = @_;
-	my ($buf, $total) = ('', 0);
+	my ($in, $out, $rate) = @_;
+	my ($buf, $total, $start) = ('', 0, time());
 	while (1) {
+		# paced: sleep while ahead of RATE bytes per second
+		select(undef, undef, undef, 0.05) while $rate && $total > $rate * (time() - $start + 1);
 		my $n = sysread($in, $buf, $chunk);
 		die "read: $!\n" unless defined $n;
 		last if $n == 0;
@@ -45,10 +49,11 @@ if ($mode eq 'recv' && (@ARGV == 1 || @ARGV == 2)) {
 	print STDERR "xstream: received $n bytes\n";
 	exit 0;
 }
-if ($mode eq 'send' && (@ARGV == 2 || @ARGV == 3)) {
-	my ($host, $port, $secs) = (@ARGV, 120);
+if ($mode eq 'send' && (@ARGV >= 2 && @ARGV <= 4)) {
+	my ($host, $port, $secs, $rate) = @ARGV;
+	$secs //= 120;
 	my $deadline = time() + $secs;
-	alarm($secs + 300);
+	alarm($secs + 600);
 	my $sock;
 	until ($sock = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port,
 					     Proto => 'tcp')) {
@@ -56,7 +61,7 @@ if ($mode eq 'send' && (@ARGV == 2 || @ARGV == 3)) {
 		select(undef, undef, undef, 0.5);
 	}
 	binmode STDIN;
-	my $n = copy_all(\*STDIN, $sock);
+	my $n = copy_all(\*STDIN, $sock, $rate);
 	shutdown($sock, SHUT_WR) or die "shutdown: $!\n";
 	# The receiver closes after reading everything: wait for that, so every byte was taken.
 	my $buf;
@@ -65,5 +70,5 @@ if ($mode eq 'send' && (@ARGV == 2 || @ARGV == 3)) {
 	print STDERR "xstream: sent $n bytes\n";
 	exit 0;
 }
-print STDERR "usage: xstream.pl recv PORT [SECONDS] | send HOST PORT [SECONDS]\n";
+print STDERR "usage: xstream.pl recv PORT [SECONDS] | send HOST PORT [SECONDS [RATE]]\n";
 exit 1;

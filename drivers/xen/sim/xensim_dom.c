@@ -10,12 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "xensim_dom.h"
 #include "xensim_layout.h"
+#include "xensim_rec.h"
 
 struct xensim_dom {
 	uint16_t domid;
@@ -23,7 +25,7 @@ struct xensim_dom {
 	uint32_t nr_grefs;
 	int fd;
 	uint8_t *base;
-	size_t size;
+	size_t size;                 /**< the guest's part: the hypervisor's is not mapped */
 	struct xensim_hdr *hdr;
 	struct xensim_evtchn *evtchn;
 	grant_entry_v1_t *gnttab;
@@ -57,11 +59,34 @@ static int dom_open_socket(struct xensim_dom *dom)
 	return 0;
 }
 
+/* The domain's instance, in the hypervisor's area: tells it from an earlier domain of the
+ * same domid, whose grants and ports a dead backend's record may still name. */
+static int dom_set_instance(struct xensim_dom *dom)
+{
+	uint64_t instance;
+	ssize_t n;
+
+	if (getrandom(&instance, sizeof(instance), GRND_NONBLOCK) != sizeof(instance))
+		instance = (uint64_t)getpid() << 32 ^ (uint64_t)(uintptr_t)dom ^
+			   (uint64_t)dom->domid << 16;
+	if (instance == 0)
+		instance = 1;
+	n = pwrite(dom->fd, &instance, sizeof(instance),
+		   (off_t)(xensim_hv_off(dom->nr_pages, dom->nr_grefs) +
+			   offsetof(struct xensim_hv_shared, instance)));
+	return n == (ssize_t)sizeof(instance) ? 0 : -EIO;
+}
+
 static int dom_map(struct xensim_dom *dom)
 {
-	dom->size = xensim_file_size(dom->nr_pages, dom->nr_grefs);
-	if (ftruncate(dom->fd, (off_t)dom->size) < 0)
+	int rc;
+
+	if (ftruncate(dom->fd, (off_t)xensim_file_size(dom->nr_pages, dom->nr_grefs)) < 0)
 		return -errno;
+	rc = dom_set_instance(dom);
+	if (rc < 0)
+		return rc;
+	dom->size = xensim_guest_size(dom->nr_pages, dom->nr_grefs);
 	dom->base = mmap(NULL, dom->size, PROT_READ | PROT_WRITE, MAP_SHARED, dom->fd, 0);
 	if (dom->base == MAP_FAILED)
 		return -errno;
@@ -198,6 +223,11 @@ int xensim_gnttab_end(struct xensim_dom *dom, uint32_t gref)
 	e = &dom->gnttab[gref];
 	/* gnttab_end_foreign_access_ref_v1: clear the flags unless the grantee holds it. */
 	flags = __atomic_load_n(&e->flags, __ATOMIC_ACQUIRE);
+	if (flags & (GTF_reading | GTF_writing)) {
+		/* A grantee that died: by now the kernel would have unmapped its grants. */
+		xensim_reap(dom->dir);
+		flags = __atomic_load_n(&e->flags, __ATOMIC_ACQUIRE);
+	}
 	do {
 		if (flags & (GTF_reading | GTF_writing))
 			return -EBUSY;

@@ -9,14 +9,14 @@
  * Which guest port a local port is bound to is private to the handle. The guest's table
  * holds only what the guest must see (state, pending/mask bits, where to deliver), and is
  * re-checked on every use: a guest port still counts as ours only while it is
- * interdomain with our port number and our token.
+ * interdomain with our port number and our token. Binds and closes take the guest port's
+ * lock and are written in the handle's record, so that a dead handle's ports can be closed
+ * for it (xensim_rec.h).
  */
 #include <errno.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -25,8 +25,6 @@
 /* Datagrams pending() reads per call at most: a guest flooding our socket with junk
  * cannot keep the caller in the loop. */
 #define PENDING_BUDGET 64
-
-static atomic_uint handle_seq;
 
 static struct xensim_hv *to_sim(struct xen_hv *hv)
 {
@@ -40,11 +38,8 @@ int xensim_hv_evtchn_init(struct xensim_hv *hv)
 	hv->ports = calloc(XENSIM_HV_NR_PORTS, sizeof(*hv->ports));
 	if (hv->ports == NULL)
 		return -ENOMEM;
-	if (getrandom(&hv->token, sizeof(hv->token), 0) != sizeof(hv->token))
-		hv->token = (uint32_t)getpid();
-	hv->token |= 1; /* never 0, the value of a fresh table */
-	n = snprintf(hv->sock_name, sizeof(hv->sock_name), "be%d-%u.evtchn", (int)getpid(),
-		     atomic_fetch_add(&handle_seq, 1));
+	/* Named after the handle's record: the token is unique among the directory's. */
+	n = snprintf(hv->sock_name, sizeof(hv->sock_name), "be%08x.evtchn", hv->rec.token);
 	if (n < 0 || (size_t)n >= sizeof(hv->sock_name))
 		goto err_name;
 	hv->self_addr.sun_family = AF_UNIX;
@@ -55,7 +50,7 @@ int xensim_hv_evtchn_init(struct xensim_hv *hv)
 	hv->sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (hv->sock < 0)
 		goto err_errno;
-	unlink(hv->self_addr.sun_path); /* left by a crashed process with our pid */
+	unlink(hv->self_addr.sun_path); /* left by a dead holder of our token, long reaped */
 	if (bind(hv->sock, (struct sockaddr *)&hv->self_addr, sizeof(hv->self_addr)) < 0) {
 		err = errno;
 		close(hv->sock);
@@ -86,7 +81,7 @@ static bool port_is_ours(const struct xensim_hv *hv, const struct xensim_port *p
 
 	return __atomic_load_n(&ch->state, __ATOMIC_ACQUIRE) == XENSIM_ECS_INTERDOMAIN &&
 	       __atomic_load_n(&ch->remote_port, __ATOMIC_RELAXED) == port &&
-	       __atomic_load_n(&ch->remote_token, __ATOMIC_RELAXED) == hv->token &&
+	       __atomic_load_n(&ch->remote_token, __ATOMIC_RELAXED) == hv->rec.token &&
 	       xensim_domain_alive(p->dom);
 }
 
@@ -117,20 +112,22 @@ static int port_alloc(struct xensim_hv *hv)
 	return -ENOSPC;
 }
 
-/* Claim the guest's unbound port for us, or -EINVAL as Xen's evtchn_bind_interdomain. */
+/* Claim the guest's unbound port for us, or -EINVAL as Xen's evtchn_bind_interdomain
+ * (-EBUSY: it is bound to a holder, maybe a dead one). Under the port's lock: only its
+ * holder puts a port in XENSIM_ECS_BINDING. */
 static int channel_claim(struct xensim_hv *hv, struct xensim_evtchn *ch, evtchn_port_t lport)
 {
 	uint32_t state = XENSIM_ECS_UNBOUND;
 
 	if (!__atomic_compare_exchange_n(&ch->state, &state, XENSIM_ECS_BINDING, false,
 					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-		return -EINVAL;
+		return state == XENSIM_ECS_INTERDOMAIN ? -EBUSY : -EINVAL;
 	if (__atomic_load_n(&ch->remote_domid, __ATOMIC_ACQUIRE) != 0) {
 		__atomic_store_n(&ch->state, XENSIM_ECS_UNBOUND, __ATOMIC_RELEASE);
 		return -EINVAL;
 	}
 	__atomic_store_n(&ch->remote_port, lport, __ATOMIC_RELAXED);
-	__atomic_store_n(&ch->remote_token, hv->token, __ATOMIC_RELAXED);
+	__atomic_store_n(&ch->remote_token, hv->rec.token, __ATOMIC_RELAXED);
 	memcpy(ch->remote_sock, hv->sock_name, sizeof(ch->remote_sock));
 	__atomic_store_n(&ch->pending[XENSIM_END_REMOTE], 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&ch->mask[XENSIM_END_REMOTE], 0, __ATOMIC_RELAXED);
@@ -143,9 +140,27 @@ static int channel_claim(struct xensim_hv *hv, struct xensim_evtchn *ch, evtchn_
 	return 0;
 }
 
+/* Claim guest port @p rport of @p d for local port @p lport, written in the record
+ * first: if we die after the claim, the reaper closes the port. */
+static int port_claim(struct xensim_hv *hv, struct xensim_domain *d, evtchn_port_t rport,
+		      evtchn_port_t lport)
+{
+	struct xensim_rec_entry *e = &hv->rec.f->ports[lport];
+	int rc;
+
+	xensim_lock(&hv->rec, d, XENSIM_LOCK_PORT, rport);
+	xensim_rec_set(e, d, rport, XENSIM_REC_PORT);
+	rc = channel_claim(hv, &d->evtchn[rport], lport);
+	if (rc < 0)
+		xensim_rec_clear(e);
+	xensim_unlock(&hv->rec, d, XENSIM_LOCK_PORT, rport);
+	return rc;
+}
+
 int xensim_hv_evtchn_bind(struct xen_hv *base, uint32_t domid, evtchn_port_t rport)
 {
 	struct xensim_hv *hv = to_sim(base);
+	struct sockaddr_un guest_addr = { .sun_family = AF_UNIX };
 	struct xensim_domain *d;
 	struct xensim_port *p;
 	int lport, rc;
@@ -160,20 +175,23 @@ int xensim_hv_evtchn_bind(struct xen_hv *base, uint32_t domid, evtchn_port_t rpo
 	lport = port_alloc(hv);
 	if (lport < 0)
 		return lport;
-	rc = channel_claim(hv, &d->evtchn[rport], (evtchn_port_t)lport);
+	rc = xensim_dom_path(guest_addr.sun_path, sizeof(guest_addr.sun_path), hv->dir,
+			     d->domid, "evtchn");
 	if (rc < 0)
 		return rc;
+	rc = port_claim(hv, d, rport, (evtchn_port_t)lport);
+	/* Bound to a holder that died: the kernel would have closed its end by now. */
+	if (rc == -EBUSY &&
+	    xensim_reap_holder(hv->dir, __atomic_load_n(&d->evtchn[rport].remote_token,
+							 __ATOMIC_RELAXED)) == 1)
+		rc = port_claim(hv, d, rport, (evtchn_port_t)lport);
+	if (rc < 0)
+		return rc == -EBUSY ? -EINVAL : rc;
 	xensim_domain_hold(d);
 	p = &hv->ports[lport];
 	p->dom = d;
 	p->gport = rport;
-	rc = xensim_dom_path(p->guest_addr.sun_path, sizeof(p->guest_addr.sun_path), hv->dir,
-			     d->domid, "evtchn");
-	p->guest_addr.sun_family = AF_UNIX;
-	if (rc < 0) {
-		port_release(p);
-		return rc;
-	}
+	p->guest_addr = guest_addr;
 	/* Xen sets the new local port pending: notifications sent to the unbound port may
 	 * have been lost. */
 	if (xensim_evtchn_raise(port_channel(p), XENSIM_END_REMOTE))
@@ -181,24 +199,26 @@ int xensim_hv_evtchn_bind(struct xen_hv *base, uint32_t domid, evtchn_port_t rpo
 	return lport;
 }
 
+void xensim_hv_port_close(struct xensim_rec *rec, struct xensim_domain *d, uint32_t gport,
+			  uint32_t lport)
+{
+	xensim_lock(rec, d, XENSIM_LOCK_PORT, gport);
+	/* Xen's evtchn_close: the peer goes back to unbound, bindable by dom0 again. */
+	xensim_evtchn_unbind_remote(&d->evtchn[gport], rec->token, lport);
+	xensim_rec_clear(&rec->f->ports[lport]);
+	xensim_unlock(rec, d, XENSIM_LOCK_PORT, gport);
+}
+
 int xensim_hv_evtchn_unbind(struct xen_hv *base, evtchn_port_t port)
 {
 	struct xensim_hv *hv = to_sim(base);
-	struct xensim_evtchn *ch;
 	struct xensim_port *p;
-	uint32_t state = XENSIM_ECS_INTERDOMAIN;
 	int rc;
 
 	rc = port_lookup(hv, port, &p);
 	if (rc < 0)
 		return rc;
-	if (port_is_ours(hv, p, port)) {
-		/* Xen's evtchn_close: the peer goes back to unbound, bindable by us again. */
-		ch = port_channel(p);
-		__atomic_store_n(&ch->remote_domid, 0, __ATOMIC_RELAXED);
-		__atomic_compare_exchange_n(&ch->state, &state, XENSIM_ECS_UNBOUND, false,
-					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-	}
+	xensim_hv_port_close(&hv->rec, p->dom, p->gport, port);
 	port_release(p);
 	return 0;
 }

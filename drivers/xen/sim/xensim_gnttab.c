@@ -3,13 +3,14 @@
  * The simulated hypervisor's grant table: attachment of guest domain files, active grant
  * entries (pin counts) and the GNTTABOP_copy operation, following Xen's
  * xen/common/grant_table.c for a v1 table: _set_status_v1, acquire_grant_for_copy,
- * release_grant_for_copy, gnttab_copy_one/gnttab_copy_buf.
+ * release_grant_for_copy, gnttab_copy_one/gnttab_copy_buf. The active entries are in the
+ * domain file's hypervisor area, changed under their lock by a holder that records each
+ * pin (xensim_rec.h).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -18,20 +19,14 @@
 
 #include "xensim_hv_internal.h"
 
-/* Active entry word: bit 31 is the entry lock (Xen's active_entry_acquire), bits 16..30
- * count writable pins (GNTPIN_hstw), bits 0..15 read-only pins (GNTPIN_hstr). */
-#define ACT_LOCK (1u << 31)
+/* Active entry pins: bits 16..30 count writable pins (GNTPIN_hstw), bits 0..15 read-only
+ * pins (GNTPIN_hstr). Changed under the entry's lock (Xen's active_entry_acquire). */
 #define ACT_RD_INC 1u
 #define ACT_WR_INC (1u << 16)
 #define ACT_RD_MAX 0xffffu
 #define ACT_WR_MAX 0x7fffu
 /* Xen retries the compare-and-swap on a shared entry this often, then calls it unstable. */
 #define SET_STATUS_RETRIES 4
-
-struct xensim_active {
-	_Atomic uint32_t word;
-	uint32_t frame; /**< frame captured at the first pin; valid while pinned */
-};
 
 /* The flags and domid of a v1 entry, compared-and-swapped as one word, as Xen does. */
 union grant_combo {
@@ -53,21 +48,6 @@ static uint32_t act_rd(uint32_t pins)
 static uint32_t act_wr(uint32_t pins)
 {
 	return (pins >> 16) & ACT_WR_MAX;
-}
-
-static uint32_t act_lock(struct xensim_active *a)
-{
-	uint32_t old;
-
-	while ((old = atomic_fetch_or_explicit(&a->word, ACT_LOCK, memory_order_acquire)) &
-	       ACT_LOCK)
-		;
-	return old;
-}
-
-static void act_unlock(struct xensim_active *a, uint32_t pins)
-{
-	atomic_store_explicit(&a->word, pins & ~ACT_LOCK, memory_order_release);
 }
 
 static uint32_t *entry_combo(grant_entry_v1_t *e)
@@ -107,78 +87,127 @@ static void clear_flags(grant_entry_v1_t *e, uint16_t flags)
 		__atomic_fetch_and(&e->flags, (uint16_t)~flags, __ATOMIC_SEQ_CST);
 }
 
-int16_t xensim_gnttab_pin(struct xensim_domain *d, uint32_t ref, bool readonly,
-			  uint32_t *frame)
+/* The flags @p pins no longer justify: GTF_writing without a writable pin, GTF_reading
+ * without any. */
+static uint16_t flags_unjustified(uint32_t pins)
 {
-	struct xensim_active *a;
-	grant_entry_v1_t *e;
-	uint32_t pins, f;
+	uint16_t clear = 0;
+
+	if (act_wr(pins) == 0)
+		clear |= GTF_writing;
+	if (pins == 0)
+		clear |= GTF_reading;
+	return clear;
+}
+
+static uint32_t pins_get(const struct xensim_active *a)
+{
+	return __atomic_load_n(&a->pins, __ATOMIC_RELAXED);
+}
+
+static void pins_set(struct xensim_active *a, uint32_t pins)
+{
+	__atomic_store_n(&a->pins, pins, __ATOMIC_RELAXED);
+}
+
+/* Under the entry's lock. The first pin checks the entry and captures its frame. */
+static int16_t pin_locked(struct xensim_domain *d, uint32_t ref, bool readonly,
+			  uint32_t *frame, struct xensim_rec *rec, uint32_t entry)
+{
+	struct xensim_active *a = &d->active[ref];
+	grant_entry_v1_t *e = &d->gnttab[ref];
+	uint32_t pins = pins_get(a), f;
+	int16_t rc;
+
+	if (act_rd(pins) == ACT_RD_MAX || act_wr(pins) == ACT_WR_MAX || !xensim_pins_valid(pins))
+		return GNTST_general_error; /* Xen: "risk of counter overflow" */
+	f = __atomic_load_n(&a->frame, __ATOMIC_RELAXED);
+	if (pins != 0 && f >= d->nr_pages)
+		return GNTST_general_error; /* a corrupt active entry: never map past the frames */
+	xensim_lock_undo(rec, pins, entry, XENSIM_REC_FREE);
+	if (pins == 0 || (!readonly && act_wr(pins) == 0)) {
+		rc = set_status(e, pins != 0, readonly);
+		if (rc != GNTST_okay)
+			return rc;
+		if (pins == 0) {
+			/* Read the frame once: the guest may rewrite the entry at any time. */
+			f = __atomic_load_n(&e->frame, __ATOMIC_ACQUIRE);
+			if (f >= d->nr_pages) {
+				clear_flags(e, readonly ? GTF_reading : GTF_reading | GTF_writing);
+				return GNTST_bad_page;
+			}
+			__atomic_store_n(&a->frame, f, __ATOMIC_RELAXED);
+		}
+	}
+	pins_set(a, pins + (readonly ? ACT_RD_INC : ACT_WR_INC));
+	xensim_rec_set(&rec->f->pins[entry], d, ref,
+		       readonly ? XENSIM_REC_PIN_RO : XENSIM_REC_PIN_RW);
+	*frame = f;
+	return GNTST_okay;
+}
+
+int16_t xensim_gnttab_pin(struct xensim_domain *d, uint32_t ref, bool readonly,
+			  uint32_t *frame, struct xensim_rec *rec, uint32_t entry)
+{
 	int16_t rc;
 
 	if (ref >= d->nr_grefs)
 		return GNTST_bad_gntref;
 	if (!xensim_domain_alive(d))
 		return GNTST_bad_domain;
-	a = &d->active[ref];
-	e = &d->gnttab[ref];
-	pins = act_lock(a);
-	if (act_rd(pins) == ACT_RD_MAX || act_wr(pins) == ACT_WR_MAX) {
-		act_unlock(a, pins);
-		return GNTST_general_error; /* Xen: "risk of counter overflow" */
-	}
-	if (pins == 0 || (!readonly && act_wr(pins) == 0)) {
-		rc = set_status(e, pins != 0, readonly);
-		if (rc != GNTST_okay) {
-			act_unlock(a, pins);
-			return rc;
-		}
-		if (pins == 0) {
-			/* Read the frame once: the guest may rewrite the entry at any time. */
-			f = __atomic_load_n(&e->frame, __ATOMIC_ACQUIRE);
-			if (f >= d->nr_pages) {
-				clear_flags(e, readonly ? GTF_reading : GTF_reading | GTF_writing);
-				act_unlock(a, pins);
-				return GNTST_bad_page;
-			}
-			a->frame = f;
-		}
-	}
-	pins += readonly ? ACT_RD_INC : ACT_WR_INC;
-	*frame = a->frame;
-	act_unlock(a, pins);
-	return GNTST_okay;
+	xensim_lock(rec, d, XENSIM_LOCK_GRANT, ref);
+	rc = pin_locked(d, ref, readonly, frame, rec, entry);
+	xensim_unlock(rec, d, XENSIM_LOCK_GRANT, ref);
+	return rc;
 }
 
-void xensim_gnttab_unpin(struct xensim_domain *d, uint32_t ref, bool readonly)
+void xensim_gnttab_unpin(struct xensim_domain *d, uint32_t ref, bool readonly,
+			 struct xensim_rec *rec, uint32_t entry)
 {
 	struct xensim_active *a = &d->active[ref];
 	uint16_t clear = 0;
 	uint32_t pins;
 
-	pins = act_lock(a);
+	xensim_lock(rec, d, XENSIM_LOCK_GRANT, ref);
+	pins = pins_get(a);
+	xensim_lock_undo(rec, pins, entry, readonly ? XENSIM_REC_PIN_RO : XENSIM_REC_PIN_RW);
+	xensim_rec_clear(&rec->f->pins[entry]);
 	if (readonly && act_rd(pins) > 0)
 		pins -= ACT_RD_INC;
 	else if (!readonly && act_wr(pins) > 0)
 		pins -= ACT_WR_INC;
+	pins_set(a, pins);
 	if (!readonly && act_wr(pins) == 0)
 		clear |= GTF_writing;
-	if ((pins & ~ACT_LOCK) == 0)
+	if (pins == 0)
 		clear |= GTF_reading;
 	clear_flags(&d->gnttab[ref], clear);
-	act_unlock(a, pins);
+	xensim_unlock(rec, d, XENSIM_LOCK_GRANT, ref);
 }
 
-static void release(struct xensim_copy_claim *c, bool readonly)
+void xensim_gnttab_restore(struct xensim_domain *d, uint32_t ref, uint32_t pins)
+{
+	pins_set(&d->active[ref], pins);
+	clear_flags(&d->gnttab[ref], flags_unjustified(pins));
+}
+
+/* The source side is read, the destination written: each has its pin entry. */
+static uint32_t claim_entry(bool readonly)
+{
+	return readonly ? XENSIM_REC_COPY_SRC : XENSIM_REC_COPY_DST;
+}
+
+static void release(struct xensim_rec *rec, struct xensim_copy_claim *c, bool readonly)
 {
 	if (c->dom != NULL)
-		xensim_gnttab_unpin(c->dom, c->ref, readonly);
+		xensim_gnttab_unpin(c->dom, c->ref, readonly, rec, claim_entry(readonly));
 	c->dom = NULL;
 }
 
 /* gnttab_copy_claim_buf: a grant is pinned, a local page is used as is. A grant the call
  * already holds for this side (gnttab_copy_buf_valid) is used again without a new pin. */
-static int16_t claim(struct xensim_copy_claim *c, const struct xensim_copy_ptr *p,
-		     bool readonly, uint8_t **page)
+static int16_t claim(struct xensim_rec *rec, struct xensim_copy_claim *c,
+		     const struct xensim_copy_ptr *p, bool readonly, uint8_t **page)
 {
 	uint32_t frame;
 	int16_t rc;
@@ -187,12 +216,12 @@ static int16_t claim(struct xensim_copy_claim *c, const struct xensim_copy_ptr *
 		*page = c->page;
 		return GNTST_okay;
 	}
-	release(c, readonly);
+	release(rec, c, readonly);
 	if (p->dom == NULL) {
 		*page = p->local_page;
 		return GNTST_okay;
 	}
-	rc = xensim_gnttab_pin(p->dom, p->ref, readonly, &frame);
+	rc = xensim_gnttab_pin(p->dom, p->ref, readonly, &frame, rec, claim_entry(readonly));
 	if (rc != GNTST_okay)
 		return rc;
 	c->dom = p->dom;
@@ -204,8 +233,8 @@ static int16_t claim(struct xensim_copy_claim *c, const struct xensim_copy_ptr *
 
 void xensim_gnttab_call_end(struct xensim_copy_call *call)
 {
-	release(&call->src, true);
-	release(&call->dst, false);
+	release(call->rec, &call->src, true);
+	release(call->rec, &call->dst, false);
 	call->nr_ops = 0;
 }
 
@@ -223,16 +252,16 @@ int16_t xensim_gnttab_call_copy_op(struct xensim_copy_call *call,
 	    (dst->dom != NULL && !xensim_domain_alive(dst->dom)))
 		rc = GNTST_bad_domain;
 	else
-		rc = claim(&call->src, src, true, &sp);
+		rc = claim(call->rec, &call->src, src, true, &sp);
 	if (rc == GNTST_okay)
-		rc = claim(&call->dst, dst, false, &dp);
+		rc = claim(call->rec, &call->dst, dst, false, &dp);
 	if (rc == GNTST_okay && ((uint32_t)src->offset + len > XENSIM_PAGE_SIZE ||
 				 (uint32_t)dst->offset + len > XENSIM_PAGE_SIZE))
 		rc = GNTST_bad_copy_arg; /* "copy beyond page area" */
 	if (rc != GNTST_okay) {
 		/* Xen drops both claims after a failed op */
-		release(&call->src, true);
-		release(&call->dst, false);
+		release(call->rec, &call->src, true);
+		release(call->rec, &call->dst, false);
 		return rc;
 	}
 	/* memmove: a guest may grant one page twice, so both sides may overlap. */
@@ -240,10 +269,10 @@ int16_t xensim_gnttab_call_copy_op(struct xensim_copy_call *call,
 	return GNTST_okay;
 }
 
-int16_t xensim_gnttab_copy_op(const struct xensim_copy_ptr *src,
+int16_t xensim_gnttab_copy_op(struct xensim_rec *rec, const struct xensim_copy_ptr *src,
 			      const struct xensim_copy_ptr *dst, uint16_t len)
 {
-	struct xensim_copy_call call = { 0 };
+	struct xensim_copy_call call = { .rec = rec };
 	int16_t rc = xensim_gnttab_call_copy_op(&call, src, dst, len);
 
 	xensim_gnttab_call_end(&call);
@@ -283,13 +312,20 @@ static struct xensim_domain *domain_attach(int fd, uint16_t domid, const struct 
 	d = calloc(1, sizeof(*d));
 	if (d == NULL)
 		return NULL;
-	d->active = calloc(hdr.nr_grefs, sizeof(*d->active));
-	if (d->active == NULL)
-		goto err_free;
 	d->size = xensim_file_size(hdr.nr_pages, hdr.nr_grefs);
 	d->base = mmap(NULL, d->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (d->base == MAP_FAILED)
 		goto err_free;
+	d->shared = (struct xensim_hv_shared *)(void *)(d->base +
+							xensim_hv_off(hdr.nr_pages, hdr.nr_grefs));
+	d->instance = __atomic_load_n(&d->shared->instance, __ATOMIC_ACQUIRE);
+	if (d->instance == 0) {
+		munmap(d->base, d->size);
+		errno = EINVAL; /* not made by xensim_dom_create() */
+		goto err_free;
+	}
+	d->active = (struct xensim_active *)(void *)(d->base +
+						     xensim_active_off(hdr.nr_pages, hdr.nr_grefs));
 	d->fd = fd;
 	d->domid = domid;
 	d->nr_pages = hdr.nr_pages;
@@ -305,7 +341,6 @@ static struct xensim_domain *domain_attach(int fd, uint16_t domid, const struct 
 
 err_free:
 	rc = errno;
-	free(d->active);
 	free(d);
 	errno = rc;
 	return NULL;
@@ -381,6 +416,5 @@ void xensim_domain_put(struct xensim_domain *d)
 	pthread_mutex_unlock(&registry_lock);
 	munmap(d->base, d->size);
 	close(d->fd);
-	free(d->active);
 	free(d);
 }

@@ -20,7 +20,10 @@ struct xensim_map {
 	uint8_t *addr;
 	uint32_t count;
 	bool writable;
-	uint32_t refs[];
+	struct {
+		uint32_t ref;
+		uint32_t entry; /**< its pin entry in the handle's record */
+	} pages[];
 };
 
 static struct xensim_hv *to_sim(struct xen_hv *hv)
@@ -90,10 +93,20 @@ static struct xen_hv *sim_open(void)
 		return NULL;
 	}
 	strcpy(hv->dir, dir);
+	/* A new backend starts: what dead ones held, the kernel has released by now. */
+	xensim_reap(hv->dir);
+	rc = xensim_rec_open(&hv->rec, hv->dir);
+	if (rc < 0) {
+		xen_log_err("xen-sim: cannot make a handle's record in %s: %s", dir, strerror(-rc));
+		free(hv);
+		errno = -rc;
+		return NULL;
+	}
 	rc = xensim_hv_evtchn_init(hv);
 	if (rc < 0) {
 		xen_log_err("xen-sim: cannot bind an event channel socket in %s: %s", dir,
 			    strerror(-rc));
+		xensim_rec_close(&hv->rec);
 		free(hv);
 		errno = -rc;
 		return NULL;
@@ -101,13 +114,26 @@ static struct xen_hv *sim_open(void)
 	return &hv->base;
 }
 
-static void map_release(struct xensim_map *m)
+/* Unpin page @p i of @p m and give its entry back. */
+static void page_unpin(struct xensim_rec *rec, struct xensim_map *m, uint32_t i)
+{
+	xensim_gnttab_unpin(m->dom, m->pages[i].ref, !m->writable, rec, m->pages[i].entry);
+	xensim_rec_map_free(rec, m->pages[i].entry);
+}
+
+/* Unpin pages [0, @p n) of @p m. */
+static void map_unpin(struct xensim_rec *rec, struct xensim_map *m, uint32_t n)
 {
 	uint32_t i;
 
+	for (i = 0; i < n; i++)
+		page_unpin(rec, m, i);
+}
+
+static void map_release(struct xensim_rec *rec, struct xensim_map *m)
+{
 	munmap(m->addr, (size_t)m->count * XENSIM_PAGE_SIZE);
-	for (i = 0; i < m->count; i++)
-		xensim_gnttab_unpin(m->dom, m->refs[i], !m->writable);
+	map_unpin(rec, m, m->count);
 	xensim_domain_put(m->dom);
 	free(m);
 }
@@ -120,11 +146,12 @@ static void sim_close(struct xen_hv *base)
 
 	while ((m = hv->maps) != NULL) {
 		hv->maps = m->next;
-		map_release(m);
+		map_release(&hv->rec, m);
 	}
 	xensim_hv_evtchn_fini(hv);
 	for (i = 0; i < hv->nr_cached; i++)
 		xensim_domain_put(hv->cache[i].dom);
+	xensim_rec_close(&hv->rec);
 	free(hv);
 }
 
@@ -205,7 +232,7 @@ static void seg_copy(struct xensim_hv *hv, struct xensim_copy_call *call, xen_gc
 static int sim_grant_copy(struct xen_hv *base, uint32_t count, xen_gcopy_seg *segs)
 {
 	struct xensim_hv *hv = to_sim(base);
-	struct xensim_copy_call call = { 0 };
+	struct xensim_copy_call call = { .rec = &hv->rec };
 	uint32_t i;
 
 	for (i = 0; i < count; i++)
@@ -217,35 +244,50 @@ static int sim_grant_copy(struct xen_hv *base, uint32_t count, xen_gcopy_seg *se
 	return 0;
 }
 
-/* Pin and map each page into the reserved range; on failure undo pages [0, i). */
-static int map_pages(struct xensim_map *m, const uint32_t *refs)
+/* Pin and map page @p i of @p m into the reserved range. @return 0 or -errno. */
+static int map_page(struct xensim_rec *rec, struct xensim_map *m, uint32_t i)
 {
 	int prot = m->writable ? PROT_READ | PROT_WRITE : PROT_READ;
 	size_t frames_off = xensim_frames_off(m->dom->nr_grefs);
-	uint32_t i, frame;
+	uint32_t frame;
+	int entry, err;
 	void *p;
-	int err = 0;
+
+	entry = xensim_rec_map_alloc(rec);
+	if (entry < 0)
+		return entry;
+	m->pages[i].entry = (uint32_t)entry;
+	if (xensim_gnttab_pin(m->dom, m->pages[i].ref, !m->writable, &frame, rec,
+			      (uint32_t)entry) != GNTST_okay) {
+		xensim_rec_map_free(rec, (uint32_t)entry);
+		return -EINVAL; /* gntdev: any failed map op fails the mmap */
+	}
+	p = mmap(m->addr + (size_t)i * XENSIM_PAGE_SIZE, XENSIM_PAGE_SIZE, prot,
+		 MAP_SHARED | MAP_FIXED, m->dom->fd,
+		 (off_t)(frames_off + (size_t)frame * XENSIM_PAGE_SIZE));
+	if (p == MAP_FAILED) {
+		err = errno;
+		page_unpin(rec, m, i);
+		return -err;
+	}
+	return 0;
+}
+
+/* Pin and map each page; on failure undo pages [0, i). */
+static int map_pages(struct xensim_rec *rec, struct xensim_map *m, const uint32_t *refs)
+{
+	uint32_t i;
+	int rc;
 
 	for (i = 0; i < m->count; i++) {
-		m->refs[i] = refs[i];
-		if (xensim_gnttab_pin(m->dom, refs[i], !m->writable, &frame) != GNTST_okay) {
-			err = EINVAL; /* gntdev: any failed map op fails the mmap */
-			break;
-		}
-		p = mmap(m->addr + (size_t)i * XENSIM_PAGE_SIZE, XENSIM_PAGE_SIZE, prot,
-			 MAP_SHARED | MAP_FIXED, m->dom->fd,
-			 (off_t)(frames_off + (size_t)frame * XENSIM_PAGE_SIZE));
-		if (p == MAP_FAILED) {
-			err = errno;
-			xensim_gnttab_unpin(m->dom, refs[i], !m->writable);
-			break;
+		m->pages[i].ref = refs[i];
+		rc = map_page(rec, m, i);
+		if (rc < 0) {
+			map_unpin(rec, m, i);
+			return rc;
 		}
 	}
-	if (err == 0)
-		return 0;
-	while (i-- > 0)
-		xensim_gnttab_unpin(m->dom, m->refs[i], !m->writable);
-	return -err;
+	return 0;
 }
 
 static void *sim_map(struct xen_hv *base, uint32_t domid, uint32_t count,
@@ -265,7 +307,7 @@ static void *sim_map(struct xen_hv *base, uint32_t domid, uint32_t count,
 		errno = EINVAL; /* gntdev turns GNTST_bad_domain into a failed mmap */
 		return NULL;
 	}
-	m = calloc(1, sizeof(*m) + count * sizeof(m->refs[0]));
+	m = calloc(1, sizeof(*m) + count * sizeof(m->pages[0]));
 	if (m == NULL)
 		return NULL;
 	m->dom = d;
@@ -278,7 +320,7 @@ static void *sim_map(struct xen_hv *base, uint32_t domid, uint32_t count,
 		free(m);
 		return NULL;
 	}
-	rc = map_pages(m, refs);
+	rc = map_pages(&hv->rec, m, refs);
 	if (rc < 0) {
 		munmap(m->addr, (size_t)count * XENSIM_PAGE_SIZE);
 		free(m);
@@ -302,7 +344,7 @@ static int sim_unmap(struct xen_hv *base, void *addr, uint32_t count)
 		if (m->count != count)
 			return -EINVAL; /* libxengnttab: count must match the mapping */
 		*pp = m->next;
-		map_release(m);
+		map_release(&hv->rec, m);
 		return 0;
 	}
 	return -EINVAL;
