@@ -590,17 +590,23 @@ static int xenvif_remove(struct rte_vdev_device *vdev)
 	return rte_eth_dev_release_port(dev);
 }
 
-int rte_pmd_xenvif_get_offloads(uint16_t port_id, struct rte_pmd_xenvif_offloads *off)
+/* The vif behind @p port_id, or NULL when it is not a net_xenvif port (the public API). */
+static struct xenvif *vif_of_port(uint16_t port_id)
 {
 	struct rte_eth_dev *dev;
-	struct xenvif *vif;
 
 	if (!rte_eth_dev_is_valid_port(port_id))
-		return -ENODEV;
+		return NULL;
 	dev = &rte_eth_devices[port_id];
-	if (dev->dev_ops != &xenvif_ops)
+	return dev->dev_ops == &xenvif_ops ? dev->data->dev_private : NULL;
+}
+
+int rte_pmd_xenvif_get_offloads(uint16_t port_id, struct rte_pmd_xenvif_offloads *off)
+{
+	struct xenvif *vif = vif_of_port(port_id);
+
+	if (vif == NULL)
 		return -ENODEV;
-	vif = dev->data->dev_private;
 	/* No ctrl_lock: the LSC callback runs on the control thread while it holds the lock.
 	 * The control thread writes the snapshot before it raises link up. */
 	*off = vif->fe_offloads;
@@ -609,14 +615,11 @@ int rte_pmd_xenvif_get_offloads(uint16_t port_id, struct rte_pmd_xenvif_offloads
 
 int rte_pmd_xenvif_keep_on_close(uint16_t port_id, bool keep)
 {
-	struct rte_eth_dev *dev;
+	struct xenvif *vif = vif_of_port(port_id);
 
-	if (!rte_eth_dev_is_valid_port(port_id))
+	if (vif == NULL)
 		return -ENODEV;
-	dev = &rte_eth_devices[port_id];
-	if (dev->dev_ops != &xenvif_ops)
-		return -ENODEV;
-	atomic_store(&((struct xenvif *)dev->data->dev_private)->keep_on_close, keep);
+	atomic_store(&vif->keep_on_close, keep);
 	return 0;
 }
 
