@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # The real-Xen test: Xen 4.17 + a PV Dom0 under QEMU (TCG), dpdk-netback in Dom0 serving a
 # PV guest's vif in place of xen-netback, and beside it (test/xen/scenario.sh says what is
-# checked). Environment: DNB_XEN_NO_INSTALL=1, DNB_XEN_TIMEOUT (seconds, default 1000),
+# checked). Environment: DNB_XEN_NO_INSTALL=1, DNB_XEN_TIMEOUT (seconds, default 1300),
 # DNB_XEN_CPU, DNB_XEN_ACCEL, DNB_XEN_CMDLINE (see the QEMU command below).
 #
 #   run-xen-test.sh [--build DIR] [--timeout SECONDS]
@@ -19,7 +19,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 build=${DNB_BUILD:-$top/build}
-timeout_s=${DNB_XEN_TIMEOUT:-1000}
+timeout_s=${DNB_XEN_TIMEOUT:-1300}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--build) build=$2; shift 2 ;;
