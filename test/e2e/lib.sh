@@ -86,8 +86,9 @@ e2e_listen_wait() {
 	e2e_wait_for 10 e2e_listening "$1" "$2" || e2e_fail "nothing listens on port $2 in $1"
 }
 
-# e2e_capturing NS PID IFACE: process PID has a packet socket bound to IFACE in NS
-e2e_capturing() { ip netns exec "$1" ss -0 -Hp | grep -q "\*:$3 .*pid=$2,"; }
+# e2e_capturing NS IFACE: a python3 (fdb_frames.py) has a packet socket bound to IFACE in
+# namespace NS
+e2e_capturing() { ip netns exec "$1" ss -0 -Hp | grep -q "\*:$2 .*\"python3\""; }
 
 # e2e_xs_read PATH: read a key of the test bed's xenstore as dom0
 e2e_xs_read() { XENSTORED_PATH=$E2E_STATE/xenstored.sock xenstore-read "$1" 2>/dev/null; }
