@@ -2,7 +2,12 @@
 /**
  * @file
  * dpdk-netback's shared state: the ports, the switch, the worker's port table, and the
- * functions the app's files offer each other (main.c, fwd.c, egress.c, vif_watch.c, telemetry.c).
+ * functions the app's files offer each other (main.c, fwd.c, ingress.c, egress.c, vif_watch.c,
+ * telemetry.c).
+ *
+ * A frame's way through the app, one file per stage: fwd.c's loop polls a port, ingress.c
+ * (LRO, linearize: all that --lro decides), the switch (lib/switch), egress.c (GSO,
+ * checksum, VLAN), the port's tx_burst.
  *
  * Ports: every ethdev port the EAL created at start is a wire port; vif ports (net_xenvif)
  * come and go at run time. The switch port number of a port is its ethdev port id.
@@ -60,7 +65,7 @@ struct dnb_port_stats {
 	uint64_t gso_segs;      /**< segments made by software GSO */
 	uint64_t sw_csum;       /**< checksums completed in software */
 	uint64_t csum_fail;     /**< dropped: headers not in the first segment to checksum */
-	uint64_t linearized;    /**< aggregates copied into one buffer (--lro linearize) */
+	uint64_t linearized;    /**< aggregates copied into one buffer (--lro linearize, ingress.c) */
 	uint64_t linearize_fail;
 	uint64_t busy_cycles;   /**< TSC cycles of loop iterations that moved packets */
 };
@@ -82,7 +87,7 @@ struct dnb_port {
 	atomic_uint handoff_mbufs;  /**< mbufs in @c handoff (producers add, the owner subtracts) */
 	atomic_ulong handoff_drops; /**< frames refused: the port's or all ports' share was full */
 	struct dnb_vif_id vif;
-	struct lro_ctx *lro;   /**< wire ports with --lro chain|linearize */
+	struct lro_ctx *lro;   /**< wire ports with --lro chain|linearize (ingress.c) */
 	/** Written by the owner on every burst: on a line of its own, so that other workers
 	 *  reading owner/handoff above (egress to this port) do not share it. */
 	struct dnb_port_stats stats __rte_cache_aligned;
@@ -106,7 +111,7 @@ struct dnb_worker {
 struct dnb_app {
 	struct dnb_config cfg;
 	struct rte_mempool *pool;     /**< packet mbufs */
-	struct rte_mempool *big_pool; /**< linearize: one buffer per aggregate */
+	struct rte_mempool *big_pool; /**< --lro linearize: one buffer per aggregate (ingress.c) */
 	struct rte_mempool *gso_indirect;
 	/** Guest-TX buffers of the vif on each port id, made when a vif first gets that id and
 	 *  kept for the next vif that does (mbufs of a detached vif may still be in a NIC's TX
@@ -138,10 +143,33 @@ int dnb_worker_main(void *arg);
  *  the old one. Control thread only. */
 void dnb_table_update(struct dnb_app *app, struct dnb_port *add, struct dnb_port *remove);
 
+/* ingress.c: the one reader of --lro */
+/** What the app needs for --lro (the linearize pool); after the shared pool, before the
+ *  wire ports. Logs the mode. @return 0 or -rte_errno. */
+int dnb_ingress_create(struct dnb_app *app);
+/** Undo dnb_ingress_create(), once every port is closed. */
+void dnb_ingress_free(struct dnb_app *app);
+/** A port's ingress state: a wire port's LRO context unless --lro off; nothing for a vif.
+ *  Control thread. @return 0 or -rte_errno (logged). */
+int dnb_ingress_port_init(struct dnb_app *app, struct dnb_port *p);
+/** Free what dnb_ingress_port_init() made (held aggregates with it); safe when it made
+ *  nothing or failed. */
+void dnb_ingress_port_fini(struct dnb_port *p);
+/**
+ * A received burst of @p p (@p nb may be 0: held aggregates whose time budget ran out still
+ * leave) into the frames for the switch, written to @p out (room @p max_out, at least
+ * LRO_OUT_PER_PKT * @p nb). Every mbuf of @p pkts is in @p out, alone or inside an
+ * aggregate, or held for a later call. Owner worker only; hot path.
+ * @return the frames in @p out.
+ */
+uint16_t dnb_ingress_burst(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf **pkts,
+			   uint16_t nb, uint64_t now, struct rte_mbuf **out, uint16_t max_out);
+
 /* egress.c */
+/** Send @p nb frames by @p p, with what GSO, checksum and VLAN work its TX lacks done in
+ *  software. Owner worker only. @return @p nb: every frame is sent, or dropped and counted. */
 uint16_t dnb_port_tx(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf **pkts,
 		     uint16_t nb);
-struct rte_mbuf *dnb_linearize(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf *m);
 
 /* ports.c */
 /** Bring up a wire port (@p vif NULL) or the vif @p vif, and start forwarding on it. */

@@ -3,7 +3,8 @@
  * Frames leaving by a port: a TSO packet (a guest's, or an LRO aggregate) is segmented by the
  * port or here with librte_gso, and a partial checksum (netif csum_blank, LRO's pseudo-header
  * sum) is completed by the port or here — for a wire port without offloads, and for a vif
- * whose frontend lacks GSO or checksum offload. Also the --lro linearize copy.
+ * whose frontend lacks GSO or checksum offload; a trunk port's 802.1Q tag is inserted here
+ * when the port cannot. The last stage before the port's tx_burst, the mirror of ingress.c.
  */
 #include <rte_ip.h>
 #include <rte_tcp.h>
@@ -287,16 +288,4 @@ uint16_t dnb_port_tx(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf **
 	if (n > 0)
 		tx_flush(p, out, n);
 	return nb; /* every frame was taken: sent, segmented, or dropped and counted here */
-}
-
-struct rte_mbuf *dnb_linearize(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf *m)
-{
-	struct rte_mbuf *big = lro_linearize(m, app->big_pool);
-
-	if (big == NULL) {
-		p->stats.linearize_fail++;
-		return m; /* the chain goes on as it is */
-	}
-	p->stats.linearized++;
-	return big;
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The worker: poll every port, run wire traffic through LRO, switch by MAC, and hand each
- * destination its frames in one burst. Nothing here allocates (but mbufs), locks or logs.
+ * The worker: poll every port, pass its burst through ingress (ingress.c: LRO, linearize),
+ * switch by MAC, and hand each destination its frames in one burst, sent by egress.c or
+ * through the hand-off ring of the worker that owns it. Nothing here allocates (but mbufs),
+ * locks or logs.
  */
 #include <rte_cycles.h>
 #include <rte_malloc.h>
@@ -15,38 +17,6 @@
 #define DNB_IDLE_SLEEP_US 100
 /* ... but only after this many empty passes, so a busy port is never slowed down. */
 #define DNB_IDLE_PASSES 1024
-
-/* LRO and linearize for a wire port's burst: @p pkts in, @p out what the switch gets. */
-static uint16_t wire_ingress(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf **pkts,
-			     uint16_t nb, uint64_t now, struct rte_mbuf **out, uint16_t max_out)
-{
-	uint16_t nb_out = 0;
-	int rc;
-
-	if (p->lro == NULL) {
-		memcpy(out, pkts, nb * sizeof(*pkts));
-		return nb;
-	}
-	if (nb > 0) {
-		rc = lro_reassemble_burst(p->lro, pkts, nb, now, out, max_out);
-		nb_out = rc > 0 ? (uint16_t)rc : 0;
-	}
-	nb_out += lro_flush(p->lro, now, out + nb_out, max_out - nb_out);
-	if (app->cfg.lro == DNB_LRO_LINEARIZE) {
-		uint16_t kept = 0;
-
-		for (uint16_t i = 0; i < nb_out; i++) {
-			struct rte_mbuf *m = out[i];
-
-			if (m->nb_segs > 1)
-				m = dnb_linearize(app, p, m);
-			if (m != NULL)
-				out[kept++] = m;
-		}
-		nb_out = kept;
-	}
-	return nb_out;
-}
 
 static uint32_t mbufs_of(struct rte_mbuf *const *pkts, uint16_t n)
 {
@@ -145,16 +115,10 @@ static uint16_t poll_port(struct dnb_worker *w, struct dnb_port *p, struct l2sw_
 	if (p->nb_queues > 1)
 		p->next_rxq = (uint16_t)((p->next_rxq + 1) % p->nb_queues);
 	p->stats.rx_pkts += nb;
-	if (p->is_vif || p->lro == NULL) {
-		if (nb == 0)
-			return 0;
-		l2sw_forward_burst(app->sw, swout, p->port_id, pkts, nb, now);
-	} else {
-		nb_fwd = wire_ingress(app, p, pkts, nb, now, fwd, RTE_DIM(fwd));
-		if (nb_fwd == 0)
-			return nb;
-		l2sw_forward_burst(app->sw, swout, p->port_id, fwd, nb_fwd, now);
-	}
+	nb_fwd = dnb_ingress_burst(app, p, pkts, nb, now, fwd, RTE_DIM(fwd));
+	if (nb_fwd == 0)
+		return nb;
+	l2sw_forward_burst(app->sw, swout, p->port_id, fwd, nb_fwd, now);
 	egress_all(w, swout);
 	return nb;
 }

@@ -5,8 +5,9 @@
  *   dpdk-netback [EAL options] -- [options]      (see --help)
  *
  * The EAL's ports are the wire; vifs are attached as net_xenvif ports as their guests come
- * (vifs.c). One worker lcore forwards (fwd.c); the main lcore ages the FDB (fdb_age.c),
- * prints stats and waits for SIGINT/SIGTERM, then everything is closed in reverse order.
+ * (vifs.c). Worker lcores forward (fwd.c: ingress.c, the switch, egress.c); the main lcore
+ * ages the FDB (fdb_age.c), prints stats and waits for SIGINT/SIGTERM, then everything is
+ * closed in reverse order.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -42,13 +43,6 @@ static int pools_create(struct dnb_app *a)
 		return -rte_errno;
 	a->handoff_port_cap = a->cfg.nb_mbufs / DNB_HANDOFF_PORT_SHARE;
 	a->handoff_all_cap = a->cfg.nb_mbufs / DNB_HANDOFF_ALL_SHARE;
-	if (a->cfg.lro == DNB_LRO_LINEARIZE) {
-		/* One buffer per aggregate in flight; data room is a 16-bit field. */
-		a->big_pool = rte_pktmbuf_pool_create("dnb_linear", 512, 32, 0, UINT16_MAX,
-						      (int)rte_socket_id());
-		if (a->big_pool == NULL)
-			return -rte_errno;
-	}
 	a->gso = (struct rte_gso_ctx){
 		.direct_pool = a->pool,
 		.indirect_pool = a->gso_indirect,
@@ -82,9 +76,9 @@ static void wire_ports_init(struct dnb_app *a)
 		rc = dnb_port_init(a, port, NULL);
 		if (rc != 0)
 			rte_exit(EXIT_FAILURE, "wire port %u: %s\n", port, rte_strerror(-rc));
-		DNB_LOG(NOTICE, "wire port %u: tso %s, checksum offload %s, lro %s", port,
+		DNB_LOG(NOTICE, "wire port %u: tso %s, checksum offload %s", port,
 			a->ports[port].tso_v4 ? "on" : "software", a->ports[port].csum_v4 ? "on" :
-			"software", dnb_lro_mode_str(a->cfg.lro));
+			"software");
 	}
 	if (atomic_load(&a->table)->nb == 0)
 		rte_exit(EXIT_FAILURE, "no wire port: give one to the EAL, e.g. "
@@ -140,10 +134,10 @@ static void shutdown_all(struct dnb_app *a)
 	a->sw = NULL; /* telemetry answers -EAGAIN from now on */
 	rte_free(atomic_load(&a->table));
 	atomic_store(&a->table, NULL);
-	rte_mempool_free(a->big_pool);
+	dnb_ingress_free(a);
 	rte_mempool_free(a->gso_indirect);
 	rte_mempool_free(a->pool);
-	a->big_pool = a->gso_indirect = a->pool = NULL;
+	a->gso_indirect = a->pool = NULL;
 	for (unsigned int i = 0; i < RTE_DIM(a->vif_pools); i++) {
 		rte_mempool_free(a->vif_pools[i]);
 		a->vif_pools[i] = NULL;
@@ -176,8 +170,9 @@ int main(int argc, char **argv)
 		rte_exit(EXIT_FAILURE, "needs two lcores (e.g. -l 0-1): the main one controls, "
 			 "the others forward\n");
 	atomic_store(&app.table, rte_zmalloc("dnb_port_table", sizeof(struct dnb_port_table), 0));
-	if (atomic_load(&app.table) == NULL || pools_create(&app) != 0 || switch_create(&app) != 0)
-		rte_exit(EXIT_FAILURE, "setting up memory and the switch: %s\n",
+	if (atomic_load(&app.table) == NULL || pools_create(&app) != 0 ||
+	    dnb_ingress_create(&app) != 0 || switch_create(&app) != 0)
+		rte_exit(EXIT_FAILURE, "setting up memory, ingress and the switch: %s\n",
 			 rte_strerror(rte_errno));
 	if (tel_rc != 0)
 		DNB_LOG(WARNING, "telemetry commands not registered: %s", rte_strerror(-tel_rc));

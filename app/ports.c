@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Port bring-up and tear-down, read top to bottom as in l2fwd: info, offloads gated on
- * capabilities, configure, queues, start, then the switch port and (wire) the LRO context. */
+ * capabilities, configure, queues, the port's ingress state (ingress.c) and hand-off ring,
+ * start, then the switch port. */
 #include <rte_cycles.h>
 #include <rte_ring.h>
 
@@ -77,24 +78,6 @@ static int port_configure(struct dnb_app *app, struct dnb_port *p, uint16_t nb_q
 	return rc;
 }
 
-static struct lro_ctx *port_lro(struct dnb_app *app)
-{
-	struct lro_conf conf = {
-		.socket_id = SOCKET_ID_ANY,
-		.max_flows = LRO_DEFAULT_MAX_FLOWS,
-		/* a quarter of the pool at most: the port must never starve for buffers */
-		.max_held_mbufs = app->cfg.nb_mbufs / 4,
-		.timeout_cycles = app->tsc_hz / 1000000 * app->cfg.lro_timeout_us,
-		/* 64 KiB less what lets an aggregate fit one linearize buffer, so all three
-		 * --lro modes make the same aggregates */
-		.max_ip_len = 65280,
-		.max_slots = LRO_DEFAULT_MAX_SLOTS,
-		.slot_size = LRO_DEFAULT_SLOT_SIZE,
-	};
-
-	return lro_ctx_create(&conf);
-}
-
 /*
  * A vif's frontend connected (link up): take what it accepts, so egress.c segments and
  * checksums in software what it cannot take. Runs on the vif's control thread.
@@ -136,24 +119,19 @@ static void port_release(struct dnb_app *app, struct dnb_port *p)
 		rte_ring_free(p->handoff);
 		p->handoff = NULL;
 	}
-	if (p->lro != NULL) {
-		lro_ctx_free(p->lro);
-		p->lro = NULL;
-	}
+	dnb_ingress_port_fini(p);
 }
 
-/* What a port needs beside ethdev: LRO (wire), the hand-off ring (several workers). */
+/* What a port needs beside ethdev: its ingress state (ingress.c), the hand-off ring
+ * (several workers). */
 static int port_resources(struct dnb_app *app, struct dnb_port *p)
 {
 	char name[RTE_RING_NAMESIZE];
+	int rc;
 
-	if (!p->is_vif && app->cfg.lro != DNB_LRO_OFF) {
-		p->lro = port_lro(app);
-		if (p->lro == NULL) {
-			DNB_LOG(ERR, "port %u: LRO: %s", p->port_id, rte_strerror(rte_errno));
-			return -rte_errno;
-		}
-	}
+	rc = dnb_ingress_port_init(app, p);
+	if (rc != 0)
+		return rc;
 	if (app->nb_workers > 1) {
 		snprintf(name, sizeof(name), "dnb_handoff%u", p->port_id);
 		p->handoff = rte_ring_create(name, DNB_HANDOFF_SIZE,

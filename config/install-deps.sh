@@ -6,8 +6,10 @@
 #  - adds the 'non-free' component to apt's sources: Debian ships netperf only there;
 #  - adds deb-src lines for bookworm: Debian's libdpdk-dev lacks DPDK's driver SDK headers
 #    (ethdev_driver.h, ethdev_vdev.h, bus_vdev_driver.h, ...), which a vdev PMD needs; the
-#    source package of the very same DPDK version has them (see fetch-dpdk-sdk.sh);
-#  - installs the build and test dependencies with apt.
+#    source package of the very same DPDK version has them;
+#  - installs the build and test dependencies with apt;
+#  - unpacks those SDK headers to /var/cache/dpdk-netback/sdk-<DPDK version>
+#    (fetch-dpdk-sdk.sh), where meson looks for them: configuring downloads nothing.
 set -euo pipefail
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -62,4 +64,5 @@ fi
 if [ "${#missing[@]}" -gt 0 ]; then
 	apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+bash "$(dirname "$0")/fetch-dpdk-sdk.sh"
 echo "install-deps.sh: all dependencies present"

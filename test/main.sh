@@ -30,7 +30,8 @@ e2e_wait_connected 1
 e2e_log "guest 1 connected through dpdk-netback (--lro $lro)"
 e2e_in_wire netserver -D -p 12865 >/dev/null 2>&1 &
 e2e_in_guest 1 netserver -D -p 12865 >/dev/null 2>&1 &
-sleep 0.5
+e2e_listen_wait "$E2E_WIRE_NS" 12865
+e2e_listen_wait "$(e2e_guest_ns 1)" 12865
 
 run() { # run LABEL NS HOST TEST UNITS-OPTION
 	local out

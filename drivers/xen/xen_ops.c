@@ -1,26 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Choice of hypervisor interface, and the error log of drivers/xen. */
+/* Choice of hypervisor interface, and the log type of drivers/xen. */
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "xen_log.h"
 #include "xen_ops.h"
 
-void xen_log_err(const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	/* One fputs per line, so lines of concurrent threads do not interleave. */
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line) - 1, fmt, ap);
-	va_end(ap);
-	strcat(line, "\n");
-	fputs(line, stderr);
-}
+RTE_LOG_REGISTER(xen_logtype, netback.xen, NOTICE);
 
 const struct xen_ops *xen_ops_select(const char *kind)
 {

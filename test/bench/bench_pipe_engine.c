@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The aggregation stage of dpdk-netback-bench, as app/fwd.c's wire_ingress() runs it:
+ * The aggregation stage of dpdk-netback-bench, as app/ingress.c's dnb_ingress_burst() runs it:
  * lib/lro (reassemble + time-budget flush after every poll), optionally each aggregate
  * copied into one buffer (--lro linearize, lro_linearize(), as the app does), or librte_gro
  * in heavyweight mode in the LRO's place, or nothing.

@@ -36,7 +36,8 @@ e2e_stream "$(e2e_guest_ns 1)" "$E2E_WIRE_NS" 10.99.0.1 "stream guest -> wire"
 
 e2e_in_wire netserver -D -p 12865 >/dev/null 2>&1 &
 e2e_in_guest 1 netserver -D -p 12865 >/dev/null 2>&1 &
-sleep 0.5
+e2e_listen_wait "$E2E_WIRE_NS" 12865
+e2e_listen_wait "$(e2e_guest_ns 1)" 12865
 for t in TCP_STREAM TCP_MAERTS TCP_RR UDP_RR; do
 	out=$(e2e_in_guest 1 timeout 60 netperf -H 10.99.0.1 -t "$t" -l 3 -P 0 -- -o THROUGHPUT,THROUGHPUT_UNITS 2>&1) ||
 		e2e_fail "netperf $t: $out"

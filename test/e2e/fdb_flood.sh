@@ -117,7 +117,9 @@ e2e_in_guest 2 python3 "$frames" count eth0 "$station" 4 >"$E2E_STATE/guest2.cou
 g2=$!
 e2e_in_wire python3 "$frames" count "$w1" "$station" 4 >"$E2E_STATE/wire.count" &
 wc=$!
-sleep 0.5
+e2e_wait_for 10 e2e_capturing "$(e2e_guest_ns 2)" eth0 &&
+	e2e_wait_for 10 e2e_capturing "$E2E_WIRE_NS" "$w1" ||
+	e2e_fail "the frame counters did not start"
 e2e_in_wire python3 "$frames" arp "$w1" "$station" 10.99.0.200 "$(e2e_guest_ip 1)" ||
 	e2e_fail "sending ARP requests from the new station"
 wait "$g2" || e2e_fail "capture in guest 2"

@@ -66,6 +66,30 @@ e2e_netback_start() {
 	E2E_NETBACK_PID=$!
 }
 
+# e2e_wait_for SECONDS CMD...: run CMD every 0.1 s until it succeeds, for at most SECONDS;
+# returns 1 if it never did. For what can be observed; a test's own pacing stays a sleep.
+e2e_wait_for() {
+	local tries=$(($1 * 10)) i
+	shift
+	for ((i = 0; i < tries; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	"$@"
+}
+
+# e2e_listening NS PORT: a TCP server listens on PORT in namespace NS
+e2e_listening() { ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .; }
+
+# e2e_listen_wait NS PORT: wait (10 s at most) until e2e_listening NS PORT, or fail
+e2e_listen_wait() {
+	e2e_wait_for 10 e2e_listening "$1" "$2" || e2e_fail "nothing listens on port $2 in $1"
+}
+
+# e2e_capturing NS IFACE: a python3 (fdb_frames.py) has a packet socket bound to IFACE in
+# namespace NS
+e2e_capturing() { ip netns exec "$1" ss -0 -Hp | grep -q "\*:$2 .*\"python3\""; }
+
 # e2e_xs_read PATH: read a key of the test bed's xenstore as dom0
 e2e_xs_read() { XENSTORED_PATH=$E2E_STATE/xenstored.sock xenstore-read "$1" 2>/dev/null; }
 
@@ -100,7 +124,7 @@ e2e_stream() {
 	local out_srv out_cli srv stream=$e2e_top/test/e2e/stream.py
 	ip netns exec "$2" python3 "$stream" serve 5001 >"$E2E_STATE/srv.out" &
 	srv=$!
-	sleep 0.5
+	e2e_listen_wait "$2" 5001
 	out_cli=$(ip netns exec "$1" timeout 120 python3 "$stream" send "$3" 5001 \
 		"${DNB_STREAM_BYTES:-268435456}") || e2e_fail "$4: sender failed"
 	wait "$srv" || e2e_fail "$4: receiver failed"

@@ -45,7 +45,8 @@ e2e_in_guest 1 python3 "$stream" serve 5001 >"$E2E_STATE/in.srv" &
 in_srv=$!
 e2e_in_wire python3 "$stream" serve 5002 >"$E2E_STATE/out.srv" &
 out_srv=$!
-sleep 0.5
+e2e_listen_wait "$(e2e_guest_ns 1)" 5001
+e2e_listen_wait "$E2E_WIRE_NS" 5002
 e2e_in_wire timeout 900 python3 "$stream" send "$g1" 5001 "$bytes" "$rate" >"$E2E_STATE/in.cli" &
 in_cli=$!
 e2e_in_guest 1 timeout 900 python3 "$stream" send 10.99.0.1 5002 "$bytes" "$rate" \

@@ -38,11 +38,8 @@ e2e_in_guest 2 ping -c 2 -i 0.2 -W 2 10.99.0.1 >/dev/null || e2e_fail "guest 2 a
 
 # Hotplug: guest 2 goes away, then comes back.
 bash "$e2e_bed" -n "$E2E_NAME" guest-stop 2 >/dev/null
-for ((i = 0; i < 50; i++)); do
-	grep -q 'vif2.0: detached' "$E2E_STATE/netback.log" && break
-	sleep 0.1
-done
-grep -q 'vif2.0: detached' "$E2E_STATE/netback.log" || e2e_fail "vif2.0 not detached after the guest left"
+e2e_wait_for 5 grep -q 'vif2.0: detached' "$E2E_STATE/netback.log" ||
+	e2e_fail "vif2.0 not detached after the guest left"
 e2e_in_guest 1 ping -c 2 -i 0.2 -W 2 10.99.0.1 >/dev/null || e2e_fail "guest 1 while guest 2 is away"
 bash "$e2e_bed" -n "$E2E_NAME" guest-start 2 >/dev/null || e2e_fail "guest 2 did not start again"
 e2e_wait_connected 2
@@ -51,7 +48,7 @@ e2e_log "guest 2 detached and attached again"
 
 # SIGTERM while a stream runs: the service exits cleanly and leaves both vifs Connected.
 e2e_in_wire netserver -D -p 12865 >/dev/null 2>&1 &
-sleep 0.3
+e2e_listen_wait "$E2E_WIRE_NS" 12865
 e2e_in_guest 1 netperf -H 10.99.0.1 -t TCP_STREAM -l 10 >/dev/null 2>&1 &
 sleep 2
 e2e_netback_stop
@@ -64,11 +61,8 @@ done
 # A new process resumes them; then the release path closes them for good.
 E2E_VIF_ARGS="--marked-vifs" e2e_netback_start --lro chain
 for k in 1 2; do
-	for ((i = 0; i < 100; i++)); do
-		grep -q "vif$k.0: resumed" "$E2E_STATE/netback.log" && break
-		sleep 0.1
-	done
-	grep -q "vif$k.0: resumed" "$E2E_STATE/netback.log" || e2e_fail "vif$k.0 not resumed"
+	e2e_wait_for 10 grep -q "vif$k.0: resumed" "$E2E_STATE/netback.log" ||
+		e2e_fail "vif$k.0 not resumed"
 	e2e_in_guest "$k" ping -c 2 -i 0.2 -W 2 10.99.0.1 >/dev/null ||
 		e2e_fail "guest $k after the restart"
 done

@@ -64,8 +64,7 @@ static int parse_ulong(const char *key, const char *value, unsigned long max,
 	errno = 0;
 	v = strtoul(value, &end, 10);
 	if (errno != 0 || end == value || *end != '\0' || value[0] == '-' || v > max) {
-		RTE_LOG(ERR, EAL, "net_xenvif: bad %s=%s (a number up to %lu)\n", key, value,
-			max);
+		XENVIF_DRV_LOG(ERR, "bad %s=%s (a number up to %lu)", key, value, max);
 		return -EINVAL;
 	}
 	*out = v;
@@ -81,7 +80,7 @@ static int handle_arg(const char *key, const char *value, void *opaque)
 		if (parse_ulong(key, value, XENVIF_DOMID_LIMIT - 1, &a->domid) != 0)
 			return -EINVAL;
 		if (a->domid == 0) {
-			RTE_LOG(ERR, EAL, "net_xenvif: domid=0 is Dom0 itself, not a guest\n");
+			XENVIF_DRV_LOG(ERR, "domid=0 is Dom0 itself, not a guest");
 			return -EINVAL;
 		}
 		return 0;
@@ -98,12 +97,12 @@ static int handle_arg(const char *key, const char *value, void *opaque)
 	if (strcmp(key, XENVIF_ARG_MAC) == 0) {
 		a->have_mac = rte_ether_unformat_addr(value, &a->mac) == 0;
 		if (!a->have_mac)
-			RTE_LOG(ERR, EAL, "net_xenvif: bad mac=%s\n", value);
+			XENVIF_DRV_LOG(ERR, "bad mac=%s", value);
 		return a->have_mac ? 0 : -EINVAL;
 	}
 	if (strcmp(key, XENVIF_ARG_XEN) == 0) {
 		if (strlen(value) >= sizeof(a->xen)) {
-			RTE_LOG(ERR, EAL, "net_xenvif: bad xen=%s (auto, sim or real)\n", value);
+			XENVIF_DRV_LOG(ERR, "bad xen=%s (auto, sim or real)", value);
 			return -EINVAL;
 		}
 		strcpy(a->xen, value);
@@ -115,7 +114,7 @@ static int handle_arg(const char *key, const char *value, void *opaque)
 		else if (strcmp(value, "naive") == 0)
 			a->layout = NIF_LAYOUT_NAIVE;
 		else {
-			RTE_LOG(ERR, EAL, "net_xenvif: bad layout=%s (packed or naive)\n", value);
+			XENVIF_DRV_LOG(ERR, "bad layout=%s (packed or naive)", value);
 			return -EINVAL;
 		}
 		return 0;
@@ -132,14 +131,14 @@ static int parse_args(const char *params, struct xenvif_args *a)
 				  .layout = NIF_LAYOUT_PACKED};
 	kvlist = rte_kvargs_parse(params != NULL ? params : "", valid_args);
 	if (kvlist == NULL) {
-		RTE_LOG(ERR, EAL, "net_xenvif: cannot parse devargs '%s' (keys: domid, devid, "
-			"queues, mac, xen, layout, stall_ms)\n", params);
+		XENVIF_DRV_LOG(ERR, "cannot parse devargs '%s' (keys: domid, devid, "
+			       "queues, mac, xen, layout, stall_ms)", params);
 		return -EINVAL;
 	}
 	rc = rte_kvargs_process(kvlist, NULL, handle_arg, a);
 	rte_kvargs_free(kvlist);
 	if (rc == 0 && !a->have_domid) {
-		RTE_LOG(ERR, EAL, "net_xenvif: devarg domid= is required\n");
+		XENVIF_DRV_LOG(ERR, "devarg domid= is required");
 		rc = -EINVAL;
 	}
 	return rc < 0 ? rc : 0;
@@ -552,7 +551,7 @@ static int xenvif_probe(struct rte_vdev_device *vdev)
 	int rc;
 
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
-		RTE_LOG(ERR, EAL, "net_xenvif: %s: secondary processes are not supported\n", name);
+		XENVIF_DRV_LOG(ERR, "%s: secondary processes are not supported", name);
 		return -ENOTSUP;
 	}
 	rc = parse_args(rte_vdev_device_args(vdev), &args);

@@ -40,6 +40,9 @@ extern int xenvif_logtype;
 #define XENVIF_LOG(level, vif, fmt, ...) \
 	rte_log(RTE_LOG_##level, xenvif_logtype, "xenvif: %s: " fmt "\n", (vif)->name, \
 		##__VA_ARGS__)
+/** A line about the driver, before a vif exists (devargs, probe): same log type. */
+#define XENVIF_DRV_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, xenvif_logtype, "net_xenvif: " fmt "\n", ##__VA_ARGS__)
 
 /** Driver-level counters of one queue pair, beside lib/netif's ring counters. */
 struct xenvif_queue_stats {

@@ -38,13 +38,13 @@ static struct xen_hv *real_open(void)
 	hv->gnttab = xengnttab_open(NULL, 0);
 	if (hv->gnttab == NULL) {
 		err = errno;
-		xen_log_err("xen-real: cannot open /dev/xen/gntdev: %s", strerror(err));
+		XEN_LOG(ERR, "xen-real: cannot open /dev/xen/gntdev: %s", strerror(err));
 		goto err_free;
 	}
 	hv->evtchn = xenevtchn_open(NULL, 0);
 	if (hv->evtchn == NULL) {
 		err = errno;
-		xen_log_err("xen-real: cannot open /dev/xen/evtchn: %s", strerror(err));
+		XEN_LOG(ERR, "xen-real: cannot open /dev/xen/evtchn: %s", strerror(err));
 		xengnttab_close(hv->gnttab);
 		goto err_free;
 	}

@@ -72,13 +72,13 @@ static struct xen_hv *sim_open(void)
 	int rc;
 
 	if (dir == NULL || dir[0] == '\0') {
-		xen_log_err("xen-sim: XENSIM_DIR is not set: %s", strerror(ENOENT));
+		XEN_LOG(ERR, "xen-sim: XENSIM_DIR is not set: %s", strerror(ENOENT));
 		errno = ENOENT;
 		return NULL;
 	}
 	if (access(dir, R_OK | W_OK | X_OK) < 0) {
 		rc = errno;
-		xen_log_err("xen-sim: cannot use %s: %s", dir, strerror(rc));
+		XEN_LOG(ERR, "xen-sim: cannot use %s: %s", dir, strerror(rc));
 		errno = rc;
 		return NULL;
 	}
@@ -88,7 +88,7 @@ static struct xen_hv *sim_open(void)
 	hv->base.ops = &xen_sim_ops;
 	if (strlen(dir) >= sizeof(hv->dir)) {
 		free(hv);
-		xen_log_err("xen-sim: cannot use %s: %s", dir, strerror(ENAMETOOLONG));
+		XEN_LOG(ERR, "xen-sim: cannot use %s: %s", dir, strerror(ENAMETOOLONG));
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
@@ -97,15 +97,15 @@ static struct xen_hv *sim_open(void)
 	xensim_reap(hv->dir);
 	rc = xensim_rec_open(&hv->rec, hv->dir);
 	if (rc < 0) {
-		xen_log_err("xen-sim: cannot make a handle's record in %s: %s", dir, strerror(-rc));
+		XEN_LOG(ERR, "xen-sim: cannot make a handle's record in %s: %s", dir, strerror(-rc));
 		free(hv);
 		errno = -rc;
 		return NULL;
 	}
 	rc = xensim_hv_evtchn_init(hv);
 	if (rc < 0) {
-		xen_log_err("xen-sim: cannot bind an event channel socket in %s: %s", dir,
-			    strerror(-rc));
+		XEN_LOG(ERR, "xen-sim: cannot bind an event channel socket in %s: %s", dir,
+			strerror(-rc));
 		xensim_rec_close(&hv->rec);
 		free(hv);
 		errno = -rc;
