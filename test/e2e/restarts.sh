@@ -32,11 +32,14 @@ g1=$(e2e_guest_ip 1)
 
 # Guest 1's states, every change, for the whole test.
 watchers=()
-trap 'kill "${watchers[@]}" 2>/dev/null; e2e_cleanup' EXIT
+# xenstore-watch spins on a closed connection once the bed's xenstored is gone: each is
+# killed by its own pid (from its pid file), not left to a SIGPIPE that never comes.
+trap 'kill "${watchers[@]}" $(cat "$E2E_STATE"/watch*.pid 2>/dev/null) 2>/dev/null; e2e_cleanup' EXIT
+i=0
 for p in /local/domain/1/device/vif/0/state /local/domain/0/backend/vif/1/0/state; do
-	(
-		XENSTORED_PATH=$E2E_STATE/xenstored.sock exec xenstore-watch "$p" 2>/dev/null
-	) | while read -r path; do
+	i=$((i + 1))
+	XENSTORED_PATH=$E2E_STATE/xenstored.sock sh -c 'echo $$ >"$1"; exec xenstore-watch "$2"' \
+		sh "$E2E_STATE/watch$i.pid" "$p" 2>/dev/null | while read -r path; do
 		echo "$path $(e2e_xs_read "$path")"
 	done >>"$E2E_STATE/states.log" 2>&1 &
 	watchers+=($!)

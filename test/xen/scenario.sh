@@ -429,7 +429,8 @@ restart_life() {
 		wait_for 120 grep -q "DNB-GUEST ready" "$console_dir/guest-$guest.log"; then
 		d=$(domid_of $guest)
 		for p in /local/domain/$d/device/vif/0/state /local/domain/0/backend/vif/$d/0/state; do
-			xenstore-watch "$p" 2>/dev/null | while read -r w; do
+			sh -c 'echo $$ >>/tmp/restart-watch.pids; exec xenstore-watch "$1"' sh "$p" \
+				2>/dev/null | while read -r w; do
 				echo "$w $(xenstore-read "$w" 2>&1)"
 			done >>/tmp/restart-states.log &
 			bg="$bg $!"
@@ -450,7 +451,8 @@ restart_life() {
 			result restart-netperf FAIL "$(tr '\n' ' ' </tmp/restart-netperf.log)"
 		fi
 		guest_results 300 restart && streams_check restart
-		kill $bg 2>/dev/null # the pipelines' readers: ping and the watches die on their next line
+		# the pipelines' readers (ping dies on its next line) and the watches themselves
+		kill $bg $(cat /tmp/restart-watch.pids 2>/dev/null) 2>/dev/null
 		restart_outage
 		restart_states
 	fi
@@ -615,7 +617,8 @@ beside_traffic() {
 beside_handover() {
 	local da dev=/sys/bus/xen-backend/devices w n
 	da=$(domid_of dnbguest-dpdk)
-	xenstore-watch /local/domain/$da/device/vif/0/state 2>/dev/null | while read -r n; do
+	sh -c 'echo $$ >/tmp/handover-watch.pid; exec xenstore-watch "$1"' sh \
+		/local/domain/$da/device/vif/0/state 2>/dev/null | while read -r n; do
 		echo "$n $(xenstore-read "$n" 2>&1)"
 	done >/tmp/handover-states.log &
 	w=$!
@@ -634,7 +637,7 @@ beside_handover() {
 		evidence /tmp/handover-ping.log
 		dmesg | grep -i 'vif\|xen' | tail -n 20 | sed 's/^/DNB-LOG dmesg: /'
 	fi
-	kill $w 2>/dev/null
+	kill $w $(cat /tmp/handover-watch.pid 2>/dev/null) 2>/dev/null
 	if [ -s /tmp/handover-states.log ] && ! grep -qv ' 4$' /tmp/handover-states.log; then
 		result beside-handover-state PASS "the guest's netfront stayed Connected"
 	else
