@@ -53,6 +53,7 @@ fi
 stream_bytes=${DNB_STREAM_BYTES:-33554432}
 if [ "$DNB_GUEST_TESTS" = streams ]; then
 	(echo "DNB-GUEST-SHA rx $(timeout 900 xstream.pl recv 5001 900 | sha256sum | cut -d' ' -f1)") &
+	rx=$!
 	head -c "$stream_bytes" /dev/urandom >/tmp/blob
 	echo "DNB-GUEST-SHA tx $(sha256sum </tmp/blob | cut -d' ' -f1)"
 	if xstream.pl send $peer 5002 120 "${DNB_STREAM_RATE:-1000000}" </tmp/blob; then
@@ -60,7 +61,7 @@ if [ "$DNB_GUEST_TESTS" = streams ]; then
 	else
 		echo "DNB-GUEST-SENT failed"
 	fi
-	wait
+	wait "$rx" # only the receiver: the netserver never ends
 	echo "DNB-GUEST done"
 	while true; do sleep 3600; done
 fi
