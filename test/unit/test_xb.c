@@ -259,23 +259,6 @@ static bool log_contains(const char *needle)
 	return log_buf != NULL && strstr(log_buf, needle) != NULL;
 }
 
-static int setup(void **state)
-{
-	struct fake_xs *fx = calloc(1, sizeof(*fx));
-
-	if (fx == NULL)
-		return -1;
-	fxs_init(fx);
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	free(*state);
-	return 0;
-}
-
 /* ---- tests -------------------------------------------------------------------------------- */
 
 static void test_features_and_initwait(void **state)
@@ -1039,32 +1022,35 @@ static void test_random_flips(void **state)
 	xb_vif_destroy(vif);
 }
 
+/* Every case on a fresh fake store. */
+#define CASE(t) cmocka_unit_test_setup_teardown(t, fxs_test_setup, fxs_test_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_features_and_initwait, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_create_args, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_connect_single_shared, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_connect_single_split, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_connect_multiqueue, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rx_copy_log_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_frontend_states, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_wrong_frontend_path, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reconnect_cycles, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_caller_fail_and_retry, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_resume_connected, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_resume_frontend_moved, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_resume_keys_rewritten, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_resume_half_way, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pending_connect_abandoned, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_local_disconnect, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_offline, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_destroy_keeps_toolstack_keys, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_error_dir_removed_on_destroy, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_txn_conflict, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_watch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_random_flips, setup, teardown),
+		CASE(test_features_and_initwait),
+		CASE(test_bad_create_args),
+		CASE(test_connect_single_shared),
+		CASE(test_connect_single_split),
+		CASE(test_connect_multiqueue),
+		CASE(test_refusals),
+		CASE(test_rx_copy_log_line),
+		CASE(test_unknown_frontend_states),
+		CASE(test_wrong_frontend_path),
+		CASE(test_reconnect_cycles),
+		CASE(test_caller_fail_and_retry),
+		CASE(test_resume_connected),
+		CASE(test_resume_frontend_moved),
+		CASE(test_resume_keys_rewritten),
+		CASE(test_resume_half_way),
+		CASE(test_pending_connect_abandoned),
+		CASE(test_local_disconnect),
+		CASE(test_offline),
+		CASE(test_destroy_keeps_toolstack_keys),
+		CASE(test_error_dir_removed_on_destroy),
+		CASE(test_txn_conflict),
+		CASE(test_watch),
+		CASE(test_random_flips),
 	};
 	int ret;
 

@@ -71,23 +71,6 @@ static enum xb_presence lookup(struct fake_xs *fx, unsigned int domid, unsigned 
 	return xb_discover_lookup(&fx->base, (uint16_t)domid, (uint16_t)devid, info);
 }
 
-static int setup(void **state)
-{
-	struct fake_xs *fx = calloc(1, sizeof(*fx));
-
-	if (fx == NULL)
-		return -1;
-	fxs_init(fx);
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	free(*state);
-	return 0;
-}
-
 /* ---- one vif's keys ---------------------------------------------------------------------- */
 
 static void test_lookup_good_vif(void **state)
@@ -580,25 +563,27 @@ static void test_watch_events(void **state)
 	assert_int_equal(fx->nb_watches, 0);
 }
 
+/* Every case on a fresh fake store. */
+#define CASE(t) cmocka_unit_test_setup_teardown(t, fxs_test_setup, fxs_test_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_lookup_good_vif, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lookup_ids_never_served, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_online_values, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_script_values, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mac_values, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_state_values, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lookup_bare_directory, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lookup_read_fails, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_scan_hostile_names, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_scan_empty_and_missing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_scan_read_fails, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_scan_many_domains, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_scan_many_devices_and_long_names, setup,
-			teardown),
-		cmocka_unit_test_setup_teardown(test_classify, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_watch_events, setup, teardown),
+		CASE(test_lookup_good_vif),
+		CASE(test_lookup_ids_never_served),
+		CASE(test_online_values),
+		CASE(test_script_values),
+		CASE(test_mac_values),
+		CASE(test_state_values),
+		CASE(test_lookup_bare_directory),
+		CASE(test_lookup_read_fails),
+		CASE(test_scan_hostile_names),
+		CASE(test_scan_empty_and_missing),
+		CASE(test_scan_read_fails),
+		CASE(test_scan_many_domains),
+		CASE(test_scan_many_devices_and_long_names),
+		CASE(test_classify),
+		CASE(test_watch_events),
 	};
 
 	return cmocka_run_group_tests_name("xb_discover", tests, NULL, NULL);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "xb_fake_xs.h"
@@ -362,4 +363,21 @@ const char *fxs_history(const struct fake_xs *fx, const char *path, unsigned int
 			fx->log[i].value);
 	}
 	return buf;
+}
+
+int fxs_test_setup(void **state)
+{
+	struct fake_xs *fx = calloc(1, sizeof(*fx));
+
+	if (fx == NULL)
+		return -1;
+	fxs_init(fx);
+	*state = fx;
+	return 0;
+}
+
+int fxs_test_teardown(void **state)
+{
+	free(*state);
+	return 0;
 }

@@ -70,6 +70,10 @@ struct fake_xs {
 /** Initialise @p fx (may be static or heap memory) as an empty store. */
 void fxs_init(struct fake_xs *fx);
 
+/** cmocka fixture: a fresh store in *@p state (heap), and its release. @return 0 or -1. */
+int fxs_test_setup(void **state);
+int fxs_test_teardown(void **state);
+
 /** Test-side direct access, outside any transaction (fires watches, is logged). */
 void fxs_write(struct fake_xs *fx, const char *path, const char *value);
 void fxs_rm(struct fake_xs *fx, const char *path);
