@@ -8,6 +8,7 @@
 
 #include "dnb_config.h"
 #include "xb.h"
+#include "xen_ops.h"
 
 enum {
 	OPT_HELP = 'h',
@@ -73,7 +74,8 @@ void dnb_config_usage(const char *prog)
 	       "  --vif-mbufs N          each vif's own buffers for what its guest sends\n"
 	       "                         (default 2048)\n"
 	       "  --vif-queues N         queue pairs offered to each guest (default 1)\n"
-	       "  --xen KIND             auto (default) | sim | real: hypervisor interface\n"
+	       "  --xen KIND             real (default): the hypervisor interface (the test bed's\n"
+	       "                         dpdk-netback-sim also has sim, a simulated hypervisor)\n"
 	       "  --on-exit MODE         what SIGTERM/SIGINT do to the vifs: keep (default: left\n"
 	       "                         Connected, the next dpdk-netback resumes them) |\n"
 	       "                         release (Closing, Closed: the guests' netfronts close) |\n"
@@ -238,8 +240,11 @@ static int parse_one(int opt, const char *arg, struct dnb_config *cfg)
 		cfg->vif_queues = v;
 		return 0;
 	case OPT_XEN:
-		if (strcmp(arg, "auto") != 0 && strcmp(arg, "sim") != 0 && strcmp(arg, "real") != 0) {
-			fprintf(stderr, "dpdk-netback: bad --xen '%s' (auto, sim or real)\n", arg);
+		if (xen_ops_select(arg) == NULL) {
+			char names[64];
+
+			fprintf(stderr, "dpdk-netback: bad --xen '%s' (this binary has: %s)\n", arg,
+				xen_ops_names(names, sizeof(names)));
 			return -EINVAL;
 		}
 		cfg->xen = arg;
@@ -255,7 +260,7 @@ int dnb_config_parse(int argc, char **argv, struct dnb_config *cfg)
 
 	*cfg = (struct dnb_config){
 		.lro = DNB_LRO_CHAIN, .lro_timeout_us = 40, .fdb_entries = 4096,
-		.fdb_age_s = 300, .nb_mbufs = 32768, .vif_mbufs = 2048, .vif_queues = 1, .xen = "auto",
+		.fdb_age_s = 300, .nb_mbufs = 32768, .vif_mbufs = 2048, .vif_queues = 1, .xen = "real",
 	};
 	optind = 1;
 	opterr = 0;

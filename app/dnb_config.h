@@ -59,7 +59,7 @@ struct dnb_config {
 	uint32_t nb_mbufs;         /**< --mbufs: size of the shared packet pool */
 	uint32_t vif_mbufs;        /**< --vif-mbufs: size of each vif's guest-TX pool */
 	unsigned int vif_queues;   /**< --vif-queues: queue pairs offered to each guest */
-	const char *xen;           /**< --xen: auto, sim or real (passed to net_xenvif) */
+	const char *xen;           /**< --xen: real, or sim in the test bed's build */
 	enum dnb_exit_mode on_exit; /**< --on-exit: what SIGTERM/SIGINT do to the vifs */
 };
 

@@ -364,3 +364,6 @@ const struct xen_ops xen_sim_ops = {
 	.evtchn_pending = xensim_hv_evtchn_pending,
 	.evtchn_unmask = xensim_hv_evtchn_unmask,
 };
+
+/* Linked whole into the test tree's binaries only: there "--xen sim" / "xen=sim" finds it. */
+XEN_OPS_REGISTER(xen_sim_ops)

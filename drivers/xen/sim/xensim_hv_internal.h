@@ -220,6 +220,9 @@ int16_t xensim_gnttab_copy_op(struct xensim_rec *rec, const struct xensim_copy_p
 
 #include "xen_ops.h"
 
+/** The "sim" ops table, registered with xen_ops_register() when this library is linked. */
+extern const struct xen_ops xen_sim_ops;
+
 /** Guest domains a handle keeps attached for the hot path (a small cache, no lock). */
 #define XENSIM_HV_DOM_CACHE 16
 /** Most pages one map_grant_refs call maps (gntdev refuses larger requests too). */
