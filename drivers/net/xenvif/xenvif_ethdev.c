@@ -3,7 +3,7 @@
  * net_xenvif: one Xen guest vif as a DPDK ethdev port, the way net_vhost exposes a
  * vhost-user backend. This file: devargs, probe/remove, ethdev ops, stats and xstats.
  *
- *   --vdev net_xenvif0,domid=5[,devid=0][,queues=N][,mac=00:16:3e:..][,xen=auto|sim|real]
+ *   --vdev net_xenvif0,domid=5[,devid=0][,queues=N][,mac=00:16:3e:..][,xen=real|sim]
  *          [,layout=packed|naive][,stall_ms=1000]
  *
  * The port's MAC address is the guest's (devarg "mac", else the toolstack's backend "mac"
@@ -51,7 +51,7 @@ struct xenvif_args {
 	unsigned long domid, devid, queues, stall_ms;
 	struct rte_ether_addr mac;
 	bool have_domid, have_mac;
-	char xen[8];                 /* copied: the kvargs list is freed before vif_init */
+	const struct xen_ops *xops;  /* xen=: resolved while parsing, real by default */
 	enum nif_layout layout;
 };
 
@@ -101,11 +101,14 @@ static int handle_arg(const char *key, const char *value, void *opaque)
 		return a->have_mac ? 0 : -EINVAL;
 	}
 	if (strcmp(key, XENVIF_ARG_XEN) == 0) {
-		if (strlen(value) >= sizeof(a->xen)) {
-			XENVIF_DRV_LOG(ERR, "bad xen=%s (auto, sim or real)", value);
+		char names[64];
+
+		a->xops = xen_ops_select(value);
+		if (a->xops == NULL) {
+			XENVIF_DRV_LOG(ERR, "bad xen=%s (this binary has: %s)", value,
+				       xen_ops_names(names, sizeof(names)));
 			return -EINVAL;
 		}
-		strcpy(a->xen, value);
 		return 0;
 	}
 	if (strcmp(key, XENVIF_ARG_LAYOUT) == 0) {
@@ -128,7 +131,7 @@ static int parse_args(const char *params, struct xenvif_args *a)
 	int rc;
 
 	*a = (struct xenvif_args){.queues = 1, .stall_ms = XENVIF_STALL_MS_DEFAULT,
-				  .layout = NIF_LAYOUT_PACKED};
+				  .layout = NIF_LAYOUT_PACKED, .xops = &xen_real_ops};
 	kvlist = rte_kvargs_parse(params != NULL ? params : "", valid_args);
 	if (kvlist == NULL) {
 		XENVIF_DRV_LOG(ERR, "cannot parse devargs '%s' (keys: domid, devid, "
@@ -507,11 +510,7 @@ static int vif_init(struct xenvif *vif, const struct xenvif_args *a, uint16_t po
 	vif->mac_from_devarg = a->have_mac;
 	vif->ctrl_wake_fd = -1;
 	pthread_mutex_init(&vif->ctrl_lock, NULL);
-	vif->xops = xen_ops_select(a->xen[0] != '\0' ? a->xen : NULL);
-	if (vif->xops == NULL) {
-		XENVIF_LOG(ERR, vif, "bad xen=%s (auto, sim or real)", a->xen);
-		return -EINVAL;
-	}
+	vif->xops = a->xops;
 	for (unsigned int i = 0; i < vif->max_queues; i++) {
 		struct xenvif_queue *q = &vif->queues[i];
 
@@ -630,4 +629,4 @@ static struct rte_vdev_driver xenvif_drv = {
 RTE_PMD_REGISTER_VDEV(net_xenvif, xenvif_drv);
 RTE_PMD_REGISTER_PARAM_STRING(net_xenvif,
 	"domid=<1..32751> devid=<int> queues=<1..8> mac=<xx:xx:xx:xx:xx:xx> "
-	"xen=<auto|sim|real> layout=<packed|naive> stall_ms=<int>");
+	"xen=<real|sim> layout=<packed|naive> stall_ms=<int>");
