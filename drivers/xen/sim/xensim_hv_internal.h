@@ -2,7 +2,13 @@
 /**
  * @file
  * Internal to drivers/xen/sim (and its unit test): the simulated hypervisor below the
- * gntdev-like ops layer.
+ * gntdev-like ops layer. Files depend one way, each only on those after it:
+ *   xensim_hv.c       the "sim" xen_ops (the backend handle), and xensim_dom.c the guest
+ *   xensim_reap.c     the kernel's release of a dead holder (through the unpin and close
+ *                     paths below; a waiter below reaches it through xensim_rec::reap)
+ *   xensim_gnttab.c, xensim_evtchn.c   grant table and event channels
+ *   xensim_domain.c   a guest domain's attachment (registry, each handle's cache)
+ *   xensim_lock.c, xensim_rec.c, xensim_common.c   locks, holder records, paths
  *
  *  - struct xensim_domain: the hypervisor's attachment of one guest domain file, shared by
  *    every handle of the process (a registry, keyed by the file's identity). The active
