@@ -25,8 +25,6 @@
 
 #include "xenvif_internal.h"
 
-RTE_LOG_REGISTER(xenvif_logtype, pmd.net.xenvif, NOTICE);
-
 #define XENVIF_ARG_DOMID "domid"
 #define XENVIF_ARG_DEVID "devid"
 #define XENVIF_ARG_QUEUES "queues"
@@ -145,16 +143,6 @@ static int parse_args(const char *params, struct xenvif_args *a)
 		rc = -EINVAL;
 	}
 	return rc < 0 ? rc : 0;
-}
-
-void xenvif_link_set(struct xenvif *vif, bool up)
-{
-	struct rte_eth_dev *dev = &rte_eth_devices[vif->port_id];
-
-	if (atomic_exchange(&vif->link_up, up ? 1 : 0) == (up ? 1u : 0u))
-		return;
-	dev->data->dev_link.link_status = up ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN;
-	rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
 }
 
 static int eth_configure(struct rte_eth_dev *dev)

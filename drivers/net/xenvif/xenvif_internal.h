@@ -2,11 +2,12 @@
 /**
  * @file
  * net_xenvif internals: one Xen guest vif as a DPDK ethdev port. Shared by the three parts
- * of the driver, split the way xen-netback is:
+ * of the driver, split the way xen-netback is, each using only those listed after it:
  *   xenvif_ethdev.c   probe/remove, devargs, ethdev ops, stats and xstats
  *   xenvif_burst.c    the data path: rx_burst (guest TX ring) and tx_burst (guest RX ring)
  *   xenvif_ctrl.c     the control thread: xenstore handshake (lib/xenbus), ring mapping,
- *                     event channels, connect and disconnect of the data plane
+ *                     event channels, connect and disconnect of the data plane, the link
+ *                     state it implies, and the PMD's log type
  * "tx"/"rx" in names of guest rings are from the guest's point of view (netif.h); ethdev's
  * rx_burst therefore serves the guest's TX ring and tx_burst its RX ring.
  */
@@ -139,8 +140,5 @@ void xenvif_ctrl_kick(struct xenvif *vif);
 /* With ctrl_lock held: stop polling every connected queue (dev_stop) / enable them again. */
 void xenvif_ctrl_quiesce(struct xenvif *vif);
 void xenvif_ctrl_resume(struct xenvif *vif);
-
-/* xenvif_ethdev.c */
-void xenvif_link_set(struct xenvif *vif, bool up);
 
 #endif /* DNB_XENVIF_INTERNAL_H */
