@@ -23,8 +23,6 @@
 
 #include "dnb.h"
 
-RTE_LOG_REGISTER(dnb_logtype, netback.app, NOTICE);
-
 static struct dnb_app app = { .ctl_lock = PTHREAD_MUTEX_INITIALIZER };
 
 static void on_signal(int sig)

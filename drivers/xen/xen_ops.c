@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Choice of hypervisor interface, and the log type of drivers/xen.
+ * Choice of hypervisor interface.
  * "real" is built in. Other implementations (the test tree's "sim") register themselves
  * with XEN_OPS_REGISTER when their library is linked whole into a binary: the installed
  * service has no simulated hypervisor to choose, whatever its environment or command line.
@@ -12,10 +12,7 @@
 #include <rte_common.h>
 #include <rte_debug.h>
 
-#include "xen_log.h"
 #include "xen_ops.h"
-
-RTE_LOG_REGISTER(xen_logtype, netback.xen, NOTICE);
 
 #define XEN_OPS_MAX 4
 
