@@ -83,6 +83,7 @@ static void queue_disconnect(struct xenvif_queue *q)
 	if (q->port_tx >= 0)
 		xen_hv_evtchn_unbind(q->hv, (evtchn_port_t)q->port_tx);
 	q->port_tx = q->port_rx = -1;
+	xenvif_intr_queue_reset(q); /* what the old ports signalled means nothing now */
 	if (q->rx_ring != NULL)
 		xen_hv_unmap(q->hv, q->rx_ring, 1);
 	if (q->tx_ring != NULL)
@@ -249,8 +250,10 @@ static bool try_connect(struct xenvif *vif, const struct xb_frontend_conf *fe, b
 		   fe->gso_tcpv6);
 	for (i = 0; resume && i < vif->nb_connected; i++)
 		queue_resumed(&vif->queues[i]);
-	for (i = 0; i < vif->nb_connected; i++)
+	for (i = 0; i < vif->nb_connected; i++) {
 		atomic_store_explicit(&vif->queues[i].enabled, 1, memory_order_release);
+		xenvif_intr_queue_ready(&vif->queues[i]);
+	}
 	link_set(vif, true);
 	return true;
 }
@@ -396,7 +399,9 @@ void xenvif_ctrl_quiesce(struct xenvif *vif)
 void xenvif_ctrl_resume(struct xenvif *vif)
 {
 	for (unsigned int i = 0; i < vif->nb_connected; i++)
-		if (atomic_load(&vif->queues[i].fatal) == NIF_FATAL_NONE)
+		if (atomic_load(&vif->queues[i].fatal) == NIF_FATAL_NONE) {
 			atomic_store_explicit(&vif->queues[i].enabled, 1, memory_order_release);
+			xenvif_intr_queue_ready(&vif->queues[i]);
+		}
 	xenvif_ctrl_kick(vif);
 }

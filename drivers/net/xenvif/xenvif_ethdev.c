@@ -160,6 +160,15 @@ static int eth_start(struct rte_eth_dev *dev)
 {
 	struct xenvif *vif = dev->data->dev_private;
 
+	int rc;
+
+	if (dev->data->dev_conf.intr_conf.rxq) {
+		rc = xenvif_intr_install(dev);
+		if (rc < 0) {
+			XENVIF_LOG(ERR, vif, "cannot set up RX interrupts: %s", strerror(-rc));
+			return rc;
+		}
+	}
 	pthread_mutex_lock(&vif->ctrl_lock);
 	atomic_store(&vif->started, 1);
 	xenvif_ctrl_resume(vif);
@@ -180,6 +189,7 @@ static int eth_stop(struct rte_eth_dev *dev)
 	atomic_store(&vif->started, 0);
 	xenvif_ctrl_quiesce(vif);
 	pthread_mutex_unlock(&vif->ctrl_lock);
+	xenvif_intr_uninstall(dev);
 	dev->data->dev_started = 0;
 	for (uint16_t i = 0; i < dev->data->nb_rx_queues; i++)
 		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
@@ -201,6 +211,7 @@ static void vif_release(struct xenvif *vif)
 	for (unsigned int i = 0; i < vif->max_queues; i++) {
 		xen_hv_close(vif->queues[i].hv);
 		vif->queues[i].hv = NULL;
+		xenvif_intr_queue_fini(&vif->queues[i]);
 	}
 	pthread_mutex_destroy(&vif->ctrl_lock);
 }
@@ -212,6 +223,7 @@ static int eth_close(struct rte_eth_dev *dev)
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
 		return 0;
 	XENVIF_LOG(INFO, vif, "closing");
+	xenvif_intr_uninstall(dev);
 	vif_release(vif);
 	dev->data->mac_addrs = NULL; /* points into dev_private: not to be freed */
 	return 0;
@@ -368,6 +380,8 @@ static const struct nif_stat_name drv_stat_names[] = {
 	{"resumes", offsetof(struct xenvif_queue_stats, resumes)},
 	{"resume_guest_tx_pending", offsetof(struct xenvif_queue_stats, resume_tx_pending)},
 	{"resume_guest_rx_posted", offsetof(struct xenvif_queue_stats, resume_rx_posted)},
+	{"intr_arms", offsetof(struct xenvif_queue_stats, intr_arms)},
+	{"intr_events", offsetof(struct xenvif_queue_stats, intr_events)},
 	{NULL, 0},
 };
 
@@ -478,6 +492,8 @@ static const struct eth_dev_ops xenvif_ops = {
 	.xstats_get = eth_xstats_get,
 	.xstats_get_names = eth_xstats_get_names,
 	.xstats_reset = eth_stats_reset,
+	.rx_queue_intr_enable = xenvif_rx_intr_enable,
+	.rx_queue_intr_disable = xenvif_rx_intr_disable,
 };
 
 static int vif_init(struct xenvif *vif, const struct xenvif_args *a, uint16_t port_id)
@@ -499,12 +515,20 @@ static int vif_init(struct xenvif *vif, const struct xenvif_args *a, uint16_t po
 	vif->ctrl_wake_fd = -1;
 	pthread_mutex_init(&vif->ctrl_lock, NULL);
 	vif->xops = a->xops;
+	for (unsigned int i = 0; i < vif->max_queues; i++)
+		vif->queues[i].wake_fd = vif->queues[i].intr_fd = -1; /* for vif_release */
 	for (unsigned int i = 0; i < vif->max_queues; i++) {
 		struct xenvif_queue *q = &vif->queues[i];
+		int rc;
 
 		q->vif = vif;
 		q->qid = (uint16_t)i;
 		q->port_tx = q->port_rx = -1;
+		rc = xenvif_intr_queue_init(q);
+		if (rc < 0) {
+			XENVIF_LOG(ERR, vif, "queue %u's eventfd: %s", i, strerror(-rc));
+			return rc;
+		}
 		q->hv = xen_hv_open(vif->xops);
 		if (q->hv == NULL) {
 			XENVIF_LOG(ERR, vif, "opening the %s hypervisor interface: %s",
