@@ -9,6 +9,7 @@
 #include <rte_telemetry.h>
 
 #include "dnb.h"
+#include "xb.h"
 
 static struct dnb_app *tel_app;
 
@@ -70,16 +71,11 @@ static void port_dict(struct rte_tel_data *d, const struct dnb_port *p)
 static int tel_stats(const char *params, struct rte_tel_data *d)
 {
 	struct dnb_port_table *t = atomic_load(&tel_app->table);
-	char *end;
+	uint32_t port;
 
 	if (t == NULL || tel_app->sw == NULL)
 		return -EAGAIN;
-	unsigned long port;
-
-	if (params == NULL || *params == '\0')
-		return -EINVAL;
-	port = strtoul(params, &end, 10);
-	if (*end != '\0')
+	if (xb_parse_u32(params, &port) != 0)
 		return -EINVAL;
 	for (unsigned int i = 0; i < t->nb; i++)
 		if (t->ports[i]->port_id == port) {
