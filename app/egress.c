@@ -11,6 +11,7 @@
 #include <rte_udp.h>
 
 #include "dnb.h"
+#include "pkt.h"
 
 /* The most segments one 64 KiB TSO packet can become (MSS of at least 536 bytes). */
 #define DNB_GSO_MAX_SEGS 128
@@ -135,23 +136,18 @@ shared:
  */
 static void segment_headers(struct rte_mbuf *seg, uint64_t ip_flags)
 {
-	uint16_t l4_off = seg->l2_len + seg->l3_len;
-	uint16_t sum;
 	void *l3 = rte_pktmbuf_mtod_offset(seg, void *, seg->l2_len);
+	bool ipv4 = (ip_flags & RTE_MBUF_F_TX_IPV4) != 0;
 
 	seg->ol_flags = (seg->ol_flags & ~(RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IP_CKSUM)) |
 			ip_flags | RTE_MBUF_F_TX_TCP_CKSUM;
-	if (ip_flags & RTE_MBUF_F_TX_IPV4) {
+	if (ipv4) {
 		struct rte_ipv4_hdr *ip = l3;
 
 		ip->hdr_checksum = 0;
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		sum = rte_ipv4_phdr_cksum(ip, seg->ol_flags);
-	} else {
-		sum = rte_ipv6_phdr_cksum(l3, seg->ol_flags);
 	}
-	memcpy(rte_pktmbuf_mtod_offset(seg, char *, l4_off + offsetof(struct rte_tcp_hdr, cksum)),
-	       &sum, sizeof(sum));
+	pkt_tcp_phdr_write(l3, seg->l3_len, ipv4, false);
 }
 
 /* Segment @p m into @p segs; @p m is consumed either way. @return segments, 0 on failure. */
@@ -203,8 +199,7 @@ static bool wire_fits(const struct dnb_port *p, const struct rte_mbuf *m)
 	 * bridge also lets through at MTU + 4); one the port inserts is not in it yet. */
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	bool tagged = m->data_len >= RTE_ETHER_HDR_LEN &&
-		      (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) ||
-		       eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ));
+		      pkt_etype_is_tag(rte_be_to_cpu_16(eth->ether_type));
 	uint32_t l2 = RTE_ETHER_HDR_LEN + (tagged ? RTE_VLAN_HLEN : 0);
 
 	if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG)
