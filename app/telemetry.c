@@ -26,6 +26,8 @@ static void port_dict(struct rte_tel_data *d, const struct dnb_port *p)
 	rte_tel_data_add_dict_u64(d, "tx_drop_oversize", p->stats.tx_drop_oversize);
 	rte_tel_data_add_dict_u64(d, "tx_drop_prepare", p->stats.tx_drop_prepare);
 	rte_tel_data_add_dict_u64(d, "gso_segs", p->stats.gso_segs);
+	rte_tel_data_add_dict_u64(d, "tx_drop_gso_unsupported", p->stats.tx_drop_gso_unsupported);
+	rte_tel_data_add_dict_u64(d, "tx_drop_gso", p->stats.tx_drop_gso);
 	rte_tel_data_add_dict_u64(d, "sw_csum", p->stats.sw_csum);
 	rte_tel_data_add_dict_u64(d, "csum_fail", p->stats.csum_fail);
 	rte_tel_data_add_dict_u64(d, "linearized", p->stats.linearized);

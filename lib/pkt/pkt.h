@@ -3,7 +3,8 @@
  * Packet header helpers shared by lib/lro, lib/netif, lib/switch and the app: the bottom
  * floor of lib/ (it needs DPDK alone, and nothing of ours). What each of them used to write
  * for itself, written once: the walk over the Ethernet header and its VLAN tags, and the TCP
- * pseudo-header sum a checksum offload expects. Inline: both run per packet.
+ * pseudo-header sum a checksum offload expects (inline: both run per packet); and the
+ * software TCP segmentation every path that segments goes through (pkt_gso.c).
  *
  * Byte order: ethertypes and TCIs are host order; headers are read as they are in memory.
  */
@@ -18,8 +19,10 @@
 
 #include <rte_byteorder.h>
 #include <rte_ether.h>
+#include <rte_gso.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
+#include <rte_version.h>
 
 /** Most tags pkt_l2_walk() reports (802.1ad service tag + 802.1Q tag). */
 #define PKT_MAX_TAGS 2
@@ -80,8 +83,8 @@ static inline int pkt_l2_walk(const uint8_t *d, uint32_t len, unsigned int max_t
 }
 
 /**
- * The pseudo-header sum (not complemented) of a TCP segment over the IPv4 or IPv6 header at
- * @p l3, for an L4 length of @p l4_len bytes (0 for DPDK's TSO convention, where the NIC
+ * The pseudo-header sum (not complemented) of an L4 packet of protocol @p proto (TCP, UDP)
+ * over the IPv4 or IPv6 header at @p l3, for an L4 length of @p l4_len bytes (0 for DPDK's TSO convention, where the NIC
  * adds each segment's length).
  *
  * Not rte_ipv4_phdr_cksum / rte_ipv6_phdr_cksum: they take the length and the protocol from
@@ -89,14 +92,21 @@ static inline int pkt_l2_walk(const uint8_t *d, uint32_t len, unsigned int max_t
  * for IPv6 with extension headers (the fixed header's next header is not TCP, and its payload
  * length counts the extension headers). The sum is the one they compute otherwise.
  */
-static inline uint16_t pkt_tcp_phdr_sum(const void *l3, bool ipv4, uint32_t l4_len)
+static inline uint16_t pkt_l4_phdr_sum(const void *l3, bool ipv4, uint8_t proto,
+				       uint32_t l4_len)
 {
 	const uint8_t *addrs = (const uint8_t *)l3 + (ipv4 ? 12 : 8);
 	uint32_t sum = __rte_raw_cksum(addrs, ipv4 ? 8 : 32, 0);
 
-	sum += rte_cpu_to_be_16(IPPROTO_TCP);
+	sum += rte_cpu_to_be_16(proto);
 	sum += rte_cpu_to_be_16((uint16_t)(l4_len >> 16)) + rte_cpu_to_be_16((uint16_t)l4_len);
 	return __rte_raw_cksum_reduce(sum);
+}
+
+/** pkt_l4_phdr_sum() for TCP. */
+static inline uint16_t pkt_tcp_phdr_sum(const void *l3, bool ipv4, uint32_t l4_len)
+{
+	return pkt_l4_phdr_sum(l3, ipv4, IPPROTO_TCP, l4_len);
 }
 
 /**
@@ -122,5 +132,68 @@ static inline void pkt_tcp_phdr_write(void *l3, uint16_t l3_len, bool ipv4, bool
 	sum = pkt_tcp_phdr_sum(l3, ipv4, l4_len);
 	memcpy(th + offsetof(struct rte_tcp_hdr, cksum), &sum, sizeof(sum));
 }
+
+/**
+ * The complete TCP or UDP checksum (@p proto) of the IPv6 packet in @p m (l2_len and l3_len
+ * set, extension headers counted in l3_len), over the L4 length its payload length gives:
+ * what rte_ipv6_udptcp_cksum_mbuf computes without extension headers, and right with them.
+ * The checksum field must hold 0. The L4 bytes may span segments. Never 0 (0xffff instead,
+ * as UDP requires and TCP does not mind).
+ *
+ * @return 0 with *@p cksum set (network order, to store as is), or -EINVAL when the IP
+ *   header is not in the first segment or its payload length goes past the frame.
+ */
+int pkt_ipv6_l4_cksum_mbuf(const struct rte_mbuf *m, uint8_t proto, uint16_t *cksum);
+
+/* ---- software TCP segmentation (pkt_gso.c) ----------------------------------------------- */
+
+/*
+ * The first DPDK whose rte_gso_segment segments TCP over IPv6: none we know of. 22.11 up to
+ * 25.07 take TCP over IPv4 only (lib/gso/rte_gso.c dispatches on IS_IPV4_TCP and returns
+ * "unsupported" for the rest); a gso_tcp6 patch was posted to dev@dpdk.org in December 2024.
+ * Once a release has it, set its version here and pkt_gso_segment hands IPv6 to librte_gso.
+ */
+#define PKT_RTE_GSO_TCP6_SINCE RTE_VERSION_NUM(99, 0, 0, 0)
+#define PKT_RTE_GSO_TCP6 (RTE_VERSION >= PKT_RTE_GSO_TCP6_SINCE)
+
+/**
+ * Segment the TSO packet @p pkt (RTE_MBUF_F_TX_TCP_SEG, with RTE_MBUF_F_TX_IPV4 or _IPV6, and
+ * l2_len, l3_len, l4_len set; its headers in the first segment) into frames of at most
+ * @p ctx->gso_size bytes (headers + MSS), as rte_gso_segment does: TCP over IPv4 by
+ * librte_gso, TCP over IPv6 by pkt_gso_tcp6_segment() unless PKT_RTE_GSO_TCP6. The one entry
+ * point for every caller that segments.
+ *
+ * Ownership, as rte_gso_segment: @p pkt is neither freed nor kept; the segments hold
+ * references to its payload, so the caller frees it either way. Segments are written to
+ * @p out, at most @p nb_out of them.
+ *
+ * @return segments made (> 0); 0 if @p pkt needs no segmentation; -ENOTSUP for a packet type
+ *   it does not segment (not TCP, IPv6 extension headers other than hop-by-hop, routing and
+ *   destination options, a jumbogram); another negative errno for a malformed packet
+ *   (-EINVAL), a pool out of mbufs (-ENOMEM), or more segments than @p nb_out (-ENOSPC).
+ *   On error no segment is left: those made are freed and their @p out entries NULL.
+ */
+int pkt_gso_segment(struct rte_mbuf *pkt, const struct rte_gso_ctx *ctx,
+		    struct rte_mbuf **out, uint16_t nb_out);
+
+/**
+ * TCP over IPv6 segmentation (Linux's tcp_gso_segment over ipv6_gso_segment), whatever DPDK
+ * offers; pkt_gso_segment() is what callers use. Every segment carries the big packet's
+ * headers (extension headers included) with its own payload length and sequence number;
+ * FIN and PSH stay on the last segment only and CWR on the first only; the TCP checksum
+ * field holds the segment's pseudo-header sum and ol_flags ask for TCP checksum offload
+ * (RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_CKSUM), as a segment of librte_gso is left.
+ * Same contract as pkt_gso_segment().
+ */
+int pkt_gso_tcp6_segment(struct rte_mbuf *pkt, const struct rte_gso_ctx *ctx,
+			 struct rte_mbuf **out, uint16_t nb_out);
+
+/**
+ * Whether the @p l3_len bytes at @p ip6 are an IPv6 header and extension headers a TCP
+ * segment may carry in every segment (hop-by-hop, routing, destination options), ending
+ * exactly at a TCP header. @return 0; -ENOTSUP for another extension header or a final next
+ * header other than TCP; -EINVAL for a chain that does not end at @p l3_len.
+ */
+int pkt_ipv6_tcp_exthdrs(const uint8_t *ip6, uint32_t l3_len);
 
 #endif /* DNB_PKT_H */
