@@ -155,7 +155,7 @@ static void gz_check_v6_headers(const struct gz_shape *s, const uint8_t *seg, un
 				unsigned int nb, uint32_t seq)
 {
 	uint32_t th = RTE_ETHER_HDR_LEN + s->l3_len, hdr = th + s->l4_len;
-	uint8_t want = s->flags;
+	uint8_t want = gz_pkt[th + 13]; /* the packet's flags, flips included */
 
 	fz_check(memcmp(seg, gz_pkt, RTE_ETHER_HDR_LEN + 4) == 0 &&
 		 memcmp(seg + RTE_ETHER_HDR_LEN + 6, gz_pkt + RTE_ETHER_HDR_LEN + 6,

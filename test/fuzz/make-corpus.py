@@ -683,6 +683,8 @@ def gso_seeds():
     out['tcp6-no-room'] = gz_pkt(Script(), room=3)
     out['tcp6-mss-zero'] = gz_pkt(Script(), mss=0)
     out['tcp6-next-header-flipped'] = gz_pkt(Script(), flips=((20, 0x11),))
+    # the flags byte (14 + 40 + 13) changed after the lengths were set: FIN, SYN, RST added
+    out['tcp6-flags-flipped'] = gz_pkt(Script(), flips=((67, 0x07),))
     out['tcp6-jumbogram'] = gz_pkt(Script(), flips=((18, 0x27), (19, 0x24)))  # length 0
     out['tcp6-big-segments'] = gz_pkt(Script(), mss=9000, payload=30000, split=4096)
     out['tcp4-librte-gso'] = gz_pkt(Script(), v6=False, flags=fin_psh_cwr)
