@@ -98,16 +98,13 @@ void dnb_config_usage(const char *prog)
 
 static int parse_u32(const char *opt, const char *arg, uint32_t min, uint32_t max, uint32_t *out)
 {
-	char *end;
-	unsigned long v;
+	uint32_t v;
 
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno != 0 || end == arg || *end != '\0' || arg[0] == '-' || v < min || v > max) {
+	if (xb_parse_u32(arg, &v) != 0 || v < min || v > max) {
 		fprintf(stderr, "dpdk-netback: bad --%s '%s' (%u..%u)\n", opt, arg, min, max);
 		return -EINVAL;
 	}
-	*out = (uint32_t)v;
+	*out = v;
 	return 0;
 }
 

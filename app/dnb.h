@@ -53,6 +53,8 @@ extern int dnb_logtype;
  * (a guest that stopped reading) cannot take the buffers the wire and the others need.
  */
 #define DNB_HANDOFF_PORT_SHARE 16
+/** Seconds between two log lines of a port's GSO drops (the counters count them all). */
+#define DNB_GSO_LOG_S 10
 #define DNB_HANDOFF_ALL_SHARE 4
 
 /** Counters the app keeps per port, written by the worker only. */
@@ -63,6 +65,9 @@ struct dnb_port_stats {
 	uint64_t tx_drop_oversize; /**< wire: a frame, or a TSO packet's segments, over its MTU */
 	uint64_t tx_drop_prepare;  /**< wire: refused by rte_eth_tx_prepare (the NIC's rules) */
 	uint64_t gso_segs;      /**< segments made by software GSO */
+	uint64_t tx_drop_gso_unsupported; /**< a TSO packet software GSO does not segment
+					   *   (not TCP, IPv6 extension headers it refuses) */
+	uint64_t tx_drop_gso;   /**< a TSO packet GSO failed on (malformed, no mbufs) */
 	uint64_t sw_csum;       /**< checksums completed in software */
 	uint64_t csum_fail;     /**< dropped: headers not in the first segment to checksum */
 	uint64_t linearized;    /**< aggregates copied into one buffer (--lro linearize, ingress.c) */
@@ -87,6 +92,7 @@ struct dnb_port {
 	atomic_uint handoff_mbufs;  /**< mbufs in @c handoff (producers add, the owner subtracts) */
 	atomic_ulong handoff_drops; /**< frames refused: the port's or all ports' share was full */
 	struct dnb_vif_id vif;
+	uint64_t gso_log_next; /**< TSC before which no GSO drop is logged (egress.c) */
 	struct lro_ctx *lro;   /**< wire ports with --lro chain|linearize (ingress.c) */
 	int wake_fd;           /**< wire: readable when a frame arrived (wire_wake.c); -1: none */
 	/** Written by the owner on every burst: on a line of its own, so that other workers

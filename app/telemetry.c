@@ -9,6 +9,7 @@
 #include <rte_telemetry.h>
 
 #include "dnb.h"
+#include "xb.h"
 
 static struct dnb_app *tel_app;
 
@@ -25,6 +26,8 @@ static void port_dict(struct rte_tel_data *d, const struct dnb_port *p)
 	rte_tel_data_add_dict_u64(d, "tx_drop_oversize", p->stats.tx_drop_oversize);
 	rte_tel_data_add_dict_u64(d, "tx_drop_prepare", p->stats.tx_drop_prepare);
 	rte_tel_data_add_dict_u64(d, "gso_segs", p->stats.gso_segs);
+	rte_tel_data_add_dict_u64(d, "tx_drop_gso_unsupported", p->stats.tx_drop_gso_unsupported);
+	rte_tel_data_add_dict_u64(d, "tx_drop_gso", p->stats.tx_drop_gso);
 	rte_tel_data_add_dict_u64(d, "sw_csum", p->stats.sw_csum);
 	rte_tel_data_add_dict_u64(d, "csum_fail", p->stats.csum_fail);
 	rte_tel_data_add_dict_u64(d, "linearized", p->stats.linearized);
@@ -70,16 +73,11 @@ static void port_dict(struct rte_tel_data *d, const struct dnb_port *p)
 static int tel_stats(const char *params, struct rte_tel_data *d)
 {
 	struct dnb_port_table *t = atomic_load(&tel_app->table);
-	char *end;
+	uint32_t port;
 
 	if (t == NULL || tel_app->sw == NULL)
 		return -EAGAIN;
-	unsigned long port;
-
-	if (params == NULL || *params == '\0')
-		return -EINVAL;
-	port = strtoul(params, &end, 10);
-	if (*end != '\0')
+	if (xb_parse_u32(params, &port) != 0)
 		return -EINVAL;
 	for (unsigned int i = 0; i < t->nb; i++)
 		if (t->ports[i]->port_id == port) {

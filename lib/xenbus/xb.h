@@ -290,6 +290,18 @@ enum xb_discover_what xb_discover_classify(const char *path, struct xb_vif_id *i
 int xb_discover_watch(struct xb_xs *xs, const char *token);
 int xb_discover_unwatch(struct xb_xs *xs, const char *token);
 
+/* ---- strict decimal ---------------------------------------------------------------------- */
+
+/**
+ * Parse @p s as a decimal number: digits only (no sign, no white space, no base prefix, no
+ * trailing characters), never wrapping. The one decimal parser of the tree: xenstore values,
+ * command-line options, devargs and telemetry parameters all go through it.
+ *
+ * @return 0 and *@p out set, or -EINVAL (nothing written) for a NULL or empty string, a
+ *   non-digit, or a value past UINT32_MAX. Pure; may be called from any thread.
+ */
+int xb_parse_u32(const char *s, uint32_t *out);
+
 /* ---- what the backend advertises and what the frontend asked for ----------------------- */
 
 /**

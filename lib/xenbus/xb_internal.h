@@ -85,7 +85,7 @@ struct xb_vif {
 };
 
 /* xb_parse.c: strict parsers. Each returns 0 or -EINVAL; nothing is written on error. */
-int xb_parse_u32(const char *s, uint32_t *out);
+/* xb_parse_u32 (the decimal parser) is public: xb.h. */
 int xb_parse_mac(const char *s, uint8_t mac[6]);
 /* A path component naming a domain or device: canonical decimal (no leading zero), <= max. */
 int xb_parse_id(const char *s, uint32_t max, uint32_t *out);

@@ -56,12 +56,9 @@ struct xenvif_args {
 static int parse_ulong(const char *key, const char *value, unsigned long max,
 		       unsigned long *out)
 {
-	char *end;
-	unsigned long v;
+	uint32_t v;
 
-	errno = 0;
-	v = strtoul(value, &end, 10);
-	if (errno != 0 || end == value || *end != '\0' || value[0] == '-' || v > max) {
+	if (xb_parse_u32(value, &v) != 0 || v > max) {
 		XENVIF_DRV_LOG(ERR, "bad %s=%s (a number up to %lu)", key, value, max);
 		return -EINVAL;
 	}
