@@ -329,6 +329,12 @@ uint32_t nif_tx_gcopy_segs(struct nif_txq *q, nif_gcopy_seg **segs);
 void nif_txq_set_rate(struct nif_txq *q, uint64_t bytes, uint64_t usec);
 
 /**
+ * Is a packet waiting for the rate's next window (netback's pending credit timer)? Then
+ * @p tsc_at is the TSC from which it may go: a caller that sleeps wakes by then.
+ */
+bool nif_tx_credit_timer(const struct nif_txq *q, uint64_t *tsc_at);
+
+/**
  * Step 3: check each packet's segment statuses (@p copy_rc < 0: all failed), set offload
  * metadata, write one response per consumed request slot (NETIF_RSP_NULL for extra-info
  * slots, as netfront's xennet_tx_buf_gc expects) and push them.

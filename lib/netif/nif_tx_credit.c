@@ -78,3 +78,11 @@ wait:
 	}
 	return true;
 }
+
+bool nif_tx_credit_timer(const struct nif_txq *q, uint64_t *tsc_at)
+{
+	if (!q->credit.timer_armed)
+		return false;
+	*tsc_at = q->credit.timer_at;
+	return true;
+}

@@ -343,6 +343,10 @@ struct xb_frontend_conf {
 	bool gso_tcpv6;  /**< feature-gso-tcpv6 */
 	bool ip_csum;    /**< IPv4 checksum offload on: NOT feature-no-csum-offload (default on) */
 	bool ipv6_csum;  /**< feature-ipv6-csum-offload (default off) */
+	/** The toolstack's "rate" key (xl's rate=): at most rate_bytes per rate_usec of guest
+	 *  TX, xen-netback's credit_bytes/credit_usec. 0: unlimited (no key, or a bad one). */
+	uint32_t rate_bytes;
+	uint32_t rate_usec;
 };
 
 /* ---- events ----------------------------------------------------------------------------- */
@@ -368,6 +372,11 @@ enum xb_event_type {
 	 * xb_vif_destroy the vif.
 	 */
 	XB_EV_OFFLINE,
+	/**
+	 * While connected, the toolstack changed the backend's "rate" key: apply conf's
+	 * rate_bytes/rate_usec (xen-netback's xen_net_rate_changed). Nothing else changed.
+	 */
+	XB_EV_RATE,
 };
 
 /** What xb_vif_poll tells the caller. */

@@ -198,6 +198,22 @@ static int check_no_toplevel_rings(struct xb_vif *vif)
 	return 0;
 }
 
+void xb_frontend_read_rate(struct xb_vif *vif)
+{
+	char value[XB_VALUE_MAX];
+	int ret;
+
+	vif->conf.rate_bytes = vif->conf.rate_usec = 0;
+	ret = xb_read_key(vif->xs, XB_TXN_NONE, vif->be_path, "rate", value, sizeof(value));
+	if (ret == -ENOENT)
+		return;
+	if (ret < 0 || xb_parse_rate(value, &vif->conf.rate_bytes, &vif->conf.rate_usec) < 0) {
+		vif->conf.rate_bytes = vif->conf.rate_usec = 0;
+		XB_LOG(WARNING, vif, "ignoring %s/rate '%s' (not BYTES,USEC): no rate limit",
+		       vif->be_path, ret < 0 ? strerror(-ret) : value);
+	}
+}
+
 int xb_frontend_read_conf(struct xb_vif *vif)
 {
 	unsigned int i;
@@ -213,6 +229,8 @@ int xb_frontend_read_conf(struct xb_vif *vif)
 		ret = check_no_toplevel_rings(vif);
 	for (i = 0; ret == 0 && i < vif->conf.nb_queues; i++)
 		ret = read_queue(vif, i);
+	if (ret == 0)
+		xb_frontend_read_rate(vif);
 	return ret;
 }
 

@@ -56,6 +56,7 @@ struct xb_vif {
 	char fe_path[XB_PATH_MAX];       /* validated copy of the backend's "frontend" */
 	char fe_state_path[XB_PATH_MAX]; /* <fe_path>/state; "" while fe_path is refused */
 	char watch_token[XB_PATH_MAX];   /* non-empty while xb_vif_watch's watch is registered */
+	char rate_path[XB_PATH_MAX];     /* <be_path>/rate, watched with the frontend's state */
 
 	enum xb_state state;    /* last state written to <be_path>/state */
 	/* The frontend state last acted on: an enum xb_state, XB_FE_NONE or XB_FE_GARBAGE. */
@@ -87,6 +88,8 @@ struct xb_vif {
 /* xb_parse.c: strict parsers. Each returns 0 or -EINVAL; nothing is written on error. */
 /* xb_parse_u32 (the decimal parser) is public: xb.h. */
 int xb_parse_mac(const char *s, uint8_t mac[6]);
+/* The backend's "rate": "BYTES,USEC" as libxl writes it, both decimal and not 0. */
+int xb_parse_rate(const char *s, uint32_t *bytes, uint32_t *usec);
 /* A path component naming a domain or device: canonical decimal (no leading zero), <= max. */
 int xb_parse_id(const char *s, uint32_t max, uint32_t *out);
 /* A xenbus state; -ERANGE for a decimal number past XB_STATE_RECONFIGURED. */
@@ -129,6 +132,11 @@ bool xb_backend_online(struct xb_vif *vif);
  * Returns 0, or the negative errno with the reason recorded (xb_vif_reason).
  */
 int xb_frontend_read_conf(struct xb_vif *vif);
+/*
+ * The toolstack's "rate" into vif->conf (xen_net_read_rate): unlimited when there is none,
+ * and when it is malformed (logged, naming the key and the value, as netback warns).
+ */
+void xb_frontend_read_rate(struct xb_vif *vif);
 /* Validate the toolstack's "frontend" and "frontend-id": 0, or as xb_frontend_read_conf. */
 int xb_frontend_read_path(struct xb_vif *vif);
 

@@ -259,6 +259,17 @@ int xb_vif_on_watch(struct xb_vif *vif, const char *path, struct xb_event *ev)
 	ev->type = XB_EV_NONE;
 	if (path == NULL || path[0] == '\0' || vif->fe_state_path[0] == '\0')
 		return 0;
+	if (strcmp(path, vif->rate_path) == 0) {
+		/* A change of the toolstack's rate: only a data plane in use applies it. */
+		if (vif->attached && !vif->connect_pending) {
+			xb_frontend_read_rate(vif);
+			XB_LOG(INFO, vif, "rate now %u bytes per %u us (0: unlimited)",
+			       vif->conf.rate_bytes, vif->conf.rate_usec);
+			ev->type = XB_EV_RATE;
+			ev->conf = &vif->conf;
+		}
+		return 0;
+	}
 	/* The state node itself, or an ancestor (reported when the directory is removed). */
 	len = strlen(path);
 	if (strncmp(vif->fe_state_path, path, len) != 0 ||

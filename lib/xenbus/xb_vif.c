@@ -65,6 +65,7 @@ struct xb_vif *xb_vif_create(struct xb_xs *xs, uint16_t domid, uint32_t devid,
 		XB_BACKEND_DOMID, (unsigned int)domid, (unsigned int)devid);
 	/* Both fit: ids are at most 5 digits each. */
 	xb_path_join(vif->err_node, sizeof(vif->err_node), vif->err_dir, "error");
+	xb_path_join(vif->rate_path, sizeof(vif->rate_path), vif->be_path, "rate");
 
 	if (xb_frontend_read_path(vif) < 0) {
 		/* Refuse (Closing); report it at the first poll. */
@@ -150,6 +151,13 @@ int xb_vif_watch(struct xb_vif *vif, const char *token)
 		XB_LOG(ERR, vif, "watching %s: %s", vif->fe_state_path, strerror(-ret));
 		return ret;
 	}
+	/* The toolstack's rate, re-read when it changes (netback's xen_register_credit_watch). */
+	ret = vif->xs->ops->watch(vif->xs, vif->rate_path, token);
+	if (ret < 0) {
+		XB_LOG(ERR, vif, "watching %s: %s", vif->rate_path, strerror(-ret));
+		vif->xs->ops->unwatch(vif->xs, vif->fe_state_path, token);
+		return ret;
+	}
 	memcpy(vif->watch_token, token, strlen(token) + 1);
 	return 0;
 }
@@ -161,6 +169,8 @@ int xb_vif_unwatch(struct xb_vif *vif)
 	if (vif->watch_token[0] == '\0')
 		return 0;
 	ret = vif->xs->ops->unwatch(vif->xs, vif->fe_state_path, vif->watch_token);
+	if (vif->xs->ops->unwatch(vif->xs, vif->rate_path, vif->watch_token) < 0 && ret == 0)
+		ret = -EIO;
 	vif->watch_token[0] = '\0';
 	return ret;
 }

@@ -41,6 +41,15 @@ static inline int issue_copies(struct xenvif_queue *q, uint32_t nb_segs, nif_gco
 	return rc;
 }
 
+/* A rate the control thread published (rate_changed): ours from the next packet on. */
+static void rate_apply(struct xenvif_queue *q)
+{
+	q->rate_seen = atomic_load_explicit(&q->rate_seq, memory_order_acquire);
+	nif_txq_set_rate(q->guest_tx,
+			 atomic_load_explicit(&q->rate_bytes, memory_order_relaxed),
+			 atomic_load_explicit(&q->rate_usec, memory_order_relaxed));
+}
+
 /*
  * ethdev rx_burst: packets the guest sent (its TX ring).
  *
@@ -61,6 +70,8 @@ uint16_t xenvif_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 
 	if (unlikely(!xenvif_burst_enter(q, &q->in_rx)))
 		goto out;
+	if (unlikely(atomic_load_explicit(&q->rate_seq, memory_order_acquire) != q->rate_seen))
+		rate_apply(q);
 	while (consumed < nb_pkts &&
 	       atomic_load_explicit(&q->enabled, memory_order_relaxed) != 0) {
 		uint16_t want = RTE_MIN(nb_pkts - consumed, XENVIF_BURST_MAX);

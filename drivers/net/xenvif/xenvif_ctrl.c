@@ -180,7 +180,24 @@ static int queue_connect(struct xenvif_queue *q, const struct xb_frontend_conf *
 			 rte_strerror(rte_errno));
 		return -rte_errno;
 	}
+	/* Each queue the full rate, as xen-netback gives each of its queues credit_bytes. */
+	nif_txq_set_rate(q->guest_tx, fe->rate_bytes, fe->rate_usec);
+	q->rate_seen = atomic_load(&q->rate_seq);
 	return 0;
+}
+
+/* The toolstack changed the rate: each connected queue's next rx_burst applies it. */
+static void rate_changed(struct xenvif *vif, const struct xb_frontend_conf *fe)
+{
+	for (unsigned int i = 0; i < vif->nb_connected; i++) {
+		struct xenvif_queue *q = &vif->queues[i];
+
+		atomic_store_explicit(&q->rate_bytes, fe->rate_bytes, memory_order_relaxed);
+		atomic_store_explicit(&q->rate_usec, fe->rate_usec, memory_order_relaxed);
+		atomic_fetch_add_explicit(&q->rate_seq, 1, memory_order_release);
+	}
+	XENVIF_LOG(NOTICE, vif, "guest TX rate: %u bytes per %u us%s", fe->rate_bytes,
+		   fe->rate_usec, fe->rate_bytes == 0 ? " (unlimited)" : "");
 }
 
 /*
@@ -293,6 +310,10 @@ static void handle_event(struct xenvif *vif, struct ctrl_state *cs, const struct
 		cs->pending = *ev->conf;
 		cs->resume = ev->resume;
 		cs->connect_pending = !try_connect(vif, &cs->pending, cs->resume);
+		break;
+	case XB_EV_RATE:
+		if (vif->nb_connected > 0)
+			rate_changed(vif, ev->conf);
 		break;
 	case XB_EV_DISCONNECT:
 	case XB_EV_FATAL:

@@ -513,7 +513,7 @@ static int vif_init(struct xenvif *vif, const struct xenvif_args *a, uint16_t po
 	pthread_mutex_init(&vif->ctrl_lock, NULL);
 	vif->xops = a->xops;
 	for (unsigned int i = 0; i < vif->max_queues; i++)
-		vif->queues[i].wake_fd = vif->queues[i].intr_fd = -1; /* for vif_release */
+		vif->queues[i].wake_fd = vif->queues[i].intr_fd = vif->queues[i].timer_fd = -1;
 	for (unsigned int i = 0; i < vif->max_queues; i++) {
 		struct xenvif_queue *q = &vif->queues[i];
 		int rc;

@@ -79,6 +79,7 @@ struct xenvif_queue {
 	void *tx_ring;               /**< mapped ring pages */
 	void *rx_ring;
 	int wake_fd;                 /**< eventfd: the control thread connected the queue */
+	int timer_fd;                /**< timerfd: requests wait (the rate's credit, no mbuf) */
 	int intr_fd;                 /**< RX interrupt fd (epoll of hv's and wake_fd), or -1 */
 	int port_tx;                 /**< local event-channel ports, -1 when unbound */
 	int port_rx;                 /**< equals port_tx for a single event channel */
@@ -87,6 +88,11 @@ struct xenvif_queue {
 	atomic_uint in_rx;           /**< lcore is inside rx_burst */
 	atomic_uint in_tx;           /**< lcore is inside tx_burst */
 	atomic_uint fatal;           /**< lcore -> control: enum nif_fatal that stopped it */
+	/* control -> lcore: a new guest-TX rate (the "rate" key changed while connected),
+	 * applied by the next rx_burst when rate_seq moved past rate_seen */
+	atomic_uint rate_seq;
+	unsigned int rate_seen;
+	_Atomic uint32_t rate_bytes, rate_usec;
 	struct xenvif_queue_stats stats;
 	/* Counters of previous connections, so a reconnect does not reset the port's stats. */
 	struct nif_rx_stats rx_base;

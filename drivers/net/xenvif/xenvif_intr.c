@@ -7,9 +7,11 @@
  *
  * A queue's interrupt fd is an epoll fd of two (as net_vhost proxies its kick fds): the
  * queue's hypervisor handle's event-channel file, readable when the guest notifies one of
- * the queue's ports, and the queue's eventfd, which the control thread writes once it has
+ * the queue's ports; the queue's eventfd, which the control thread writes once it has
  * connected the queue (or resumed it), so a sleeping caller polls a new ring at once
- * whatever the state of its req_event. Nothing here reads either file in another thread.
+ * whatever the state of its req_event; and a timerfd for requests that wait without the
+ * guest kicking again: for the rate's next window (netback's credit timer), or for mbufs
+ * (1 ms later). Nothing here reads these files in another thread.
  *
  * Enable, on the caller's lcore (like a burst, and excluded from a disconnect the same
  * way): take the delivered notifications off the event-channel file and unmask their ports
@@ -27,9 +29,11 @@
 #include <errno.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <ethdev_driver.h>
+#include <rte_cycles.h>
 #include <rte_interrupts.h>
 
 #include "xenvif_internal.h"
@@ -38,19 +42,24 @@
 #define XENVIF_INTR_DRAIN_MAX 8
 /* ... and off a disconnected one's (the control path): what a ring of ports holds. */
 #define XENVIF_INTR_RESET_MAX 1024
+/* Requests waiting for anything but credit (mbufs) are looked at again this much later. */
+#define XENVIF_INTR_RETRY_NS 1000000
 
 int xenvif_intr_queue_init(struct xenvif_queue *q)
 {
 	q->intr_fd = -1;
 	q->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	return q->wake_fd < 0 ? -errno : 0;
+	q->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	return q->wake_fd < 0 || q->timer_fd < 0 ? -errno : 0;
 }
 
 void xenvif_intr_queue_fini(struct xenvif_queue *q)
 {
 	if (q->wake_fd >= 0)
 		close(q->wake_fd);
-	q->wake_fd = -1;
+	if (q->timer_fd >= 0)
+		close(q->timer_fd);
+	q->wake_fd = q->timer_fd = -1;
 }
 
 /* Take up to @p max notifications off @p q's event-channel file; unmask their ports. */
@@ -73,7 +82,22 @@ static void drain_wake(struct xenvif_queue *q)
 	uint64_t v;
 
 	if (read(q->wake_fd, &v, sizeof(v)) < 0)
-		return; /* EAGAIN: nothing was written */
+		v = 0; /* EAGAIN: nothing was written */
+	if (read(q->timer_fd, &v, sizeof(v)) < 0)
+		v = 0; /* EAGAIN: not expired */
+}
+
+/* Requests wait on the ring without a kick to come: wake the caller when they may go. */
+static void timer_arm(struct xenvif_queue *q)
+{
+	uint64_t at, now = rte_get_tsc_cycles(), ns = XENVIF_INTR_RETRY_NS;
+	struct itimerspec its = {0};
+
+	if (nif_tx_credit_timer(q->guest_tx, &at))
+		ns = (int64_t)(at - now) <= 0 ? 1 : (at - now) * 1000000000 / rte_get_tsc_hz() + 1;
+	its.it_value.tv_sec = (time_t)(ns / 1000000000);
+	its.it_value.tv_nsec = (long)(ns % 1000000000);
+	timerfd_settime(q->timer_fd, 0, &its, NULL); /* a valid fd and value: cannot fail */
 }
 
 void xenvif_intr_queue_reset(struct xenvif_queue *q)
@@ -110,7 +134,8 @@ static int proxy_open(struct xenvif_queue *q)
 	if (fd < 0)
 		return -errno;
 	if (epoll_ctl(fd, EPOLL_CTL_ADD, xen_hv_evtchn_fd(q->hv), &ev) < 0 ||
-	    epoll_ctl(fd, EPOLL_CTL_ADD, q->wake_fd, &ev) < 0) {
+	    epoll_ctl(fd, EPOLL_CTL_ADD, q->wake_fd, &ev) < 0 ||
+	    epoll_ctl(fd, EPOLL_CTL_ADD, q->timer_fd, &ev) < 0) {
 		int rc = -errno;
 
 		close(fd);
@@ -172,7 +197,8 @@ int xenvif_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 	drain_wake(q);
 	if (xenvif_burst_enter(q, &q->in_rx)) {
 		q->stats.intr_events += drain_evtchn(q, XENVIF_INTR_DRAIN_MAX);
-		nif_tx_final_check(q->guest_tx);
+		if (nif_tx_final_check(q->guest_tx))
+			timer_arm(q);
 		q->stats.intr_arms++;
 	}
 	xenvif_burst_leave(&q->in_rx);
