@@ -169,6 +169,28 @@ static int tel_mempool(const char *params __rte_unused, struct rte_tel_data *d)
 	return 0;
 }
 
+/* /dpdk_netback/workers: each worker's passes and sleeps (sleep.c). */
+static int tel_workers(const char *params __rte_unused, struct rte_tel_data *d)
+{
+	rte_tel_data_start_dict(d);
+	for (unsigned int i = 0; i < tel_app->nb_workers; i++) {
+		const struct dnb_worker *w = &tel_app->workers[i];
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		char name[sizeof("worker4294967295")];
+
+		if (c == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_u64(c, "passes", atomic_load(&w->epoch));
+		rte_tel_data_add_dict_u64(c, "sleeps", atomic_load(&w->sleep.sleeps));
+		rte_tel_data_add_dict_u64(c, "wake_events", atomic_load(&w->sleep.wake_events));
+		rte_tel_data_add_dict_u64(c, "wake_timeouts", atomic_load(&w->sleep.wake_timeouts));
+		snprintf(name, sizeof(name), "worker%u", i);
+		rte_tel_data_add_dict_container(d, name, c, 0);
+	}
+	return 0;
+}
+
 /* /dpdk_netback/shutdown,keep|release|kernel: stop the service, choosing what the vifs see. */
 static int tel_shutdown(const char *params, struct rte_tel_data *d)
 {
@@ -202,6 +224,9 @@ static const struct {
 	  "Stop the service. Parameter: keep (vifs stay Connected), release or kernel" },
 	{ "/dpdk_netback/mempool", tel_mempool,
 	  "Packet buffers of the shared pool and the vifs' pools. No parameters" },
+	{ "/dpdk_netback/workers", tel_workers,
+	  "Each worker's passes over its ports, sleeps and wake-ups (events, timeouts). "
+	  "No parameters" },
 };
 
 /* Every command runs under the control lock: a vif detaching meanwhile (its port's LRO and
