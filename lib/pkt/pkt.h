@@ -161,7 +161,8 @@ int pkt_ipv6_l4_cksum_mbuf(const struct rte_mbuf *m, uint8_t proto, uint16_t *ck
  * l2_len, l3_len, l4_len set; its headers in the first segment) into frames of at most
  * @p ctx->gso_size bytes (headers + MSS), as rte_gso_segment does: TCP over IPv4 by
  * librte_gso, TCP over IPv6 by pkt_gso_tcp6_segment() unless PKT_RTE_GSO_TCP6. The one entry
- * point for every caller that segments.
+ * point for every caller that segments. Both follow Linux's flag rules (FIN and PSH on
+ * the last segment only, CWR on the first only: librte_gso's CWR is cleared after it).
  *
  * Ownership, as rte_gso_segment: @p pkt is neither freed nor kept; the segments hold
  * references to its payload, so the caller frees it either way. Segments are written to

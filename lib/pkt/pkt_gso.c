@@ -198,13 +198,36 @@ int pkt_gso_tcp6_segment(struct rte_mbuf *pkt, const struct rte_gso_ctx *ctx,
 	return nb;
 }
 
+/*
+ * librte_gso keeps CWR on every segment (its update_tcp_header clears only FIN and PSH);
+ * Linux's tcp_gso_segment, and ours, keep it on the first only: a receiver would take each
+ * segment's CWR as a new window reduction. The segments' headers are their own copies.
+ */
+static void rte_gso_cwr_first_only(struct rte_mbuf **segs, int n)
+{
+	for (int i = 1; i < n; i++) {
+		struct rte_mbuf *s = segs[i];
+
+		if ((uint32_t)s->l2_len + s->l3_len + sizeof(struct rte_tcp_hdr) <= s->data_len)
+			rte_pktmbuf_mtod_offset(s, struct rte_tcp_hdr *, s->l2_len + s->l3_len)
+				->tcp_flags &= (uint8_t)~TCP_FLAGS_FIRST;
+	}
+}
+
 int pkt_gso_segment(struct rte_mbuf *pkt, const struct rte_gso_ctx *ctx,
 		    struct rte_mbuf **out, uint16_t nb_out)
 {
+	bool tso;
+	int n;
+
 	if ((pkt->ol_flags & RTE_MBUF_F_TX_IPV6) && !PKT_RTE_GSO_TCP6) {
 		if (!(pkt->ol_flags & RTE_MBUF_F_TX_TCP_SEG))
 			return -ENOTSUP;
 		return pkt_gso_tcp6_segment(pkt, ctx, out, nb_out);
 	}
-	return rte_gso_segment(pkt, ctx, out, nb_out);
+	tso = (pkt->ol_flags & RTE_MBUF_F_TX_TCP_SEG) != 0; /* rte_gso_segment clears it */
+	n = rte_gso_segment(pkt, ctx, out, nb_out);
+	if (n > 1 && tso)
+		rte_gso_cwr_first_only(out, n);
+	return n;
 }

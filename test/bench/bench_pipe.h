@@ -6,7 +6,8 @@
  *     -> per vif lib/netif nif_rxq (prepare, xen_hv_grant_copy with the sim hypervisor,
  *        finish) -> the simulated guest (bench_pipe_guest.c): netfront-style consumer
  *
- * and the other way (from one guest): guest TX requests -> nif_txq -> l2sw -> a sink port.
+ * and the other way (from one guest): guest TX requests -> nif_txq -> l2sw -> a sink port;
+ * for TSO frames, l2sw -> app/egress.c (software GSO, checksums) -> a fake wire NIC's sink.
  *
  * Everything runs on one thread, backend and guests taking turns, so the TSC around the
  * backend part (Dom0) and around the guest part (DomU) measures each side alone.
@@ -132,14 +133,18 @@ struct pipe_guest {
 	uint64_t bad_payload;      /* packets whose payload differs from what was sent */
 	uint64_t foreign;          /* packets not of the generator's flows */
 	/* TX producer */
-	uint8_t tx_frame[2048];
+	uint8_t *tx_frame;         /* PIPE_SKB_BYTES: a TSO frame fits */
 	uint32_t tx_len;
 	uint32_t tx_posted;
+	uint16_t tx_mss;           /* 0: plain frames; else TSO frames with this MSS */
+	bool tx_v6;                /* the TSO frame is TCP/IPv6 */
 } __rte_cache_aligned; /* guests are consumed on different lcores: no shared lines */
 
-/* Create the guest's domain in @p dir with its rings initialised and RX buffers posted. */
+/* Create the guest's domain in @p dir with its rings initialised and RX buffers posted;
+ * @p tx_gso: its TX ring negotiates scatter-gather, TSO for both IP versions and IPv6
+ * checksum offload (TSO runs), else one slot per frame. */
 int pipe_guest_create(struct pipe_guest *g, const char *dir, uint16_t domid,
-		      const struct bf_gen *gen, uint32_t flows);
+		      const struct bf_gen *gen, uint32_t flows, bool tx_gso);
 void pipe_guest_destroy(struct pipe_guest *g);
 /* Consume every RX response (timed), check each packet (untimed), repost buffers (timed). */
 int pipe_guest_rx(struct pipe_guest *g);
@@ -217,6 +222,7 @@ struct pipe_env {
 	struct rte_mempool *tx_pool;  /* guest-TX mbufs */
 	struct xen_hv *hv;            /* xen_ops_select("sim") */
 	const char *dir;              /* XENSIM_DIR */
+	bool guest_tx_gso;            /* the beds' guests send TSO frames (pipe_guest_create) */
 };
 
 /* One guest-RX run. */
@@ -253,5 +259,14 @@ int pipe_run_rx(const struct pipe_env *env, const struct pipe_run_conf *rc,
 /* Run one guest -> wire sink with @p packets frames of @p frame_len bytes. */
 int pipe_run_tx(const struct pipe_env *env, uint32_t frame_len, uint32_t packets,
 		struct pipe_result *r, char *err, size_t err_len);
+/* Teach the switch where the wire station is, as its first frame would (TX runs). */
+int pipe_tx_prime(struct pipe_bed *b, struct rte_mempool *mp);
+
+/* TSO frames (64 000 bytes of TCP payload) from one guest to a wire port without TSO or
+ * checksum offload: app/egress.c segments them in software (librte_gso for IPv4, lib/pkt
+ * for IPv6, @p v6) and completes the checksums; a sink NIC checks every segment.
+ * r->pkts counts TSO frames, r->payload_bytes their TCP payload (bench_pipe_tso.c). */
+int pipe_run_tx_tso(const struct pipe_env *env, bool v6, uint32_t packets,
+		    struct pipe_result *r, char *err, size_t err_len);
 
 #endif /* DNB_BENCH_PIPE_H */

@@ -57,7 +57,8 @@ int pipe_bed_create(struct pipe_bed *b, const struct pipe_env *env, uint32_t nb_
 {
 	memset(b, 0, sizeof(*b));
 	for (uint32_t i = 0; i < nb_guests; i++) {
-		if (pipe_guest_create(&b->guest[i], env->dir, (uint16_t)(1 + i), gen, flows) != 0)
+		if (pipe_guest_create(&b->guest[i], env->dir, (uint16_t)(1 + i), gen, flows,
+				      env->guest_tx_gso) != 0)
 			goto fail;
 		b->nb_guests = i + 1;
 		if (pipe_vif_create(&b->vif[i], env->hv, &b->guest[i], layout, env->tx_pool) != 0)

@@ -8,6 +8,7 @@
  * guest's stack pays per byte received; that copy, the ring walk and the reposting are the
  * DomU cycles. The delivered payload is then checked against the generator, untimed.
  */
+#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,10 +38,11 @@ static int grant_end(void *ctx, uint32_t gref)
 	return xensim_gnttab_end(ctx, gref);
 }
 
-static int rings_init(struct pipe_guest *g)
+static int rings_init(struct pipe_guest *g, bool tx_gso)
 {
 	const struct gr_grant_ops gops = { .grant = grant, .end = grant_end, .ctx = g->dom };
-	const struct gr_tx_features feat = { .sg = false };
+	const struct gr_tx_features feat = { .sg = tx_gso, .gso4 = tx_gso, .gso6 = tx_gso,
+					     .csum6 = tx_gso };
 	struct gr_buf rx_bufs[GR_RX_RING_SIZE], tx_bufs[GR_TX_RING_SIZE];
 	int rc;
 
@@ -65,7 +67,7 @@ static int rings_init(struct pipe_guest *g)
 }
 
 int pipe_guest_create(struct pipe_guest *g, const char *dir, uint16_t domid,
-		      const struct bf_gen *gen, uint32_t flows)
+		      const struct bf_gen *gen, uint32_t flows, bool tx_gso)
 {
 	bool notify;
 	int rc;
@@ -79,13 +81,14 @@ int pipe_guest_create(struct pipe_guest *g, const char *dir, uint16_t domid,
 	g->rxq = calloc(1, sizeof(*g->rxq));
 	g->txq = calloc(1, sizeof(*g->txq));
 	g->skb = aligned_alloc(64, PIPE_SKB_BYTES);
+	g->tx_frame = malloc(PIPE_SKB_BYTES);
 	g->flow_bytes = calloc(flows > 0 ? flows : 1, sizeof(*g->flow_bytes));
 	if (g->dom == NULL || g->rxq == NULL || g->txq == NULL || g->skb == NULL ||
-	    g->flow_bytes == NULL) {
+	    g->tx_frame == NULL || g->flow_bytes == NULL) {
 		pipe_guest_destroy(g);
 		return -ENOMEM;
 	}
-	rc = rings_init(g);
+	rc = rings_init(g, tx_gso);
 	if (rc == 0)
 		rc = gr_rx_refill(g->rxq, &notify);
 	if (rc < 0) {
@@ -107,6 +110,7 @@ void pipe_guest_destroy(struct pipe_guest *g)
 	free(g->rxq);
 	free(g->txq);
 	free(g->skb);
+	free(g->tx_frame);
 	free(g->flow_bytes);
 	memset(g, 0, sizeof(*g));
 }
@@ -180,23 +184,62 @@ int pipe_guest_rx(struct pipe_guest *g)
 	return rc < 0 ? rc : 0;
 }
 
+/* The virtio header the guest's TAP would give a TSO frame: checksum partial at the TCP
+ * header, segments of tx_mss bytes. */
+static struct virtio_net_hdr tso_vnet_hdr(const struct pipe_guest *g)
+{
+	uint16_t l4 = (uint16_t)(RTE_ETHER_HDR_LEN + (g->tx_v6 ? 40 : 20));
+
+	return (struct virtio_net_hdr){
+		.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+		.gso_type = g->tx_v6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4,
+		.hdr_len = htole16((uint16_t)(l4 + 32)),
+		.gso_size = htole16(g->tx_mss),
+		.csum_start = htole16(l4),
+		.csum_offset = htole16(16),
+	};
+}
+
+/* Copy the frame into the pages the next post uses, a running number in its last 4 bytes.
+ * @return false when they cannot hold it. */
+static bool tx_fill(struct pipe_guest *g, const struct iovec *iov, unsigned int n, uint32_t ctr)
+{
+	uint32_t at = 0;
+
+	for (unsigned int i = 0; i < n && at < g->tx_len; i++) {
+		uint32_t k = RTE_MIN((uint32_t)iov[i].iov_len, g->tx_len - at);
+
+		memcpy(iov[i].iov_base, g->tx_frame + at, k);
+		at += k;
+	}
+	if (at < g->tx_len)
+		return false;
+	/* the last 4 bytes may straddle two pages: write them through the same walk */
+	for (unsigned int i = 0, off = 0; i < n; off += (uint32_t)iov[i].iov_len, i++)
+		for (uint32_t b = 0; b < 4; b++) {
+			uint32_t pos = g->tx_len - 4 + b;
+
+			if (pos >= off && pos < off + iov[i].iov_len)
+				((uint8_t *)iov[i].iov_base)[pos - off] = (uint8_t)(ctr >> (8 * b));
+		}
+	return true;
+}
+
 int pipe_guest_tx(struct pipe_guest *g, uint32_t max_total)
 {
 	static const struct virtio_net_hdr no_offload;
+	struct virtio_net_hdr tso = tso_vnet_hdr(g);
 	uint64_t t0 = rte_rdtsc(), posted = g->tx_posted;
 	bool notify;
 	int rc = gr_tx_gc(g->txq);
 
 	while (rc >= 0 && g->tx_posted < max_total && gr_tx_can_take(g->txq)) {
 		struct iovec iov[GR_TX_MAX_DATA_SLOTS];
-		uint32_t ctr = g->tx_posted;
+		unsigned int n = gr_tx_peek(g->txq, iov, GR_TX_MAX_DATA_SLOTS);
 
-		if (gr_tx_peek(g->txq, iov, GR_TX_MAX_DATA_SLOTS) == 0)
+		if (n == 0 || !tx_fill(g, iov, n, g->tx_posted))
 			break;
-		/* frame = template with a running number in its last 4 bytes (payload) */
-		memcpy(iov[0].iov_base, g->tx_frame, g->tx_len);
-		memcpy((uint8_t *)iov[0].iov_base + g->tx_len - 4, &ctr, sizeof(ctr));
-		rc = gr_tx_post(g->txq, &no_offload, g->tx_len);
+		rc = gr_tx_post(g->txq, g->tx_mss != 0 ? &tso : &no_offload, g->tx_len);
 		if (rc > 0)
 			g->tx_posted++;
 	}

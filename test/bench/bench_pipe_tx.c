@@ -40,8 +40,7 @@ static void sink_check(struct tx_sink *s, struct rte_mbuf **pkts, uint16_t n)
 	}
 }
 
-/* Teach the switch where the wire station is, as its first frame would. */
-static int tx_prime(struct pipe_bed *b, struct rte_mempool *mp)
+int pipe_tx_prime(struct pipe_bed *b, struct rte_mempool *mp)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
 	struct rte_ether_hdr *eh;
@@ -111,7 +110,7 @@ int pipe_run_tx(const struct pipe_env *env, uint32_t frame_len, uint32_t packets
 
 	memset(r, 0, sizeof(*r));
 	if (frame_len < 60 || frame_len > 1514 ||
-	    pipe_bed_create(&b, env, 1, NIF_LAYOUT_PACKED, NULL, 0) != 0 || tx_prime(&b, env->pool)) {
+	    pipe_bed_create(&b, env, 1, NIF_LAYOUT_PACKED, NULL, 0) != 0 || pipe_tx_prime(&b, env->pool)) {
 		snprintf(err, err_len, "cannot build the guest TX test bed");
 		return -1;
 	}

@@ -29,6 +29,7 @@
 struct opts {
 	uint32_t packets;       /* segments per bulk run */
 	uint32_t small_packets; /* packets per 64 / 1518 byte run */
+	uint32_t tso_packets;   /* 64 000-byte TSO frames per guest-TX TSO run */
 	uint32_t flows, active, timeout_us, reps, v6_pct, psh_pct, short_pct, reorder_pm;
 	uint64_t seed;
 	bool json;
@@ -76,6 +77,18 @@ static const struct rate_cfg rate_cfgs[] = {
 	{ "from_guest_1518", true, 1514 },
 };
 #define NB_RATE RTE_DIM(rate_cfgs)
+
+/* Guest-TX TSO frames to a wire port without TSO (#20): software GSO, per IP version. */
+struct tso_cfg {
+	const char *name;
+	bool v6;
+};
+
+static const struct tso_cfg tso_cfgs[] = {
+	{ "from_guest_tso_ipv4", false },
+	{ "from_guest_tso_ipv6", true },
+};
+#define NB_TSO RTE_DIM(tso_cfgs)
 
 /* The repetitions of one configuration. */
 struct reps {
@@ -203,6 +216,19 @@ static void report_rate(struct report *rep, const char *name, const struct reps 
 	put(rep, name, "preempted_passes_pct", preempted_pct(s), 3);
 }
 
+/* A TSO row: payload over Dom0 time, per byte, and the segments made per frame. */
+static void report_tso(struct report *rep, const char *name, const struct reps *s)
+{
+	const struct pipe_result *d = &s->r[best(s, false)], *u = &s->r[best(s, true)];
+
+	put(rep, name, "gbps", gbps(d->payload_bytes, d->dom0_cycles), 2);
+	put(rep, name, "dom0_cycles_per_byte", ratio(d->dom0_cycles, d->payload_bytes), 3);
+	put(rep, name, "domu_cycles_per_byte", ratio(u->domu_cycles, u->payload_bytes), 3);
+	put(rep, name, "segs_per_frame", ratio(d->data_pkts, d->pkts), 2);
+	put(rep, name, "dom0_spread_pct", spread(s, false, false), 1);
+	put(rep, name, "preempted_passes_pct", preempted_pct(s), 3);
+}
+
 static double get(const struct report *rep, const char *prefix, const char *name)
 {
 	char key[64];
@@ -224,6 +250,15 @@ static void report_study(struct report *rep)
 
 	put(rep, "", "chain_vs_linearize_domu_pct", lin > 0 ? (chain - lin) / lin * 100 : 0, 1);
 	put(rep, "", "naive_vs_packed_domu_pct", ref > 0 ? (naive - ref) / ref * 100 : 0, 1);
+}
+
+/* #20's question: does a guest's IPv6 TCP to the wire cost what its IPv4 does? */
+static void report_tso_ratio(struct report *rep)
+{
+	double v4 = get(rep, "from_guest_tso_ipv4", "gbps");
+
+	put(rep, "", "tso_ipv6_vs_ipv4_gbps", v4 > 0 ? get(rep, "from_guest_tso_ipv6", "gbps") / v4 : 0,
+	    2);
 }
 
 /* Two guests on one worker lcore, then on two (each worker with its guests' consumers). */
@@ -268,6 +303,15 @@ static void print_tables(const struct report *rep)
 		       get(rep, rate_cfgs[i].name, "mpps"),
 		       get(rep, rate_cfgs[i].name, "dom0_cycles_per_packet"),
 		       get(rep, rate_cfgs[i].name, "domu_cycles_per_packet"));
+	printf("\n%-20s %8s %10s %10s %9s\n", "guest TSO, sw GSO", "Gbit/s", "Dom0 c/B",
+	       "DomU c/B", "segs/frame");
+	for (uint32_t i = 0; i < NB_TSO; i++)
+		printf("%-20s %8.2f %10.3f %10.3f %9.1f\n", tso_cfgs[i].name,
+		       get(rep, tso_cfgs[i].name, "gbps"),
+		       get(rep, tso_cfgs[i].name, "dom0_cycles_per_byte"),
+		       get(rep, tso_cfgs[i].name, "domu_cycles_per_byte"),
+		       get(rep, tso_cfgs[i].name, "segs_per_frame"));
+	printf("IPv6/IPv4 Gbit/s: %.2f\n", get(rep, "", "tso_ipv6_vs_ipv4_gbps"));
 	printf("\n%-8s %8s %10s %10s\n", "guests", "Gbit/s", "Dom0 c/B", "DomU c/B");
 	for (uint32_t g = 1; g <= 4; g *= 2) {
 		char p[16];
@@ -299,7 +343,8 @@ static void print_kv(const struct report *rep, bool json)
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [--packets N] [--small-packets N] [--flows N] [--active N]\n"
+		"usage: %s [--packets N] [--small-packets N] [--tso-packets N] [--flows N]\n"
+		"  [--active N]\n"
 		"  [--timeout-us N] [--reps N] [--seed N] [--ipv6-pct N] [--psh-pct N]\n"
 		"  [--short-pct N] [--reorder-permille N] [--budget-clock worker|wall]\n"
 		"  [--json] [--help]\n"
@@ -307,8 +352,10 @@ static void usage(const char *prog)
 		"directory under /dev/shm (or $TMPDIR), removed at exit.\n"
 		"Rows: --lro off | linearize | chain, librte_gro in the LRO's place, the naive\n"
 		"one-slot-per-segment layout and its packed reference (LRO capped to 18 segments),\n"
-		"64/1518-byte packet rates into and from one guest, 1/2/4 guests (chain), and two\n"
-		"guests on 1 and 2 worker lcores (the second needs 2 EAL lcores).\n"
+		"64/1518-byte packet rates into and from one guest, 64 000-byte TSO frames from one\n"
+		"guest to a wire port without TSO (software GSO, TCP/IPv4 and TCP/IPv6), 1/2/4\n"
+		"guests (chain), and two guests on 1 and 2 worker lcores (the second needs 2 EAL\n"
+		"lcores).\n"
 		"Gbit/s is TCP payload over the busiest worker's Dom0 (backend) time; gbps_serial\n"
 		"over Dom0 + DomU time; gbps_wall over the run's wall time (guests, generator and\n"
 		"checks included). Cycles per byte are per payload byte delivered. Best of --reps.\n"
@@ -322,6 +369,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	static const struct option lo[] = {
 		{ "packets", required_argument, NULL, 'n' },
 		{ "small-packets", required_argument, NULL, 'm' },
+		{ "tso-packets", required_argument, NULL, 'T' },
 		{ "flows", required_argument, NULL, 'f' },
 		{ "active", required_argument, NULL, 'a' },
 		{ "timeout-us", required_argument, NULL, 't' },
@@ -365,6 +413,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		switch (c) {
 		case 'n': o->packets = (uint32_t)v; break;
 		case 'm': o->small_packets = (uint32_t)v; break;
+		case 'T': o->tso_packets = (uint32_t)v; break;
 		case 'f': o->flows = (uint32_t)v; break;
 		case 'a': o->active = (uint32_t)v; break;
 		case 't': o->timeout_us = (uint32_t)v; break;
@@ -377,7 +426,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		default: return -1;
 		}
 	}
-	if (optind != argc || o->packets == 0 || o->small_packets == 0 || o->flows == 0 ||
+	if (optind != argc || o->packets == 0 || o->small_packets == 0 || o->tso_packets == 0 ||
+	    o->flows == 0 ||
 	    o->flows > 60000 || o->active == 0 || o->active > o->flows || o->timeout_us == 0 ||
 	    o->reps == 0 || o->reps > MAX_REPS || o->v6_pct > 100 || o->psh_pct > 100 ||
 	    o->short_pct > 100 || o->reorder_pm > 1000)
@@ -422,7 +472,7 @@ static struct pipe_run_conf rate_conf(const struct opts *o, const struct rate_cf
 }
 
 static int run_all(const struct pipe_env *env, const struct opts *o, struct reps *bulk,
-		   struct reps *rate)
+		   struct reps *rate, struct reps *tso)
 {
 	char err[256];
 
@@ -452,6 +502,12 @@ static int run_all(const struct pipe_env *env, const struct opts *o, struct reps
 				return -1;
 			}
 		}
+		for (uint32_t i = 0; i < NB_TSO; i++)
+			if (pipe_run_tx_tso(env, tso_cfgs[i].v6, o->tso_packets,
+					    &tso[i].r[tso[i].n++], err, sizeof(err)) != 0) {
+				fprintf(stderr, "%s: %s\n", tso_cfgs[i].name, err);
+				return -1;
+			}
 	}
 	return 0;
 }
@@ -523,11 +579,12 @@ static void report_meta(struct report *rep, const struct opts *o)
 int main(int argc, char **argv)
 {
 	struct opts o = {
-		.packets = 1000000, .small_packets = 1500000, .flows = 64, .active = 4,
+		.packets = 1000000, .small_packets = 1500000, .tso_packets = 20000, .flows = 64,
+		.active = 4,
 		.timeout_us = 40, .reps = 3, .v6_pct = 0, .psh_pct = 30, .short_pct = 20,
 		.reorder_pm = 2, .seed = 1,
 	};
-	static struct reps bulk[NB_BULK], rate[NB_RATE];
+	static struct reps bulk[NB_BULK], rate[NB_RATE], tso[NB_TSO];
 	static struct report rep;
 	struct pipe_env env = { 0 };
 	char dir[256];
@@ -547,7 +604,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cannot create pools or open the sim hypervisor\n");
 		goto out;
 	}
-	if (run_all(&env, &o, bulk, rate) != 0)
+	if (run_all(&env, &o, bulk, rate, tso) != 0)
 		goto out;
 	report_meta(&rep, &o);
 	for (uint32_t i = 0; i < NB_BULK; i++)
@@ -558,7 +615,10 @@ int main(int argc, char **argv)
 	put(&rep, "", "lcores", rte_lcore_count(), 0);
 	for (uint32_t i = 0; i < NB_RATE; i++)
 		report_rate(&rep, rate_cfgs[i].name, &rate[i]);
+	for (uint32_t i = 0; i < NB_TSO; i++)
+		report_tso(&rep, tso_cfgs[i].name, &tso[i]);
 	report_study(&rep);
+	report_tso_ratio(&rep);
 	if (!o.json)
 		print_tables(&rep);
 	print_kv(&rep, o.json);

@@ -9,10 +9,10 @@
  *
  * Invariants, for every packet it segments: at most the room given; every segment a well
  * formed chain no longer than headers + MSS, every one but the last exactly that long; the
- * payload bytes of the segments, in order, are exactly the packet's (bytes conserved); for
- * IPv6 every segment's headers are the packet's but for the payload length, the sequence
- * number (packet's + bytes before it), the flags (FIN/PSH on the last only, CWR on the first
- * only) and the checksum. On refusal nothing is left in the output. After each packet, with
+ * payload bytes of the segments, in order, are exactly the packet's (bytes conserved); the
+ * flags as Linux sets them (FIN/PSH on the last only, CWR on the first only), over both IP
+ * versions; for IPv6 every segment's headers are the packet's but for the payload length,
+ * the sequence number (packet's + bytes before it), the flags and the checksum. On refusal nothing is left in the output. After each packet, with
  * the input and the segments freed, both pools are empty.
  */
 #include <string.h>
@@ -149,13 +149,28 @@ static struct rte_mbuf *gz_mbuf(const struct gz_shape *s, uint32_t len)
 	return head;
 }
 
+/* Linux's flag rules, both IP versions: FIN and PSH on the last segment only, CWR on the
+ * first only, the rest as the packet has them (flips included). */
+static void gz_check_flags(const struct gz_shape *s, const uint8_t *seg, unsigned int i,
+			   unsigned int nb)
+{
+	uint32_t th = RTE_ETHER_HDR_LEN + s->l3_len;
+	uint8_t want = gz_pkt[th + 13];
+
+	if (i + 1 < nb)
+		want &= (uint8_t)~(RTE_TCP_FIN_FLAG | RTE_TCP_PSH_FLAG);
+	if (i > 0)
+		want &= (uint8_t)~RTE_TCP_CWR_FLAG;
+	fz_check(seg[th + 13] == want, "segment %u of %u: flags %#x, not %#x", i, nb, seg[th + 13],
+		 want);
+}
+
 /* The IPv6 header fields a segment keeps from the packet (all but payload length, TCP
  * sequence number, flags and checksum). */
 static void gz_check_v6_headers(const struct gz_shape *s, const uint8_t *seg, unsigned int i,
-				unsigned int nb, uint32_t seq)
+				uint32_t seq)
 {
 	uint32_t th = RTE_ETHER_HDR_LEN + s->l3_len, hdr = th + s->l4_len;
-	uint8_t want = gz_pkt[th + 13]; /* the packet's flags, flips included */
 
 	fz_check(memcmp(seg, gz_pkt, RTE_ETHER_HDR_LEN + 4) == 0 &&
 		 memcmp(seg + RTE_ETHER_HDR_LEN + 6, gz_pkt + RTE_ETHER_HDR_LEN + 6,
@@ -166,12 +181,6 @@ static void gz_check_v6_headers(const struct gz_shape *s, const uint8_t *seg, un
 		 "segment %u: headers differ from the packet's", i);
 	fz_check(pkt_rd16(seg + th + 4) == (uint16_t)(seq >> 16) &&
 		 pkt_rd16(seg + th + 6) == (uint16_t)seq, "segment %u: sequence number", i);
-	if (i + 1 < nb)
-		want &= (uint8_t)~(RTE_TCP_FIN_FLAG | RTE_TCP_PSH_FLAG);
-	if (i > 0)
-		want &= (uint8_t)~RTE_TCP_CWR_FLAG;
-	fz_check(seg[th + 13] == want, "segment %u of %u: flags %#x, not %#x", i, nb, seg[th + 13],
-		 want);
 }
 
 /* The invariants over the segments of one packet; frees them. */
@@ -195,7 +204,8 @@ static void gz_check(const struct gz_shape *s, uint32_t gso_size, struct rte_mbu
 		fz_check(memcmp(b + hdr, gz_pkt + hdr + done, m->pkt_len - hdr) == 0,
 			 "segment %d: payload bytes are not the packet's", i);
 		if (s->v6)
-			gz_check_v6_headers(s, b, (unsigned int)i, (unsigned int)n, seq + done);
+			gz_check_v6_headers(s, b, (unsigned int)i, seq + done);
+		gz_check_flags(s, b, (unsigned int)i, (unsigned int)n);
 		done += m->pkt_len - hdr;
 	}
 	fz_check(done == s->payload, "segments carry %u payload bytes of %u", done, s->payload);

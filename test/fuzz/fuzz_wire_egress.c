@@ -31,13 +31,13 @@
 
 #include <ethdev_driver.h>
 #include <rte_ether.h>
-#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_net.h>
 #include <rte_tcp.h>
 
 #include "dnb.h"
+#include "dnb_test_nic.h"
 #include "fuzz_common.h"
 #include "fuzz_guest_tx.h"
 
@@ -224,88 +224,18 @@ static uint16_t nic_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb)
 	return take;
 }
 
-static int nic_configure(struct rte_eth_dev *dev)
-{
-	(void)dev;
-	return 0;
-}
-
-static int nic_start(struct rte_eth_dev *dev)
-{
-	dev->data->dev_link.link_status = RTE_ETH_LINK_UP;
-	return 0;
-}
-
-static int nic_stop(struct rte_eth_dev *dev)
-{
-	(void)dev;
-	return 0;
-}
-
-static int nic_link_update(struct rte_eth_dev *dev, int wait)
-{
-	(void)dev;
-	(void)wait;
-	return 0;
-}
-
-static int nic_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
-{
-	(void)dev;
-	info->max_rx_queues = 1;
-	info->max_tx_queues = 1;
-	info->max_mac_addrs = 1;
-	info->max_rx_pktlen = NIC_FRAME_SIZE_MAX;
-	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_VLAN_INSERT | RTE_ETH_TX_OFFLOAD_IPV4_CKSUM |
-				RTE_ETH_TX_OFFLOAD_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
-				RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
-	return 0;
-}
-
-static int nic_txq_setup(struct rte_eth_dev *dev, uint16_t id, uint16_t nb_desc,
-			 unsigned int socket_id, const struct rte_eth_txconf *conf)
-{
-	static int txq; /* the queue has no state; ethdev wants a non-NULL pointer */
-
-	(void)nb_desc;
-	(void)socket_id;
-	(void)conf;
-	dev->data->tx_queues[id] = &txq;
-	return 0;
-}
-
-static const struct eth_dev_ops nic_ops = {
-	.dev_configure = nic_configure,
-	.dev_start = nic_start,
-	.dev_stop = nic_stop,
-	.link_update = nic_link_update,
-	.dev_infos_get = nic_info,
-	.tx_queue_setup = nic_txq_setup,
-};
-
-/* An ethdev on no bus, brought up as ports.c brings up a wire port. */
+/* An ethdev on no bus with i40e's offloads, brought up as ports.c brings up a wire port. */
 static uint16_t nic_create(void)
 {
-	static const struct rte_driver drv = { .name = "fz_wire" };
-	static struct rte_device device = { .name = "fz_wire", .driver = &drv,
-					    .numa_node = SOCKET_ID_ANY };
-	struct rte_eth_conf conf = { .txmode.offloads = RTE_ETH_TX_OFFLOAD_MULTI_SEGS };
-	struct rte_eth_dev *dev = rte_eth_dev_allocate("fz_wire");
-	uint16_t port;
+	int port = dnb_test_nic_create("fz_wire",
+				       RTE_ETH_TX_OFFLOAD_VLAN_INSERT |
+				       RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM |
+				       RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_TSO |
+				       RTE_ETH_TX_OFFLOAD_MULTI_SEGS,
+				       NIC_FRAME_SIZE_MAX, nic_tx_prepare, nic_tx_burst);
 
-	fz_check(dev != NULL, "allocating the wire ethdev");
-	port = dev->data->port_id;
-	dev->data->mac_addrs = rte_zmalloc(NULL, RTE_ETHER_ADDR_LEN, 0);
-	fz_check(dev->data->mac_addrs != NULL, "wire MAC");
-	dev->device = &device; /* ethdev reads its driver's name */
-	dev->dev_ops = &nic_ops;
-	dev->tx_pkt_prepare = nic_tx_prepare;
-	dev->tx_pkt_burst = nic_tx_burst;
-	rte_eth_dev_probing_finish(dev);
-	fz_check(rte_eth_dev_configure(port, 0, 1, &conf) == 0 &&
-		 rte_eth_tx_queue_setup(port, 0, 0, SOCKET_ID_ANY, NULL) == 0 &&
-		 rte_eth_dev_start(port) == 0, "bringing the wire ethdev up");
-	return port;
+	fz_check(port >= 0, "bringing the wire ethdev up");
+	return (uint16_t)port;
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
