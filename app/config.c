@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_common.h>
 
@@ -77,7 +78,8 @@ void dnb_config_usage(const char *prog)
 	       "  --mbufs N              shared packet buffers: wire RX, copies (default 32768)\n"
 	       "  --vif-mbufs N          each vif's own buffers for what its guest sends\n"
 	       "                         (default 2048)\n"
-	       "  --vif-queues N         queue pairs offered to each guest (default 1)\n"
+	       "  --vif-queues N         queue pairs offered to each guest, 1..8 (default, as\n"
+	       "                         xen-netback: Dom0's online CPUs, at most 8)\n"
 	       "  --idle-sleep-us N      a worker whose ports are idle sleeps: until a guest\n"
 	       "                         kicks, or at most N us when it polls a wire port\n"
 	       "                         (default " RTE_STR(DNB_IDLE_SLEEP_US_DEFAULT) "; 0: never sleep, poll\n"
@@ -268,7 +270,7 @@ int dnb_config_parse(int argc, char **argv, struct dnb_config *cfg)
 
 	*cfg = (struct dnb_config){
 		.lro = DNB_LRO_CHAIN, .lro_timeout_us = 40, .fdb_entries = 4096,
-		.fdb_age_s = 300, .nb_mbufs = 32768, .vif_mbufs = 2048, .vif_queues = 1,
+		.fdb_age_s = 300, .nb_mbufs = 32768, .vif_mbufs = 2048, .vif_queues = 0,
 		.idle_sleep_us = DNB_IDLE_SLEEP_US_DEFAULT, .xen = "real",
 	};
 	optind = 1;
@@ -294,6 +296,10 @@ int dnb_config_parse(int argc, char **argv, struct dnb_config *cfg)
 	 * pinned vif MACs and to the other wire ports */
 	if (cfg->fdb_port_max == 0)
 		cfg->fdb_port_max = cfg->fdb_entries / 2;
+	/* xen-netback's max_queues: num_online_cpus(); netfront takes at most 8 */
+	if (cfg->vif_queues == 0)
+		cfg->vif_queues = (unsigned int)RTE_MAX(RTE_MIN(sysconf(_SC_NPROCESSORS_ONLN),
+								 8L), 1L);
 	if (cfg->nb_vifs == 0 && !cfg->marked_vifs) {
 		fprintf(stderr, "dpdk-netback: no vif to serve: give --vif DOMID/DEVID or "
 				"--marked-vifs\n");

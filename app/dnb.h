@@ -42,6 +42,8 @@ extern int dnb_logtype;
 	rte_log(RTE_LOG_##level, dnb_logtype, "dpdk-netback: " fmt "\n", ##__VA_ARGS__)
 
 #define DNB_BURST 32
+/** Most queue pairs a vif may have (net_xenvif's XENVIF_MAX_QUEUES, netback's default cap). */
+#define DNB_MAX_TXQ 8
 #define DNB_RING_SIZE 1024
 #define DNB_MAX_WORKERS 16
 /** Frames waiting for another worker's port: a bound, so a slow port drops, counted. */
@@ -84,8 +86,9 @@ struct dnb_port {
 	bool csum_v4, csum_v6; /**< TCP/UDP checksum completion */
 	bool vlan_insert;      /**< inserts 802.1Q tags (else egress.c does, trunk ports) */
 	uint16_t mtu;          /**< wire: the port's MTU (IP packet bytes), read at start */
-	uint16_t nb_queues;    /**< queue pairs: RX polls them all, TX uses queue 0 (one
-				*   worker sends to the port, so one TX queue keeps flows ordered) */
+	uint16_t nb_queues;    /**< queue pairs configured: RX polls them all */
+	uint16_t tx_queues;    /**< queues TX spreads flows over (egress.c): 1 for a wire port
+				*   (one worker sends to it); a vif's connected ones (its LSC event) */
 	uint16_t next_rxq;     /**< the queue the next poll starts with (fairness) */
 	uint16_t owner;        /**< the worker that polls and transmits on this port */
 	struct rte_ring *handoff; /**< frames for this port from other workers (MP/SC) */

@@ -266,19 +266,51 @@ static uint16_t wire_prepare(struct dnb_port *p, struct rte_mbuf **out, uint16_t
 	return n;
 }
 
-static void tx_flush(struct dnb_port *p, struct rte_mbuf **out, uint16_t n)
+static void tx_queue(struct dnb_port *p, uint16_t q, struct rte_mbuf **out, uint16_t n)
 {
-	uint16_t sent;
-
-	if (!p->is_vif)
-		n = wire_prepare(p, out, n);
-	sent = rte_eth_tx_burst(p->port_id, 0, out, n);
+	uint16_t sent = rte_eth_tx_burst(p->port_id, q, out, n);
 
 	p->stats.tx_pkts += sent;
 	if (sent < n) {
 		p->stats.tx_drops += n - sent;
 		rte_pktmbuf_free_bulk(out + sent, n - sent);
 	}
+}
+
+/*
+ * A multi-queue guest's frames spread over its queues by flow (xenvif_select_queue), so
+ * that each of its vCPUs takes a share of the receive work; a flow stays on one queue, in
+ * order. The burst is sorted by queue in place (stable), then sent queue by queue.
+ */
+static void tx_spread(struct dnb_port *p, uint16_t nq, struct rte_mbuf **out, uint16_t n)
+{
+	struct rte_mbuf *by_q[DNB_GSO_MAX_SEGS + DNB_BURST * LRO_OUT_PER_PKT];
+	uint16_t count[DNB_MAX_TXQ] = {0}, start[DNB_MAX_TXQ], qof[RTE_DIM(by_q)];
+
+	for (uint16_t i = 0; i < n; i++) {
+		qof[i] = (uint16_t)(pkt_flow_hash(out[i]) % nq);
+		count[qof[i]]++;
+	}
+	start[0] = 0;
+	for (uint16_t q = 1; q < nq; q++)
+		start[q] = start[q - 1] + count[q - 1];
+	for (uint16_t i = 0; i < n; i++)
+		by_q[start[qof[i]]++] = out[i];
+	for (uint16_t q = 0, done = 0; q < nq; done += count[q], q++)
+		if (count[q] > 0)
+			tx_queue(p, q, by_q + done, count[q]);
+}
+
+static void tx_flush(struct dnb_port *p, struct rte_mbuf **out, uint16_t n)
+{
+	uint16_t nq = __atomic_load_n(&p->tx_queues, __ATOMIC_RELAXED);
+
+	if (!p->is_vif)
+		n = wire_prepare(p, out, n);
+	if (nq > 1)
+		tx_spread(p, RTE_MIN(nq, (uint16_t)DNB_MAX_TXQ), out, n);
+	else
+		tx_queue(p, 0, out, n);
 }
 
 uint16_t dnb_port_tx(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf **pkts,

@@ -103,8 +103,11 @@ static int vif_link_event(uint16_t port_id, enum rte_eth_event_type type, void *
 	p->csum_v6 = off.csum_v6;
 	p->tso_v4 = off.tso_v4 && off.csum_v4;
 	p->tso_v6 = off.tso_v6 && off.csum_v6;
-	DNB_LOG(INFO, "vif port %u: frontend takes tso %d/%d, checksum offload %d/%d", port_id,
-		p->tso_v4, p->tso_v6, p->csum_v4, p->csum_v6);
+	__atomic_store_n(&p->tx_queues, RTE_MAX(RTE_MIN(off.nb_queues, p->nb_queues), 1),
+			 __ATOMIC_RELAXED);
+	DNB_LOG(INFO, "vif port %u: frontend takes tso %d/%d, checksum offload %d/%d, %u "
+		"queue(s)", port_id, p->tso_v4, p->tso_v6, p->csum_v4, p->csum_v6,
+		(unsigned int)p->tx_queues);
 	return 0;
 }
 
@@ -199,7 +202,8 @@ int dnb_port_init(struct dnb_app *app, uint16_t port_id, const struct dnb_vif_id
 			       .nb_queues = is_vif ? app->cfg.vif_queues : 1,
 			       .owner = (uint16_t)(app->next_owner++ % app->nb_workers),
 			       .tso_v4 = is_vif, .tso_v6 = is_vif,
-			       .csum_v4 = is_vif, .csum_v6 = is_vif, .wake_fd = -1};
+			       .csum_v4 = is_vif, .csum_v6 = is_vif, .wake_fd = -1,
+			       .tx_queues = 1};
 	if (is_vif)
 		p->vif = *vif;
 	if (is_vif) {

@@ -197,4 +197,12 @@ int pkt_gso_tcp6_segment(struct rte_mbuf *pkt, const struct rte_gso_ctx *ctx,
  */
 int pkt_ipv6_tcp_exthdrs(const uint8_t *ip6, uint32_t l3_len);
 
+/**
+ * The flow hash to spread frames over a multi-queue destination by (pkt_hash.c), as
+ * xen-netback's xenvif_select_queue uses skb_get_hash: the mbuf's RSS hash when it has one,
+ * else a hash of the IP addresses and the TCP/UDP ports (not of a fragment's), read from
+ * the first segment; 0 for a frame that is not IP. The same for every frame of a flow.
+ */
+uint32_t pkt_flow_hash(const struct rte_mbuf *m);
+
 #endif /* DNB_PKT_H */

@@ -38,6 +38,40 @@ e2e_stream "$(e2e_guest_ns 1)" "$E2E_WIRE_NS" 10.99.0.1 "stream guest -> wire"
 e2e_stream "$E2E_WIRE_NS" "$(e2e_guest_ns 1)" "$(e2e_guest_ip6 1)" "stream6 wire -> guest"
 e2e_stream "$(e2e_guest_ns 1)" "$E2E_WIRE_NS" fd99::1 "stream6 guest -> wire"
 
+# #16: a multi-queue guest's frames spread over its queues by flow (xenvif_select_queue):
+# eight flows into it at once, byte-exact, and every queue received some.
+queue_rx() { # queue_rx Q: guest_rx_packets of queue Q of guest 1's vif
+	e2e_telemetry "/ethdev/xstats,$(e2e_port_of 1)" | python3 -c \
+		"import json,sys; print(json.load(sys.stdin)['/ethdev/xstats']['q$1_guest_rx_packets'])"
+}
+if [ "$queues" -gt 1 ]; then
+	stream=$e2e_top/test/e2e/stream.py
+	declare -a before srv cli
+	for ((q = 0; q < queues; q++)); do before[q]=$(queue_rx "$q") || e2e_fail "xstats q$q"; done
+	for f in 1 2 3 4 5 6 7 8; do
+		e2e_in_guest 1 python3 "$stream" serve "52$f" >"$E2E_STATE/flow$f.srv" &
+		srv[f]=$!
+	done
+	for f in 1 2 3 4 5 6 7 8; do e2e_listen_wait "$(e2e_guest_ns 1)" "52$f"; done
+	for f in 1 2 3 4 5 6 7 8; do
+		e2e_in_wire timeout 120 python3 "$stream" send "$g" "52$f" 4194304 >"$E2E_STATE/flow$f.cli" &
+		cli[f]=$!
+	done
+	wait "${srv[@]}" || e2e_fail "a flow's receiver failed"
+	wait "${cli[@]}" || e2e_fail "a flow's sender failed"
+	for f in 1 2 3 4 5 6 7 8; do
+		[ "$(cat "$E2E_STATE/flow$f.cli")" = "$(cat "$E2E_STATE/flow$f.srv")" ] ||
+			e2e_fail "flow $f: not byte-exact"
+	done
+	spread=
+	for ((q = 0; q < queues; q++)); do
+		n=$(($(queue_rx "$q") - before[q]))
+		spread+=" q$q:$n"
+		[ "$n" -gt 0 ] || e2e_fail "queue $q received nothing of 8 flows (spread:$spread)"
+	done
+	e2e_log "8 flows into the guest, packets per queue:$spread"
+fi
+
 e2e_netservers "$E2E_WIRE_NS" "$(e2e_guest_ns 1)"
 for t in TCP_STREAM TCP_MAERTS TCP_RR UDP_RR; do
 	v4=$(e2e_netperf "$(e2e_guest_ns 1)" 10.99.0.1 "$t") || e2e_fail "netperf $t: $v4"

@@ -61,8 +61,7 @@ e2e_log "shared pool: $size mbufs, at most $worst in use; vif pools at most $vif
 [ "$worst" -le $((size * 3 / 4)) ] || e2e_fail "shared pool fell below a quarter free ($worst of $size in use)"
 
 declare -A c
-c[stall]=$(e2e_telemetry "/ethdev/xstats,$port2" | python3 -c \
-	"import json,sys; print(json.load(sys.stdin)['/ethdev/xstats']['q0_guest_rx_stall_drops'])")
+c[stall]=$(e2e_xstat "$port2" guest_rx_stall_drops)
 c[handoff]=$(e2e_stat "$port2" handoff_drops)
 c[g3_pool]=$(e2e_stat "$port3" pool_in_use)
 c[g3_rx]=$(e2e_stat "$port3" rx_pkts)

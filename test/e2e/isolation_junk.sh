@@ -26,11 +26,6 @@ rate() {
 	t1=$(now)
 	python3 -c "print('%.1f' % ($bytes / 1e6 / ($t1 - $t0)))"
 }
-# xstat PORT NAME: one of the vif's per-queue counters (q0_NAME)
-xstat() {
-	e2e_telemetry "/ethdev/xstats,$1" |
-		python3 -c "import json,sys; print(json.load(sys.stdin)['/ethdev/xstats']['q0_$2'])"
-}
 
 solo=$(rate "solo stream guest 1 -> wire") || exit 1
 e2e_log "guest 1 alone: $solo MB/s"
@@ -45,14 +40,14 @@ declare -A junk0 counter=([runt]=guest_tx_drop_runt [csum]=guest_tx_drop_csum
 	[mcast]=guest_tx_mcast_add [gso]=guest_tx_drop_bad_gso)
 for k in ${kinds//,/ }; do
 	c=${counter[$k]}
-	junk0[$c]=$(xstat "$port2" "$c") || e2e_fail "telemetry /ethdev/xstats,$port2 ($c)"
+	junk0[$c]=$(e2e_xstat "$port2" "$c") || e2e_fail "telemetry /ethdev/xstats,$port2 ($c)"
 	[ -n "${junk0[$c]}" ] || e2e_fail "no $c"
 done
 
 with=$(rate "stream guest 1 -> wire beside the junk guest") || exit 1
 e2e_log "guest 1 beside the junk guest: $with MB/s"
 for c in "${!junk0[@]}"; do
-	v=$(xstat "$port2" "$c")
+	v=$(e2e_xstat "$port2" "$c")
 	[ "${v:-0}" -gt "${junk0[$c]}" ] || e2e_fail "$c did not move (${junk0[$c]} -> $v): no junk"
 	e2e_log "junk consumed meanwhile: $c ${junk0[$c]} -> $v"
 done

@@ -147,6 +147,16 @@ e2e_stat() {
 		python3 -c "import json,sys; print(json.load(sys.stdin)['/dpdk_netback/stats']['$2'])"
 }
 
+# e2e_xstat PORT NAME: a vif's per-queue counter qN_NAME summed over its queues (a guest
+# may connect several); empty (and a non-zero status) when the read fails.
+e2e_xstat() {
+	e2e_telemetry "/ethdev/xstats,$1" | python3 -c "
+import json, re, sys
+x = json.load(sys.stdin)['/ethdev/xstats']
+v = [n for k, n in x.items() if re.fullmatch(r'q[0-9]+_$2', k)]
+sys.exit('no q*_$2') if not v else print(sum(v))"
+}
+
 # e2e_in_wire CMD...: run in the wire namespace; e2e_in_guest K CMD...
 e2e_in_wire() { ip netns exec "$E2E_WIRE_NS" "$@"; }
 e2e_in_guest() { local k=$1; shift; ip netns exec "$(e2e_guest_ns "$k")" "$@"; }

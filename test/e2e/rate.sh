@@ -61,8 +61,7 @@ xs xenstore-write "$be1/rate" 250000,50000 || e2e_fail "changing $be1/rate"
 e2e_wait_for 5 grep -q "guest TX rate: 250000 bytes per 50000 us" "$E2E_STATE/netback.log" ||
 	e2e_fail "the rate change was not applied"
 check_rate 40 "$(timed_stream 1 5103 20000000)"
-waits=$(e2e_telemetry "/ethdev/xstats,$(e2e_port_of 1)" | python3 -c \
-	"import json,sys; print(json.load(sys.stdin)['/ethdev/xstats']['q0_guest_tx_rate_waits'])")
+waits=$(e2e_xstat "$(e2e_port_of 1)" guest_tx_rate_waits)
 [ -n "$waits" ] && [ "$waits" -gt 0 ] || e2e_fail "guest 1's port counted no rate waits ('$waits')"
 
 # Removed: unlimited again.

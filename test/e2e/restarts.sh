@@ -164,8 +164,7 @@ for kind, gaps in sorted(out.items()):
     print("restart outage %s: median %.2f s, max %.2f s over %d restarts" %
           (kind, statistics.median(gaps), max(gaps), len(gaps)))
 PY
-replayed=$(e2e_telemetry "/ethdev/xstats,$(e2e_port_of 1)" | python3 -c \
-	"import json,sys; x=json.load(sys.stdin)['/ethdev/xstats']; print(x['q0_resume_guest_tx_pending'])")
+replayed=$(e2e_xstat "$(e2e_port_of 1)" resume_guest_tx_pending)
 [ -n "$replayed" ] || e2e_fail "telemetry of guest 1's vif"
 e2e_log "guest 1: $replayed TX requests found unanswered at the last resume"
 

@@ -280,8 +280,8 @@ static void check_segments(const struct tso6 *t, struct rte_mbuf **out, int n)
 		assert_int_equal(pkt_rd16(f + L2 + 4), len - L2 - 40);
 		assert_memory_equal(f + L2 + 6, big + L2 + 6, t->l3_len - 6);
 		assert_memory_equal(f + th_off, big + th_off, 4);
-		assert_int_equal((uint32_t)(pkt_rd16(f + th_off + 4) << 16 |
-				 pkt_rd16(f + th_off + 6)), seq0 + done);
+		assert_int_equal((uint32_t)pkt_rd16(f + th_off + 4) << 16 |
+				 pkt_rd16(f + th_off + 6), seq0 + done);
 		if (i < n - 1)
 			want_flags &= (uint8_t)~(RTE_TCP_FIN_FLAG | RTE_TCP_PSH_FLAG);
 		if (i > 0)

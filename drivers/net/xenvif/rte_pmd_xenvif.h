@@ -23,6 +23,8 @@ struct rte_pmd_xenvif_offloads {
 	bool tso_v6;    /**< TCP/IPv6 GSO packets (feature-gso-tcpv6) */
 	bool csum_v4;   /**< partial TCP/UDP checksums over IPv4 (no feature-no-csum-offload) */
 	bool csum_v6;   /**< partial TCP/UDP checksums over IPv6 (feature-ipv6-csum-offload) */
+	uint16_t nb_queues; /**< queue pairs the frontend connected (multi-queue-num-queues):
+			     *   transmit on queues 0 .. nb_queues - 1 only */
 };
 
 /**

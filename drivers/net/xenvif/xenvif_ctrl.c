@@ -260,6 +260,7 @@ static bool try_connect(struct xenvif *vif, const struct xb_frontend_conf *fe, b
 	vif->fe_offloads = (struct rte_pmd_xenvif_offloads){
 		.connected = true, .sg = fe->sg, .tso_v4 = fe->sg && fe->gso_tcpv4,
 		.tso_v6 = fe->sg && fe->gso_tcpv6, .csum_v4 = fe->ip_csum, .csum_v6 = fe->ipv6_csum,
+		.nb_queues = (uint16_t)fe->nb_queues,
 	};
 	XENVIF_LOG(INFO, vif, "%s: %u queue(s), %s event channels, sg %d gso %d/%d",
 		   resume ? "resumed" : "connected", fe->nb_queues,
