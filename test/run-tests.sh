@@ -25,14 +25,14 @@ bash "$top/config/setup.sh" "$build" || { echo "0 passed, 1 failed, 0 skipped (b
 passed=0
 failed=0
 skipped=0
-allow=()
-for s in ${DNB_ALLOW_SKIP:-}; do allow+=(--allow-skip "$s"); done
+vopts=() # verdict.py's options
+for s in ${DNB_ALLOW_SKIP:-}; do vopts+=(--allow-skip "$s"); done
 # run BUILD [--benchmark] SUITE...: one meson test run; its verdict adds to the counts.
 run() {
 	local b=$1 p f s res
 	shift
 	res=$(mktemp)
-	python3 "$top/test/verdict.py" run "$b" "${allow[@]}" --result "$res" "$@"
+	python3 "$top/test/verdict.py" run "$b" "${vopts[@]}" --result "$res" "$@"
 	if read -r p f s <"$res" && [[ "$p $f $s" =~ ^[0-9]+\ [0-9]+\ [0-9]+$ ]]; then
 		passed=$((passed + p))
 		failed=$((failed + f))
@@ -71,26 +71,18 @@ elif [ ${#san[@]} -eq 0 ]; then
 else
 	# GCC 12 gives false -Wformat-overflow warnings under -fsanitize: no -Werror here (the
 	# main build above has it). UBSan stops at the first error, so a report fails the test.
-	# Every process the tests start writes its reports under DNB_SANITIZER_LOGS (log_path):
-	# the test bed's daemons too, whose stderr nobody reads. Any report there is a failure.
+	# Every process the tests start writes its reports under meson-logs/sanitizer (log_path):
+	# the test bed's daemons too, whose stderr nobody reads. Each report is a failure.
 	sb=$top/build-sanitize
 	if [ ! -f "$sb/build.ninja" ]; then
 		meson setup "$sb" "$top" -Db_sanitize=address,undefined -Db_lundef=false
 	fi
 	if ninja -C "$sb"; then
 		slogs=$sb/meson-logs/sanitizer
-		rm -rf "$slogs"
-		mkdir -p "$slogs"
+		vopts+=(--sanitizer-logs "$slogs")
 		ASAN_OPTIONS=log_path=$slogs/asan \
 			UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$slogs/ubsan \
 			DNB_BUILD=$sb DNB_SOAK_SECONDS=30 run "$sb" "${san[@]}"
-		if [ -n "$(ls -A "$slogs")" ]; then
-			for f in "$slogs"/*; do
-				echo "verdict: sanitizer report $f:"
-				head -n 60 "$f"
-				failed=$((failed + 1))
-			done
-		fi
 	else
 		echo "verdict: the sanitizer build failed"
 		failed=$((failed + 1))

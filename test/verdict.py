@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """verdict.py: CI's verdict on one `meson test` run, failing closed.
 
-  verdict.py run BUILD [--benchmark] [--allow-skip SUITE]... [--result FILE] SUITE...
+  verdict.py run BUILD [--benchmark] [--allow-skip SUITE]... [--result FILE]
+                   [--sanitizer-logs DIR] SUITE...
       meson test --list for SUITE... (what is registered), then meson test itself, then the
       count below.
   verdict.py count LOG STATUS REGISTERED [--allow-skip SUITE]...
@@ -22,6 +23,7 @@ check that did not run.
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -91,6 +93,18 @@ def count(log_path, status, registered, allow_skip):
     return passed, failed, skipped, reasons
 
 
+def sanitizer_reports(logs):
+    """One failure (and its first lines, printed) per report file under @logs."""
+    reasons = []
+    for name in sorted(os.listdir(logs)):
+        with open(os.path.join(logs, name), errors="replace") as f:
+            head = f.read().splitlines()[:40]
+        summary = next((l for l in head if l.startswith("SUMMARY")), head[0] if head else "")
+        reasons.append(f"sanitizer report {logs}/{name}: {summary}")
+        print("\n".join(head), file=sys.stderr)
+    return reasons
+
+
 def registered_tests(build, benchmark, suites):
     cmd = ["meson", "test", "-C", build, "--list", "--no-rebuild"]
     cmd += ["--benchmark"] if benchmark else []
@@ -106,11 +120,14 @@ def main(argv):
     allow = []
     args = []
     result_file = None
+    san_logs = None
     benchmark = False
     it = iter(argv[1:])
     for a in it:
         if a == "--allow-skip":
             allow.append(next(it))
+        elif a == "--sanitizer-logs":
+            san_logs = next(it)
         elif a == "--result":
             result_file = next(it)
         elif a == "--benchmark":
@@ -129,6 +146,9 @@ def main(argv):
         cmd += ["--benchmark", "--verbose"] if benchmark else ["--num-processes", "2"]
         for s in suites:
             cmd += ["--suite", s]
+        if san_logs:
+            shutil.rmtree(san_logs, ignore_errors=True)
+            os.makedirs(san_logs)
         sys.stdout.flush()
         status = subprocess.run(cmd).returncode
     elif len(args) == 4 and args[0] == "count":
@@ -139,6 +159,10 @@ def main(argv):
         sys.stderr.write(__doc__)
         return 2
     p, f, s, reasons = count(log, status, registered, allow)
+    if san_logs:
+        found = sanitizer_reports(san_logs)
+        f += len(found)
+        reasons += found
     for r in reasons:
         print(f"verdict: {r}", file=sys.stderr)
     sys.stderr.flush()

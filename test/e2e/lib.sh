@@ -23,14 +23,22 @@ E2E_NETBACK_PID=
 e2e_log() { echo "[$(date +%T)] $*"; }
 e2e_fail() { echo "FAIL: $*"; exit 1; }
 
+# e2e_cleanup (the EXIT trap): the test bed goes down; a daemon of it that failed (testbed.sh
+# down names it) fails the test even if its own checks passed.
 e2e_cleanup() {
+	local rc=$? out
 	if [ -n "$E2E_NETBACK_PID" ] && kill -0 "$E2E_NETBACK_PID" 2>/dev/null; then
 		kill -KILL "$E2E_NETBACK_PID" 2>/dev/null
 	fi
 	if [ -f "$E2E_STATE/netback.log" ] && [ "${E2E_KEEP_LOG:-0}" = 1 ]; then
 		cp "$E2E_STATE/netback.log" "/tmp/$E2E_NAME-netback.log"
 	fi
-	bash "$e2e_bed" -n "$E2E_NAME" down >/dev/null 2>&1
+	if ! out=$(bash "$e2e_bed" -n "$E2E_NAME" down 2>&1); then
+		echo "$out"
+		echo "FAIL: the test bed's daemons (above)"
+		exit 1
+	fi
+	exit "$rc"
 }
 
 e2e_init() {

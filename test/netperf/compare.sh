@@ -121,7 +121,7 @@ for lro in off linearize chain; do
 	sleep 0.5
 	run_set "$lro"
 	e2e_netback_stop
-	bash "$e2e_bed" -n "$E2E_NAME" down >/dev/null
+	bash "$e2e_bed" -n "$E2E_NAME" down >/dev/null || e2e_fail "the test bed after --lro $lro (above)"
 done
 
 # The Linux peer: the same wire veth enslaved to a bridge, a veth into the guest namespace.
