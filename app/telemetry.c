@@ -31,6 +31,7 @@ static void port_dict(struct rte_tel_data *d, const struct dnb_port *p)
 	rte_tel_data_add_dict_u64(d, "busy_cycles", p->stats.busy_cycles);
 	rte_tel_data_add_dict_u64(d, "handoff_mbufs", atomic_load(&p->handoff_mbufs));
 	rte_tel_data_add_dict_u64(d, "handoff_drops", atomic_load(&p->handoff_drops));
+	rte_tel_data_add_dict_u64(d, "handoff_pkts", p->stats.handoff_pkts);
 	if (p->is_vif && tel_app->vif_pools[p->port_id] != NULL)
 		rte_tel_data_add_dict_u64(d, "pool_in_use",
 			rte_mempool_in_use_count(tel_app->vif_pools[p->port_id]));

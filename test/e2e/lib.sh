@@ -21,7 +21,9 @@ e2e_bed=$e2e_top/test/bed/testbed.sh
 E2E_NETBACK_PID=
 
 e2e_log() { echo "[$(date +%T)] $*"; }
-e2e_fail() { echo "FAIL: $*"; exit 1; }
+# e2e_fail MESSAGE: the test fails; the message goes to stderr, so it is seen from inside a
+# command substitution too (a figure's read failing in $(...)).
+e2e_fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # e2e_cleanup (the EXIT trap): the test bed goes down; a daemon of it that failed (testbed.sh
 # down names it) fails the test even if its own checks passed.
@@ -149,11 +151,30 @@ e2e_port_of() {
 	sed -n "s/.*vif$1\.0: attached as port \([0-9]*\).*/\1/p" "$E2E_STATE/netback.log" | tail -n 1
 }
 
-# e2e_stat PORT KEY: one counter of /dpdk_netback/stats,PORT
-e2e_stat() {
-	e2e_telemetry "/dpdk_netback/stats,$1" |
-		python3 -c "import json,sys; print(json.load(sys.stdin)['/dpdk_netback/stats']['$2'])"
+# e2e_counter CMD KEY: one unsigned counter of a telemetry command's answer (e.g.
+# e2e_counter /dpdk_netback/mempool in_use). A failed read is never a figure: it returns 1,
+# the cause on stderr, when the service does not answer within E2E_TELEMETRY_TIMEOUT
+# seconds (10), the answer is not JSON, or it holds no such counter.
+e2e_counter() {
+	local out
+	out=$(echo "$1" | timeout "${E2E_TELEMETRY_TIMEOUT:-10}" dpdk-telemetry.py -f "$E2E_NAME" 2>&1 |
+		tail -n 1)
+	python3 - "$1" "$2" "$out" <<'PY'
+import json, sys
+cmd, key, out = sys.argv[1:]
+try:
+    v = json.loads(out)[cmd.split(",")[0]][key]
+except (ValueError, KeyError, TypeError):
+    sys.exit(f"telemetry {cmd}: no counter '{key}' in the answer '{out[:200]}'"
+             + ("" if out else " (no answer: timed out or the service is gone)"))
+if type(v) is not int or v < 0:
+    sys.exit(f"telemetry {cmd}: '{key}' is {v!r}, not a counter")
+print(v)
+PY
 }
+
+# e2e_stat PORT KEY: one counter of /dpdk_netback/stats,PORT (e2e_counter)
+e2e_stat() { e2e_counter "/dpdk_netback/stats,$1" "$2"; }
 
 # e2e_in_wire CMD...: run in the wire namespace; e2e_in_guest K CMD...
 e2e_in_wire() { ip netns exec "$E2E_WIRE_NS" "$@"; }
