@@ -385,6 +385,12 @@ restart_once() {
 		result "resume-$label" FAIL "dpdk-netback still running 30 s after SIG$sig"
 		return 1
 	fi
+	# SIGTERM is a clean stop: its exit status must say so (SIGKILL's is the signal's)
+	if [ "$sig" = TERM ] && ! { wait_for 5 test -s "/tmp/netback-$nb_pid.rc" &&
+		[ "$(cat "/tmp/netback-$nb_pid.rc")" = 0 ]; }; then
+		result "resume-$label" FAIL "exit status '$(cat "/tmp/netback-$nb_pid.rc" 2>&1)' after SIGTERM"
+		return 1
+	fi
 	cp "$nb_log" "/tmp/netback-before-$label.log"
 	netback_start dnbw0 "$label" || return 1
 	if wait_for 60 grep -q "vif$d.0: resumed" "$nb_log"; then
