@@ -28,7 +28,7 @@ e2e_fail() { echo "FAIL: $*" >&2; exit 1; }
 # e2e_cleanup (the EXIT trap): the test bed goes down; a daemon of it that failed (testbed.sh
 # down names it) fails the test even if its own checks passed.
 e2e_cleanup() {
-	local rc=$? out
+	local out
 	if [ -n "$E2E_NETBACK_PID" ] && kill -0 "$E2E_NETBACK_PID" 2>/dev/null; then
 		kill -KILL "$E2E_NETBACK_PID" 2>/dev/null
 	fi
@@ -40,7 +40,8 @@ e2e_cleanup() {
 		echo "FAIL: the test bed's daemons (above)"
 		exit 1
 	fi
-	exit "$rc"
+	# no exit here: the script's own exit status stands (a trap that calls this after other
+	# commands would otherwise pass their status on)
 }
 
 e2e_init() {

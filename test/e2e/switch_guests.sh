@@ -37,7 +37,7 @@ e2e_in_guest 2 ip link set eth0 address 00:16:3e:00:00:02
 e2e_in_guest 2 ping -c 2 -i 0.2 -W 2 10.99.0.1 >/dev/null || e2e_fail "guest 2 after restoring its MAC"
 
 # Hotplug: guest 2 goes away, then comes back.
-bash "$e2e_bed" -n "$E2E_NAME" guest-stop 2 >/dev/null
+bash "$e2e_bed" -n "$E2E_NAME" guest-stop 2 >/dev/null || e2e_fail "guest 2's stop (above)"
 e2e_wait_for 5 grep -q 'vif2.0: detached' "$E2E_STATE/netback.log" ||
 	e2e_fail "vif2.0 not detached after the guest left"
 e2e_in_guest 1 ping -c 2 -i 0.2 -W 2 10.99.0.1 >/dev/null || e2e_fail "guest 1 while guest 2 is away"

@@ -151,7 +151,7 @@ done
 
 # The Linux peer: the same wire veth enslaved to a bridge, a veth into the guest namespace.
 e2e_bed_up 1
-bash "$e2e_bed" -n "$E2E_NAME" guest-stop 1 >/dev/null
+bash "$e2e_bed" -n "$E2E_NAME" guest-stop 1 >/dev/null || e2e_fail "guest 1's stop (above)"
 guest_pid=
 gns=$(e2e_guest_ns 1)
 ip netns add "$gns"
