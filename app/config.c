@@ -6,8 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_common.h>
+
 #include "dnb_config.h"
 #include "xb.h"
+#include "xen_ops.h"
 
 enum {
 	OPT_HELP = 'h',
@@ -26,6 +29,7 @@ enum {
 	OPT_TRUNK,
 	OPT_VIF_MBUFS,
 	OPT_ON_EXIT,
+	OPT_IDLE_SLEEP,
 };
 
 static const struct option long_options[] = {
@@ -45,6 +49,7 @@ static const struct option long_options[] = {
 	{"trunk", no_argument, NULL, OPT_TRUNK},
 	{"vif-mbufs", required_argument, NULL, OPT_VIF_MBUFS},
 	{"on-exit", required_argument, NULL, OPT_ON_EXIT},
+	{"idle-sleep-us", required_argument, NULL, OPT_IDLE_SLEEP},
 	{NULL, 0, NULL, 0},
 };
 
@@ -73,7 +78,12 @@ void dnb_config_usage(const char *prog)
 	       "  --vif-mbufs N          each vif's own buffers for what its guest sends\n"
 	       "                         (default 2048)\n"
 	       "  --vif-queues N         queue pairs offered to each guest (default 1)\n"
-	       "  --xen KIND             auto (default) | sim | real: hypervisor interface\n"
+	       "  --idle-sleep-us N      a worker whose ports are idle sleeps: until a guest\n"
+	       "                         kicks, or at most N us when it polls a wire port\n"
+	       "                         (default " RTE_STR(DNB_IDLE_SLEEP_US_DEFAULT) "; 0: never sleep, poll\n"
+	       "                         all the time)\n"
+	       "  --xen KIND             real (default): the hypervisor interface (the test bed's\n"
+	       "                         dpdk-netback-sim also has sim, a simulated hypervisor)\n"
 	       "  --on-exit MODE         what SIGTERM/SIGINT do to the vifs: keep (default: left\n"
 	       "                         Connected, the next dpdk-netback resumes them) |\n"
 	       "                         release (Closing, Closed: the guests' netfronts close) |\n"
@@ -81,22 +91,20 @@ void dnb_config_usage(const char *prog)
 	       "  -h, --help             this text\n"
 	       "\n"
 	       "Telemetry: /dpdk_netback/ports, /dpdk_netback/stats,PORT, /dpdk_netback/fdb,\n"
-	       "/dpdk_netback/mempool, /dpdk_netback/shutdown,keep|release|kernel\n",
+	       "/dpdk_netback/mempool, /dpdk_netback/workers,\n"
+	       "/dpdk_netback/shutdown,keep|release|kernel\n",
 	       prog);
 }
 
 static int parse_u32(const char *opt, const char *arg, uint32_t min, uint32_t max, uint32_t *out)
 {
-	char *end;
-	unsigned long v;
+	uint32_t v;
 
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno != 0 || end == arg || *end != '\0' || arg[0] == '-' || v < min || v > max) {
+	if (xb_parse_u32(arg, &v) != 0 || v < min || v > max) {
 		fprintf(stderr, "dpdk-netback: bad --%s '%s' (%u..%u)\n", opt, arg, min, max);
 		return -EINVAL;
 	}
-	*out = (uint32_t)v;
+	*out = v;
 	return 0;
 }
 
@@ -230,6 +238,8 @@ static int parse_one(int opt, const char *arg, struct dnb_config *cfg)
 		fprintf(stderr, "dpdk-netback: bad --on-exit '%s' (keep, release or kernel)\n",
 			arg);
 		return -EINVAL;
+	case OPT_IDLE_SLEEP:
+		return parse_u32("idle-sleep-us", arg, 0, 100000, &cfg->idle_sleep_us);
 	case OPT_VIF_MBUFS:
 		return parse_u32("vif-mbufs", arg, 512, 1u << 20, &cfg->vif_mbufs);
 	case OPT_VIF_QUEUES:
@@ -238,8 +248,11 @@ static int parse_one(int opt, const char *arg, struct dnb_config *cfg)
 		cfg->vif_queues = v;
 		return 0;
 	case OPT_XEN:
-		if (strcmp(arg, "auto") != 0 && strcmp(arg, "sim") != 0 && strcmp(arg, "real") != 0) {
-			fprintf(stderr, "dpdk-netback: bad --xen '%s' (auto, sim or real)\n", arg);
+		if (xen_ops_select(arg) == NULL) {
+			char names[64];
+
+			fprintf(stderr, "dpdk-netback: bad --xen '%s' (this binary has: %s)\n", arg,
+				xen_ops_names(names, sizeof(names)));
 			return -EINVAL;
 		}
 		cfg->xen = arg;
@@ -255,7 +268,8 @@ int dnb_config_parse(int argc, char **argv, struct dnb_config *cfg)
 
 	*cfg = (struct dnb_config){
 		.lro = DNB_LRO_CHAIN, .lro_timeout_us = 40, .fdb_entries = 4096,
-		.fdb_age_s = 300, .nb_mbufs = 32768, .vif_mbufs = 2048, .vif_queues = 1, .xen = "auto",
+		.fdb_age_s = 300, .nb_mbufs = 32768, .vif_mbufs = 2048, .vif_queues = 1,
+		.idle_sleep_us = DNB_IDLE_SLEEP_US_DEFAULT, .xen = "real",
 	};
 	optind = 1;
 	opterr = 0;

@@ -53,6 +53,8 @@ extern int dnb_logtype;
  * (a guest that stopped reading) cannot take the buffers the wire and the others need.
  */
 #define DNB_HANDOFF_PORT_SHARE 16
+/** Seconds between two log lines of a port's GSO drops (the counters count them all). */
+#define DNB_GSO_LOG_S 10
 #define DNB_HANDOFF_ALL_SHARE 4
 
 /** Counters the app keeps per port, written by the worker only. */
@@ -63,6 +65,9 @@ struct dnb_port_stats {
 	uint64_t tx_drop_oversize; /**< wire: a frame, or a TSO packet's segments, over its MTU */
 	uint64_t tx_drop_prepare;  /**< wire: refused by rte_eth_tx_prepare (the NIC's rules) */
 	uint64_t gso_segs;      /**< segments made by software GSO */
+	uint64_t tx_drop_gso_unsupported; /**< a TSO packet software GSO does not segment
+					   *   (not TCP, IPv6 extension headers it refuses) */
+	uint64_t tx_drop_gso;   /**< a TSO packet GSO failed on (malformed, no mbufs) */
 	uint64_t sw_csum;       /**< checksums completed in software */
 	uint64_t csum_fail;     /**< dropped: headers not in the first segment to checksum */
 	uint64_t linearized;    /**< aggregates copied into one buffer (--lro linearize, ingress.c) */
@@ -88,7 +93,9 @@ struct dnb_port {
 	atomic_uint handoff_mbufs;  /**< mbufs in @c handoff (producers add, the owner subtracts) */
 	atomic_ulong handoff_drops; /**< frames refused: the port's or all ports' share was full */
 	struct dnb_vif_id vif;
+	uint64_t gso_log_next; /**< TSC before which no GSO drop is logged (egress.c) */
 	struct lro_ctx *lro;   /**< wire ports with --lro chain|linearize (ingress.c) */
+	int wake_fd;           /**< wire: readable when a frame arrived (wire_wake.c); -1: none */
 	/** Written by the owner on every burst: on a line of its own, so that other workers
 	 *  reading owner/handoff above (egress to this port) do not share it. */
 	struct dnb_port_stats stats __rte_cache_aligned;
@@ -96,17 +103,31 @@ struct dnb_port {
 
 /** What the worker polls: published as a whole, never changed in place. */
 struct dnb_port_table {
+	uint64_t gen;          /**< +1 per table published (a worker's sleep set follows it) */
 	unsigned int nb;
 	struct dnb_port *ports[RTE_MAX_ETHPORTS];
 };
 
 struct dnb_app;
 
+/** A worker's sleep when its ports are idle (sleep.c). Its own but for @c parked. */
+struct dnb_sleep {
+	int epfd;              /**< the vif queues' interrupt fds and @c wake_fd; -1: none */
+	int wake_fd;           /**< eventfd: other threads wake the worker (dnb_worker_wake) */
+	uint64_t table_gen;    /**< the port table @c epfd was made for */
+	uint64_t idle_since;   /**< TSC of the last pass that moved a packet, or of a wake-up */
+	bool armed;            /**< the vif queues are armed, no packet since */
+	bool nap;              /**< a port cannot wake it (a wire port): sleep at most --idle-sleep-us */
+	atomic_bool parked;    /**< asleep or about to be: producers of hand-offs wake it */
+	atomic_ulong sleeps, wake_events, wake_timeouts; /**< read by telemetry */
+};
+
 struct dnb_worker {
 	struct dnb_app *app;
 	unsigned int index;
 	atomic_ulong epoch;           /**< +1 per pass over the ports */
 	atomic_bool running;
+	struct dnb_sleep sleep;
 } __rte_cache_aligned;
 
 struct dnb_app {
@@ -144,6 +165,36 @@ int dnb_worker_main(void *arg);
  *  the old one. Control thread only. */
 void dnb_table_update(struct dnb_app *app, struct dnb_port *add, struct dnb_port *remove);
 
+/* sleep.c: the one reader of --idle-sleep-us */
+/** Make the worker's wake-up file; before it runs. @return 0 or -errno. */
+int dnb_sleep_init(struct dnb_worker *w);
+void dnb_sleep_fini(struct dnb_worker *w);
+/**
+ * The worker found nothing to do in a pass over @p t. After DNB_POLL_WINDOW_US without a
+ * packet, the first call arms its vif queues (the caller's next pass polls them once more,
+ * which catches what came before the arm), the next sleeps until a guest kicks, a hand-off
+ * or the control thread wakes it, or --idle-sleep-us passes when it polls a wire port.
+ * Owner worker only. @p now: the pass's TSC.
+ */
+void dnb_sleep_idle(struct dnb_worker *w, const struct dnb_port_table *t, uint64_t now);
+/** The worker moved a packet: it polls on (its queues are no longer armed). */
+static inline void dnb_sleep_busy(struct dnb_worker *w, uint64_t now)
+{
+	w->sleep.idle_since = now;
+	w->sleep.armed = false;
+}
+/** Wake @p w if it sleeps, after its hand-off ring got frames. Any thread. */
+void dnb_sleep_wake_parked(struct dnb_worker *w);
+/** Wake @p w whether it sleeps or not (a new port table, quit). Control threads. */
+void dnb_worker_wake(struct dnb_worker *w);
+
+/* wire_wake.c */
+/** A wire port's wake-up socket, for net_af_packet ports. @return fd, -ENOTSUP for another
+ *  PMD, or -errno. Control thread. */
+int dnb_wire_wake_open(uint16_t port_id);
+/** Empty it, so that the next frame makes it readable again. Owner worker. */
+void dnb_wire_wake_drain(int fd);
+
 /* ingress.c: the one reader of --lro */
 /** What the app needs for --lro (the linearize pool); after the shared pool, before the
  *  wire ports. Logs the mode. @return 0 or -rte_errno. */
@@ -165,6 +216,8 @@ void dnb_ingress_port_fini(struct dnb_port *p);
  */
 uint16_t dnb_ingress_burst(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf **pkts,
 			   uint16_t nb, uint64_t now, struct rte_mbuf **out, uint16_t max_out);
+/** Does @p p hold aggregates (a worker with such a port must not sleep)? Owner worker. */
+bool dnb_ingress_holds(const struct dnb_port *p);
 
 /* egress.c */
 /** Send @p nb frames by @p p, with what GSO, checksum and VLAN work its TX lacks done in

@@ -6,11 +6,18 @@
  * whose frontend lacks GSO or checksum offload; a trunk port's 802.1Q tag is inserted here
  * when the port cannot. The last stage before the port's tx_burst, the mirror of ingress.c.
  */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
 #include <rte_ip.h>
+#include <rte_mbuf_ptype.h>
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
 #include "dnb.h"
+#include "pkt.h"
 
 /* The most segments one 64 KiB TSO packet can become (MSS of at least 536 bytes). */
 #define DNB_GSO_MAX_SEGS 128
@@ -43,8 +50,9 @@ static bool csum_complete(struct rte_mbuf *m)
 		ip->hdr_checksum = 0;
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
 		sum = rte_ipv4_udptcp_cksum_mbuf(m, ip, l4_off);
-	} else {
-		sum = rte_ipv6_udptcp_cksum_mbuf(m, l3, l4_off);
+	} else if (pkt_ipv6_l4_cksum_mbuf(m, l4 == RTE_MBUF_F_TX_UDP_CKSUM ? IPPROTO_UDP :
+					  IPPROTO_TCP, &sum) != 0) {
+		return false; /* its payload length goes past the frame */
 	}
 	memcpy(rte_pktmbuf_mtod_offset(m, char *, field_off), &sum, sizeof(sum));
 	m->ol_flags &= ~(RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_SEG);
@@ -135,26 +143,50 @@ shared:
  */
 static void segment_headers(struct rte_mbuf *seg, uint64_t ip_flags)
 {
-	uint16_t l4_off = seg->l2_len + seg->l3_len;
-	uint16_t sum;
 	void *l3 = rte_pktmbuf_mtod_offset(seg, void *, seg->l2_len);
+	bool ipv4 = (ip_flags & RTE_MBUF_F_TX_IPV4) != 0;
 
 	seg->ol_flags = (seg->ol_flags & ~(RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IP_CKSUM)) |
 			ip_flags | RTE_MBUF_F_TX_TCP_CKSUM;
-	if (ip_flags & RTE_MBUF_F_TX_IPV4) {
+	if (ipv4) {
 		struct rte_ipv4_hdr *ip = l3;
 
 		ip->hdr_checksum = 0;
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		sum = rte_ipv4_phdr_cksum(ip, seg->ol_flags);
-	} else {
-		sum = rte_ipv6_phdr_cksum(l3, seg->ol_flags);
 	}
-	memcpy(rte_pktmbuf_mtod_offset(seg, char *, l4_off + offsetof(struct rte_tcp_hdr, cksum)),
-	       &sum, sizeof(sum));
+	pkt_tcp_phdr_write(l3, seg->l3_len, ipv4, false);
 }
 
-/* Segment @p m into @p segs; @p m is consumed either way. @return segments, 0 on failure. */
+/* The drop of a TSO packet software GSO does not segment: a counter, and a line naming the
+ * port and the packet type at most every DNB_GSO_LOG_S seconds per port (a guest sending
+ * them cannot fill the log). */
+static void gso_refused(struct dnb_port *p, const struct rte_mbuf *m, int err)
+{
+	uint64_t now = rte_get_tsc_cycles();
+	char type[64], who[32];
+
+	if (err == -ENOTSUP)
+		p->stats.tx_drop_gso_unsupported++;
+	else
+		p->stats.tx_drop_gso++;
+	p->stats.tx_drops++;
+	if (now < p->gso_log_next)
+		return;
+	p->gso_log_next = now + rte_get_tsc_hz() * DNB_GSO_LOG_S;
+	if (rte_get_ptype_name(m->packet_type, type, sizeof(type)) < 0)
+		snprintf(type, sizeof(type), "ptype %#x", m->packet_type);
+	if (p->is_vif)
+		snprintf(who, sizeof(who), "vif%u.%u", p->vif.domid, p->vif.devid);
+	else
+		snprintf(who, sizeof(who), "port %u", p->port_id);
+	DNB_LOG(WARNING, "%s: TSO packet dropped, software GSO refused it (%s): %s%s, "
+		"l3_len %u, %" PRIu64 " such drops so far", who, strerror(-err), type,
+		(m->ol_flags & RTE_MBUF_F_TX_IPV6) ? " IPv6" : " IPv4", m->l3_len,
+		p->stats.tx_drop_gso_unsupported + p->stats.tx_drop_gso);
+}
+
+/* Segment @p m into @p segs (pkt_gso_segment: librte_gso for IPv4, lib/pkt for IPv6);
+ * @p m is consumed either way. @return segments, 0 on failure. */
 static uint16_t gso_one(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf *m,
 			struct rte_mbuf **segs, uint16_t room)
 {
@@ -163,12 +195,13 @@ static uint16_t gso_one(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf
 	int n;
 
 	gso.gso_size = m->tso_segsz + m->l2_len + m->l3_len + m->l4_len;
-	n = rte_gso_segment(m, &gso, segs, room);
-	rte_pktmbuf_free(m); /* the segments hold their own references to its data */
+	n = pkt_gso_segment(m, &gso, segs, room);
 	if (n <= 0) {
-		p->stats.tx_drops++;
+		gso_refused(p, m, n < 0 ? n : -ENOTSUP); /* 0: 22.11 librte_gso's "unsupported" */
+		rte_pktmbuf_free(m);
 		return 0;
 	}
+	rte_pktmbuf_free(m); /* the segments hold their own references to its data */
 	p->stats.gso_segs += (uint64_t)n;
 	for (int i = 0; i < n; i++)
 		segment_headers(segs[i], ip_flags);
@@ -203,8 +236,7 @@ static bool wire_fits(const struct dnb_port *p, const struct rte_mbuf *m)
 	 * bridge also lets through at MTU + 4); one the port inserts is not in it yet. */
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	bool tagged = m->data_len >= RTE_ETHER_HDR_LEN &&
-		      (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) ||
-		       eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ));
+		      pkt_etype_is_tag(rte_be_to_cpu_16(eth->ether_type));
 	uint32_t l2 = RTE_ETHER_HDR_LEN + (tagged ? RTE_VLAN_HLEN : 0);
 
 	if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG)

@@ -12,12 +12,6 @@
 
 #include "dnb.h"
 
-/* Sleep this long when a whole pass over the ports found nothing: a polling loop that never
- * sleeps would burn a core while no guest is connected or the wire is silent. */
-#define DNB_IDLE_SLEEP_US 100
-/* ... but only after this many empty passes, so a busy port is never slowed down. */
-#define DNB_IDLE_PASSES 1024
-
 static uint32_t mbufs_of(struct rte_mbuf *const *pkts, uint16_t n)
 {
 	uint32_t segs = 0;
@@ -48,6 +42,8 @@ static uint16_t handoff(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf
 	atomic_fetch_add_explicit(&p->handoff_mbufs, segs, memory_order_relaxed);
 	atomic_fetch_add_explicit(&app->handoff_mbufs, segs, memory_order_relaxed);
 	done = (uint16_t)rte_ring_enqueue_burst(p->handoff, (void **)pkts, k, NULL);
+	if (done > 0)
+		dnb_sleep_wake_parked(&app->workers[p->owner]);
 	if (done < k) {
 		uint32_t back = mbufs_of(pkts + done, k - done);
 
@@ -129,7 +125,6 @@ int dnb_worker_main(void *arg)
 	struct dnb_worker *w = arg;
 	struct dnb_app *app = w->app;
 	struct l2sw_out *swout;
-	unsigned int idle = 0;
 
 	swout = l2sw_out_create(app->sw, DNB_BURST * LRO_OUT_PER_PKT, (int)rte_socket_id());
 	if (swout == NULL) {
@@ -138,6 +133,7 @@ int dnb_worker_main(void *arg)
 		atomic_store(&app->quit, true);
 		return -ENOMEM;
 	}
+	dnb_sleep_busy(w, rte_rdtsc());
 	atomic_store(&w->running, true);
 	while (!atomic_load_explicit(&app->quit, memory_order_relaxed)) {
 		struct dnb_port_table *t = atomic_load_explicit(&app->table, memory_order_acquire);
@@ -159,12 +155,10 @@ int dnb_worker_main(void *arg)
 			}
 		}
 		atomic_fetch_add_explicit(&w->epoch, 1, memory_order_release);
-		if (moved > 0) {
-			idle = 0;
-		} else if (++idle >= DNB_IDLE_PASSES) {
-			rte_delay_us_sleep(DNB_IDLE_SLEEP_US);
-			idle = DNB_IDLE_PASSES / 2;
-		}
+		if (moved > 0)
+			dnb_sleep_busy(w, now);
+		else
+			dnb_sleep_idle(w, t, now);
 	}
 	atomic_store(&w->running, false);
 	l2sw_out_free(swout);
@@ -186,7 +180,11 @@ void dnb_table_update(struct dnb_app *app, struct dnb_port *add, struct dnb_port
 			t->ports[t->nb++] = old->ports[i];
 	if (add != NULL && t->nb < RTE_DIM(t->ports))
 		t->ports[t->nb++] = add;
+	t->gen = old->gen + 1;
 	atomic_store_explicit(&app->table, t, memory_order_release);
+	/* A sleeping worker must arm a new port's queues, and pass its epochs. */
+	for (unsigned int w = 0; w < app->nb_workers; w++)
+		dnb_worker_wake(&app->workers[w]);
 	/* Two epochs later a worker has started a pass with the new table. */
 	for (unsigned int w = 0; w < app->nb_workers; w++)
 		epoch[w] = atomic_load(&app->workers[w].epoch);

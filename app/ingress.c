@@ -98,3 +98,8 @@ uint16_t dnb_ingress_burst(struct dnb_app *app, struct dnb_port *p, struct rte_m
 	}
 	return nb_out;
 }
+
+bool dnb_ingress_holds(const struct dnb_port *p)
+{
+	return p->lro != NULL && lro_held_flows(p->lro) != 0;
+}

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -22,8 +23,6 @@
 #include <rte_mbuf.h>
 
 #include "dnb.h"
-
-RTE_LOG_REGISTER(dnb_logtype, netback.app, NOTICE);
 
 static struct dnb_app app = { .ctl_lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -85,6 +84,20 @@ static void wire_ports_init(struct dnb_app *a)
 			 "--vdev net_af_packet0,iface=eth0\n");
 }
 
+/* Before any port: the port table's updates wake the workers. */
+static void workers_init(struct dnb_app *a)
+{
+	int rc;
+
+	for (unsigned int i = 0; i < a->nb_workers; i++) {
+		a->workers[i] = (struct dnb_worker){.app = a, .index = i};
+		rc = dnb_sleep_init(&a->workers[i]);
+		if (rc != 0)
+			rte_exit(EXIT_FAILURE, "worker %u's wake-up eventfd: %s\n", i,
+				 strerror(-rc));
+	}
+}
+
 /* One worker per lcore after the main one; ports are spread over them (ports.c). */
 static void launch_workers(struct dnb_app *a)
 {
@@ -94,7 +107,6 @@ static void launch_workers(struct dnb_app *a)
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (i == a->nb_workers)
 			break;
-		a->workers[i] = (struct dnb_worker){.app = a, .index = i};
 		rc = rte_eal_remote_launch(dnb_worker_main, &a->workers[i], lcore);
 		if (rc != 0)
 			rte_exit(EXIT_FAILURE, "launching worker %u on lcore %u: %s\n", i, lcore,
@@ -123,7 +135,11 @@ static void shutdown_all(struct dnb_app *a)
 	uint16_t port;
 
 	atomic_store(&a->quit, true);
+	for (unsigned int i = 0; i < a->nb_workers; i++)
+		dnb_worker_wake(&a->workers[i]);
 	rte_eal_mp_wait_lcore();
+	for (unsigned int i = 0; i < a->nb_workers; i++)
+		dnb_sleep_fini(&a->workers[i]);
 	dnb_vifs_stop(a);
 	RTE_ETH_FOREACH_DEV(port) {
 		dnb_port_fini(a, port);
@@ -169,6 +185,7 @@ int main(int argc, char **argv)
 	if (app.nb_workers == 0)
 		rte_exit(EXIT_FAILURE, "needs two lcores (e.g. -l 0-1): the main one controls, "
 			 "the others forward\n");
+	workers_init(&app);
 	atomic_store(&app.table, rte_zmalloc("dnb_port_table", sizeof(struct dnb_port_table), 0));
 	if (atomic_load(&app.table) == NULL || pools_create(&app) != 0 ||
 	    dnb_ingress_create(&app) != 0 || switch_create(&app) != 0)

@@ -2,6 +2,10 @@
 /* Port bring-up and tear-down, read top to bottom as in l2fwd: info, offloads gated on
  * capabilities, configure, queues, the port's ingress state (ingress.c) and hand-off ring,
  * start, then the switch port. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
 #include <rte_cycles.h>
 #include <rte_ring.h>
 
@@ -63,6 +67,9 @@ static int port_configure(struct dnb_app *app, struct dnb_port *p, uint16_t nb_q
 	if (!p->is_vif && p->csum_v4)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
 					RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	/* A vif's guest kicks wake a sleeping worker (sleep.c); a wire port's RX interrupts
+	 * are not used (af_packet and af_xdp have none; a NIC's would need the EAL's vectors). */
+	conf.intr_conf.rxq = p->is_vif && app->cfg.idle_sleep_us != 0;
 	rc = rte_eth_dev_configure(p->port_id, nb_queues, nb_queues, &conf);
 	if (rc == 0 && !p->is_vif)
 		rc = rte_eth_dev_get_mtu(p->port_id, &p->mtu);
@@ -120,10 +127,13 @@ static void port_release(struct dnb_app *app, struct dnb_port *p)
 		p->handoff = NULL;
 	}
 	dnb_ingress_port_fini(p);
+	if (p->wake_fd >= 0)
+		close(p->wake_fd);
+	p->wake_fd = -1;
 }
 
 /* What a port needs beside ethdev: its ingress state (ingress.c), the hand-off ring
- * (several workers). */
+ * (several workers), a wire port's wake-up socket (a worker may sleep). */
 static int port_resources(struct dnb_app *app, struct dnb_port *p)
 {
 	char name[RTE_RING_NAMESIZE];
@@ -141,6 +151,14 @@ static int port_resources(struct dnb_app *app, struct dnb_port *p)
 				rte_strerror(rte_errno));
 			return -rte_errno;
 		}
+	}
+	if (!p->is_vif && app->cfg.idle_sleep_us != 0) {
+		p->wake_fd = dnb_wire_wake_open(p->port_id);
+		if (p->wake_fd < 0 && p->wake_fd != -ENOTSUP)
+			DNB_LOG(WARNING, "port %u: no wake-up socket (%s): an idle worker naps at "
+				"most --idle-sleep-us", p->port_id, strerror(-p->wake_fd));
+		if (p->wake_fd < 0)
+			p->wake_fd = -1;
 	}
 	return 0;
 }
@@ -181,7 +199,7 @@ int dnb_port_init(struct dnb_app *app, uint16_t port_id, const struct dnb_vif_id
 			       .nb_queues = is_vif ? app->cfg.vif_queues : 1,
 			       .owner = (uint16_t)(app->next_owner++ % app->nb_workers),
 			       .tso_v4 = is_vif, .tso_v6 = is_vif,
-			       .csum_v4 = is_vif, .csum_v6 = is_vif};
+			       .csum_v4 = is_vif, .csum_v6 = is_vif, .wake_fd = -1};
 	if (is_vif)
 		p->vif = *vif;
 	if (is_vif) {

@@ -10,6 +10,7 @@
 #include <rte_telemetry.h>
 
 #include "dnb.h"
+#include "xb.h"
 
 static struct dnb_app *tel_app;
 
@@ -26,6 +27,8 @@ static void port_dict(struct rte_tel_data *d, const struct dnb_port *p)
 	rte_tel_data_add_dict_u64(d, "tx_drop_oversize", p->stats.tx_drop_oversize);
 	rte_tel_data_add_dict_u64(d, "tx_drop_prepare", p->stats.tx_drop_prepare);
 	rte_tel_data_add_dict_u64(d, "gso_segs", p->stats.gso_segs);
+	rte_tel_data_add_dict_u64(d, "tx_drop_gso_unsupported", p->stats.tx_drop_gso_unsupported);
+	rte_tel_data_add_dict_u64(d, "tx_drop_gso", p->stats.tx_drop_gso);
 	rte_tel_data_add_dict_u64(d, "sw_csum", p->stats.sw_csum);
 	rte_tel_data_add_dict_u64(d, "csum_fail", p->stats.csum_fail);
 	rte_tel_data_add_dict_u64(d, "linearized", p->stats.linearized);
@@ -75,16 +78,11 @@ static void port_dict(struct rte_tel_data *d, const struct dnb_port *p)
 static int tel_stats(const char *params, struct rte_tel_data *d)
 {
 	struct dnb_port_table *t = atomic_load(&tel_app->table);
-	char *end;
+	uint32_t port;
 
 	if (t == NULL || tel_app->sw == NULL)
 		return -EAGAIN;
-	unsigned long port;
-
-	if (params == NULL || *params == '\0')
-		return -EINVAL;
-	port = strtoul(params, &end, 10);
-	if (*end != '\0')
+	if (xb_parse_u32(params, &port) != 0)
 		return -EINVAL;
 	for (unsigned int i = 0; i < t->nb; i++)
 		if (t->ports[i]->port_id == port) {
@@ -176,6 +174,28 @@ static int tel_mempool(const char *params __rte_unused, struct rte_tel_data *d)
 	return 0;
 }
 
+/* /dpdk_netback/workers: each worker's passes and sleeps (sleep.c). */
+static int tel_workers(const char *params __rte_unused, struct rte_tel_data *d)
+{
+	rte_tel_data_start_dict(d);
+	for (unsigned int i = 0; i < tel_app->nb_workers; i++) {
+		const struct dnb_worker *w = &tel_app->workers[i];
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		char name[sizeof("worker4294967295")];
+
+		if (c == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_u64(c, "passes", atomic_load(&w->epoch));
+		rte_tel_data_add_dict_u64(c, "sleeps", atomic_load(&w->sleep.sleeps));
+		rte_tel_data_add_dict_u64(c, "wake_events", atomic_load(&w->sleep.wake_events));
+		rte_tel_data_add_dict_u64(c, "wake_timeouts", atomic_load(&w->sleep.wake_timeouts));
+		snprintf(name, sizeof(name), "worker%u", i);
+		rte_tel_data_add_dict_container(d, name, c, 0);
+	}
+	return 0;
+}
+
 /* /dpdk_netback/shutdown,keep|release|kernel: stop the service, choosing what the vifs see. */
 static int tel_shutdown(const char *params, struct rte_tel_data *d)
 {
@@ -209,6 +229,9 @@ static const struct {
 	  "Stop the service. Parameter: keep (vifs stay Connected), release or kernel" },
 	{ "/dpdk_netback/mempool", tel_mempool,
 	  "Packet buffers of the shared pool and the vifs' pools. No parameters" },
+	{ "/dpdk_netback/workers", tel_workers,
+	  "Each worker's passes over its ports, sleeps and wake-ups (events, timeouts). "
+	  "No parameters" },
 };
 
 /* Every command runs under the control lock: a vif detaching meanwhile (its port's LRO and

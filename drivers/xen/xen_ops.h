@@ -5,7 +5,9 @@
  * one small ops table with two implementations.
  *
  *  - "real": libxengnttab, libxenevtchn and libxenctrl on a Dom0 or driver domain (/dev/xen).
- *  - "sim":  a simulated hypervisor for test beds without Xen; guest memory, the guest's
+ *            Built in.
+ *  - "sim":  (the test tree only: sim/, linked whole into the test bed's binaries, never into
+ *            the installed service) a simulated hypervisor for test beds without Xen; guest memory, the guest's
  *            grant table and its event channels live in a shared tmpfs file per domain
  *            (see sim/xensim_dom.h for the guest side). It keeps Xen's semantics: the same
  *            per-segment statuses, the same page rules, the same event channel behaviour.
@@ -24,7 +26,10 @@
 #define DNB_XEN_OPS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include <rte_common.h>
 
 #include <xenctrl.h> /* first: defines __XEN_TOOLS__ and the barriers ring.h needs */
 #include <xengnttab.h>
@@ -87,16 +92,29 @@ struct xen_hv {
 	const struct xen_ops *ops;
 };
 
+/** The built-in implementation: libxengnttab, libxenevtchn, libxenctrl. */
 extern const struct xen_ops xen_real_ops;
-extern const struct xen_ops xen_sim_ops;
 
 /**
- * Choose the implementation: @p kind "real" or "sim", or NULL/"auto" for "sim" when the
- * XENSIM_DIR environment variable names a simulated hypervisor, else "real" (which then
- * fails with a clear message when /dev/xen does not exist).
- * @return the ops table, or NULL with errno = EINVAL for an unknown kind.
+ * Add an implementation to those xen_ops_select() knows. Called before main() by
+ * XEN_OPS_REGISTER; at most 4 in all (a fifth is a build error that panics at start).
+ */
+void xen_ops_register(const struct xen_ops *ops);
+
+/** Register @p ops (a struct xen_ops object) when its object file is linked in. */
+#define XEN_OPS_REGISTER(ops) \
+	RTE_INIT(xen_ops_register_##ops) { xen_ops_register(&(ops)); }
+
+/**
+ * Choose the implementation by name: "real" (also for NULL), or one registered by a library
+ * linked into this binary ("sim" in the test tree's binaries only). Never decided by the
+ * environment: a service cannot be pointed at a simulated hypervisor by what it inherits.
+ * @return the ops table, or NULL with errno = EINVAL for a name this binary does not have.
  */
 const struct xen_ops *xen_ops_select(const char *kind);
+
+/** The names xen_ops_select() accepts, ", "-separated, into @p buf (for error messages). */
+const char *xen_ops_names(char *buf, size_t len);
 
 static inline struct xen_hv *xen_hv_open(const struct xen_ops *ops)
 {

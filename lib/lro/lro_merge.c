@@ -14,6 +14,7 @@
 #include <rte_tcp.h>
 
 #include "lro_internal.h"
+#include "pkt.h"
 
 /* Per-aggregate metadata kept in an mbuf dynamic field of the head. */
 struct lro_mbuf_info {
@@ -79,17 +80,16 @@ static void fix_headers(const struct lro_flow *f, struct rte_mbuf *m)
 		ip->total_length = rte_cpu_to_be_16((uint16_t)f->ip_len);
 		ip->hdr_checksum = 0;
 		ip->hdr_checksum = (uint16_t)~rte_raw_cksum(ip, f->l3_len);
-		th->cksum = rte_ipv4_phdr_cksum(ip, RTE_MBUF_F_TX_TCP_SEG);
 		tx = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_RX_IP_CKSUM_GOOD;
 		m->packet_type = l2_ptype(f) | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_TCP;
 	} else {
 		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)l3;
 
 		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(f->ip_len - f->l3_len));
-		th->cksum = rte_ipv6_phdr_cksum(ip6, RTE_MBUF_F_TX_TCP_SEG);
 		tx = RTE_MBUF_F_TX_IPV6;
 		m->packet_type = l2_ptype(f) | RTE_PTYPE_L3_IPV6 | RTE_PTYPE_L4_TCP;
 	}
+	pkt_tcp_phdr_write(l3, f->l3_len, f->ipver == 4, true);
 	m->ol_flags &= ~(RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK);
 	m->ol_flags |= tx | RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TCP_CKSUM |
 		       RTE_MBUF_F_RX_L4_CKSUM_NONE;

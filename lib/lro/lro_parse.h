@@ -13,12 +13,10 @@
 #include <rte_ip.h>
 
 #include "lro_internal.h"
+#include "pkt.h"
 
-#define ETH_HLEN 14
 #define ETYPE_IPV4 0x0800
 #define ETYPE_IPV6 0x86dd
-#define ETYPE_VLAN 0x8100
-#define ETYPE_QINQ 0x88a8
 #define IPV6_HLEN 40
 #define TCP_HLEN 20
 #define PROTO_TCP 6
@@ -79,44 +77,34 @@ static inline bool is_ipv6_ext(uint8_t nh)
 	}
 }
 
-/* Walk Ethernet and VLAN tags; returns the L3 offset or 0 with *cause set. */
+/* Walk Ethernet and VLAN tags (pkt_l2_walk); returns the L3 offset or 0 with *cause set.
+ * A tag the NIC stripped counts as the outer one: two tags in all, as before. */
 static inline uint32_t parse_l2(struct lro_ctx *ctx, const struct rte_mbuf *m, const uint8_t *d,
 			 struct lro_pkt *p, uint16_t *etype, uint64_t **cause)
 {
-	uint32_t off = ETH_HLEN;
-	unsigned int ntags = 0;
+	uint64_t stripped = (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) != 0;
+	uint64_t vlans = stripped ? m->vlan_tci : 0;
+	struct pkt_l2 l2;
+	int rc;
 
-	if (m->data_len < ETH_HLEN) {
-		*cause = short_cause(ctx, m, ETH_HLEN);
+	rc = pkt_l2_walk(d, m->data_len, PKT_MAX_TAGS - (unsigned int)stripped, &l2);
+	if (rc == -EMSGSIZE) {
+		*cause = short_cause(ctx, m, l2.l2_len);
 		return 0;
 	}
-	uint64_t stripped = (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) != 0;
-	uint64_t vlans = 0;
-
+	if (rc != 0) {
+		*cause = &ctx->stats.not_ip;
+		return 0;
+	}
 	p->key.w[5] = ld64(d);
 	p->key.w[6] = ld32(d + 8);
-	*etype = rd16(d + 12);
-	if (stripped) {
-		vlans = m->vlan_tci;
-		ntags = 1;
-	}
-	while (*etype == ETYPE_VLAN || *etype == ETYPE_QINQ) {
-		if (ntags == 2) {
-			*cause = &ctx->stats.not_ip;
-			return 0;
-		}
-		if (off + 4 > m->data_len) {
-			*cause = short_cause(ctx, m, off + 4);
-			return 0;
-		}
-		vlans |= (uint64_t)rd16(d + off) << (16 * ntags++);
-		*etype = rd16(d + off + 2);
-		off += 4;
-	}
+	*etype = l2.etype;
+	for (unsigned int t = 0; t < l2.nb_tags; t++)
+		vlans |= (uint64_t)l2.tci[t] << (16 * (t + stripped));
 	p->key.w[4] = vlans << 32;
-	p->key.w[6] |= stripped << 56 | (uint64_t)((off - ETH_HLEN) / 4) << 57;
-	p->l2_len = (uint16_t)off;
-	return off;
+	p->key.w[6] |= stripped << 56 | (uint64_t)l2.nb_tags << 57;
+	p->l2_len = l2.l2_len;
+	return l2.l2_len;
 }
 
 /* IPv4 header up to (not including) TCP. Returns LRO_V_OK to go on to TCP. */

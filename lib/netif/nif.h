@@ -275,6 +275,9 @@ struct nif_tx_stats {
 					  *   its first segment, or an MSS below NIF_GSO_MIN_MSS */
 	uint64_t tx_gcopy_err;           /**< packets with a failed copy segment (RSP_ERROR) */
 	uint64_t tx_no_mbuf;             /**< bursts stopped: mempool empty (requests kept) */
+	uint64_t tx_rate_waits;          /**< bursts stopped: the rate's credit ran out */
+	uint64_t tx_rate_held_pkts;      /**< packets that waited for credit (each once) */
+	uint64_t tx_rate_held_bytes;     /**< ... and their bytes */
 	uint64_t tx_mcast_add;           /**< MCAST_ADD extras accepted */
 	uint64_t tx_mcast_del;           /**< MCAST_DEL extras */
 	uint64_t tx_mcast_full;          /**< MCAST_ADD refused: filter full (RSP_ERROR) */
@@ -316,6 +319,20 @@ uint16_t nif_tx_prepare_burst(struct nif_txq *q, uint16_t max_pkts);
 
 /** The prepared grant-copy batch (see nif_rx_gcopy_segs()). */
 uint32_t nif_tx_gcopy_segs(struct nif_txq *q, nif_gcopy_seg **segs);
+
+/**
+ * Limit the guest's TX to @p bytes per @p usec, as xen-netback does with the toolstack's
+ * "rate" key (credit_bytes, credit_usec; per queue): a packet larger than the credit left
+ * waits on the ring for the next window, counted in tx_rate_*. @p bytes or @p usec 0:
+ * unlimited (the default). Between bursts, on the lcore that polls the queue (or before).
+ */
+void nif_txq_set_rate(struct nif_txq *q, uint64_t bytes, uint64_t usec);
+
+/**
+ * Is a packet waiting for the rate's next window (netback's pending credit timer)? Then
+ * @p tsc_at is the TSC from which it may go: a caller that sleeps wakes by then.
+ */
+bool nif_tx_credit_timer(const struct nif_txq *q, uint64_t *tsc_at);
 
 /**
  * Step 3: check each packet's segment statuses (@p copy_rc < 0: all failed), set offload

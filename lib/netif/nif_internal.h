@@ -93,6 +93,17 @@ struct nif_tx_pkt {
 	uint32_t nb_segs;
 };
 
+/* nif_tx_credit.c: the guest's TX rate (xen-netback's credit scheduler). bytes 0: none. */
+struct nif_tx_credit {
+	uint64_t bytes;              /* credit per window */
+	uint64_t window_tsc;         /* the window */
+	uint64_t remaining;          /* credit left */
+	uint64_t window_start;       /* TSC */
+	uint64_t timer_at;           /* netback's credit_timeout: no packet before it */
+	bool timer_armed;
+	RING_IDX held_slot;          /* req_cons + 1 of the packet counted as held */
+};
+
 struct nif_txq {
 	netif_tx_back_ring_t ring;
 	uint32_t ring_size;
@@ -113,7 +124,12 @@ struct nif_txq {
 	uint16_t *rsp_id;            /* [ring_size] request id by ring index */
 	bool *rsp_null;              /* [ring_size] extra-info slot: NETIF_RSP_NULL */
 	uint8_t mcast[NIF_MCAST_MAX][6];
+	struct nif_tx_credit credit;
 };
+
+/* A packet of @p size bytes at req_cons: false when it may go (its credit taken), true when
+ * it must wait (leave its requests on the ring; counted). */
+bool nif_tx_credit_wait(struct nif_txq *q, uint32_t size);
 
 /* nif_rx_layout.c: where a packet's bytes go in the guest's pages. */
 struct nif_rx_sink {

@@ -227,7 +227,7 @@ static bool tx_stage_one(struct nif_txq *q)
 		q->stats.tx_error_rsp++;
 		break;
 	case NIF_TX_PACKET:
-		if (tx_build(q, &rs, p) < 0)
+		if (nif_tx_credit_wait(q, rs.total) || tx_build(q, &rs, p) < 0)
 			return false;
 		p->status = NETIF_RSP_OKAY;
 		break;

@@ -8,6 +8,7 @@
 #include <rte_tcp.h>
 
 #include "nif_internal.h"
+#include "pkt.h"
 
 /*
  * A GSO packet without NETTXF_csum_blank (a buggy frontend; netback counts these as
@@ -17,17 +18,11 @@
 static int tx_gso_csum_fixup(struct rte_mbuf *m, bool ipv4)
 {
 	uint32_t hdrs = (uint32_t)m->l2_len + m->l3_len + m->l4_len;
-	struct rte_tcp_hdr *tcp;
 
 	if (hdrs > m->data_len)
 		return -EINVAL;
-	tcp = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, m->l2_len + m->l3_len);
-	if (ipv4)
-		tcp->cksum = rte_ipv4_phdr_cksum(
-			rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len), 0);
-	else
-		tcp->cksum = rte_ipv6_phdr_cksum(
-			rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, m->l2_len), 0);
+	pkt_tcp_phdr_write(rte_pktmbuf_mtod_offset(m, void *, m->l2_len), m->l3_len, ipv4,
+			   false);
 	return 0;
 }
 

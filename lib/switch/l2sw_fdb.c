@@ -49,7 +49,7 @@
 #include <rte_pause.h>
 #include <rte_random.h>
 
-#include "l2sw_internal.h"
+#include "l2sw_fdb.h"
 
 /* A BUSY slot is finished by its claimer within two stores; the pinning thread waits. */
 #define L2SW_BUSY_SPIN 100000

@@ -11,6 +11,7 @@
 #include <rte_mbuf.h>
 
 #include "l2sw_internal.h"
+#include "pkt.h"
 
 #define L2SW_VID_MASK 0x0fff
 #define L2SW_VID_RESERVED 0x0fff
@@ -27,7 +28,7 @@ struct frame_info {
 static inline bool
 ether_type_is_tag(rte_be16_t et)
 {
-	return et == RTE_BE16(RTE_ETHER_TYPE_VLAN) || et == RTE_BE16(RTE_ETHER_TYPE_QINQ);
+	return pkt_etype_is_tag(rte_be_to_cpu_16(et));
 }
 
 /*

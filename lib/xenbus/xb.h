@@ -290,6 +290,18 @@ enum xb_discover_what xb_discover_classify(const char *path, struct xb_vif_id *i
 int xb_discover_watch(struct xb_xs *xs, const char *token);
 int xb_discover_unwatch(struct xb_xs *xs, const char *token);
 
+/* ---- strict decimal ---------------------------------------------------------------------- */
+
+/**
+ * Parse @p s as a decimal number: digits only (no sign, no white space, no base prefix, no
+ * trailing characters), never wrapping. The one decimal parser of the tree: xenstore values,
+ * command-line options, devargs and telemetry parameters all go through it.
+ *
+ * @return 0 and *@p out set, or -EINVAL (nothing written) for a NULL or empty string, a
+ *   non-digit, or a value past UINT32_MAX. Pure; may be called from any thread.
+ */
+int xb_parse_u32(const char *s, uint32_t *out);
+
 /* ---- what the backend advertises and what the frontend asked for ----------------------- */
 
 /**
@@ -331,6 +343,10 @@ struct xb_frontend_conf {
 	bool gso_tcpv6;  /**< feature-gso-tcpv6 */
 	bool ip_csum;    /**< IPv4 checksum offload on: NOT feature-no-csum-offload (default on) */
 	bool ipv6_csum;  /**< feature-ipv6-csum-offload (default off) */
+	/** The toolstack's "rate" key (xl's rate=): at most rate_bytes per rate_usec of guest
+	 *  TX, xen-netback's credit_bytes/credit_usec. 0: unlimited (no key, or a bad one). */
+	uint32_t rate_bytes;
+	uint32_t rate_usec;
 };
 
 /* ---- events ----------------------------------------------------------------------------- */
@@ -356,6 +372,11 @@ enum xb_event_type {
 	 * xb_vif_destroy the vif.
 	 */
 	XB_EV_OFFLINE,
+	/**
+	 * While connected, the toolstack changed the backend's "rate" key: apply conf's
+	 * rate_bytes/rate_usec (xen-netback's xen_net_rate_changed). Nothing else changed.
+	 */
+	XB_EV_RATE,
 };
 
 /** What xb_vif_poll tells the caller. */

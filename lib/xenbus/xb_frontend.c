@@ -3,7 +3,8 @@
  * Reading what the frontend wrote (Linux netback's connect, read_xenbus_vif_flags and
  * connect_data_rings) into a struct xb_frontend_conf. The guest can write anything into its
  * directory, so every value is parsed strictly and anything missing, malformed, out of range
- * or inconsistent refuses the vif rather than being guessed at.
+ * or inconsistent refuses the vif rather than being guessed at: these functions record why
+ * (xb_vif_reason) and return the error; xb_state.c and xb_vif.c, above, act on it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -36,8 +37,8 @@ static int read_u32(struct xb_vif *vif, const char *dir, const char *key, uint32
 }
 
 /* A number the frontend must have written; refuses the vif otherwise. */
-static int read_required(struct xb_vif *vif, struct xb_event *ev, const char *dir,
-		const char *key, uint32_t *out)
+static int read_required(struct xb_vif *vif, const char *dir, const char *key,
+		uint32_t *out)
 {
 	bool present;
 	int ret;
@@ -45,54 +46,45 @@ static int read_required(struct xb_vif *vif, struct xb_event *ev, const char *di
 	ret = read_u32(vif, dir, key, out, &present);
 	if (ret == 0 && !present)
 		ret = -ENOENT;
-	if (ret < 0) {
-		xb_vif_refuse(vif, ev, ret, "reading %s/%s%s", dir, key,
+	if (ret < 0)
+		return xb_vif_reason(vif, ret, "reading %s/%s%s", dir, key,
 			ret == -EINVAL ? ": not a decimal u32" : "");
-		return ret;
-	}
 	return 0;
 }
 
 /* A feature flag: absent means @p dflt, any other number means "on" when non-zero. */
-static int read_flag(struct xb_vif *vif, struct xb_event *ev, const char *key, bool dflt,
-		bool *out)
+static int read_flag(struct xb_vif *vif, const char *key, bool dflt, bool *out)
 {
 	uint32_t v;
 	bool present;
 	int ret;
 
 	ret = read_u32(vif, vif->fe_path, key, &v, &present);
-	if (ret < 0) {
-		xb_vif_refuse(vif, ev, ret, "reading %s/%s%s", vif->fe_path, key,
+	if (ret < 0)
+		return xb_vif_reason(vif, ret, "reading %s/%s%s", vif->fe_path, key,
 			ret == -EINVAL ? ": not a decimal u32" : "");
-		return ret;
-	}
 	*out = present ? v != 0 : dflt;
 	return 0;
 }
 
-static int read_nb_queues(struct xb_vif *vif, struct xb_event *ev)
+static int read_nb_queues(struct xb_vif *vif)
 {
 	uint32_t n = 1;
 	bool present;
 	int ret;
 
 	ret = read_u32(vif, vif->fe_path, "multi-queue-num-queues", &n, &present);
-	if (ret < 0) {
-		xb_vif_refuse(vif, ev, ret, "reading %s/multi-queue-num-queues%s", vif->fe_path,
+	if (ret < 0)
+		return xb_vif_reason(vif, ret, "reading %s/multi-queue-num-queues%s", vif->fe_path,
 			ret == -EINVAL ? ": not a decimal u32" : "");
-		return ret;
-	}
-	if (present && (n == 0 || n > vif->feat.max_queues)) {
-		xb_vif_refuse(vif, ev, -EINVAL,
-			"guest requested %u queues, outside 1..%u", n, vif->feat.max_queues);
-		return -EINVAL;
-	}
+	if (present && (n == 0 || n > vif->feat.max_queues))
+		return xb_vif_reason(vif, -EINVAL, "guest requested %u queues, outside 1..%u", n,
+				     vif->feat.max_queues);
 	vif->conf.nb_queues = n;
 	return 0;
 }
 
-static int read_mac(struct xb_vif *vif, struct xb_event *ev)
+static int read_mac(struct xb_vif *vif)
 {
 	char value[XB_VALUE_MAX];
 	int ret;
@@ -102,38 +94,34 @@ static int read_mac(struct xb_vif *vif, struct xb_event *ev)
 		ret = -EINVAL;
 	else if (ret >= 0)
 		ret = xb_parse_mac(value, vif->conf.mac);
-	if (ret < 0) {
-		xb_vif_refuse(vif, ev, ret, "parsing %s/mac", vif->be_path);
-		return ret;
-	}
+	if (ret < 0)
+		return xb_vif_reason(vif, ret, "parsing %s/mac", vif->be_path);
 	return 0;
 }
 
 /* read_xenbus_vif_flags: rx-copy is mandatory, the rest are offload switches. */
-static int read_flags(struct xb_vif *vif, struct xb_event *ev)
+static int read_flags(struct xb_vif *vif)
 {
 	struct xb_frontend_conf *c = &vif->conf;
 	bool rx_copy, no_csum;
 	int ret;
 
-	ret = read_flag(vif, ev, "request-rx-copy", false, &rx_copy);
+	ret = read_flag(vif, "request-rx-copy", false, &rx_copy);
 	if (ret < 0)
 		return ret;
-	if (!rx_copy) {
-		xb_vif_refuse(vif, ev, -EOPNOTSUPP, "frontend does not support rx-copy");
-		return -EOPNOTSUPP;
-	}
-	ret = read_flag(vif, ev, "feature-rx-notify", false, &c->rx_notify);
+	if (!rx_copy)
+		return xb_vif_reason(vif, -EOPNOTSUPP, "frontend does not support rx-copy");
+	ret = read_flag(vif, "feature-rx-notify", false, &c->rx_notify);
 	if (ret == 0)
-		ret = read_flag(vif, ev, "feature-sg", false, &c->sg);
+		ret = read_flag(vif, "feature-sg", false, &c->sg);
 	if (ret == 0)
-		ret = read_flag(vif, ev, "feature-gso-tcpv4", false, &c->gso_tcpv4);
+		ret = read_flag(vif, "feature-gso-tcpv4", false, &c->gso_tcpv4);
 	if (ret == 0)
-		ret = read_flag(vif, ev, "feature-gso-tcpv6", false, &c->gso_tcpv6);
+		ret = read_flag(vif, "feature-gso-tcpv6", false, &c->gso_tcpv6);
 	if (ret == 0)
-		ret = read_flag(vif, ev, "feature-no-csum-offload", false, &no_csum);
+		ret = read_flag(vif, "feature-no-csum-offload", false, &no_csum);
 	if (ret == 0)
-		ret = read_flag(vif, ev, "feature-ipv6-csum-offload", false, &c->ipv6_csum);
+		ret = read_flag(vif, "feature-ipv6-csum-offload", false, &c->ipv6_csum);
 	if (ret < 0)
 		return ret;
 	c->ip_csum = !no_csum;
@@ -141,8 +129,7 @@ static int read_flags(struct xb_vif *vif, struct xb_event *ev)
 }
 
 /* Event channels of one queue: both split keys, or else the single shared one. */
-static int read_evtchns(struct xb_vif *vif, struct xb_event *ev, const char *dir,
-		struct xb_queue_conf *q)
+static int read_evtchns(struct xb_vif *vif, const char *dir, struct xb_queue_conf *q)
 {
 	bool has_tx, has_rx;
 	int ret;
@@ -150,24 +137,20 @@ static int read_evtchns(struct xb_vif *vif, struct xb_event *ev, const char *dir
 	ret = read_u32(vif, dir, "event-channel-tx", &q->evtchn_tx, &has_tx);
 	if (ret == 0)
 		ret = read_u32(vif, dir, "event-channel-rx", &q->evtchn_rx, &has_rx);
-	if (ret < 0) {
-		xb_vif_refuse(vif, ev, ret, "reading %s/event-channel-tx/-rx%s", dir,
+	if (ret < 0)
+		return xb_vif_reason(vif, ret, "reading %s/event-channel-tx/-rx%s", dir,
 			ret == -EINVAL ? ": not a decimal u32" : "");
-		return ret;
-	}
-	if (has_tx != has_rx) {
-		xb_vif_refuse(vif, ev, -EINVAL, "%s has only one of event-channel-tx/-rx", dir);
-		return -EINVAL;
-	}
+	if (has_tx != has_rx)
+		return xb_vif_reason(vif, -EINVAL, "%s has only one of event-channel-tx/-rx", dir);
 	q->split_evtchn = has_tx;
 	if (q->split_evtchn)
 		return 0;
-	ret = read_required(vif, ev, dir, "event-channel", &q->evtchn_tx);
+	ret = read_required(vif, dir, "event-channel", &q->evtchn_tx);
 	q->evtchn_rx = q->evtchn_tx;
 	return ret;
 }
 
-static int read_queue(struct xb_vif *vif, struct xb_event *ev, unsigned int id)
+static int read_queue(struct xb_vif *vif, unsigned int id)
 {
 	struct xb_queue_conf *q = &vif->conf.queues[id];
 	char dir[XB_PATH_MAX];
@@ -182,20 +165,18 @@ static int read_queue(struct xb_vif *vif, struct xb_event *ev, unsigned int id)
 		snprintf(sub, sizeof(sub), "queue-%u", id);
 		ret = xb_path_join(dir, sizeof(dir), vif->fe_path, sub);
 	}
-	if (ret < 0) {
-		xb_vif_refuse(vif, ev, ret, "building the path of queue %u", id);
-		return ret;
-	}
-	ret = read_required(vif, ev, dir, "tx-ring-ref", &q->tx_ring_ref);
+	if (ret < 0)
+		return xb_vif_reason(vif, ret, "building the path of queue %u", id);
+	ret = read_required(vif, dir, "tx-ring-ref", &q->tx_ring_ref);
 	if (ret == 0)
-		ret = read_required(vif, ev, dir, "rx-ring-ref", &q->rx_ring_ref);
+		ret = read_required(vif, dir, "rx-ring-ref", &q->rx_ring_ref);
 	if (ret == 0)
-		ret = read_evtchns(vif, ev, dir, q);
+		ret = read_evtchns(vif, dir, q);
 	return ret;
 }
 
 /* netif.h: a multi-queue frontend must not write top-level ring or event channel keys. */
-static int check_no_toplevel_rings(struct xb_vif *vif, struct xb_event *ev)
+static int check_no_toplevel_rings(struct xb_vif *vif)
 {
 	static const char *const keys[] = {
 		"tx-ring-ref", "rx-ring-ref", "event-channel", "event-channel-tx",
@@ -211,28 +192,45 @@ static int check_no_toplevel_rings(struct xb_vif *vif, struct xb_event *ev)
 			continue;
 		if (ret >= 0 || ret == -EOVERFLOW)
 			ret = -EINVAL;
-		xb_vif_refuse(vif, ev, ret, "%s/%s given with %u queues (keys belong in queue-N)",
+		return xb_vif_reason(vif, ret, "%s/%s given with %u queues (keys belong in queue-N)",
 			vif->fe_path, keys[i], vif->conf.nb_queues);
-		return ret;
 	}
 	return 0;
 }
 
-int xb_frontend_read_conf(struct xb_vif *vif, struct xb_event *ev)
+void xb_frontend_read_rate(struct xb_vif *vif)
+{
+	char value[XB_VALUE_MAX];
+	int ret;
+
+	vif->conf.rate_bytes = vif->conf.rate_usec = 0;
+	ret = xb_read_key(vif->xs, XB_TXN_NONE, vif->be_path, "rate", value, sizeof(value));
+	if (ret == -ENOENT)
+		return;
+	if (ret < 0 || xb_parse_rate(value, &vif->conf.rate_bytes, &vif->conf.rate_usec) < 0) {
+		vif->conf.rate_bytes = vif->conf.rate_usec = 0;
+		XB_LOG(WARNING, vif, "ignoring %s/rate '%s' (not BYTES,USEC): no rate limit",
+		       vif->be_path, ret < 0 ? strerror(-ret) : value);
+	}
+}
+
+int xb_frontend_read_conf(struct xb_vif *vif)
 {
 	unsigned int i;
 	int ret;
 
 	memset(&vif->conf, 0, sizeof(vif->conf));
-	ret = read_nb_queues(vif, ev);
+	ret = read_nb_queues(vif);
 	if (ret == 0)
-		ret = read_mac(vif, ev);
+		ret = read_mac(vif);
 	if (ret == 0)
-		ret = read_flags(vif, ev);
+		ret = read_flags(vif);
 	if (ret == 0 && vif->conf.nb_queues > 1)
-		ret = check_no_toplevel_rings(vif, ev);
+		ret = check_no_toplevel_rings(vif);
 	for (i = 0; ret == 0 && i < vif->conf.nb_queues; i++)
-		ret = read_queue(vif, ev, i);
+		ret = read_queue(vif, i);
+	if (ret == 0)
+		xb_frontend_read_rate(vif);
 	return ret;
 }
 
@@ -251,22 +249,20 @@ int xb_frontend_read_path(struct xb_vif *vif)
 		ret = -EINVAL;
 	else if (ret >= 0)
 		ret = xb_parse_u32(value, &fe_id) < 0 || fe_id != vif->domid ? -EINVAL : 0;
-	if (ret < 0) {
-		xb_vif_refuse(vif, NULL, ret, "reading %s/frontend-id: expected %u",
+	if (ret < 0)
+		return xb_vif_reason(vif, ret, "reading %s/frontend-id: expected %u",
 			vif->be_path, (unsigned int)vif->domid);
-		return ret;
-	}
 	ret = xb_read_key(vif->xs, XB_TXN_NONE, vif->be_path, "frontend", value, sizeof(value));
 	if ((ret >= 0 && strcmp(value, expect) != 0) || ret == -EOVERFLOW)
 		ret = -EINVAL;
-	if (ret < 0) {
-		xb_vif_refuse(vif, NULL, ret, "reading %s/frontend: expected %s",
+	if (ret < 0)
+		return xb_vif_reason(vif, ret, "reading %s/frontend: expected %s",
 			vif->be_path, expect);
-		return ret;
-	}
 	memcpy(vif->fe_path, expect, sizeof(expect));
 	ret = xb_path_join(vif->fe_state_path, sizeof(vif->fe_state_path), vif->fe_path, "state");
-	if (ret < 0)
+	if (ret < 0) {
 		vif->fe_state_path[0] = '\0';
-	return ret;
+		return xb_vif_reason(vif, ret, "building %s/state", vif->fe_path);
+	}
+	return 0;
 }

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Internal to lib/xenbus: the vif object and the functions shared between its files.
- *   xb_vif.c      object lifecycle, paths, watches, error node, hotplug status
- *   xb_state.c    the backend state graph and the frontend state handling
+ * Internal to lib/xenbus: the vif object and the functions shared between its files. Files
+ * depend one way, each only on those listed after it:
+ *   xb_vif.c      object lifecycle, paths, watches, hotplug status (the top)
+ *   xb_state.c    the backend state graph, the frontend state handling, refusals
  *   xb_frontend.c reading and validating the frontend's keys into struct xb_frontend_conf
- *   xb_backend.c  writing the backend's keys (features transaction, state)
- *   xb_parse.c    strict parsers for untrusted strings
+ *   xb_backend.c  writing the backend's keys (features transaction, state, error node)
  *   xb_discover.c which vifs the toolstack created (no struct xb_vif: the caller's policy)
+ *   xb_client.c   log type, paths, reading a key, state names, a refusal's reason
+ *   xb_parse.c    strict parsers for untrusted strings (the bottom)
  */
 #ifndef DNB_XB_INTERNAL_H
 #define DNB_XB_INTERNAL_H
@@ -54,6 +56,7 @@ struct xb_vif {
 	char fe_path[XB_PATH_MAX];       /* validated copy of the backend's "frontend" */
 	char fe_state_path[XB_PATH_MAX]; /* <fe_path>/state; "" while fe_path is refused */
 	char watch_token[XB_PATH_MAX];   /* non-empty while xb_vif_watch's watch is registered */
+	char rate_path[XB_PATH_MAX];     /* <be_path>/rate, watched with the frontend's state */
 
 	enum xb_state state;    /* last state written to <be_path>/state */
 	/* The frontend state last acted on: an enum xb_state, XB_FE_NONE or XB_FE_GARBAGE. */
@@ -83,8 +86,10 @@ struct xb_vif {
 };
 
 /* xb_parse.c: strict parsers. Each returns 0 or -EINVAL; nothing is written on error. */
-int xb_parse_u32(const char *s, uint32_t *out);
+/* xb_parse_u32 (the decimal parser) is public: xb.h. */
 int xb_parse_mac(const char *s, uint8_t mac[6]);
+/* The backend's "rate": "BYTES,USEC" as libxl writes it, both decimal and not 0. */
+int xb_parse_rate(const char *s, uint32_t *bytes, uint32_t *usec);
 /* A path component naming a domain or device: canonical decimal (no leading zero), <= max. */
 int xb_parse_id(const char *s, uint32_t max, uint32_t *out);
 /* A xenbus state; -ERANGE for a decimal number past XB_STATE_RECONFIGURED. */
@@ -92,7 +97,7 @@ int xb_parse_state(const char *s, enum xb_state *out);
 /* The toolstack's "online" key: true only for exactly "1". */
 bool xb_parse_online(const char *s);
 
-/* xb_vif.c */
+/* xb_client.c: the bottom, used by every file below it in this list */
 /* Join @p dir and @p key into @p buf; -ENAMETOOLONG if it does not fit. */
 int xb_path_join(char *buf, size_t size, const char *dir, const char *key);
 /*
@@ -101,13 +106,13 @@ int xb_path_join(char *buf, size_t size, const char *dir, const char *key);
  */
 int xb_read_key(struct xb_xs *xs, xb_txn_t txn, const char *dir, const char *key,
 		char *buf, size_t size);
+const char *xb_state_name(unsigned int state);
 /*
- * Refuse the frontend: log at ERR, write the error node (err_node) = "<-err> <message>",
- * walk to Closing, hold. Fills @p ev (if not NULL) with XB_EV_FATAL. Returns the write
- * error, if any.
+ * Record why the frontend is refused (vif->fatal_err, vif->fatal_reason) and return @p err.
+ * Nothing is written or logged: the caller acts on it with xb_state_refuse().
  */
-int xb_vif_refuse(struct xb_vif *vif, struct xb_event *ev, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+int xb_vif_reason(struct xb_vif *vif, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* xb_backend.c */
 int xb_backend_write_features(struct xb_vif *vif);
@@ -124,10 +129,15 @@ bool xb_backend_online(struct xb_vif *vif);
 /* xb_frontend.c */
 /*
  * Read and validate the frontend's keys (and the backend's "mac") into vif->conf.
- * Returns 0, or refuses the vif (FATAL in @p ev) and returns the negative errno.
+ * Returns 0, or the negative errno with the reason recorded (xb_vif_reason).
  */
-int xb_frontend_read_conf(struct xb_vif *vif, struct xb_event *ev);
-/* Validate the toolstack's "frontend" and "frontend-id"; refuses (latched) on error. */
+int xb_frontend_read_conf(struct xb_vif *vif);
+/*
+ * The toolstack's "rate" into vif->conf (xen_net_read_rate): unlimited when there is none,
+ * and when it is malformed (logged, naming the key and the value, as netback warns).
+ */
+void xb_frontend_read_rate(struct xb_vif *vif);
+/* Validate the toolstack's "frontend" and "frontend-id": 0, or as xb_frontend_read_conf. */
 int xb_frontend_read_path(struct xb_vif *vif);
 
 /* xb_state.c */
@@ -138,6 +148,16 @@ int xb_frontend_read_path(struct xb_vif *vif);
  * XB_EV_CONNECT (or XB_EV_FATAL). @p ev may be NULL for walks the caller started.
  */
 int xb_state_walk(struct xb_vif *vif, enum xb_state target, struct xb_event *ev);
-const char *xb_state_name(unsigned int state);
+/*
+ * Refuse the frontend for the reason recorded (xb_vif_reason), as xenbus_dev_fatal: log at
+ * ERR, write the error node (err_node) = "<-err> <message>", walk to Closing, hold. Fills
+ * @p ev (if not NULL) with XB_EV_FATAL. Returns the write error, if any.
+ */
+int xb_state_refuse(struct xb_vif *vif, struct xb_event *ev);
+/* xb_vif_reason() then xb_state_refuse(). */
+int xb_vif_refuse(struct xb_vif *vif, struct xb_event *ev, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* xb_vif.c: the top (the object's lifecycle, the API in xb.h not listed above) */
 
 #endif /* DNB_XB_INTERNAL_H */

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "xb_internal.h"
 
@@ -93,5 +94,22 @@ int xb_parse_mac(const char *s, uint8_t mac[6])
 	}
 	for (i = 0; i < 6; i++)
 		mac[i] = tmp[i];
+	return 0;
+}
+
+int xb_parse_rate(const char *s, uint32_t *bytes, uint32_t *usec)
+{
+	char head[sizeof("4294967295")];
+	const char *comma = s != NULL ? strchr(s, ',') : NULL;
+	uint32_t b, u;
+
+	if (comma == NULL || (size_t)(comma - s) >= sizeof(head))
+		return -EINVAL;
+	memcpy(head, s, (size_t)(comma - s));
+	head[comma - s] = '\0';
+	if (xb_parse_u32(head, &b) < 0 || xb_parse_u32(comma + 1, &u) < 0 || b == 0 || u == 0)
+		return -EINVAL;
+	*bytes = b;
+	*usec = u;
 	return 0;
 }

@@ -5,22 +5,14 @@
  * so that "connect" hands the parsed request to the caller instead of mapping rings here.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "xb_internal.h"
 
 /* Longest walk: Connected -> Closing -> Closed -> InitWait -> (connect). */
 #define XB_WALK_MAX_STEPS 8
-
-const char *xb_state_name(unsigned int state)
-{
-	static const char *const names[] = {
-		"Unknown", "Initialising", "InitWait", "Initialised", "Connected",
-		"Closing", "Closed", "Reconfiguring", "Reconfigured",
-	};
-
-	return state < sizeof(names) / sizeof(names[0]) ? names[state] : "Invalid";
-}
 
 /* The next state on the shortest legal path from @p cur to @p target. */
 static enum xb_state next_step(enum xb_state cur, enum xb_state target)
@@ -66,9 +58,11 @@ static int connect_step(struct xb_vif *vif, struct xb_event *ev)
 {
 	if (vif->connect_pending)
 		return 0;
-	/* A refusal has already walked to Closing and filled ev; nothing else to do. */
-	if (xb_frontend_read_conf(vif, ev) < 0)
+	/* A refusal walks to Closing and fills ev; nothing else to do. */
+	if (xb_frontend_read_conf(vif) < 0) {
+		xb_state_refuse(vif, ev);
 		return 0;
+	}
 	vif->connect_pending = true;
 	vif->attached = true;
 	XB_LOG(INFO, vif, "frontend request valid: %u queue(s)", vif->conf.nb_queues);
@@ -109,13 +103,47 @@ int xb_state_walk(struct xb_vif *vif, enum xb_state target, struct xb_event *ev)
  * a guest rewrote while no backend ran are refused as at any connect.
  * @return true when handled; false: the frontend moved on, follow it from Connected.
  */
+/* xenbus_dev_fatal: act on the reason recorded by xb_vif_reason(). */
+int xb_state_refuse(struct xb_vif *vif, struct xb_event *ev)
+{
+	int ret, walk, err = vif->fatal_err;
+
+	vif->hold = true;
+	XB_LOG(ERR, vif, "refusing frontend: %s (%s)", vif->fatal_reason, strerror(-err));
+	ret = xb_backend_write_error(vif, err, vif->fatal_reason);
+	if (ret < 0)
+		XB_LOG(ERR, vif, "writing error node: %s", strerror(-ret));
+	if (ev != NULL) {
+		ev->type = XB_EV_FATAL;
+		ev->err = err;
+		ev->conf = NULL;
+		memcpy(ev->reason, vif->fatal_reason, sizeof(ev->reason));
+	}
+	/* Closing also releases a data plane the caller holds (ev->detach). */
+	walk = xb_state_walk(vif, XB_STATE_CLOSING, ev);
+	return ret < 0 ? ret : walk;
+}
+
+int xb_vif_refuse(struct xb_vif *vif, struct xb_event *ev, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(vif->fatal_reason, sizeof(vif->fatal_reason), fmt, ap);
+	va_end(ap);
+	vif->fatal_err = err;
+	return xb_state_refuse(vif, ev);
+}
+
 static bool resume_step(struct xb_vif *vif, int fe, struct xb_event *ev)
 {
 	vif->resuming = false;
 	if (fe != XB_STATE_CONNECTED)
 		return false;
-	if (xb_frontend_read_conf(vif, ev) < 0)
+	if (xb_frontend_read_conf(vif) < 0) {
+		xb_state_refuse(vif, ev);
 		return true;
+	}
 	vif->connect_pending = true;
 	vif->attached = true;
 	vif->resumed = true;
@@ -231,6 +259,17 @@ int xb_vif_on_watch(struct xb_vif *vif, const char *path, struct xb_event *ev)
 	ev->type = XB_EV_NONE;
 	if (path == NULL || path[0] == '\0' || vif->fe_state_path[0] == '\0')
 		return 0;
+	if (strcmp(path, vif->rate_path) == 0) {
+		/* A change of the toolstack's rate: only a data plane in use applies it. */
+		if (vif->attached && !vif->connect_pending) {
+			xb_frontend_read_rate(vif);
+			XB_LOG(INFO, vif, "rate now %u bytes per %u us (0: unlimited)",
+			       vif->conf.rate_bytes, vif->conf.rate_usec);
+			ev->type = XB_EV_RATE;
+			ev->conf = &vif->conf;
+		}
+		return 0;
+	}
 	/* The state node itself, or an ancestor (reported when the directory is removed). */
 	len = strlen(path);
 	if (strncmp(vif->fe_state_path, path, len) != 0 ||

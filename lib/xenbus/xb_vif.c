@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The vif object: create (Linux netback_probe), destroy (netback_remove), paths, watches,
- * refusals (xenbus_dev_fatal) and the hotplug-status key.
+ * the caller's refusal (xb_vif_fail) and the hotplug-status key. The top of lib/xenbus:
+ * it uses every other file, none uses it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,54 +13,9 @@
 
 #include "xb_internal.h"
 
-RTE_LOG_REGISTER(xb_logtype, netback.xenbus, NOTICE);
 
 /* Longest hotplug-status value accepted ("connected", "error", ...). */
 #define XB_HOTPLUG_STATUS_MAX 32
-
-int xb_path_join(char *buf, size_t size, const char *dir, const char *key)
-{
-	int n = snprintf(buf, size, "%s/%s", dir, key);
-
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
-int xb_read_key(struct xb_xs *xs, xb_txn_t txn, const char *dir, const char *key,
-		char *buf, size_t size)
-{
-	char path[XB_PATH_MAX];
-	int ret;
-
-	ret = xb_path_join(path, sizeof(path), dir, key);
-	if (ret < 0)
-		return ret;
-	return xs->ops->read(xs, txn, path, buf, size);
-}
-
-int xb_vif_refuse(struct xb_vif *vif, struct xb_event *ev, int err, const char *fmt, ...)
-{
-	va_list ap;
-	int ret, walk;
-
-	va_start(ap, fmt);
-	vsnprintf(vif->fatal_reason, sizeof(vif->fatal_reason), fmt, ap);
-	va_end(ap);
-	vif->fatal_err = err;
-	vif->hold = true;
-	XB_LOG(ERR, vif, "refusing frontend: %s (%s)", vif->fatal_reason, strerror(-err));
-	ret = xb_backend_write_error(vif, err, vif->fatal_reason);
-	if (ret < 0)
-		XB_LOG(ERR, vif, "writing error node: %s", strerror(-ret));
-	if (ev != NULL) {
-		ev->type = XB_EV_FATAL;
-		ev->err = err;
-		ev->conf = NULL;
-		memcpy(ev->reason, vif->fatal_reason, sizeof(ev->reason));
-	}
-	/* Closing also releases a data plane the caller holds (ev->detach). */
-	walk = xb_state_walk(vif, XB_STATE_CLOSING, ev);
-	return ret < 0 ? ret : walk;
-}
 
 static int check_args(struct xb_xs *xs, uint16_t domid, const struct xb_backend_features *feat)
 {
@@ -109,9 +65,11 @@ struct xb_vif *xb_vif_create(struct xb_xs *xs, uint16_t domid, uint32_t devid,
 		XB_BACKEND_DOMID, (unsigned int)domid, (unsigned int)devid);
 	/* Both fit: ids are at most 5 digits each. */
 	xb_path_join(vif->err_node, sizeof(vif->err_node), vif->err_dir, "error");
+	xb_path_join(vif->rate_path, sizeof(vif->rate_path), vif->be_path, "rate");
 
 	if (xb_frontend_read_path(vif) < 0) {
-		/* Refused and Closing already; report it at the first poll. */
+		/* Refuse (Closing); report it at the first poll. */
+		xb_state_refuse(vif, NULL);
 		vif->broken = true;
 		vif->fatal_unreported = true;
 		return vif;
@@ -193,6 +151,13 @@ int xb_vif_watch(struct xb_vif *vif, const char *token)
 		XB_LOG(ERR, vif, "watching %s: %s", vif->fe_state_path, strerror(-ret));
 		return ret;
 	}
+	/* The toolstack's rate, re-read when it changes (netback's xen_register_credit_watch). */
+	ret = vif->xs->ops->watch(vif->xs, vif->rate_path, token);
+	if (ret < 0) {
+		XB_LOG(ERR, vif, "watching %s: %s", vif->rate_path, strerror(-ret));
+		vif->xs->ops->unwatch(vif->xs, vif->fe_state_path, token);
+		return ret;
+	}
 	memcpy(vif->watch_token, token, strlen(token) + 1);
 	return 0;
 }
@@ -204,6 +169,8 @@ int xb_vif_unwatch(struct xb_vif *vif)
 	if (vif->watch_token[0] == '\0')
 		return 0;
 	ret = vif->xs->ops->unwatch(vif->xs, vif->fe_state_path, vif->watch_token);
+	if (vif->xs->ops->unwatch(vif->xs, vif->rate_path, vif->watch_token) < 0 && ret == 0)
+		ret = -EIO;
 	vif->watch_token[0] = '\0';
 	return ret;
 }

@@ -69,7 +69,7 @@ e2e_netback_start() {
 		for ((k = 1; k <= E2E_GUESTS; k++)); do vifs+=(--vif "$k/0"); done
 	fi
 	XENSTORED_PATH=$E2E_STATE/xenstored.sock XENSIM_DIR=$E2E_STATE/sim \
-		"$E2E_BUILD/app/dpdk-netback" ${E2E_LCORES:--l 0-1} --no-huge --no-pci --no-shconf -m 512 \
+		"$E2E_BUILD/test/bed/dpdk-netback-sim" ${E2E_LCORES:--l 0-1} --no-huge --no-pci --no-shconf -m 512 \
 		--file-prefix "$E2E_NAME" \
 		--vdev "net_af_packet0,iface=$E2E_NAME-w0,framecnt=8192,qdisc_bypass=1" \
 		-- "${vifs[@]}" --xen sim --on-exit "${E2E_ON_EXIT:-release}" "$@" \
@@ -181,3 +181,31 @@ e2e_stat() { e2e_counter "/dpdk_netback/stats,$1" "$2"; }
 e2e_in_wire() { ip netns exec "$E2E_WIRE_NS" "$@"; }
 e2e_in_guest() { local k=$1; shift; ip netns exec "$(e2e_guest_ns "$k")" "$@"; }
 e2e_guest_ip() { echo "10.99.0.$((10 + $1))"; }
+e2e_guest_ip6() { echo "fd99::$((10 + $1))"; }
+
+# e2e_netservers NS...: a netserver in each namespace, for IPv4 (port 12865) and for IPv6
+# (12866: netserver listens on one address family)
+e2e_netservers() {
+	local ns
+	for ns in "$@"; do
+		ip netns exec "$ns" netserver -D -p 12865 -4 >/dev/null 2>&1 &
+		ip netns exec "$ns" netserver -D -p 12866 -6 >/dev/null 2>&1 &
+	done
+	for ns in "$@"; do
+		e2e_listen_wait "$ns" 12865
+		e2e_listen_wait "$ns" 12866
+	done
+}
+
+# e2e_netperf FROM-NS TO-IP TEST: netperf TEST (3 s) to TO-IP, IPv4 or IPv6 by the address;
+# prints the throughput figure alone (Mbit/s, or transactions/s for the _RR tests)
+e2e_netperf() {
+	local fam=(-p 12865 -4) out
+	[[ $2 == *:* ]] && fam=(-p 12866 -6)
+	out=$(ip netns exec "$1" timeout 60 netperf -H "$2" "${fam[@]}" -t "$3" -l "${E2E_NETPERF_S:-3}" \
+		-P 0 -- -o THROUGHPUT 2>&1) || { echo "$out"; return 1; }
+	echo "$out" | tail -n 1 | tr -d ' '
+}
+
+# e2e_ratio A B: A / B to two decimals ("-" when B is 0)
+e2e_ratio() { python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print(f'{a / b:.2f}' if b else '-')" "$1" "$2"; }

@@ -3,7 +3,8 @@
 # e2e (#13): dpdk-netback restarted DNB_RESTARTS times (default 20) under traffic, SIGTERM
 # and SIGKILL in turn, each at a random moment (DNB_SEED), while guest 2's netfront
 # restarts at random moments too (so some kills land in its handshake):
-#  - a paced byte-exact TCP stream each way between guest 1 and the wire spans all of it;
+#  - a paced byte-exact TCP stream each way between guest 1 and the wire, over IPv4 and
+#    over IPv6, spans all of it;
 #  - guest 1's frontend and backend states never leave Connected (a xenstore watch);
 #  - every restart resumes guest 1's vif; guest 2 ends connected and working;
 #  - after the guests shut down, no grant is left mapped (dnb-guest's grants_leaked=0);
@@ -53,13 +54,26 @@ e2e_in_guest 1 python3 "$stream" serve 5001 >"$E2E_STATE/in.srv" &
 in_srv=$!
 e2e_in_wire python3 "$stream" serve 5002 >"$E2E_STATE/out.srv" &
 out_srv=$!
+# the same two streams over IPv6 (#20)
+e2e_in_guest 1 python3 "$stream" serve 5003 >"$E2E_STATE/in6.srv" &
+in6_srv=$!
+e2e_in_wire python3 "$stream" serve 5004 >"$E2E_STATE/out6.srv" &
+out6_srv=$!
 e2e_listen_wait "$(e2e_guest_ns 1)" 5001
 e2e_listen_wait "$E2E_WIRE_NS" 5002
+e2e_listen_wait "$(e2e_guest_ns 1)" 5003
+e2e_listen_wait "$E2E_WIRE_NS" 5004
 e2e_in_wire timeout 900 python3 "$stream" send "$g1" 5001 "$bytes" "$rate" >"$E2E_STATE/in.cli" &
 in_cli=$!
 e2e_in_guest 1 timeout 900 python3 "$stream" send 10.99.0.1 5002 "$bytes" "$rate" \
 	>"$E2E_STATE/out.cli" &
 out_cli=$!
+e2e_in_wire timeout 900 python3 "$stream" send "$(e2e_guest_ip6 1)" 5003 "$bytes" "$rate" \
+	>"$E2E_STATE/in6.cli" &
+in6_cli=$!
+e2e_in_guest 1 timeout 900 python3 "$stream" send fd99::1 5004 "$bytes" "$rate" \
+	>"$E2E_STATE/out6.cli" &
+out6_cli=$!
 e2e_in_wire ping -D -n -i 0.02 -W 1 "$g1" >"$E2E_STATE/ping.log" 2>&1 &
 pinger=$!
 (
@@ -70,9 +84,12 @@ pinger=$!
 	done
 ) &
 restarter=$!
-watchers+=("$in_srv" "$out_srv" "$in_cli" "$out_cli" "$pinger" "$restarter")
+watchers+=("$in_srv" "$out_srv" "$in_cli" "$out_cli" "$in6_srv" "$out6_srv" "$in6_cli" "$out6_cli"
+	"$pinger" "$restarter")
 
 : >"$E2E_STATE/restarts.log"
+# The first outage is measured from a reply before it too.
+e2e_wait_for 10 replied_after 0 || e2e_fail "no ping reply from guest 1 before the restarts"
 for ((r = 1; r <= rounds; r++)); do
 	sleep "$((RANDOM % 2)).$((RANDOM % 10))"
 	kind=${kinds[$((r % ${#kinds[@]}))]}
@@ -96,21 +113,21 @@ for ((r = 1; r <= rounds; r++)); do
 	# The next kill waits for the wire's ping to be answered again: each restart's outage
 	# is then measured on its own, not merged with the next one's (a slow build, such as
 	# the sanitizers', can take longer to pass traffic than the random pause).
-	for ((i = 0; i < 200; i++)); do
-		replied_after "$t" && break
-		sleep 0.05
-	done
-	replied_after "$t" || e2e_fail "restart $r ($kind): no ping reply within 10 s of the resume"
+	e2e_wait_for 10 replied_after "$t" ||
+		e2e_fail "restart $r ($kind): no ping reply within 10 s of the resume"
 done
 e2e_log "$rounds restarts done"
 kill "$restarter" 2>/dev/null
 wait "$restarter" 2>/dev/null
-wait "$in_cli" || e2e_fail "stream wire -> guest 1: sender failed"
-wait "$out_cli" || e2e_fail "stream guest 1 -> wire: sender failed"
-wait "$in_srv" || e2e_fail "stream wire -> guest 1: receiver failed"
-wait "$out_srv" || e2e_fail "stream guest 1 -> wire: receiver failed"
+for v in "" 6; do
+	in_c=in${v}_cli out_c=out${v}_cli in_s=in${v}_srv out_s=out${v}_srv
+	wait "${!in_c}" || e2e_fail "stream$v wire -> guest 1: sender failed"
+	wait "${!out_c}" || e2e_fail "stream$v guest 1 -> wire: sender failed"
+	wait "${!in_s}" || e2e_fail "stream$v wire -> guest 1: receiver failed"
+	wait "${!out_s}" || e2e_fail "stream$v guest 1 -> wire: receiver failed"
+done
 kill "$pinger" 2>/dev/null
-for d in in out; do
+for d in in out in6 out6; do
 	[ -s "$E2E_STATE/$d.cli" ] && [ "$(cat "$E2E_STATE/$d.cli")" = "$(cat "$E2E_STATE/$d.srv")" ] ||
 		e2e_fail "stream $d: sent '$(cat "$E2E_STATE/$d.cli")', received '$(cat "$E2E_STATE/$d.srv")'"
 	e2e_log "stream $d: $(cat "$E2E_STATE/$d.srv") (byte-exact across $rounds restarts)"

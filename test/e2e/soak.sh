@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # e2e soak: three guests behind dpdk-netback for DNB_SOAK_SECONDS (default 60):
-#  - guest 1 streams to and from the wire, byte-exact, the whole time;
+#  - guest 1 streams to and from the wire, byte-exact, the whole time (IPv4 and IPv6 in turn);
 #  - guest 2 is hostile: it writes garbage into its rings every 50 ms (dnb-guest --hostile-ms),
 #    so its vif is disabled and reconnects again and again;
 #  - guest 3 is shut down and started again every few seconds (the toolstack removes and
@@ -76,8 +76,14 @@ end=$((SECONDS + secs))
 streams=0
 export DNB_STREAM_BYTES=${DNB_SOAK_STREAM_BYTES:-67108864}
 while [ $SECONDS -lt $end ]; do
-	e2e_stream "$(e2e_guest_ns 1)" "$E2E_WIRE_NS" 10.99.0.1 "soak stream guest 1 -> wire"
-	e2e_stream "$E2E_WIRE_NS" "$(e2e_guest_ns 1)" "$(e2e_guest_ip 1)" "soak stream wire -> guest 1"
+	# IPv4 and IPv6 in turn (#20)
+	if [ $((streams % 4)) = 0 ]; then
+		wire=10.99.0.1 guest=$(e2e_guest_ip 1) v=""
+	else
+		wire=fd99::1 guest=$(e2e_guest_ip6 1) v=6
+	fi
+	e2e_stream "$(e2e_guest_ns 1)" "$E2E_WIRE_NS" "$wire" "soak stream$v guest 1 -> wire"
+	e2e_stream "$E2E_WIRE_NS" "$(e2e_guest_ns 1)" "$guest" "soak stream$v wire -> guest 1"
 	streams=$((streams + 2))
 done
 kill -0 "$restarter" 2>/dev/null || e2e_fail "the restarter ended early: $(cat "$E2E_STATE/restarter.failed" 2>/dev/null)"

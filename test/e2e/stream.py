@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Byte-exact TCP stream for the e2e tests.
 
-  stream.py serve PORT           accept one connection, print "<bytes> <sha256>" of what came
-  stream.py send HOST PORT BYTES [MBPS]  send BYTES of deterministic pseudo-random data,
+  stream.py serve PORT           accept one connection (IPv4 or IPv6), print "<bytes> <sha256>" of what came
+  stream.py send HOST PORT BYTES [MBPS]  (HOST an IPv4 or IPv6 address) send BYTES of deterministic pseudo-random data,
                                          at most MBPS megabytes/s; print the same
 Timeouts are 60 s on either side: a connection survives a backend restart's pause.
 """
@@ -17,9 +17,11 @@ CHUNK = 1 << 16
 
 
 def serve(port):
-    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # one socket for both: IPv4 arrives as a mapped address
+    srv = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(("0.0.0.0", port))
+    srv.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    srv.bind(("::", port))
     srv.listen(1)
     srv.settimeout(60)
     conn, _ = srv.accept()

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # e2e: two simulated guests and the wire behind dpdk-netback --marked-vifs.
-#  - guest-to-guest and guest-to-wire TCP streams byte-exact;
+#  - guest-to-guest and guest-to-wire TCP streams byte-exact, guest to guest over IPv6 too
+#    (neighbour discovery is multicast: the switch floods it), netperf guest to guest over
+#    both with the IPv6/IPv4 ratio;
 #  - a guest sending from a MAC that is not its own: dropped and counted (sw_spoofed);
-#  - a guest stopped while the service runs is detached, started again is attached and works;
+#  - a guest stopped while the service runs is detached, started again (without GSO) is
+#    attached and works, guest 1's TSO packets to it segmented in software over IPv4 and
+#    IPv6 (gso_segs moves on its port, tx_drop_gso* do not);
 #  - SIGTERM during traffic: clean exit, every vif left Connected (--on-exit keep); a new
 #    process resumes both and they work; /dpdk_netback/shutdown,release then closes them.
 set -uo pipefail
@@ -20,6 +24,13 @@ e2e_wait_connected 2
 e2e_in_guest 1 ping -c 2 -i 0.2 -W 2 "$(e2e_guest_ip 2)" >/dev/null || e2e_fail "ping guest 1 -> guest 2"
 e2e_stream "$(e2e_guest_ns 1)" "$(e2e_guest_ns 2)" "$(e2e_guest_ip 2)" "stream guest 1 -> guest 2"
 e2e_stream "$(e2e_guest_ns 2)" "$E2E_WIRE_NS" 10.99.0.1 "stream guest 2 -> wire"
+e2e_in_guest 1 ping -6 -c 2 -i 0.2 -W 2 "$(e2e_guest_ip6 2)" >/dev/null ||
+	e2e_fail "ping6 guest 1 -> guest 2 (neighbour discovery through the switch)"
+e2e_stream "$(e2e_guest_ns 1)" "$(e2e_guest_ns 2)" "$(e2e_guest_ip6 2)" "stream6 guest 1 -> guest 2"
+e2e_netservers "$(e2e_guest_ns 2)"
+v4=$(e2e_netperf "$(e2e_guest_ns 1)" "$(e2e_guest_ip 2)" TCP_STREAM) || e2e_fail "netperf: $v4"
+v6=$(e2e_netperf "$(e2e_guest_ns 1)" "$(e2e_guest_ip6 2)" TCP_STREAM) || e2e_fail "netperf6: $v6"
+e2e_log "netperf TCP_STREAM guest 1 -> guest 2: IPv4 $v4, IPv6 $v6, IPv6/IPv4 $(e2e_ratio "$v6" "$v4")"
 
 # Spoofing: guest 2 changes its MAC; its frames must not pass, and the switch counts them.
 port2=$(e2e_port_of 2)
@@ -41,10 +52,22 @@ bash "$e2e_bed" -n "$E2E_NAME" guest-stop 2 >/dev/null || e2e_fail "guest 2's st
 e2e_wait_for 5 grep -q 'vif2.0: detached' "$E2E_STATE/netback.log" ||
 	e2e_fail "vif2.0 not detached after the guest left"
 e2e_in_guest 1 ping -c 2 -i 0.2 -W 2 10.99.0.1 >/dev/null || e2e_fail "guest 1 while guest 2 is away"
-bash "$e2e_bed" -n "$E2E_NAME" guest-start 2 >/dev/null || e2e_fail "guest 2 did not start again"
+bash "$e2e_bed" -n "$E2E_NAME" guest-start 2 -- --no-gso >/dev/null ||
+	e2e_fail "guest 2 did not start again"
 e2e_wait_connected 2
 e2e_in_guest 2 ping -c 2 -i 0.2 -W 2 10.99.0.1 >/dev/null || e2e_fail "guest 2 after coming back"
-e2e_log "guest 2 detached and attached again"
+e2e_log "guest 2 detached and attached again (without GSO)"
+# Guest 1's TSO packets to a frontend without GSO: segmented in software (#20: IPv6 too).
+port2=$(e2e_port_of 2)
+e2e_stream "$(e2e_guest_ns 1)" "$(e2e_guest_ns 2)" "$(e2e_guest_ip 2)" "stream guest 1 -> guest 2 (no GSO)"
+segs4=$(e2e_stat "$port2" gso_segs)
+e2e_stream "$(e2e_guest_ns 1)" "$(e2e_guest_ns 2)" "$(e2e_guest_ip6 2)" "stream6 guest 1 -> guest 2 (no GSO)"
+segs6=$(e2e_stat "$port2" gso_segs)
+[ "$segs4" -gt 0 ] && [ "$segs6" -gt "$segs4" ] ||
+	e2e_fail "software GSO to guest 2: gso_segs 0 -> $segs4 (IPv4) -> $segs6 (IPv6)"
+[ "$(e2e_stat "$port2" tx_drop_gso_unsupported)" = 0 ] && [ "$(e2e_stat "$port2" tx_drop_gso)" = 0 ] ||
+	e2e_fail "GSO drops toward guest 2"
+e2e_log "software GSO toward guest 2: gso_segs $segs4 after IPv4, $segs6 after IPv6"
 
 # SIGTERM while a stream runs: the service exits cleanly and leaves both vifs Connected.
 e2e_in_wire netserver -D -p 12865 >/dev/null 2>&1 &

@@ -74,6 +74,8 @@ enum wire_conf_bit {
 	WIRE_TRUNK = 32, /* the vif has an access VLAN; the wire port is a trunk */
 };
 
+/* app/main.c registers it; egress.c logs its GSO drops through it (quieted in Initialize) */
+int dnb_logtype;
 static struct dnb_app wire_app;
 static struct dnb_port wire_port;
 /* The vif on the other side of the switch (per input). */
@@ -315,6 +317,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	fz_eal_init();
+	dnb_logtype = rte_log_register_type_and_pick_level("netback.app", RTE_LOG_CRIT);
 	/* As app/main.c's pools_create, without per-lcore caches: in-use counts are exact. */
 	wire_app.pool = rte_pktmbuf_pool_create("fz_wire_pkts", WIRE_POOL_SIZE, 0, 0,
 						RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);

@@ -650,6 +650,50 @@ def wire_seeds():
     out['prepare-refuses-middle'] = wire_burst(s)
     return out
 
+# ---- fuzz_gso: one TSO packet per step (fuzz_gso.c gz_build) ------------------------------
+def gz_pkt(s, v6=True, exts=(), opt_words=0, mss=1440, payload=10000, flags=0x18,
+           split=2048, seq=b'\x9c\x40\x00\x50\xff\xff\xf0\x00', room=128, flips=()):
+    s.u8(1 if v6 else 0)
+    if v6:
+        s.u8(len(exts))
+        for pick, units in exts:
+            s.u8(pick).u8(units)
+    s.u8(opt_words).u16(mss).u16(payload).u8(flags).u16(split - 1).raw(seq)
+    s.u8(len(flips))
+    for at, x in flips:
+        s.u16(at).u8(x)
+    return s.u8(room - 1)
+
+
+def gso_seeds():
+    out = {}
+    fin_psh_cwr = 0x01 | 0x08 | 0x10 | 0x80
+    out['tcp6-mss'] = gz_pkt(Script(), flags=fin_psh_cwr)
+    out['tcp6-exact-multiple'] = gz_pkt(Script(), payload=2880)
+    out['tcp6-one-byte-over'] = gz_pkt(Script(), payload=1441, split=1)
+    out['tcp6-options-small-mss'] = gz_pkt(Script(), opt_words=10, mss=536, payload=64000,
+                                           split=1000)
+    # picks index fuzz_gso's known[]: 0 hop-by-hop, 1 routing, 2 destination options,
+    # 3 fragment, 4 AH, 5 ESP; 200 and above are the type itself
+    out['tcp6-ext-hop-dst'] = gz_pkt(Script(), exts=((0, 0), (2, 1)), flags=fin_psh_cwr)
+    out['tcp6-ext-routing'] = gz_pkt(Script(), exts=((1, 3),))
+    out['tcp6-ext-fragment-refused'] = gz_pkt(Script(), exts=((3, 0),))
+    out['tcp6-ext-ah-refused'] = gz_pkt(Script(), exts=((4, 1),))
+    out['tcp6-ext-unknown-refused'] = gz_pkt(Script(), exts=((253, 0),))
+    out['tcp6-no-room'] = gz_pkt(Script(), room=3)
+    out['tcp6-mss-zero'] = gz_pkt(Script(), mss=0)
+    out['tcp6-next-header-flipped'] = gz_pkt(Script(), flips=((20, 0x11),))
+    # the flags byte (14 + 40 + 13) changed after the lengths were set: FIN, SYN, RST added
+    out['tcp6-flags-flipped'] = gz_pkt(Script(), flips=((67, 0x07),))
+    out['tcp6-jumbogram'] = gz_pkt(Script(), flips=((18, 0x27), (19, 0x24)))  # length 0
+    out['tcp6-big-segments'] = gz_pkt(Script(), mss=9000, payload=30000, split=4096)
+    out['tcp4-librte-gso'] = gz_pkt(Script(), v6=False, flags=fin_psh_cwr)
+    s = Script()
+    for i in range(4):
+        gz_pkt(s, v6=i % 2 == 0, payload=3000 * (i + 1), mss=500 + 300 * i)
+    out['mixed-four'] = s
+    return out
+
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
@@ -657,7 +701,7 @@ def main():
     total = 0
     for target, seeds in (('fuzz_nif_tx', tx_seeds()), ('fuzz_nif_rx', rx_seeds()),
                           ('fuzz_xb', xb_seeds()), ('fuzz_lro_switch', ls_seeds()),
-                          ('fuzz_wire_egress', wire_seeds())):
+                          ('fuzz_wire_egress', wire_seeds()), ('fuzz_gso', gso_seeds())):
         d = os.path.join(root, target)
         os.makedirs(d, exist_ok=True)
         for name, script in seeds.items():

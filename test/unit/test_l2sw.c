@@ -298,6 +298,28 @@ test_learn_and_forward(void **state)
 	assert_int_equal(stats(f, L2SW_PORT_ALL).learned, 1);
 }
 
+/* IPv6 neighbour discovery and MLD go to 33:33:xx:xx:xx:xx (RFC 2464): every other port
+ * of the VLAN gets them, from a guest (its solicitation for another guest or a wire host)
+ * and from the wire, the same as a broadcast; a group address is never learned (#20). */
+static void
+test_ipv6_multicast_flooded(void **state)
+{
+	static const struct rte_ether_addr nd = {{0x33, 0x33, 0xff, 0x00, 0x00, 0x12}};
+	static const struct rte_ether_addr mld = {{0x33, 0x33, 0x00, 0x00, 0x00, 0x16}};
+	struct fixture *f = *state;
+	struct got g;
+
+	assert_int_equal(fwd(f, P_VIF1, frame(f, &nd, &vif_mac[P_VIF1]), 10, &g), NB_PORTS - 1);
+	assert_dests(&g, ALL_BUT(P_VIF1));
+	got_free(&g);
+	assert_int_equal(fwd(f, P_WIRE, frame(f, &mld, &host_a), 11, &g), NB_PORTS - 1);
+	assert_dests(&g, ALL_BUT(P_WIRE));
+	got_free(&g);
+	assert_int_equal(stats(f, P_VIF1).flooded, 1);
+	assert_int_equal(stats(f, P_WIRE).flooded, 1);
+	assert_int_equal(stats(f, L2SW_PORT_ALL).learned, 1); /* host A, not a group address */
+}
+
 static void
 test_unknown_unicast_flooded(void **state)
 {
@@ -1115,6 +1137,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_learn_and_forward, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_unicast_flooded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ipv6_multicast_flooded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ageing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ageing_budget_and_refresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_station_move, setup, teardown),

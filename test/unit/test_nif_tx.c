@@ -7,6 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
@@ -700,6 +701,60 @@ static void test_tx_no_mbuf(void **state)
 	rte_mempool_free(small);
 }
 
+/*
+ * #14 rate=: xen-netback's credit scheduler. 1000 B per 200 ms window: of three 600-byte
+ * packets one goes, the next waits on the ring (counted once however many bursts it waits)
+ * until the window ends, then both go. A packet larger than a window's credit passes once
+ * enough has built up; rate 0 is unlimited again.
+ */
+static void test_tx_rate(void **state)
+{
+	struct fe *fe = *state;
+	static uint8_t d[9000];
+	struct tx_slot s = { 0, 0, 600 }, big[3];
+	struct rte_mbuf *out[BURST];
+	struct nif_txq *q = txq_make(fe, nif_test_mp);
+	const struct nif_tx_stats *st = nif_txq_stats(q);
+	uint16_t got = 0;
+	int tries;
+
+	nif_txq_set_rate(q, 1000, 200000);
+	for (uint16_t i = 0; i < 3; i++)
+		fe_tx_post(fe, d, &s, 1, 0, NULL, 0, (uint16_t)(1 + i));
+	assert_int_equal(tx_burst(fe, q, out, 0, NULL), 1);
+	free_all(out, 1);
+	assert_int_equal(tx_burst(fe, q, out, 0, NULL), 0);
+	assert_int_equal(fe->tx_sring->rsp_prod, 1); /* the others are still requests */
+	assert_int_equal(st->tx_rate_waits, 2);
+	assert_int_equal(st->tx_rate_held_pkts, 1);
+	assert_int_equal(st->tx_rate_held_bytes, 600);
+	rte_delay_us_sleep(250000);
+	assert_int_equal(tx_burst(fe, q, out, 0, NULL), 2);
+	free_all(out, 2);
+	/* 9000 B at 1000 B per 1 ms: waits until 9 windows' credit built up, held once. */
+	nif_txq_set_rate(q, 1000, 1000);
+	for (int i = 0; i < 3; i++)
+		big[i] = (struct tx_slot){ (grant_ref_t)(1 + i), 0, 3000 };
+	fe_tx_post(fe, d, big, 3, 0, NULL, 0, 10);
+	for (tries = 0; tries < 2000 && got == 0; tries++) {
+		got = tx_burst(fe, q, out, 0, NULL);
+		if (got == 0)
+			rte_delay_us_sleep(1000);
+	}
+	assert_int_equal(got, 1);
+	assert_int_equal(rte_pktmbuf_pkt_len(out[0]), 9000);
+	free_all(out, 1);
+	assert_true(tries > 1);
+	assert_int_equal(st->tx_rate_held_pkts, 2);
+	/* Unlimited again: a burst takes all. */
+	nif_txq_set_rate(q, 0, 0);
+	for (uint16_t i = 0; i < 4; i++)
+		fe_tx_post(fe, d, &s, 1, 0, NULL, 0, (uint16_t)(20 + i));
+	assert_int_equal(tx_burst(fe, q, out, 0, NULL), 4);
+	free_all(out, 4);
+	nif_txq_free(q);
+}
+
 /* MCAST_ADD / MCAST_DEL dummy requests: answered, filter updated, no packet. */
 static void test_tx_mcast(void **state)
 {
@@ -908,6 +963,8 @@ int nif_test_tx_group(void)
 		cmocka_unit_test_setup_teardown(test_tx_gcopy_failures, nif_test_setup,
 						nif_test_teardown),
 		cmocka_unit_test_setup_teardown(test_tx_no_mbuf, nif_test_setup,
+						nif_test_teardown),
+		cmocka_unit_test_setup_teardown(test_tx_rate, nif_test_setup,
 						nif_test_teardown),
 		cmocka_unit_test_setup_teardown(test_tx_mcast, nif_test_setup,
 						nif_test_teardown),

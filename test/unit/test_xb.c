@@ -938,7 +938,7 @@ static void test_watch(void **state)
 	assert_int_equal(xb_vif_watch(a, "vif3.0"), 0);
 	assert_int_equal(xb_vif_watch(a, "again"), -EINVAL);
 	assert_int_equal(xb_vif_watch(b, "vif4.0"), 0);
-	assert_int_equal(fx->nb_watches, 2);
+	assert_int_equal(fx->nb_watches, 4); /* each: the frontend's state, the rate */
 	fe_write_keys(fx, 3, 0, 1, false);
 	fe_write_keys(fx, 4, 0, 1, true);
 	fx->nb_events = 0;
@@ -955,10 +955,65 @@ static void test_watch(void **state)
 	assert_int_equal(xb_vif_on_watch(a, "/local/domain/3", &ev), 0); /* ancestor: polled */
 	assert_int_equal(ev.type, XB_EV_NONE);
 	assert_int_equal(xb_vif_unwatch(a), 0);
-	assert_int_equal(fx->nb_watches, 1);
+	assert_int_equal(fx->nb_watches, 2);
 	xb_vif_destroy(a);
 	xb_vif_destroy(b); /* removes its watch too */
 	assert_int_equal(fx->nb_watches, 0);
+}
+
+/* The rate of the last XB_EV_RATE among the queued watch events, or -1 when none. */
+static long long rate_event(struct fake_xs *fx, struct xb_vif *vif, uint32_t *usec)
+{
+	struct xb_event ev;
+	long long bytes = -1;
+
+	for (unsigned int i = 0; i < fx->nb_events; i++) {
+		assert_int_equal(xb_vif_on_watch(vif, fx->events[i], &ev), 0);
+		if (ev.type == XB_EV_RATE) {
+			bytes = ev.conf->rate_bytes;
+			*usec = ev.conf->rate_usec;
+		}
+	}
+	fx->nb_events = 0;
+	return bytes;
+}
+
+/*
+ * #14 rate=: the toolstack's "rate" ("BYTES,USEC", as libxl writes xl's rate=) is read at
+ * connect; a malformed one means no limit, logged naming the key, as xen-netback does; a
+ * change while connected is an XB_EV_RATE, and none before the data plane is up.
+ */
+static void test_rate(void **state)
+{
+	static const char *const bad[] = {
+		"", ",", "1000", "1000,", ",50000", "0,50000", "1000,0", "-1,50000", "+1,50000",
+		" 1000,50000", "1000,50000,1", "1000,5000x", "4294967296,50000", "0x10,50000",
+	};
+	struct fake_xs *fx = *state;
+	struct xb_frontend_conf c;
+	struct xb_vif *vif = create_initwait(fx, 3, 0);
+	uint32_t usec = 0;
+
+	assert_int_equal(xb_vif_watch(vif, "vif3.0"), 0);
+	fx->nb_events = 0;
+	be_set(fx, 3, 0, "rate", "62500,50000");
+	assert_int_equal(rate_event(fx, vif, &usec), -1); /* not connected: nothing to apply */
+	fe_write_keys(fx, 3, 0, 1, false);
+	connect_now(fx, vif, 3, 0, &c);
+	assert_int_equal(c.rate_bytes, 62500);
+	assert_int_equal(c.rate_usec, 50000);
+	fx->nb_events = 0;
+	be_set(fx, 3, 0, "rate", "125000,20000");
+	assert_int_equal(rate_event(fx, vif, &usec), 125000);
+	assert_int_equal(usec, 20000);
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		be_set(fx, 3, 0, "rate", bad[i]);
+		assert_int_equal(rate_event(fx, vif, &usec), 0);
+		assert_int_equal(usec, 0);
+	}
+	assert_true(log_contains("rate '1000,5000x' (not BYTES,USEC): no rate limit"));
+	assert_state(fx, vif, 3, 0, XB_STATE_CONNECTED); /* a bad rate never refuses the vif */
+	xb_vif_destroy(vif);
 }
 
 /*
@@ -1050,6 +1105,7 @@ int main(void)
 		CASE(test_error_dir_removed_on_destroy),
 		CASE(test_txn_conflict),
 		CASE(test_watch),
+		CASE(test_rate),
 		CASE(test_random_flips),
 	};
 	int ret;

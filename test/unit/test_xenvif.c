@@ -9,6 +9,7 @@
  * connected through the full frontend, so cases are independent of their order.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -377,6 +378,45 @@ static void test_runt(void **state)
 	xvb_check_both_ways(&bed, VIF_B, 200, 0x32);
 }
 
+/*
+ * #16: the wake-up of a caller that sleeps (rte_eth_dev_rx_intr_*). Enabling takes what the
+ * guest signalled off the queue's fd and arms the ring, so the fd is quiet; the guest's
+ * next request notifies and makes it readable; the burst takes the packet.
+ */
+static void test_rx_intr(void **state)
+{
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	struct tfe *fe = &VIF_A->fe;
+	struct pollfd pfd = {.events = POLLIN};
+	uint8_t frame[80];
+	struct rte_mbuf *pkts[4];
+	netif_tx_response_t rsp;
+	struct xvb_snap s;
+
+	(void)state;
+	xvb_frame(frame, sizeof(frame), bcast, 0x51);
+	assert_int_equal(rte_eth_dev_rx_intr_enable(VIF_A->port, 0), 0);
+	pfd.fd = rte_eth_dev_rx_intr_ctl_q_get_fd(VIF_A->port, 0);
+	assert_true(pfd.fd >= 0);
+	assert_int_equal(poll(&pfd, 1, 0), 0);
+	xvb_snap(VIF_A->port, &s);
+	tfe_tx_send(fe, frame, sizeof(frame), 0);
+	assert_int_equal(poll(&pfd, 1, 2000), 1);
+	assert_int_equal(rte_eth_rx_burst(VIF_A->port, 0, pkts, 4), 1);
+	rte_pktmbuf_free(pkts[0]);
+	assert_true(tfe_tx_rsp(fe, &rsp));
+	/* Armed again: the notification is taken off, the fd is quiet until the next one. */
+	assert_int_equal(rte_eth_dev_rx_intr_enable(VIF_A->port, 0), 0);
+	assert_int_equal(poll(&pfd, 1, 0), 0);
+	xvb_expect(VIF_A->port, &s, (const struct xvb_delta[]){
+		{"intr_arms", 1}, {"intr_events", 1}, {"guest_tx_packets", 1},
+		{"guest_tx_bytes", sizeof(frame)}, {"guest_tx_slots", 1},
+		{"guest_tx_gcopy_segs", 1}, {"guest_tx_gcopy_batches", 1}, {NULL, 0}});
+	assert_int_equal(rte_eth_dev_rx_intr_disable(VIF_A->port, 0), 0);
+	assert_up(VIF_A);
+	xvb_check_both_ways(&bed, VIF_A, 200, 0x52);
+}
+
 /* The guest ends a TX buffer's grant before the backend copies it. */
 static void test_guest_revokes_tx_grant(void **state)
 {
@@ -669,6 +709,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_bad_extra),
 		cmocka_unit_test(test_request_changed_after_copy),
 		cmocka_unit_test(test_runt),
+		cmocka_unit_test(test_rx_intr),
 		cmocka_unit_test(test_guest_revokes_tx_grant),
 		cmocka_unit_test(test_rx_stall),
 		cmocka_unit_test(test_rx_burst_budget),

@@ -199,6 +199,7 @@ int xvb_port_add(struct xvb *b, struct xvb_vif *v, const char *extra)
 	if (rc != 0)
 		return rc;
 	memset(&conf, 0, sizeof(conf));
+	conf.intr_conf.rxq = 1; /* as dpdk-netback configures a vif (its workers may sleep) */
 	rc = rte_eth_dev_configure(port, 1, 1, &conf);
 	if (rc == 0)
 		rc = rte_eth_rx_queue_setup(port, 0, 256, rte_eth_dev_socket_id(port), NULL, b->mp);

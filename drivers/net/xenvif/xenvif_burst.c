@@ -12,20 +12,6 @@
 
 #include "xenvif_internal.h"
 
-/* Enter a burst: announce it, then check the queue is still enabled (see struct
- * xenvif_queue). Both are seq_cst so the control thread's "clear enabled, then wait for
- * in_*" cannot interleave with our "set in_*, then check enabled". */
-static inline bool burst_enter(struct xenvif_queue *q, atomic_uint *in)
-{
-	atomic_store(in, 1);
-	return atomic_load(&q->enabled) != 0;
-}
-
-static inline void burst_leave(atomic_uint *in)
-{
-	atomic_store_explicit(in, 0, memory_order_release);
-}
-
 /* A protocol violation stopped a ring: stop polling and let the control thread disable the
  * vif (it logs, writes the error node and disconnects). */
 static void queue_fatal(struct xenvif_queue *q, enum nif_fatal reason)
@@ -55,6 +41,15 @@ static inline int issue_copies(struct xenvif_queue *q, uint32_t nb_segs, nif_gco
 	return rc;
 }
 
+/* A rate the control thread published (rate_changed): ours from the next packet on. */
+static void rate_apply(struct xenvif_queue *q)
+{
+	q->rate_seen = atomic_load_explicit(&q->rate_seq, memory_order_acquire);
+	nif_txq_set_rate(q->guest_tx,
+			 atomic_load_explicit(&q->rate_bytes, memory_order_relaxed),
+			 atomic_load_explicit(&q->rate_usec, memory_order_relaxed));
+}
+
 /*
  * ethdev rx_burst: packets the guest sent (its TX ring).
  *
@@ -73,8 +68,10 @@ uint16_t xenvif_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	uint16_t nb_rx = 0, consumed = 0;
 	bool notify = false;
 
-	if (unlikely(!burst_enter(q, &q->in_rx)))
+	if (unlikely(!xenvif_burst_enter(q, &q->in_rx)))
 		goto out;
+	if (unlikely(atomic_load_explicit(&q->rate_seq, memory_order_acquire) != q->rate_seen))
+		rate_apply(q);
 	while (consumed < nb_pkts &&
 	       atomic_load_explicit(&q->enabled, memory_order_relaxed) != 0) {
 		uint16_t want = RTE_MIN(nb_pkts - consumed, XENVIF_BURST_MAX);
@@ -100,7 +97,7 @@ uint16_t xenvif_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	if (unlikely(nif_txq_fatal(q->guest_tx) != NIF_FATAL_NONE))
 		queue_fatal(q, nif_txq_fatal(q->guest_tx));
 out:
-	burst_leave(&q->in_rx);
+	xenvif_burst_leave(&q->in_rx);
 	return nb_rx;
 }
 
@@ -137,7 +134,7 @@ uint16_t xenvif_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	uint16_t nb_tx = 0;
 	bool notify = false;
 
-	if (unlikely(!burst_enter(q, &q->in_tx))) {
+	if (unlikely(!xenvif_burst_enter(q, &q->in_tx))) {
 		q->stats.rx_not_connected++;
 		goto out;
 	}
@@ -167,6 +164,6 @@ uint16_t xenvif_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	else
 		nb_tx += stall_check(q, pkts + nb_tx, nb_pkts - nb_tx, nb_tx > 0);
 out:
-	burst_leave(&q->in_tx);
+	xenvif_burst_leave(&q->in_tx);
 	return nb_tx;
 }

@@ -5,6 +5,10 @@
  * disconnect, and disables the vif when its data plane reports a protocol violation. One
  * thread per vif keeps a slow or hostile guest's xenstore traffic from delaying the others.
  * It never runs on a worker lcore and the workers never wait for it.
+ *
+ * The bottom of the PMD: xenvif_burst.c (a stalled or fatal queue kicks this thread) and
+ * xenvif_ethdev.c (start, stop) call into it; it calls neither. Hence the PMD's log type is
+ * registered here.
  */
 #include <errno.h>
 #include <poll.h>
@@ -13,12 +17,15 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <ethdev_driver.h>
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_pause.h>
 
 #include "xenvif_internal.h"
+
+RTE_LOG_REGISTER(xenvif_logtype, pmd.net.xenvif, NOTICE);
 
 /* How often the thread wakes without any event, to notice a data-plane fatal (in ms). */
 #define XENVIF_CTRL_TICK_MS 100
@@ -33,6 +40,20 @@ void xenvif_ctrl_kick(struct xenvif *vif)
 	/* A full eventfd already wakes the thread; nothing else can fail here. */
 	if (write(vif->ctrl_wake_fd, &one, sizeof(one)) < 0)
 		return;
+}
+
+/*
+ * The link follows the frontend, pushed as net_vhost's new_device/destroy_device do: up
+ * when the rings are connected, down when they are released, with an LSC event each time.
+ */
+static void link_set(struct xenvif *vif, bool up)
+{
+	struct rte_eth_dev *dev = &rte_eth_devices[vif->port_id];
+
+	if (atomic_exchange(&vif->link_up, up ? 1 : 0) == (up ? 1u : 0u))
+		return;
+	dev->data->dev_link.link_status = up ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN;
+	rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
 }
 
 /* Stop polling @q and wait until no burst function is inside it. */
@@ -62,6 +83,7 @@ static void queue_disconnect(struct xenvif_queue *q)
 	if (q->port_tx >= 0)
 		xen_hv_evtchn_unbind(q->hv, (evtchn_port_t)q->port_tx);
 	q->port_tx = q->port_rx = -1;
+	xenvif_intr_queue_reset(q); /* what the old ports signalled means nothing now */
 	if (q->rx_ring != NULL)
 		xen_hv_unmap(q->hv, q->rx_ring, 1);
 	if (q->tx_ring != NULL)
@@ -74,7 +96,7 @@ static void queue_disconnect(struct xenvif_queue *q)
 static void data_disconnect(struct xenvif *vif)
 {
 	vif->fe_offloads = (struct rte_pmd_xenvif_offloads){.connected = false};
-	xenvif_link_set(vif, false);
+	link_set(vif, false);
 	for (unsigned int i = 0; i < vif->nb_connected; i++)
 		queue_disconnect(&vif->queues[i]);
 	vif->nb_connected = 0;
@@ -158,7 +180,24 @@ static int queue_connect(struct xenvif_queue *q, const struct xb_frontend_conf *
 			 rte_strerror(rte_errno));
 		return -rte_errno;
 	}
+	/* Each queue the full rate, as xen-netback gives each of its queues credit_bytes. */
+	nif_txq_set_rate(q->guest_tx, fe->rate_bytes, fe->rate_usec);
+	q->rate_seen = atomic_load(&q->rate_seq);
 	return 0;
+}
+
+/* The toolstack changed the rate: each connected queue's next rx_burst applies it. */
+static void rate_changed(struct xenvif *vif, const struct xb_frontend_conf *fe)
+{
+	for (unsigned int i = 0; i < vif->nb_connected; i++) {
+		struct xenvif_queue *q = &vif->queues[i];
+
+		atomic_store_explicit(&q->rate_bytes, fe->rate_bytes, memory_order_relaxed);
+		atomic_store_explicit(&q->rate_usec, fe->rate_usec, memory_order_relaxed);
+		atomic_fetch_add_explicit(&q->rate_seq, 1, memory_order_release);
+	}
+	XENVIF_LOG(NOTICE, vif, "guest TX rate: %u bytes per %u us%s", fe->rate_bytes,
+		   fe->rate_usec, fe->rate_bytes == 0 ? " (unlimited)" : "");
 }
 
 /*
@@ -228,9 +267,11 @@ static bool try_connect(struct xenvif *vif, const struct xb_frontend_conf *fe, b
 		   fe->gso_tcpv6);
 	for (i = 0; resume && i < vif->nb_connected; i++)
 		queue_resumed(&vif->queues[i]);
-	for (i = 0; i < vif->nb_connected; i++)
+	for (i = 0; i < vif->nb_connected; i++) {
 		atomic_store_explicit(&vif->queues[i].enabled, 1, memory_order_release);
-	xenvif_link_set(vif, true);
+		xenvif_intr_queue_ready(&vif->queues[i]);
+	}
+	link_set(vif, true);
 	return true;
 }
 
@@ -269,6 +310,10 @@ static void handle_event(struct xenvif *vif, struct ctrl_state *cs, const struct
 		cs->pending = *ev->conf;
 		cs->resume = ev->resume;
 		cs->connect_pending = !try_connect(vif, &cs->pending, cs->resume);
+		break;
+	case XB_EV_RATE:
+		if (vif->nb_connected > 0)
+			rate_changed(vif, ev->conf);
 		break;
 	case XB_EV_DISCONNECT:
 	case XB_EV_FATAL:
@@ -375,7 +420,9 @@ void xenvif_ctrl_quiesce(struct xenvif *vif)
 void xenvif_ctrl_resume(struct xenvif *vif)
 {
 	for (unsigned int i = 0; i < vif->nb_connected; i++)
-		if (atomic_load(&vif->queues[i].fatal) == NIF_FATAL_NONE)
+		if (atomic_load(&vif->queues[i].fatal) == NIF_FATAL_NONE) {
 			atomic_store_explicit(&vif->queues[i].enabled, 1, memory_order_release);
+			xenvif_intr_queue_ready(&vif->queues[i]);
+		}
 	xenvif_ctrl_kick(vif);
 }

@@ -3,7 +3,7 @@
  * net_xenvif: one Xen guest vif as a DPDK ethdev port, the way net_vhost exposes a
  * vhost-user backend. This file: devargs, probe/remove, ethdev ops, stats and xstats.
  *
- *   --vdev net_xenvif0,domid=5[,devid=0][,queues=N][,mac=00:16:3e:..][,xen=auto|sim|real]
+ *   --vdev net_xenvif0,domid=5[,devid=0][,queues=N][,mac=00:16:3e:..][,xen=real|sim]
  *          [,layout=packed|naive][,stall_ms=1000]
  *
  * The port's MAC address is the guest's (devarg "mac", else the toolstack's backend "mac"
@@ -24,8 +24,6 @@
 #include <rte_malloc.h>
 
 #include "xenvif_internal.h"
-
-RTE_LOG_REGISTER(xenvif_logtype, pmd.net.xenvif, NOTICE);
 
 #define XENVIF_ARG_DOMID "domid"
 #define XENVIF_ARG_DEVID "devid"
@@ -51,19 +49,16 @@ struct xenvif_args {
 	unsigned long domid, devid, queues, stall_ms;
 	struct rte_ether_addr mac;
 	bool have_domid, have_mac;
-	char xen[8];                 /* copied: the kvargs list is freed before vif_init */
+	const struct xen_ops *xops;  /* xen=: resolved while parsing, real by default */
 	enum nif_layout layout;
 };
 
 static int parse_ulong(const char *key, const char *value, unsigned long max,
 		       unsigned long *out)
 {
-	char *end;
-	unsigned long v;
+	uint32_t v;
 
-	errno = 0;
-	v = strtoul(value, &end, 10);
-	if (errno != 0 || end == value || *end != '\0' || value[0] == '-' || v > max) {
+	if (xb_parse_u32(value, &v) != 0 || v > max) {
 		XENVIF_DRV_LOG(ERR, "bad %s=%s (a number up to %lu)", key, value, max);
 		return -EINVAL;
 	}
@@ -101,11 +96,14 @@ static int handle_arg(const char *key, const char *value, void *opaque)
 		return a->have_mac ? 0 : -EINVAL;
 	}
 	if (strcmp(key, XENVIF_ARG_XEN) == 0) {
-		if (strlen(value) >= sizeof(a->xen)) {
-			XENVIF_DRV_LOG(ERR, "bad xen=%s (auto, sim or real)", value);
+		char names[64];
+
+		a->xops = xen_ops_select(value);
+		if (a->xops == NULL) {
+			XENVIF_DRV_LOG(ERR, "bad xen=%s (this binary has: %s)", value,
+				       xen_ops_names(names, sizeof(names)));
 			return -EINVAL;
 		}
-		strcpy(a->xen, value);
 		return 0;
 	}
 	if (strcmp(key, XENVIF_ARG_LAYOUT) == 0) {
@@ -128,7 +126,7 @@ static int parse_args(const char *params, struct xenvif_args *a)
 	int rc;
 
 	*a = (struct xenvif_args){.queues = 1, .stall_ms = XENVIF_STALL_MS_DEFAULT,
-				  .layout = NIF_LAYOUT_PACKED};
+				  .layout = NIF_LAYOUT_PACKED, .xops = &xen_real_ops};
 	kvlist = rte_kvargs_parse(params != NULL ? params : "", valid_args);
 	if (kvlist == NULL) {
 		XENVIF_DRV_LOG(ERR, "cannot parse devargs '%s' (keys: domid, devid, "
@@ -142,16 +140,6 @@ static int parse_args(const char *params, struct xenvif_args *a)
 		rc = -EINVAL;
 	}
 	return rc < 0 ? rc : 0;
-}
-
-void xenvif_link_set(struct xenvif *vif, bool up)
-{
-	struct rte_eth_dev *dev = &rte_eth_devices[vif->port_id];
-
-	if (atomic_exchange(&vif->link_up, up ? 1 : 0) == (up ? 1u : 0u))
-		return;
-	dev->data->dev_link.link_status = up ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN;
-	rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
 }
 
 static int eth_configure(struct rte_eth_dev *dev)
@@ -169,6 +157,15 @@ static int eth_start(struct rte_eth_dev *dev)
 {
 	struct xenvif *vif = dev->data->dev_private;
 
+	int rc;
+
+	if (dev->data->dev_conf.intr_conf.rxq) {
+		rc = xenvif_intr_install(dev);
+		if (rc < 0) {
+			XENVIF_LOG(ERR, vif, "cannot set up RX interrupts: %s", strerror(-rc));
+			return rc;
+		}
+	}
 	pthread_mutex_lock(&vif->ctrl_lock);
 	atomic_store(&vif->started, 1);
 	xenvif_ctrl_resume(vif);
@@ -189,6 +186,7 @@ static int eth_stop(struct rte_eth_dev *dev)
 	atomic_store(&vif->started, 0);
 	xenvif_ctrl_quiesce(vif);
 	pthread_mutex_unlock(&vif->ctrl_lock);
+	xenvif_intr_uninstall(dev);
 	dev->data->dev_started = 0;
 	for (uint16_t i = 0; i < dev->data->nb_rx_queues; i++)
 		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
@@ -210,6 +208,7 @@ static void vif_release(struct xenvif *vif)
 	for (unsigned int i = 0; i < vif->max_queues; i++) {
 		xen_hv_close(vif->queues[i].hv);
 		vif->queues[i].hv = NULL;
+		xenvif_intr_queue_fini(&vif->queues[i]);
 	}
 	pthread_mutex_destroy(&vif->ctrl_lock);
 }
@@ -221,6 +220,7 @@ static int eth_close(struct rte_eth_dev *dev)
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
 		return 0;
 	XENVIF_LOG(INFO, vif, "closing");
+	xenvif_intr_uninstall(dev);
 	vif_release(vif);
 	dev->data->mac_addrs = NULL; /* points into dev_private: not to be freed */
 	return 0;
@@ -377,6 +377,8 @@ static const struct nif_stat_name drv_stat_names[] = {
 	{"resumes", offsetof(struct xenvif_queue_stats, resumes)},
 	{"resume_guest_tx_pending", offsetof(struct xenvif_queue_stats, resume_tx_pending)},
 	{"resume_guest_rx_posted", offsetof(struct xenvif_queue_stats, resume_rx_posted)},
+	{"intr_arms", offsetof(struct xenvif_queue_stats, intr_arms)},
+	{"intr_events", offsetof(struct xenvif_queue_stats, intr_events)},
 	{NULL, 0},
 };
 
@@ -487,6 +489,8 @@ static const struct eth_dev_ops xenvif_ops = {
 	.xstats_get = eth_xstats_get,
 	.xstats_get_names = eth_xstats_get_names,
 	.xstats_reset = eth_stats_reset,
+	.rx_queue_intr_enable = xenvif_rx_intr_enable,
+	.rx_queue_intr_disable = xenvif_rx_intr_disable,
 };
 
 static int vif_init(struct xenvif *vif, const struct xenvif_args *a, uint16_t port_id)
@@ -507,17 +511,21 @@ static int vif_init(struct xenvif *vif, const struct xenvif_args *a, uint16_t po
 	vif->mac_from_devarg = a->have_mac;
 	vif->ctrl_wake_fd = -1;
 	pthread_mutex_init(&vif->ctrl_lock, NULL);
-	vif->xops = xen_ops_select(a->xen[0] != '\0' ? a->xen : NULL);
-	if (vif->xops == NULL) {
-		XENVIF_LOG(ERR, vif, "bad xen=%s (auto, sim or real)", a->xen);
-		return -EINVAL;
-	}
+	vif->xops = a->xops;
+	for (unsigned int i = 0; i < vif->max_queues; i++)
+		vif->queues[i].wake_fd = vif->queues[i].intr_fd = vif->queues[i].timer_fd = -1;
 	for (unsigned int i = 0; i < vif->max_queues; i++) {
 		struct xenvif_queue *q = &vif->queues[i];
+		int rc;
 
 		q->vif = vif;
 		q->qid = (uint16_t)i;
 		q->port_tx = q->port_rx = -1;
+		rc = xenvif_intr_queue_init(q);
+		if (rc < 0) {
+			XENVIF_LOG(ERR, vif, "queue %u's eventfd: %s", i, strerror(-rc));
+			return rc;
+		}
 		q->hv = xen_hv_open(vif->xops);
 		if (q->hv == NULL) {
 			XENVIF_LOG(ERR, vif, "opening the %s hypervisor interface: %s",
@@ -630,4 +638,4 @@ static struct rte_vdev_driver xenvif_drv = {
 RTE_PMD_REGISTER_VDEV(net_xenvif, xenvif_drv);
 RTE_PMD_REGISTER_PARAM_STRING(net_xenvif,
 	"domid=<1..32751> devid=<int> queues=<1..8> mac=<xx:xx:xx:xx:xx:xx> "
-	"xen=<auto|sim|real> layout=<packed|naive> stall_ms=<int>");
+	"xen=<real|sim> layout=<packed|naive> stall_ms=<int>");

@@ -2,11 +2,12 @@
 /**
  * @file
  * net_xenvif internals: one Xen guest vif as a DPDK ethdev port. Shared by the three parts
- * of the driver, split the way xen-netback is:
+ * of the driver, split the way xen-netback is, each using only those listed after it:
  *   xenvif_ethdev.c   probe/remove, devargs, ethdev ops, stats and xstats
  *   xenvif_burst.c    the data path: rx_burst (guest TX ring) and tx_burst (guest RX ring)
  *   xenvif_ctrl.c     the control thread: xenstore handshake (lib/xenbus), ring mapping,
- *                     event channels, connect and disconnect of the data plane
+ *                     event channels, connect and disconnect of the data plane, the link
+ *                     state it implies, and the PMD's log type
  * "tx"/"rx" in names of guest rings are from the guest's point of view (netif.h); ethdev's
  * rx_burst therefore serves the guest's TX ring and tx_burst its RX ring.
  */
@@ -54,6 +55,8 @@ struct xenvif_queue_stats {
 	uint64_t resume_tx_pending; /**< guest-TX requests found unanswered at a resume: sent
 				     *   (again, if the dead process had sent them) */
 	uint64_t resume_rx_posted; /**< guest-RX buffers found posted at a resume */
+	uint64_t intr_arms;        /**< rx_intr_enable: req_event armed for a sleeping caller */
+	uint64_t intr_events;      /**< guest notifications taken off the event channel */
 };
 
 /**
@@ -75,6 +78,9 @@ struct xenvif_queue {
 	struct nif_rxq *guest_rx;
 	void *tx_ring;               /**< mapped ring pages */
 	void *rx_ring;
+	int wake_fd;                 /**< eventfd: the control thread connected the queue */
+	int timer_fd;                /**< timerfd: requests wait (the rate's credit, no mbuf) */
+	int intr_fd;                 /**< RX interrupt fd (epoll of hv's and wake_fd), or -1 */
 	int port_tx;                 /**< local event-channel ports, -1 when unbound */
 	int port_rx;                 /**< equals port_tx for a single event channel */
 	uint64_t stall_since;        /**< TSC when the guest RX ring first had no room; 0 = not */
@@ -82,6 +88,11 @@ struct xenvif_queue {
 	atomic_uint in_rx;           /**< lcore is inside rx_burst */
 	atomic_uint in_tx;           /**< lcore is inside tx_burst */
 	atomic_uint fatal;           /**< lcore -> control: enum nif_fatal that stopped it */
+	/* control -> lcore: a new guest-TX rate (the "rate" key changed while connected),
+	 * applied by the next rx_burst when rate_seq moved past rate_seen */
+	atomic_uint rate_seq;
+	unsigned int rate_seen;
+	_Atomic uint32_t rate_bytes, rate_usec;
 	struct xenvif_queue_stats stats;
 	/* Counters of previous connections, so a reconnect does not reset the port's stats. */
 	struct nif_rx_stats rx_base;
@@ -128,6 +139,34 @@ static inline void xenvif_counters_add(void *dst, const void *src, size_t size)
 		d[i] += s[i];
 }
 
+/* Enter a burst (or an interrupt arm): announce it, then check the queue is still enabled
+ * (see struct xenvif_queue). Both are seq_cst so the control thread's "clear enabled, then
+ * wait for in_*" cannot interleave with our "set in_*, then check enabled". */
+static inline bool xenvif_burst_enter(struct xenvif_queue *q, atomic_uint *in)
+{
+	atomic_store(in, 1);
+	return atomic_load(&q->enabled) != 0;
+}
+
+static inline void xenvif_burst_leave(atomic_uint *in)
+{
+	atomic_store_explicit(in, 0, memory_order_release);
+}
+
+/* xenvif_intr.c: RX interrupts (rte_eth_dev_rx_intr_*), for a caller that sleeps */
+struct rte_eth_dev;
+/* A queue's wake-up eventfd, for its life (vif_init); closed by xenvif_intr_queue_fini. */
+int xenvif_intr_queue_init(struct xenvif_queue *q);
+void xenvif_intr_queue_fini(struct xenvif_queue *q);
+/* Control thread, the queue disabled: forget what the guest signalled so far. */
+void xenvif_intr_queue_reset(struct xenvif_queue *q);
+/* Control thread, after enabling the queue: a sleeping caller wakes and polls it. */
+void xenvif_intr_queue_ready(struct xenvif_queue *q);
+int xenvif_intr_install(struct rte_eth_dev *dev);
+void xenvif_intr_uninstall(struct rte_eth_dev *dev);
+int xenvif_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid);
+int xenvif_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid);
+
 /* xenvif_burst.c */
 uint16_t xenvif_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts);
 uint16_t xenvif_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts);
@@ -139,8 +178,5 @@ void xenvif_ctrl_kick(struct xenvif *vif);
 /* With ctrl_lock held: stop polling every connected queue (dev_stop) / enable them again. */
 void xenvif_ctrl_quiesce(struct xenvif *vif);
 void xenvif_ctrl_resume(struct xenvif *vif);
-
-/* xenvif_ethdev.c */
-void xenvif_link_set(struct xenvif *vif, bool up);
 
 #endif /* DNB_XENVIF_INTERNAL_H */

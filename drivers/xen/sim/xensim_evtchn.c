@@ -182,8 +182,8 @@ int xensim_hv_evtchn_bind(struct xen_hv *base, uint32_t domid, evtchn_port_t rpo
 	rc = port_claim(hv, d, rport, (evtchn_port_t)lport);
 	/* Bound to a holder that died: the kernel would have closed its end by now. */
 	if (rc == -EBUSY &&
-	    xensim_reap_holder(hv->dir, __atomic_load_n(&d->evtchn[rport].remote_token,
-							 __ATOMIC_RELAXED)) == 1)
+	    hv->rec.reap(hv->dir, __atomic_load_n(&d->evtchn[rport].remote_token,
+						    __ATOMIC_RELAXED)) == 1)
 		rc = port_claim(hv, d, rport, (evtchn_port_t)lport);
 	if (rc < 0)
 		return rc == -EBUSY ? -EINVAL : rc;

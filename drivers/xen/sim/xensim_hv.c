@@ -31,40 +31,6 @@ static struct xensim_hv *to_sim(struct xen_hv *hv)
 	return (struct xensim_hv *)hv;
 }
 
-struct xensim_domain *xensim_hv_domain(struct xensim_hv *hv, uint16_t domid)
-{
-	struct xensim_domain *d;
-	unsigned int i;
-
-	/* Most recently used first, so that evicting the last entry never drops the domain
-	 * returned just before (the other side of the same copy op). */
-	for (i = 0; i < hv->nr_cached; i++) {
-		if (hv->cache[i].domid != domid)
-			continue;
-		d = hv->cache[i].dom;
-		if (xensim_domain_alive(d)) {
-			hv->cache[i] = hv->cache[0];
-			hv->cache[0].domid = domid;
-			hv->cache[0].dom = d;
-			return d;
-		}
-		/* Dead: forget it; a new domain may have taken the domid. */
-		xensim_domain_put(d);
-		hv->cache[i] = hv->cache[--hv->nr_cached];
-		break;
-	}
-	d = xensim_domain_get(hv->dir, domid);
-	if (d == NULL)
-		return NULL;
-	if (hv->nr_cached == XENSIM_HV_DOM_CACHE)
-		xensim_domain_put(hv->cache[--hv->nr_cached].dom);
-	hv->cache[hv->nr_cached] = hv->cache[0];
-	hv->cache[0].domid = domid;
-	hv->cache[0].dom = d;
-	hv->nr_cached++;
-	return d;
-}
-
 static struct xen_hv *sim_open(void)
 {
 	const char *dir = getenv("XENSIM_DIR");
@@ -95,7 +61,7 @@ static struct xen_hv *sim_open(void)
 	strcpy(hv->dir, dir);
 	/* A new backend starts: what dead ones held, the kernel has released by now. */
 	xensim_reap(hv->dir);
-	rc = xensim_rec_open(&hv->rec, hv->dir);
+	rc = xensim_rec_open(&hv->rec, hv->dir, xensim_reap_holder);
 	if (rc < 0) {
 		XEN_LOG(ERR, "xen-sim: cannot make a handle's record in %s: %s", dir, strerror(-rc));
 		free(hv);
@@ -364,3 +330,6 @@ const struct xen_ops xen_sim_ops = {
 	.evtchn_pending = xensim_hv_evtchn_pending,
 	.evtchn_unmask = xensim_hv_evtchn_unmask,
 };
+
+/* Linked whole into the test tree's binaries only: there "--xen sim" / "xen=sim" finds it. */
+XEN_OPS_REGISTER(xen_sim_ops)

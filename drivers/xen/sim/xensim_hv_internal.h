@@ -2,7 +2,13 @@
 /**
  * @file
  * Internal to drivers/xen/sim (and its unit test): the simulated hypervisor below the
- * gntdev-like ops layer.
+ * gntdev-like ops layer. Files depend one way, each only on those after it:
+ *   xensim_hv.c       the "sim" xen_ops (the backend handle), and xensim_dom.c the guest
+ *   xensim_reap.c     the kernel's release of a dead holder (through the unpin and close
+ *                     paths below; a waiter below reaches it through xensim_rec::reap)
+ *   xensim_gnttab.c, xensim_evtchn.c   grant table and event channels
+ *   xensim_domain.c   a guest domain's attachment (registry, each handle's cache)
+ *   xensim_lock.c, xensim_rec.c, xensim_common.c   locks, holder records, paths
  *
  *  - struct xensim_domain: the hypervisor's attachment of one guest domain file, shared by
  *    every handle of the process (a registry, keyed by the file's identity). The active
@@ -219,6 +225,9 @@ int16_t xensim_gnttab_copy_op(struct xensim_rec *rec, const struct xensim_copy_p
 #include <sys/un.h>
 
 #include "xen_ops.h"
+
+/** The "sim" ops table, registered with xen_ops_register() when this library is linked. */
+extern const struct xen_ops xen_sim_ops;
 
 /** Guest domains a handle keeps attached for the hot path (a small cache, no lock). */
 #define XENSIM_HV_DOM_CACHE 16

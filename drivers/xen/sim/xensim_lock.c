@@ -40,7 +40,7 @@ void xensim_lock_wait(struct xensim_rec *rec, uint32_t *word)
 		if (n % YIELDS_PER_LOOK != 0)
 			continue;
 		/* Waited long: the holder may be dead. Reaping it frees the lock. */
-		if (xensim_reap_holder(rec->dir, owner) != -ENOENT) {
+		if (rec->reap(rec->dir, owner) != -ENOENT) {
 			orphan = 0;
 			continue;
 		}

@@ -187,7 +187,9 @@ static bool header_valid(const struct xensim_rec_file *f, uint32_t token)
  * @return 1 reaped, 0 reaped already (by a reaper before us), or -errno. */
 static int reap_record(const char *dir, int fd, uint32_t token)
 {
-	struct reap r = { .rec = { .dir = dir, .token = token, .fd = fd } };
+	struct reap r = {
+		.rec = { .dir = dir, .token = token, .fd = fd, .reap = xensim_reap_holder },
+	};
 	char path[PATH_MAX];
 	struct stat st;
 	void *map;

@@ -63,13 +63,15 @@ static int rec_publish(struct xensim_rec *rec)
 	return -EEXIST;
 }
 
-int xensim_rec_open(struct xensim_rec *rec, const char *dir)
+int xensim_rec_open(struct xensim_rec *rec, const char *dir,
+		    int (*reap)(const char *dir, uint32_t token))
 {
 	uint32_t i;
 	int rc;
 
 	memset(rec, 0, sizeof(*rec));
 	rec->dir = dir;
+	rec->reap = reap;
 	rec->fd = -1;
 	rec->f = MAP_FAILED;
 	rec->free_maps = malloc(sizeof(*rec->free_maps) * (XENSIM_REC_PINS - XENSIM_REC_FIRST_MAP));

@@ -105,6 +105,12 @@ struct xensim_rec {
 	struct xensim_rec_file *f; /**< MAP_SHARED */
 	uint32_t *free_maps;       /**< the handle's free map entries (a stack); NULL: a reaper */
 	uint32_t nr_free;
+	/**
+	 * The kernel's release of a dead holder: xensim_reap_holder(), called by a waiter that
+	 * finds one (xensim_lock.c, xensim_evtchn.c). Given by whoever fills the record, so
+	 * that code below the reaper (which uses it to unpin and close) never calls up to it.
+	 */
+	int (*reap)(const char *dir, uint32_t token);
 };
 
 /**
@@ -120,9 +126,10 @@ static inline void xensim_rec_order(void)
 /**
  * Create, lock and publish a new record in @p dir (which must outlive @p rec) with a fresh
  * token. The file is complete and locked before its name appears, so a reaper never sees
- * a live handle's record unlocked. @return 0 or -errno.
+ * a live handle's record unlocked. @p reap: see struct xensim_rec. @return 0 or -errno.
  */
-int xensim_rec_open(struct xensim_rec *rec, const char *dir);
+int xensim_rec_open(struct xensim_rec *rec, const char *dir,
+		    int (*reap)(const char *dir, uint32_t token));
 /** A clean close: the handle released everything itself; the record goes. */
 void xensim_rec_close(struct xensim_rec *rec);
 /** "<dir>/be<token>.<ext>". @return 0 or -ENAMETOOLONG. */

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Packet header helpers shared by lib/lro, lib/netif, lib/switch and the app: the bottom
+ * floor of lib/ (it needs DPDK alone, and nothing of ours). What each of them used to write
+ * for itself, written once: the walk over the Ethernet header and its VLAN tags, and the TCP
+ * pseudo-header sum a checksum offload expects (inline: both run per packet); and the
+ * software TCP segmentation every path that segments goes through (pkt_gso.c).
+ *
+ * Byte order: ethertypes and TCIs are host order; headers are read as they are in memory.
+ */
+#ifndef DNB_PKT_H
+#define DNB_PKT_H
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_gso.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+#include <rte_version.h>
+
+/** Most tags pkt_l2_walk() reports (802.1ad service tag + 802.1Q tag). */
+#define PKT_MAX_TAGS 2
+
+/** Whether @p etype (host order) is a VLAN tag: 802.1Q or 802.1ad. */
+static inline bool pkt_etype_is_tag(uint16_t etype)
+{
+	return etype == RTE_ETHER_TYPE_VLAN || etype == RTE_ETHER_TYPE_QINQ;
+}
+
+/** What pkt_l2_walk() found. */
+struct pkt_l2 {
+	uint16_t etype;                /**< the ethertype after the tags (host order) */
+	uint16_t l2_len;               /**< offset of the L3 header: 14 + 4 per tag */
+	uint8_t nb_tags;               /**< tags in the data */
+	uint16_t tci[PKT_MAX_TAGS];    /**< their TCIs (host order), outermost first */
+};
+
+static inline uint16_t pkt_rd16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+/**
+ * Walk the Ethernet header at @p d and the VLAN tags after it, reading only the first
+ * @p len bytes (the caller's contiguous data: an mbuf's first segment).
+ *
+ * @param max_tags at most PKT_MAX_TAGS: a frame with more is refused (a caller that counts
+ *   a stripped tag of the metadata passes one less).
+ * @return 0 with @p l2 filled; -EMSGSIZE when the headers go past @p len (l2->l2_len is then
+ *   how many bytes they would need); -ENOTSUP for more than @p max_tags tags (l2->etype is
+ *   then the type of the tag too many). Fields not mentioned are undefined on error.
+ */
+static inline int pkt_l2_walk(const uint8_t *d, uint32_t len, unsigned int max_tags,
+			      struct pkt_l2 *l2)
+{
+	uint32_t off = RTE_ETHER_HDR_LEN;
+
+	l2->nb_tags = 0;
+	l2->l2_len = RTE_ETHER_HDR_LEN;
+	if (len < RTE_ETHER_HDR_LEN)
+		return -EMSGSIZE;
+	l2->etype = pkt_rd16(d + 12);
+	/* bounded: one pass per tag, at most PKT_MAX_TAGS + 1 passes */
+	while (pkt_etype_is_tag(l2->etype)) {
+		if (l2->nb_tags >= max_tags || l2->nb_tags == PKT_MAX_TAGS)
+			return -ENOTSUP;
+		if (off + RTE_VLAN_HLEN > len) {
+			l2->l2_len = (uint16_t)(off + RTE_VLAN_HLEN);
+			return -EMSGSIZE;
+		}
+		l2->tci[l2->nb_tags++] = pkt_rd16(d + off);
+		l2->etype = pkt_rd16(d + off + 2);
+		off += RTE_VLAN_HLEN;
+	}
+	l2->l2_len = (uint16_t)off;
+	return 0;
+}
+
+/**
+ * The pseudo-header sum (not complemented) of an L4 packet of protocol @p proto (TCP, UDP)
+ * over the IPv4 or IPv6 header at @p l3, for an L4 length of @p l4_len bytes (0 for DPDK's TSO convention, where the NIC
+ * adds each segment's length).
+ *
+ * Not rte_ipv4_phdr_cksum / rte_ipv6_phdr_cksum: they take the length and the protocol from
+ * the IP header, which is wrong for a segment being built (its length is not written yet) and
+ * for IPv6 with extension headers (the fixed header's next header is not TCP, and its payload
+ * length counts the extension headers). The sum is the one they compute otherwise.
+ */
+static inline uint16_t pkt_l4_phdr_sum(const void *l3, bool ipv4, uint8_t proto,
+				       uint32_t l4_len)
+{
+	const uint8_t *addrs = (const uint8_t *)l3 + (ipv4 ? 12 : 8);
+	uint32_t sum = __rte_raw_cksum(addrs, ipv4 ? 8 : 32, 0);
+
+	sum += rte_cpu_to_be_16(proto);
+	sum += rte_cpu_to_be_16((uint16_t)(l4_len >> 16)) + rte_cpu_to_be_16((uint16_t)l4_len);
+	return __rte_raw_cksum_reduce(sum);
+}
+
+/** pkt_l4_phdr_sum() for TCP. */
+static inline uint16_t pkt_tcp_phdr_sum(const void *l3, bool ipv4, uint32_t l4_len)
+{
+	return pkt_l4_phdr_sum(l3, ipv4, IPPROTO_TCP, l4_len);
+}
+
+/**
+ * Write pkt_tcp_phdr_sum() into the checksum field of the TCP header that follows the IP
+ * header at @p l3: what a checksum offload (a NIC's, or a netfront's csum_blank) expects to
+ * find there. @p tso: DPDK's TSO convention (no length) rather than one segment's checksum
+ * offload (the length of the segment the IP header says, as Linux's CHECKSUM_PARTIAL). The
+ * field may be unaligned. The caller has checked that both headers are in its data.
+ */
+static inline void pkt_tcp_phdr_write(void *l3, uint16_t l3_len, bool ipv4, bool tso)
+{
+	uint8_t *th = (uint8_t *)l3 + l3_len;
+	uint32_t l4_len = 0;
+	uint16_t sum;
+
+	/* 16 bits, as the IP header's own length field: a length the guest got wrong
+	 * wraps as it did under rte_ipv4_phdr_cksum */
+	if (!tso && ipv4)
+		l4_len = (uint16_t)(pkt_rd16((uint8_t *)l3 + 2) - l3_len);
+	else if (!tso)
+		l4_len = (uint16_t)(pkt_rd16((uint8_t *)l3 + 4) + sizeof(struct rte_ipv6_hdr) -
+				    l3_len);
+	sum = pkt_tcp_phdr_sum(l3, ipv4, l4_len);
+	memcpy(th + offsetof(struct rte_tcp_hdr, cksum), &sum, sizeof(sum));
+}
+
+/**
+ * The complete TCP or UDP checksum (@p proto) of the IPv6 packet in @p m (l2_len and l3_len
+ * set, extension headers counted in l3_len), over the L4 length its payload length gives:
+ * what rte_ipv6_udptcp_cksum_mbuf computes without extension headers, and right with them.
+ * The checksum field must hold 0. The L4 bytes may span segments. Never 0 (0xffff instead,
+ * as UDP requires and TCP does not mind).
+ *
+ * @return 0 with *@p cksum set (network order, to store as is), or -EINVAL when the IP
+ *   header is not in the first segment or its payload length goes past the frame.
+ */
+int pkt_ipv6_l4_cksum_mbuf(const struct rte_mbuf *m, uint8_t proto, uint16_t *cksum);
+
+/* ---- software TCP segmentation (pkt_gso.c) ----------------------------------------------- */
+
+/*
+ * The first DPDK whose rte_gso_segment segments TCP over IPv6: none we know of. 22.11 up to
+ * 25.07 take TCP over IPv4 only (lib/gso/rte_gso.c dispatches on IS_IPV4_TCP and returns
+ * "unsupported" for the rest); a gso_tcp6 patch was posted to dev@dpdk.org in December 2024.
+ * Once a release has it, set its version here and pkt_gso_segment hands IPv6 to librte_gso.
+ */
+#define PKT_RTE_GSO_TCP6_SINCE RTE_VERSION_NUM(99, 0, 0, 0)
+#define PKT_RTE_GSO_TCP6 (RTE_VERSION >= PKT_RTE_GSO_TCP6_SINCE)
+
+/**
+ * Segment the TSO packet @p pkt (RTE_MBUF_F_TX_TCP_SEG, with RTE_MBUF_F_TX_IPV4 or _IPV6, and
+ * l2_len, l3_len, l4_len set; its headers in the first segment) into frames of at most
+ * @p ctx->gso_size bytes (headers + MSS), as rte_gso_segment does: TCP over IPv4 by
+ * librte_gso, TCP over IPv6 by pkt_gso_tcp6_segment() unless PKT_RTE_GSO_TCP6. The one entry
+ * point for every caller that segments.
+ *
+ * Ownership, as rte_gso_segment: @p pkt is neither freed nor kept; the segments hold
+ * references to its payload, so the caller frees it either way. Segments are written to
+ * @p out, at most @p nb_out of them.
+ *
+ * @return segments made (> 0); 0 if @p pkt needs no segmentation; -ENOTSUP for a packet type
+ *   it does not segment (not TCP, IPv6 extension headers other than hop-by-hop, routing and
+ *   destination options, a jumbogram); another negative errno for a malformed packet
+ *   (-EINVAL), a pool out of mbufs (-ENOMEM), or more segments than @p nb_out (-ENOSPC).
+ *   On error no segment is left: those made are freed and their @p out entries NULL.
+ */
+int pkt_gso_segment(struct rte_mbuf *pkt, const struct rte_gso_ctx *ctx,
+		    struct rte_mbuf **out, uint16_t nb_out);
+
+/**
+ * TCP over IPv6 segmentation (Linux's tcp_gso_segment over ipv6_gso_segment), whatever DPDK
+ * offers; pkt_gso_segment() is what callers use. Every segment carries the big packet's
+ * headers (extension headers included) with its own payload length and sequence number;
+ * FIN and PSH stay on the last segment only and CWR on the first only; the TCP checksum
+ * field holds the segment's pseudo-header sum and ol_flags ask for TCP checksum offload
+ * (RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_CKSUM), as a segment of librte_gso is left.
+ * Same contract as pkt_gso_segment().
+ */
+int pkt_gso_tcp6_segment(struct rte_mbuf *pkt, const struct rte_gso_ctx *ctx,
+			 struct rte_mbuf **out, uint16_t nb_out);
+
+/**
+ * Whether the @p l3_len bytes at @p ip6 are an IPv6 header and extension headers a TCP
+ * segment may carry in every segment (hop-by-hop, routing, destination options), ending
+ * exactly at a TCP header. @return 0; -ENOTSUP for another extension header or a final next
+ * header other than TCP; -EINVAL for a chain that does not end at @p l3_len.
+ */
+int pkt_ipv6_tcp_exthdrs(const uint8_t *ip6, uint32_t l3_len);
+
+#endif /* DNB_PKT_H */
