@@ -52,6 +52,9 @@ st_expect_fail "an empty list of checks" "lists no check" \
 
 # Item 6: scenario.sh's netback_stop on a fake dpdk-netback started as netback_start does.
 # It prints "stopped" on SIGTERM (as main.c's failure path also does) and exits with $1.
+# Run by Dom0's shell, busybox's, where the host has it.
+dom0_sh=sh
+command -v busybox >/dev/null && dom0_sh="busybox sh"
 stop_check() {
 	sed -n '/^wait_for() {/,/^}/p; /^netback_stop() {/,/^}/p' "$x/scenario.sh" >"$st_tmp/fns.sh"
 	cat >>"$st_tmp/fns.sh" <<'SH'
@@ -73,7 +76,7 @@ netback_stop
 kill -KILL "$nb_pid" 2>/dev/null
 rm -f /tmp/netback-$nb_pid.rc
 SH
-	ST_TMP=$st_tmp sh "$st_tmp/fns.sh" "$1" | tee "$st_tmp/stop.out"
+	ST_TMP=$st_tmp $dom0_sh "$st_tmp/fns.sh" "$1" | tee "$st_tmp/stop.out"
 	grep -q 'netback-exit PASS' "$st_tmp/stop.out"
 }
 st_expect_fail "scenario.sh's clean exit: 'stopped' printed, exit status 3" \
