@@ -71,15 +71,17 @@ elif [ ${#san[@]} -eq 0 ]; then
 else
 	# GCC 12 gives false -Wformat-overflow warnings under -fsanitize: no -Werror here (the
 	# main build above has it). UBSan stops at the first error, so a report fails the test.
-	# Every process the tests start writes its reports under meson-logs/sanitizer (log_path):
-	# the test bed's daemons too, whose stderr nobody reads. Each report is a failure.
+	# Every process the tests start writes its ASan reports under meson-logs/sanitizer
+	# (log_path): the test bed's daemons too, whose stderr nobody reads. UBSan beside ASan
+	# (GCC) ignores log_path: its reports are found in the daemons' logs the test bed keeps
+	# (meson-logs/testbed). Each report is a failure.
 	sb=$top/build-sanitize
 	if [ ! -f "$sb/build.ninja" ]; then
 		meson setup "$sb" "$top" -Db_sanitize=address,undefined -Db_lundef=false
 	fi
 	if ninja -C "$sb"; then
 		slogs=$sb/meson-logs/sanitizer
-		vopts+=(--sanitizer-logs "$slogs")
+		vopts+=(--sanitizer-logs "$slogs" --scan-logs "$sb/meson-logs/testbed")
 		ASAN_OPTIONS=log_path=$slogs/asan \
 			UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$slogs/ubsan \
 			DNB_BUILD=$sb DNB_SOAK_SECONDS=30 run "$sb" "${san[@]}"

@@ -3,7 +3,7 @@
 """verdict.py: CI's verdict on one `meson test` run, failing closed.
 
   verdict.py run BUILD [--benchmark] [--allow-skip SUITE]... [--result FILE]
-                   [--sanitizer-logs DIR] SUITE...
+                   [--sanitizer-logs DIR] [--scan-logs DIR] SUITE...
       meson test --list for SUITE... (what is registered), then meson test itself, then the
       count below.
   verdict.py count LOG STATUS REGISTERED [--allow-skip SUITE]...
@@ -23,6 +23,7 @@ check that did not run.
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -105,6 +106,24 @@ def sanitizer_reports(logs):
     return reasons
 
 
+# A sanitizer report's first line: UBSan's "file:line:col: runtime error: ...", ASan's and
+# LSan's "==PID==ERROR: ...Sanitizer".
+REPORT = re.compile(r"(: runtime error: |==[0-9]+==ERROR: [A-Za-z]*Sanitizer)")
+
+
+def logs_with_reports(top):
+    """One failure per log under @top holding a sanitizer report (its first such line)."""
+    reasons = []
+    for d, _, files in sorted(os.walk(top)):
+        for name in sorted(files):
+            path = os.path.join(d, name)
+            with open(path, errors="replace") as f:
+                hit = next((l.rstrip() for l in f if REPORT.search(l)), None)
+            if hit:
+                reasons.append(f"sanitizer report in {path}: {hit[:200]}")
+    return reasons
+
+
 def registered_tests(build, benchmark, suites):
     cmd = ["meson", "test", "-C", build, "--list", "--no-rebuild"]
     cmd += ["--benchmark"] if benchmark else []
@@ -121,6 +140,7 @@ def main(argv):
     args = []
     result_file = None
     san_logs = None
+    scan_logs = None
     benchmark = False
     it = iter(argv[1:])
     for a in it:
@@ -128,6 +148,8 @@ def main(argv):
             allow.append(next(it))
         elif a == "--sanitizer-logs":
             san_logs = next(it)
+        elif a == "--scan-logs":
+            scan_logs = next(it)
         elif a == "--result":
             result_file = next(it)
         elif a == "--benchmark":
@@ -146,9 +168,10 @@ def main(argv):
         cmd += ["--benchmark", "--verbose"] if benchmark else ["--num-processes", "2"]
         for s in suites:
             cmd += ["--suite", s]
-        if san_logs:
-            shutil.rmtree(san_logs, ignore_errors=True)
-            os.makedirs(san_logs)
+        for d in (san_logs, scan_logs):
+            if d:
+                shutil.rmtree(d, ignore_errors=True)
+                os.makedirs(d)
         sys.stdout.flush()
         status = subprocess.run(cmd).returncode
     elif len(args) == 4 and args[0] == "count":
@@ -161,6 +184,10 @@ def main(argv):
     p, f, s, reasons = count(log, status, registered, allow)
     if san_logs:
         found = sanitizer_reports(san_logs)
+        f += len(found)
+        reasons += found
+    if scan_logs:
+        found = logs_with_reports(scan_logs)
         f += len(found)
         reasons += found
     for r in reasons:

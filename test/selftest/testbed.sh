@@ -37,10 +37,16 @@ st_expect_fail "an e2e test with a crashed guest" "FAIL: the test bed's daemons"
 	sleep 0.5
 	echo 'PASS: the checks'"
 # Sanitizer reports of any process, collected by the verdict.
-mkdir -p "$st_tmp/fx" "$st_tmp/san"
+mkdir -p "$st_tmp/fx" "$st_tmp/san" "$st_tmp/tb"
+export ST_SAN_DIR=$st_tmp/san ST_TB_DIR=$st_tmp/tb # where the fixture's tests write
 meson setup "$st_tmp/fx" "$st_top/test/selftest/fixture" >/dev/null 2>&1
 st_expect_fail "a passing test whose daemon left a sanitizer report" \
 	"sanitizer report .*/asan.1234: SUMMARY: AddressSanitizer: heap-use-after-free" \
-	env ST_SAN_DIR="$st_tmp/san" python3 "$st_top/test/verdict.py" run "$st_tmp/fx" \
+	python3 "$st_top/test/verdict.py" run "$st_tmp/fx" \
 		--sanitizer-logs "$st_tmp/san" fz
+# UBSan beside ASan writes to stderr, which the test bed keeps in the daemon's log.
+st_expect_fail "a UBSan report in a kept daemon log" \
+	"sanitizer report in .*/tb/x1/guest1.log: .*runtime error: left shift" \
+	python3 "$st_top/test/verdict.py" run "$st_tmp/fx" --scan-logs "$st_tmp/tb" \
+		--sanitizer-logs "$st_tmp/san" fy fz
 st_done
