@@ -75,6 +75,7 @@ struct dnb_port_stats {
 	uint64_t linearized;    /**< aggregates copied into one buffer (--lro linearize, ingress.c) */
 	uint64_t linearize_fail;
 	uint64_t busy_cycles;   /**< TSC cycles of loop iterations that moved packets */
+	uint64_t handoff_pkts;  /**< frames from other workers' hand-off ring sent on this port */
 };
 
 struct dnb_port {

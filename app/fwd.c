@@ -87,6 +87,7 @@ static uint16_t drain_handoff(struct dnb_app *app, struct dnb_port *p)
 
 		atomic_fetch_sub_explicit(&p->handoff_mbufs, segs, memory_order_relaxed);
 		atomic_fetch_sub_explicit(&app->handoff_mbufs, segs, memory_order_relaxed);
+		p->stats.handoff_pkts += n;
 		dnb_port_tx(app, p, pkts, (uint16_t)n);
 	}
 	return (uint16_t)n;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <rte_common.h>
+#include <rte_cycles.h>
 #include <rte_telemetry.h>
 
 #include "dnb.h"
@@ -32,8 +33,12 @@ static void port_dict(struct rte_tel_data *d, const struct dnb_port *p)
 	rte_tel_data_add_dict_u64(d, "csum_fail", p->stats.csum_fail);
 	rte_tel_data_add_dict_u64(d, "linearized", p->stats.linearized);
 	rte_tel_data_add_dict_u64(d, "busy_cycles", p->stats.busy_cycles);
+	/* the rate busy_cycles count at: the EAL's TSC frequency (what the CPU states in CPUID
+	 * leaf 0x15 or its MSR, else measured against CLOCK_MONOTONIC_RAW at start) */
+	rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
 	rte_tel_data_add_dict_u64(d, "handoff_mbufs", atomic_load(&p->handoff_mbufs));
 	rte_tel_data_add_dict_u64(d, "handoff_drops", atomic_load(&p->handoff_drops));
+	rte_tel_data_add_dict_u64(d, "handoff_pkts", p->stats.handoff_pkts);
 	if (p->is_vif && tel_app->vif_pools[p->port_id] != NULL)
 		rte_tel_data_add_dict_u64(d, "pool_in_use",
 			rte_mempool_in_use_count(tel_app->vif_pools[p->port_id]));

@@ -26,7 +26,10 @@
 # Addresses are private test addresses that exist only inside these namespaces.
 #
 # "down" stops everything "up" started and removes every namespace, link and file, even
-# after a failed "up"; running it twice is harmless.
+# after a failed "up"; running it twice is harmless. It keeps the daemons' logs in
+# BUILDDIR/meson-logs/testbed/NAME (DNB_BED_LOGS overrides the first part) and fails when
+# a daemon (dnb-xenstored, a dnb-guest) exited with a non-zero status (a crash, an error,
+# a sanitizer's report), naming it; so do guest-stop and guest-restart for their guest.
 set -euo pipefail
 
 name=dnb
@@ -60,6 +63,8 @@ state=/run/$name
 wire_ns=$name-wire
 xs_sock=$state/xenstored.sock
 sim_dir=$state/sim
+# where "down" keeps the daemons' logs
+keep=${DNB_BED_LOGS:-$build/meson-logs/testbed}/$name
 
 log() { echo "testbed[$name]: $*"; }
 die() { echo "testbed[$name]: error: $*" >&2; exit 1; }
@@ -72,11 +77,43 @@ xs() { # xs COMMAND ARGS...: a xenstore-utils command against the test bed's dae
 
 guest_mac() { printf '00:16:3e:00:00:%02x' "$1"; }
 
-start_daemon() { # start_daemon PIDNAME COMMAND...: run in background, remember its pid
+# start_daemon PIDNAME COMMAND...: run in background, remember its pid. A subshell stays its
+# parent and writes its exit status to PIDNAME.rc when it ends (read by stop_pid, which
+# "down" runs on every daemon: one that crashed or failed is a failure of the test bed).
+start_daemon() {
 	local pidname=$1
 	shift
-	"$@" >>"$state/$pidname.log" 2>&1 &
-	echo $! >"$state/$pidname.pid"
+	rm -f "$state/$pidname.rc" "$state/$pidname.pid" "$state/$pidname.killed"
+	: >"$state/$pidname.ours" # a pid file without it is a test's own: no status to read
+	(
+		"$@" >>"$state/$pidname.log" 2>&1 &
+		p=$!
+		echo $p >"$state/$pidname.pid"
+		rc=0
+		wait $p || rc=$?
+		echo $rc >"$state/$pidname.rc"
+	) </dev/null >/dev/null 2>&1 &
+	wait_for 5 test -s "$state/$pidname.pid" || die "$pidname: no pid"
+}
+
+# daemon_status PIDNAME: 0 when the daemon ended with status 0 (or was SIGKILLed by
+# stop_pid after ignoring SIGTERM: logged), or is not one start_daemon started (a test's own
+# process with a pid file here); else prints its status and its log's tail.
+daemon_status() {
+	local n=$1 rc
+	[ -e "$state/$n.ours" ] || return 0
+	wait_for 5 test -s "$state/$n.rc" || { echo "testbed[$name]: $n: no exit status recorded" >&2; return 1; }
+	rc=$(cat "$state/$n.rc")
+	rm -f "$state/$n.rc"
+	[ "$rc" = 0 ] && return 0
+	if [ -e "$state/$n.killed" ]; then
+		rm -f "$state/$n.killed"
+		log "$n ignored SIGTERM and was killed (status $rc)"
+		return 0
+	fi
+	echo "testbed[$name]: $n exited with status $rc (its log: $state/$n.log, kept in $keep); last lines:" >&2
+	tail -n 20 "$state/$n.log" | sed "s/^/  $n: /" >&2
+	return 1
 }
 
 wait_for() { # wait_for SECONDS COMMAND...: poll until COMMAND succeeds
@@ -138,7 +175,7 @@ guest_boot() {
 guest_restart() {
 	local k=$1
 	shift
-	stop_pid "$state/guest$k.pid"
+	stop_pid "$state/guest$k.pid" || die "guest $k failed (above)"
 	guest_boot "$k" "$@"
 }
 
@@ -148,11 +185,13 @@ guest_stop() {
 	local k=$1
 	# A shutdown lets the guest finish: with a backend that is gone, dnb-guest waits 5 s for
 	# it to close, 5 s for Closed, then up to 5 s a queue for its grants (as netfront does).
-	stop_pid "$state/guest$k.pid" 30
+	local rc=0
+	stop_pid "$state/guest$k.pid" 30 || rc=1
 	xs rm "/local/domain/0/backend/vif/$k" 2>/dev/null || true
 	xs rm "/local/domain/$k" 2>/dev/null || true
 	ip netns pids "$name-g$k" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
 	ip netns del "$name-g$k" 2>/dev/null || true
+	[ "$rc" = 0 ] || die "guest $k failed (above)"
 }
 
 bed_up() {
@@ -200,23 +239,30 @@ bed_up() {
 	log "up: $guests guest(s); wire port $name-w0; XENSTORED_PATH=$xs_sock XENSIM_DIR=$sim_dir"
 }
 
-stop_pid() { # stop_pid FILE [SECONDS]: SIGTERM, then SIGKILL after SECONDS (5)
-	local f=$1 limit=${2:-5} pid
+# stop_pid FILE [SECONDS]: SIGTERM, then SIGKILL after SECONDS (5); then its exit status
+# (daemon_status): returns 1 when the daemon failed.
+stop_pid() {
+	local f=$1 limit=${2:-5} pid n
 	[ -f "$f" ] || return 0
 	pid=$(cat "$f")
+	n=$(basename "$f" .pid)
 	if kill -0 "$pid" 2>/dev/null; then
 		kill -TERM "$pid" 2>/dev/null || true
-		wait_for "$limit" bash -c "! kill -0 $pid" || kill -KILL "$pid" 2>/dev/null || true
+		if ! wait_for "$limit" bash -c "! kill -0 $pid"; then
+			: >"$state/$n.killed"
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
 	fi
 	rm -f "$f"
+	daemon_status "$n"
 }
 
 bed_down() {
-	local f ns
+	local f ns bad=0
 	trap - ERR
 	set +e
 	for f in "$state"/guest*.pid "$state"/*.pid; do
-		[ -e "$f" ] && stop_pid "$f"
+		[ -e "$f" ] && { stop_pid "$f" || bad=1; }
 	done
 	# ip netns exec's children may outlive the ip process that was signalled
 	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^$name-(wire|g[0-9]+)$"); do
@@ -224,8 +270,17 @@ bed_down() {
 		ip netns del "$ns"
 	done
 	ip link del "$name-w0" 2>/dev/null
+	# The daemons' logs outlive the test bed (a failure's evidence, a sanitizer's report).
+	if [ -d "$state" ]; then
+		rm -rf "$keep"
+		mkdir -p "$keep" && cp "$state"/*.log "$keep"/ 2>/dev/null
+	fi
 	rm -rf "$state"
 	set -e
+	if [ "$bad" != 0 ]; then
+		echo "testbed[$name]: down: a daemon failed (above); logs in $keep" >&2
+		return 1
+	fi
 	log "down"
 }
 

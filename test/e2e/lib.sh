@@ -21,16 +21,27 @@ e2e_bed=$e2e_top/test/bed/testbed.sh
 E2E_NETBACK_PID=
 
 e2e_log() { echo "[$(date +%T)] $*"; }
-e2e_fail() { echo "FAIL: $*"; exit 1; }
+# e2e_fail MESSAGE: the test fails; the message goes to stderr, so it is seen from inside a
+# command substitution too (a figure's read failing in $(...)).
+e2e_fail() { echo "FAIL: $*" >&2; exit 1; }
 
+# e2e_cleanup (the EXIT trap): the test bed goes down; a daemon of it that failed (testbed.sh
+# down names it) fails the test even if its own checks passed.
 e2e_cleanup() {
+	local out
 	if [ -n "$E2E_NETBACK_PID" ] && kill -0 "$E2E_NETBACK_PID" 2>/dev/null; then
 		kill -KILL "$E2E_NETBACK_PID" 2>/dev/null
 	fi
 	if [ -f "$E2E_STATE/netback.log" ] && [ "${E2E_KEEP_LOG:-0}" = 1 ]; then
 		cp "$E2E_STATE/netback.log" "/tmp/$E2E_NAME-netback.log"
 	fi
-	bash "$e2e_bed" -n "$E2E_NAME" down >/dev/null 2>&1
+	if ! out=$(bash "$e2e_bed" -n "$E2E_NAME" down 2>&1); then
+		echo "$out"
+		echo "FAIL: the test bed's daemons (above)"
+		exit 1
+	fi
+	# no exit here: the script's own exit status stands (a trap that calls this after other
+	# commands would otherwise pass their status on)
 }
 
 e2e_init() {
@@ -141,20 +152,49 @@ e2e_port_of() {
 	sed -n "s/.*vif$1\.0: attached as port \([0-9]*\).*/\1/p" "$E2E_STATE/netback.log" | tail -n 1
 }
 
-# e2e_stat PORT KEY: one counter of /dpdk_netback/stats,PORT
-e2e_stat() {
-	e2e_telemetry "/dpdk_netback/stats,$1" |
-		python3 -c "import json,sys; print(json.load(sys.stdin)['/dpdk_netback/stats']['$2'])"
+# e2e_counter CMD KEY: one unsigned counter of a telemetry command's answer (e.g.
+# e2e_counter /dpdk_netback/mempool in_use). A failed read is never a figure: it returns 1,
+# the cause on stderr, when the service does not answer within E2E_TELEMETRY_TIMEOUT
+# seconds (10), the answer is not JSON, or it holds no such counter.
+e2e_counter() {
+	local out
+	out=$(echo "$1" | timeout "${E2E_TELEMETRY_TIMEOUT:-10}" dpdk-telemetry.py -f "$E2E_NAME" 2>&1 |
+		tail -n 1)
+	python3 - "$1" "$2" "$out" <<'PY'
+import json, sys
+cmd, key, out = sys.argv[1:]
+try:
+    v = json.loads(out)[cmd.split(",")[0]][key]
+except (ValueError, KeyError, TypeError):
+    sys.exit(f"telemetry {cmd}: no counter '{key}' in the answer '{out[:200]}'"
+             + ("" if out else " (no answer: timed out or the service is gone)"))
+if type(v) is not int or v < 0:
+    sys.exit(f"telemetry {cmd}: '{key}' is {v!r}, not a counter")
+print(v)
+PY
 }
 
+# e2e_stat PORT KEY: one counter of /dpdk_netback/stats,PORT (e2e_counter)
+e2e_stat() { e2e_counter "/dpdk_netback/stats,$1" "$2"; }
+
 # e2e_xstat PORT NAME: a vif's per-queue counter qN_NAME summed over its queues (a guest
-# may connect several); empty (and a non-zero status) when the read fails.
+# may connect several); fails naming the cause when the read does not work (e2e_counter).
 e2e_xstat() {
-	e2e_telemetry "/ethdev/xstats,$1" | python3 -c "
+	local out
+	out=$(echo "/ethdev/xstats,$1" | timeout "${E2E_TELEMETRY_TIMEOUT:-10}" \
+		dpdk-telemetry.py -f "$E2E_NAME" 2>&1 | tail -n 1)
+	python3 - "$1" "$2" "$out" <<'PY'
 import json, re, sys
-x = json.load(sys.stdin)['/ethdev/xstats']
-v = [n for k, n in x.items() if re.fullmatch(r'q[0-9]+_$2', k)]
-sys.exit('no q*_$2') if not v else print(sum(v))"
+port, name, out = sys.argv[1:]
+try:
+    x = json.loads(out)["/ethdev/xstats"]
+    v = [n for k, n in x.items() if re.fullmatch(r"q[0-9]+_" + re.escape(name), k)]
+except (ValueError, KeyError, TypeError, AttributeError):
+    v = None
+if not v or any(type(n) is not int or n < 0 for n in v):
+    sys.exit(f"telemetry /ethdev/xstats,{port}: no counter 'q*_{name}' in '{out[:200]}'")
+print(sum(v))
+PY
 }
 
 # e2e_in_wire CMD...: run in the wire namespace; e2e_in_guest K CMD...

@@ -79,7 +79,8 @@ pinger=$!
 (
 	while :; do
 		sleep "$((RANDOM % 4 + 1)).$((RANDOM % 10))"
-		bash "$e2e_bed" -n "$E2E_NAME" guest-restart 2 >/dev/null 2>&1
+		bash "$e2e_bed" -n "$E2E_NAME" guest-restart 2 >"$E2E_STATE/restarter.out" 2>&1 ||
+			{ mv "$E2E_STATE/restarter.out" "$E2E_STATE/restarter.failed"; exit 1; }
 	done
 ) &
 restarter=$!
@@ -168,12 +169,15 @@ replayed=$(e2e_xstat "$(e2e_port_of 1)" resume_guest_tx_pending)
 [ -n "$replayed" ] || e2e_fail "telemetry of guest 1's vif"
 e2e_log "guest 1: $replayed TX requests found unanswered at the last resume"
 
+# guest 2's restarts all worked (the restarter is killed at the end: its status is lost)
+[ ! -e "$E2E_STATE/restarter.failed" ] ||
+	e2e_fail "guest 2's restart failed: $(cat "$E2E_STATE/restarter.failed")"
 # Release, shut the guests down: no grant left mapped.
 e2e_telemetry /dpdk_netback/shutdown,release >/dev/null
 wait "$E2E_NETBACK_PID" || e2e_fail "dpdk-netback's exit after the release"
 E2E_NETBACK_PID=
 for k in 1 2; do
-	bash "$e2e_bed" -n "$E2E_NAME" guest-stop "$k" >/dev/null
+	bash "$e2e_bed" -n "$E2E_NAME" guest-stop "$k" >/dev/null || e2e_fail "guest $k's stop (above)"
 	leaks=$(grep -o 'grants_leaked=[0-9]*' "$E2E_STATE/guest$k.log")
 	[ -n "$leaks" ] || e2e_fail "guest $k printed no grants_leaked"
 	! grep -v '=0$' <<<"$leaks" || e2e_fail "guest $k left grants mapped"

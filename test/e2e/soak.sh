@@ -21,14 +21,11 @@ e2e_wait_connected 1
 pid=$E2E_NETBACK_PID
 fds() { find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 | wc -l; }
 maps() { grep -c '/sim/dom' "/proc/$pid/maps"; }
-in_use() {
-	e2e_telemetry /dpdk_netback/mempool |
-		python3 -c "import json,sys; print(json.load(sys.stdin)['/dpdk_netback/mempool']['in_use'])"
-}
+in_use() { e2e_counter /dpdk_netback/mempool in_use; }
 sleep 1
-fds0=$(fds)
-maps0=$(maps)
-use0=$(in_use) || e2e_fail "telemetry /dpdk_netback/mempool"
+fds0=$(fds) && [ "$fds0" -gt 0 ] || e2e_fail "file descriptors of pid $pid unreadable"
+maps0=$(maps) || e2e_fail "guest mappings of pid $pid unreadable"
+use0=$(in_use) || e2e_fail "telemetry /dpdk_netback/mempool (above)"
 e2e_log "start: fds $fds0, guest mappings $maps0, mbufs in use $use0"
 
 bash "$e2e_bed" -n "$E2E_NAME" guest-start 2 -- --hostile-ms 50 --seed 7 >/dev/null ||
@@ -59,13 +56,18 @@ while True:
 PY
 hammer=$!
 
+# Guest 3 restarted every ~4-5 s. A failed stop or start ends the restarter and is
+# recorded: its exit status cannot be read once it is killed at the end.
 restarts=0
+rm -f "$E2E_STATE/restarter.failed"
 (
 	while :; do
 		sleep 3
-		bash "$e2e_bed" -n "$E2E_NAME" guest-stop 3 >/dev/null
+		bash "$e2e_bed" -n "$E2E_NAME" guest-stop 3 >/dev/null ||
+			{ echo "guest-stop 3 failed" >"$E2E_STATE/restarter.failed"; exit 1; }
 		sleep 1
-		bash "$e2e_bed" -n "$E2E_NAME" guest-start 3 >/dev/null || exit 1
+		bash "$e2e_bed" -n "$E2E_NAME" guest-start 3 >/dev/null ||
+			{ echo "guest-start 3 failed" >"$E2E_STATE/restarter.failed"; exit 1; }
 	done
 ) &
 restarter=$!
@@ -84,8 +86,10 @@ while [ $SECONDS -lt $end ]; do
 	e2e_stream "$E2E_WIRE_NS" "$(e2e_guest_ns 1)" "$guest" "soak stream$v wire -> guest 1"
 	streams=$((streams + 2))
 done
+kill -0 "$restarter" 2>/dev/null || e2e_fail "the restarter ended early: $(cat "$E2E_STATE/restarter.failed" 2>/dev/null)"
 kill "$restarter" 2>/dev/null
 wait "$restarter" 2>/dev/null
+[ ! -e "$E2E_STATE/restarter.failed" ] || e2e_fail "restarter: $(cat "$E2E_STATE/restarter.failed")"
 kill "$hammer" 2>/dev/null
 wait "$hammer" 2>/dev/null
 queries=$(cat "$E2E_STATE/telemetry-hammer.count" 2>/dev/null || echo 0)
@@ -95,18 +99,20 @@ restarts=$(grep -c 'vif3.0: attached' "$E2E_STATE/netback.log")
 violations=$(grep -c 'vif2.0: guest broke the ring protocol' "$E2E_STATE/netback.log")
 e2e_log "$streams byte-exact streams; guest 3 attached $restarts times; guest 2 disabled $violations times"
 [ "$violations" -gt 0 ] || e2e_fail "the hostile guest was never disabled"
-[ "$restarts" -gt 1 ] || e2e_fail "guest 3 was not restarted"
+# one restart per ~5 s (sleep 3 + stop + sleep 1 + start): ~12 in 60 s; at least half that
+[ "$restarts" -ge $((secs / 10)) ] && [ "$restarts" -ge 2 ] ||
+	e2e_fail "guest 3 attached $restarts times in $secs s, expected about $((secs / 5))"
 
-bash "$e2e_bed" -n "$E2E_NAME" guest-stop 2 >/dev/null
-bash "$e2e_bed" -n "$E2E_NAME" guest-stop 3 >/dev/null
+bash "$e2e_bed" -n "$E2E_NAME" guest-stop 2 >/dev/null || e2e_fail "the hostile guest's stop (above)"
+bash "$e2e_bed" -n "$E2E_NAME" guest-stop 3 >/dev/null || e2e_fail "guest 3's stop (above)"
 for ((i = 0; i < 100; i++)); do
 	[ "$(grep -c 'detached' "$E2E_STATE/netback.log")" -ge "$((restarts + 1))" ] && break
 	sleep 0.1
 done
 sleep 1 # LRO's time budget and the last bursts
-fds1=$(fds)
-maps1=$(maps)
-use1=$(in_use)
+fds1=$(fds) && [ "$fds1" -gt 0 ] || e2e_fail "file descriptors of pid $pid unreadable"
+maps1=$(maps) || e2e_fail "guest mappings of pid $pid unreadable"
+use1=$(in_use) || e2e_fail "telemetry /dpdk_netback/mempool at the end (above)"
 e2e_log "end: fds $fds1, guest mappings $maps1, mbufs in use $use1"
 [ "$fds1" -eq "$fds0" ] || e2e_fail "file descriptors: $fds0 before, $fds1 after"
 [ "$maps1" -eq "$maps0" ] || e2e_fail "guest memory mappings: $maps0 before, $maps1 after"

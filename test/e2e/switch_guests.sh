@@ -41,14 +41,14 @@ e2e_in_guest 2 ip neigh flush dev eth0
 if e2e_in_guest 2 ping -c 3 -i 0.2 -W 1 10.99.0.1 >/dev/null; then
 	e2e_fail "a spoofed source MAC got through"
 fi
-spoofed1=$(e2e_stat "$port2" sw_spoofed)
+spoofed1=$(e2e_stat "$port2" sw_spoofed) || e2e_fail "telemetry /dpdk_netback/stats,$port2 (above)"
 [ "$spoofed1" -gt "$spoofed0" ] || e2e_fail "sw_spoofed did not move ($spoofed0 -> $spoofed1)"
 e2e_log "spoofed frames dropped and counted: sw_spoofed $spoofed0 -> $spoofed1"
 e2e_in_guest 2 ip link set eth0 address 00:16:3e:00:00:02
 e2e_in_guest 2 ping -c 2 -i 0.2 -W 2 10.99.0.1 >/dev/null || e2e_fail "guest 2 after restoring its MAC"
 
 # Hotplug: guest 2 goes away, then comes back.
-bash "$e2e_bed" -n "$E2E_NAME" guest-stop 2 >/dev/null
+bash "$e2e_bed" -n "$E2E_NAME" guest-stop 2 >/dev/null || e2e_fail "guest 2's stop (above)"
 e2e_wait_for 5 grep -q 'vif2.0: detached' "$E2E_STATE/netback.log" ||
 	e2e_fail "vif2.0 not detached after the guest left"
 e2e_in_guest 1 ping -c 2 -i 0.2 -W 2 10.99.0.1 >/dev/null || e2e_fail "guest 1 while guest 2 is away"
@@ -74,6 +74,14 @@ e2e_in_wire netserver -D -p 12865 >/dev/null 2>&1 &
 e2e_listen_wait "$E2E_WIRE_NS" 12865
 e2e_in_guest 1 netperf -H 10.99.0.1 -t TCP_STREAM -l 10 >/dev/null 2>&1 &
 sleep 2
+# The load, proved: the wire host received at least 1 MB in the half second before SIGTERM.
+wire_rx() { e2e_in_wire cat "/sys/class/net/$E2E_NAME-w1/statistics/rx_bytes"; }
+rx0=$(wire_rx) || e2e_fail "the wire's rx_bytes unreadable"
+sleep 0.5
+rx1=$(wire_rx) || e2e_fail "the wire's rx_bytes unreadable"
+[ $((rx1 - rx0)) -ge 1000000 ] ||
+	e2e_fail "no load at SIGTERM: the wire received $((rx1 - rx0)) bytes in 0.5 s"
+e2e_log "under load: the wire received $(((rx1 - rx0) * 2 / 1000000)) MB/s just before SIGTERM"
 e2e_netback_stop
 for k in 1 2; do
 	for side in "0/backend/vif/$k/0" "$k/device/vif/0"; do

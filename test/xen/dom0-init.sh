@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # /init of the real-Xen test's Dom0 (a PV Dom0 on Xen under QEMU): mount the kernel's file
 # systems, load the Xen modules (not xen-netback: the scenario decides), start the toolstack's
-# daemons as Debian's xen init script does, run /scenario.sh, power off. Every line goes to
+# daemons as Debian's xen init script does, run /scenario.sh, print "DNB-DONE rc=STATUS", power off. Every line goes to
 # hvc0, which Xen puts on its serial console, which the host reads.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root
@@ -35,7 +35,9 @@ while ! xenstore-read / >/dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.1; i=$((i 
 	--pid-file=/run/xen/xenconsoled.pid || echo "DNB-BOOT xenconsoled failed"
 echo "DNB-BOOT dom0 toolstack up"
 
+# The scenario's exit status goes to the host: 0 only when it ran to its last line (a
+# scenario killed by a parse error, a signal or the OOM killer reports it here).
 sh /scenario.sh 2>&1
-echo "DNB-DONE"
+echo "DNB-DONE rc=$?"
 sync
 poweroff -f

@@ -1,8 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 # The real-Xen scenario, run by Dom0's /init with the toolstack up and xen-netback not loaded.
-# Prints one "DNB-RESULT NAME PASS|FAIL DETAIL" line per check (run-xen-test.sh counts them)
-# and "DNB-LOG ..." lines with the evidence of a failure.
+# Prints one "DNB-RESULT NAME PASS|FAIL DETAIL" line per check, "DNB-PHASE NAME" as each
+# phase begins, and "DNB-LOG ..." lines with the evidence of a failure. The host
+# (xen-verdict.sh) expects every check of expected-checks.txt: a check added here belongs
+# there too. It exits 0 only from its last line; dom0-init.sh reports the status.
 #
 #  wire:  veth dnbw0 (opened by dpdk-netback's net_af_packet) <-> dnbp0 in netns "peer",
 #         10.77.0.1/24, with a netserver;
@@ -55,6 +57,7 @@ stream_rate=
 # iproute2, not busybox's applet (Debian's busybox shell runs its own applets first): netns.
 ip() { /sbin/ip "$@"; }
 result() { echo "DNB-RESULT $1 $2 ${3:-}"; }
+phase() { echo "DNB-PHASE $1"; }
 # evidence FILE [LINES]: the tail of a log, each line marked for the host's log.
 evidence() { [ -f "$1" ] && tail -n "${2:-40}" "$1" | sed "s|^|DNB-LOG $(basename "$1"): |"; }
 peer() { ip netns exec peer "$@"; }
@@ -124,12 +127,16 @@ watch_backends() {
 netback_start() {
 	local iface=${1:-dnbw0} label=${2:+-$2} opts=${3:-}
 	rm -f /tmp/netback.pid
+	# The subshell is the process's parent: it writes its exit status to /tmp/netback-PID.rc
+	# (per process: a killed one's may be written after the next one started).
 	(
 		LD_PRELOAD=/usr/lib/libdnb_xs_trace.so dpdk-netback -l 0-1 --no-huge --no-pci --no-shconf -m 256 --iova-mode=va \
 			--vdev net_af_packet0,iface=$iface,qdisc_bypass=1 \
 			-- --marked-vifs --vif-queues 2 $opts 2>&1 &
-		echo $! >/tmp/netback.pid
-		wait
+		p=$!
+		echo $p >/tmp/netback.pid
+		wait $p
+		echo $? >/tmp/netback-$p.rc
 	) | stamp >"$nb_log" &
 	wait_for 10 test -s /tmp/netback.pid
 	nb_pid=$(cat /tmp/netback.pid)
@@ -317,10 +324,12 @@ netback_stop() {
 	if kill -0 "$nb_pid" 2>/dev/null; then
 		result "netback-exit$label" FAIL "still running 20 s after SIGTERM"
 		kill -KILL "$nb_pid"
-	elif grep -q "stopped" "$nb_log"; then
-		result "netback-exit$label" PASS "clean exit on SIGTERM"
+	elif ! wait_for 5 test -s "/tmp/netback-$nb_pid.rc"; then
+		result "netback-exit$label" FAIL "exited, but its exit status was not recorded"
+	elif [ "$(cat "/tmp/netback-$nb_pid.rc")" = 0 ]; then
+		result "netback-exit$label" PASS "clean exit on SIGTERM (exit status 0)"
 	else
-		result "netback-exit$label" FAIL "exited without 'stopped'"
+		result "netback-exit$label" FAIL "exit status $(cat "/tmp/netback-$nb_pid.rc") after SIGTERM"
 	fi
 	evidence "$nb_log" 15
 }
@@ -374,6 +383,12 @@ restart_once() {
 	kill -"$sig" "$nb_pid"
 	if ! wait_for 30 sh -c "! kill -0 $nb_pid"; then
 		result "resume-$label" FAIL "dpdk-netback still running 30 s after SIG$sig"
+		return 1
+	fi
+	# SIGTERM is a clean stop: its exit status must say so (SIGKILL's is the signal's)
+	if [ "$sig" = TERM ] && ! { wait_for 5 test -s "/tmp/netback-$nb_pid.rc" &&
+		[ "$(cat "/tmp/netback-$nb_pid.rc")" = 0 ]; }; then
+		result "resume-$label" FAIL "exit status '$(cat "/tmp/netback-$nb_pid.rc" 2>&1)' after SIGTERM"
 		return 1
 	fi
 	cp "$nb_log" "/tmp/netback-before-$label.log"
@@ -679,24 +694,31 @@ beside_phase() {
 	[ -n "$nb_pid" ] && netback_stop beside
 }
 
+phase boot
 check_xenstore
 wire_up
 watch_backends
 backend=dpdk
+phase pv
 if netback_start; then
 	guest_life pv pv
 	# the PVH guest also turns netfront's SG, TSO and GSO off before any traffic
 	guest_extra=DNB_GUEST_OFFLOADS=off
+	phase pvh
 	guest_life pvh pvh
 	guest_extra=
+	phase pv-2q
 	guest_life pv pv-2q 2
+	phase restart
 	restart_life
 	netback_stop
 fi
 nb_pid=
 backend=kernel
+phase kernel-pv
 if kernel_backend_up; then
 	guest_life pv kernel-pv
+	phase beside
 	beside_phase
 fi
 for t in guest-netperf-TCP_STREAM guest-netperf-TCP_MAERTS guest-netperf-TCP_RR \
@@ -706,4 +728,4 @@ done
 # Every guest's user-process faults, for the host's count (Dom0's reach the console directly).
 grep -ah 'segfault at\|traps:' "$console_dir"/guest-*.log 2>/dev/null | tr -d '\r' |
 	sed 's/^/DNB-LOG guest console: /'
-
+exit 0
