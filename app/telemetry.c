@@ -9,6 +9,8 @@
 #include <rte_cycles.h>
 #include <rte_telemetry.h>
 
+#include "dnb_dpdk_compat.h"
+
 #include "dnb.h"
 #include "xb.h"
 
@@ -21,56 +23,56 @@ static void port_dict(struct rte_tel_data *d, const struct dnb_port *p)
 
 	rte_eth_stats_get(p->port_id, &es);
 	rte_tel_data_add_dict_string(d, "kind", p->is_vif ? "vif" : "wire");
-	rte_tel_data_add_dict_u64(d, "rx_pkts", p->stats.rx_pkts);
-	rte_tel_data_add_dict_u64(d, "tx_pkts", p->stats.tx_pkts);
-	rte_tel_data_add_dict_u64(d, "tx_drops", p->stats.tx_drops);
-	rte_tel_data_add_dict_u64(d, "tx_drop_oversize", p->stats.tx_drop_oversize);
-	rte_tel_data_add_dict_u64(d, "tx_drop_prepare", p->stats.tx_drop_prepare);
-	rte_tel_data_add_dict_u64(d, "gso_segs", p->stats.gso_segs);
-	rte_tel_data_add_dict_u64(d, "tx_drop_gso_unsupported", p->stats.tx_drop_gso_unsupported);
-	rte_tel_data_add_dict_u64(d, "tx_drop_gso", p->stats.tx_drop_gso);
-	rte_tel_data_add_dict_u64(d, "sw_csum", p->stats.sw_csum);
-	rte_tel_data_add_dict_u64(d, "csum_fail", p->stats.csum_fail);
-	rte_tel_data_add_dict_u64(d, "linearized", p->stats.linearized);
-	rte_tel_data_add_dict_u64(d, "busy_cycles", p->stats.busy_cycles);
+	dnb_tel_dict_add_u64(d, "rx_pkts", p->stats.rx_pkts);
+	dnb_tel_dict_add_u64(d, "tx_pkts", p->stats.tx_pkts);
+	dnb_tel_dict_add_u64(d, "tx_drops", p->stats.tx_drops);
+	dnb_tel_dict_add_u64(d, "tx_drop_oversize", p->stats.tx_drop_oversize);
+	dnb_tel_dict_add_u64(d, "tx_drop_prepare", p->stats.tx_drop_prepare);
+	dnb_tel_dict_add_u64(d, "gso_segs", p->stats.gso_segs);
+	dnb_tel_dict_add_u64(d, "tx_drop_gso_unsupported", p->stats.tx_drop_gso_unsupported);
+	dnb_tel_dict_add_u64(d, "tx_drop_gso", p->stats.tx_drop_gso);
+	dnb_tel_dict_add_u64(d, "sw_csum", p->stats.sw_csum);
+	dnb_tel_dict_add_u64(d, "csum_fail", p->stats.csum_fail);
+	dnb_tel_dict_add_u64(d, "linearized", p->stats.linearized);
+	dnb_tel_dict_add_u64(d, "busy_cycles", p->stats.busy_cycles);
 	/* the rate busy_cycles count at: the EAL's TSC frequency (what the CPU states in CPUID
 	 * leaf 0x15 or its MSR, else measured against CLOCK_MONOTONIC_RAW at start) */
-	rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
-	rte_tel_data_add_dict_u64(d, "handoff_mbufs", atomic_load(&p->handoff_mbufs));
-	rte_tel_data_add_dict_u64(d, "handoff_drops", atomic_load(&p->handoff_drops));
-	rte_tel_data_add_dict_u64(d, "handoff_pkts", p->stats.handoff_pkts);
+	dnb_tel_dict_add_u64(d, "tsc_hz", rte_get_tsc_hz());
+	dnb_tel_dict_add_u64(d, "handoff_mbufs", atomic_load(&p->handoff_mbufs));
+	dnb_tel_dict_add_u64(d, "handoff_drops", atomic_load(&p->handoff_drops));
+	dnb_tel_dict_add_u64(d, "handoff_pkts", p->stats.handoff_pkts);
 	if (p->is_vif && tel_app->vif_pools[p->port_id] != NULL)
-		rte_tel_data_add_dict_u64(d, "pool_in_use",
+		dnb_tel_dict_add_u64(d, "pool_in_use",
 			rte_mempool_in_use_count(tel_app->vif_pools[p->port_id]));
-	rte_tel_data_add_dict_u64(d, "eth_ipackets", es.ipackets);
-	rte_tel_data_add_dict_u64(d, "eth_opackets", es.opackets);
-	rte_tel_data_add_dict_u64(d, "eth_ierrors", es.ierrors);
-	rte_tel_data_add_dict_u64(d, "eth_oerrors", es.oerrors);
+	dnb_tel_dict_add_u64(d, "eth_ipackets", es.ipackets);
+	dnb_tel_dict_add_u64(d, "eth_opackets", es.opackets);
+	dnb_tel_dict_add_u64(d, "eth_ierrors", es.ierrors);
+	dnb_tel_dict_add_u64(d, "eth_oerrors", es.oerrors);
 	if (l2sw_stats_get(tel_app->sw, p->port_id, &ss) == 0) {
-		rte_tel_data_add_dict_u64(d, "sw_rx_pkts", ss.rx_pkts);
-		rte_tel_data_add_dict_u64(d, "sw_tx_pkts", ss.tx_pkts);
-		rte_tel_data_add_dict_u64(d, "sw_tx_drop", ss.tx_drop);
-		rte_tel_data_add_dict_u64(d, "sw_learned", ss.learned);
-		rte_tel_data_add_dict_u64(d, "sw_moved", ss.moved);
-		rte_tel_data_add_dict_u64(d, "sw_aged", ss.aged);
-		rte_tel_data_add_dict_u64(d, "sw_fdb_full", ss.fdb_full);
-		rte_tel_data_add_dict_u64(d, "sw_learn_cap", ss.learn_cap);
-		rte_tel_data_add_dict_u64(d, "sw_stations", ss.stations);
-		rte_tel_data_add_dict_u64(d, "sw_unknown_unicast", ss.unknown_unicast);
-		rte_tel_data_add_dict_u64(d, "sw_flooded", ss.flooded);
-		rte_tel_data_add_dict_u64(d, "sw_spoofed", ss.spoofed);
-		rte_tel_data_add_dict_u64(d, "sw_bad_src", ss.bad_src);
-		rte_tel_data_add_dict_u64(d, "sw_vlan_drop", ss.vlan_drop);
-		rte_tel_data_add_dict_u64(d, "sw_runt", ss.runt);
+		dnb_tel_dict_add_u64(d, "sw_rx_pkts", ss.rx_pkts);
+		dnb_tel_dict_add_u64(d, "sw_tx_pkts", ss.tx_pkts);
+		dnb_tel_dict_add_u64(d, "sw_tx_drop", ss.tx_drop);
+		dnb_tel_dict_add_u64(d, "sw_learned", ss.learned);
+		dnb_tel_dict_add_u64(d, "sw_moved", ss.moved);
+		dnb_tel_dict_add_u64(d, "sw_aged", ss.aged);
+		dnb_tel_dict_add_u64(d, "sw_fdb_full", ss.fdb_full);
+		dnb_tel_dict_add_u64(d, "sw_learn_cap", ss.learn_cap);
+		dnb_tel_dict_add_u64(d, "sw_stations", ss.stations);
+		dnb_tel_dict_add_u64(d, "sw_unknown_unicast", ss.unknown_unicast);
+		dnb_tel_dict_add_u64(d, "sw_flooded", ss.flooded);
+		dnb_tel_dict_add_u64(d, "sw_spoofed", ss.spoofed);
+		dnb_tel_dict_add_u64(d, "sw_bad_src", ss.bad_src);
+		dnb_tel_dict_add_u64(d, "sw_vlan_drop", ss.vlan_drop);
+		dnb_tel_dict_add_u64(d, "sw_runt", ss.runt);
 	}
 	if (p->lro != NULL) {
 		struct lro_stats ls;
 
 		lro_stats_get(p->lro, &ls);
-		rte_tel_data_add_dict_u64(d, "lro_pkts_in", ls.pkts_in);
-		rte_tel_data_add_dict_u64(d, "lro_pkts_out", ls.pkts_out);
-		rte_tel_data_add_dict_u64(d, "lro_aggregates_out", ls.aggregates_out);
-		rte_tel_data_add_dict_u64(d, "lro_segs_out", ls.segs_out);
+		dnb_tel_dict_add_u64(d, "lro_pkts_in", ls.pkts_in);
+		dnb_tel_dict_add_u64(d, "lro_pkts_out", ls.pkts_out);
+		dnb_tel_dict_add_u64(d, "lro_aggregates_out", ls.aggregates_out);
+		dnb_tel_dict_add_u64(d, "lro_segs_out", ls.segs_out);
 	}
 }
 
@@ -142,8 +144,8 @@ static int tel_fdb(const char *params __rte_unused, struct rte_tel_data *d)
 		return tel_app->sw == NULL ? -EAGAIN : -EIO;
 	}
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "stations", dump.stations);
-	rte_tel_data_add_dict_u64(d, "pinned", dump.pinned);
+	dnb_tel_dict_add_u64(d, "stations", dump.stations);
+	dnb_tel_dict_add_u64(d, "pinned", dump.pinned);
 	if (rte_tel_data_add_dict_container(d, "entries", dump.entries, 0) != 0)
 		rte_tel_data_free(dump.entries);
 	return 0;
@@ -164,13 +166,13 @@ static int tel_mempool(const char *params __rte_unused, struct rte_tel_data *d)
 		}
 	shared = rte_mempool_in_use_count(tel_app->pool);
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "size", tel_app->pool->size);
-	rte_tel_data_add_dict_u64(d, "avail", rte_mempool_avail_count(tel_app->pool));
-	rte_tel_data_add_dict_u64(d, "shared_in_use", shared);
-	rte_tel_data_add_dict_u64(d, "vif_size", vif_size);
-	rte_tel_data_add_dict_u64(d, "vif_in_use", vif_in_use);
-	rte_tel_data_add_dict_u64(d, "in_use", shared + vif_in_use);
-	rte_tel_data_add_dict_u64(d, "handoff_mbufs", atomic_load(&tel_app->handoff_mbufs));
+	dnb_tel_dict_add_u64(d, "size", tel_app->pool->size);
+	dnb_tel_dict_add_u64(d, "avail", rte_mempool_avail_count(tel_app->pool));
+	dnb_tel_dict_add_u64(d, "shared_in_use", shared);
+	dnb_tel_dict_add_u64(d, "vif_size", vif_size);
+	dnb_tel_dict_add_u64(d, "vif_in_use", vif_in_use);
+	dnb_tel_dict_add_u64(d, "in_use", shared + vif_in_use);
+	dnb_tel_dict_add_u64(d, "handoff_mbufs", atomic_load(&tel_app->handoff_mbufs));
 	return 0;
 }
 
@@ -186,10 +188,10 @@ static int tel_workers(const char *params __rte_unused, struct rte_tel_data *d)
 		if (c == NULL)
 			return -ENOMEM;
 		rte_tel_data_start_dict(c);
-		rte_tel_data_add_dict_u64(c, "passes", atomic_load(&w->epoch));
-		rte_tel_data_add_dict_u64(c, "sleeps", atomic_load(&w->sleep.sleeps));
-		rte_tel_data_add_dict_u64(c, "wake_events", atomic_load(&w->sleep.wake_events));
-		rte_tel_data_add_dict_u64(c, "wake_timeouts", atomic_load(&w->sleep.wake_timeouts));
+		dnb_tel_dict_add_u64(c, "passes", atomic_load(&w->epoch));
+		dnb_tel_dict_add_u64(c, "sleeps", atomic_load(&w->sleep.sleeps));
+		dnb_tel_dict_add_u64(c, "wake_events", atomic_load(&w->sleep.wake_events));
+		dnb_tel_dict_add_u64(c, "wake_timeouts", atomic_load(&w->sleep.wake_timeouts));
 		snprintf(name, sizeof(name), "worker%u", i);
 		rte_tel_data_add_dict_container(d, name, c, 0);
 	}

@@ -30,6 +30,8 @@
 #include <rte_errno.h>
 #include <rte_lcore.h>
 
+#include "dnb_dpdk_compat.h"
+
 #include "vifs.h"
 
 /** Pending vifs are asked again this often (ms). */
@@ -271,11 +273,11 @@ int dnb_vifs_start(struct dnb_app *app)
 	}
 	rescan_all(app);
 	watch.running = true;
-	rc = rte_ctrl_thread_create(&watch.thread, "dnb-vifs", NULL, watch_main, app);
+	rc = dnb_ctrl_thread_create(&watch.thread, "dnb-vifs", watch_main, app);
 	if (rc != 0) {
-		DNB_LOG(ERR, "creating the vif control thread: %s", strerror(rc));
+		DNB_LOG(ERR, "creating the vif control thread: %s", strerror(-rc));
 		watch.running = false;
-		return -rc;
+		return rc;
 	}
 	return 0;
 }

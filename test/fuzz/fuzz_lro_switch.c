@@ -110,9 +110,10 @@ static uint32_t ls_tcp_frame(struct ls_flow *f, struct fz_in *in, uint8_t *b, ui
 		ip->payload_len = rte_cpu_to_be_16((uint16_t)(l4 + pay));
 		ip->proto = IPPROTO_TCP;
 		ip->hop_limits = 64;
-		ip->src_addr[0] = 0xfe;
-		ip->dst_addr[0] = 0xfe;
-		ip->dst_addr[15] = f->dst;
+		/* uint8_t[16] in DPDK 22.11, struct rte_ipv6_addr in 24.11: bytes either way */
+		((uint8_t *)&ip->src_addr)[0] = 0xfe;
+		((uint8_t *)&ip->dst_addr)[0] = 0xfe;
+		((uint8_t *)&ip->dst_addr)[15] = f->dst;
 	} else {
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(b + l2);
 

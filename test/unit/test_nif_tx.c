@@ -233,8 +233,9 @@ static uint16_t build_pkt(uint8_t *d, uint16_t len, bool v6, bool udp)
 		ip->proto = udp ? IPPROTO_UDP : IPPROTO_TCP;
 		ip->hop_limits = 64;
 		ip->payload_len = rte_cpu_to_be_16((uint16_t)(len - l3 - sizeof(*ip)));
-		ip->src_addr[15] = 1;
-		ip->dst_addr[15] = 2;
+		/* uint8_t[16] in DPDK 22.11, struct rte_ipv6_addr in 24.11: bytes either way */
+		((uint8_t *)&ip->src_addr)[15] = 1;
+		((uint8_t *)&ip->dst_addr)[15] = 2;
 		l4 = (uint16_t)(l3 + sizeof(*ip));
 	} else {
 		struct rte_ipv4_hdr *ip = (void *)(d + l3);

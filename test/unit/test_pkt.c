@@ -110,9 +110,10 @@ static void phdr_ipv6_matches_dpdk_and_ext(void **state)
 	ip6->vtc_flow = RTE_BE32(6u << 28);
 	ip6->payload_len = RTE_BE16(1400);
 	ip6->proto = IPPROTO_TCP;
+	/* uint8_t[16] in DPDK 22.11, struct rte_ipv6_addr in 24.11: bytes either way */
 	for (int i = 0; i < 16; i++) {
-		ip6->src_addr[i] = (uint8_t)(0x20 + i);
-		ip6->dst_addr[i] = (uint8_t)(0xf0 - 3 * i);
+		((uint8_t *)&ip6->src_addr)[i] = (uint8_t)(0x20 + i);
+		((uint8_t *)&ip6->dst_addr)[i] = (uint8_t)(0xf0 - 3 * i);
 	}
 	assert_int_equal(pkt_tcp_phdr_sum(ip6, false, 1400), rte_ipv6_phdr_cksum(ip6, 0));
 	assert_int_equal(pkt_tcp_phdr_sum(ip6, false, 0),

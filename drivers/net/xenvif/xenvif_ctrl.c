@@ -23,6 +23,8 @@
 #include <rte_lcore.h>
 #include <rte_pause.h>
 
+#include "dnb_dpdk_compat.h"
+
 #include "xenvif_internal.h"
 
 RTE_LOG_REGISTER(xenvif_logtype, pmd.net.xenvif, NOTICE);
@@ -383,7 +385,7 @@ int xenvif_ctrl_start(struct xenvif *vif)
 		goto err;
 	}
 	snprintf(tname, sizeof(tname), "xvif-%u.%u", vif->domid, vif->devid);
-	rc = -rte_ctrl_thread_create(&vif->ctrl_thread, tname, NULL, ctrl_main, vif);
+	rc = dnb_ctrl_thread_create(&vif->ctrl_thread, tname, ctrl_main, vif);
 	if (rc != 0) {
 		XENVIF_LOG(ERR, vif, "creating the control thread: %s", strerror(-rc));
 		xb_vif_unwatch(vif->xb);
