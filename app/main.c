@@ -166,6 +166,8 @@ int main(int argc, char **argv)
 	int rc, tel_rc;
 
 	tel_rc = dnb_telemetry_register(&app);
+	/* dpdk-netback --help: the EAL prints its options, then ours. */
+	rte_set_application_usage_hook(dnb_config_usage);
 	rc = rte_eal_init(argc, argv);
 	if (rc < 0)
 		rte_exit(EXIT_FAILURE, "EAL init failed: %s\n", rte_strerror(rte_errno));
