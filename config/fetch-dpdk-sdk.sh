@@ -35,7 +35,11 @@ mkdir -p "$cache"
 tarball=$(ls "$cache"/dpdk_*.orig.tar.* 2>/dev/null | head -n 1 || true)
 if [ -z "$tarball" ] || [ ! -f "$cache/.version-$ver" ]; then
 	rm -f "$cache"/dpdk_* "$cache"/.version-*
-	(cd "$cache" && apt-get source -q --download-only "dpdk=$ver" >/dev/null)
+	if ! (cd "$cache" && apt-get source -q --download-only "dpdk=$ver" >/dev/null); then
+		echo "fetch-dpdk-sdk.sh: no dpdk=$ver source package from the apt mirror: put" \
+			"${headers[*]##*/} of DPDK ${ver%%-*} in $dest by hand, then run this again" >&2
+		exit 1
+	fi
 	touch "$cache/.version-$ver"
 	tarball=$(ls "$cache"/dpdk_*.orig.tar.* | head -n 1)
 fi
