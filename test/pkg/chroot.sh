@@ -8,7 +8,7 @@
 #                                   tree's deps, debhelper, lintian), made once; prints its path
 #   chroot.sh fresh RELEASE DIR     unpack a clean minimal chroot of RELEASE into DIR
 #   chroot.sh run DIR CMD...        run CMD in DIR with /proc, /sys, /dev and /dev/pts (and
-#                                   /run with DNB_CHROOT_RUN=1: the e2e suite's namespaces)
+#                                   /run and /dev/shm with DNB_CHROOT_RUN=1: the e2e suite)
 #                                   bind-mounted for the command only
 #
 # RELEASE is a Debian suite debootstrap knows (bookworm, trixie). The mirror is the one the
@@ -31,7 +31,7 @@ run() { # run DIR CMD...: CMD inside DIR, its mounts undone when it ends
 	shift
 	local mounts=(proc sys dev dev/pts)
 	# Not /run by default: a maintainer script would reach the host's systemd through it.
-	[ "${DNB_CHROOT_RUN:-0}" = 1 ] && mounts+=(run)
+	[ "${DNB_CHROOT_RUN:-0}" = 1 ] && mounts+=(run dev/shm)
 	for m in "${mounts[@]}"; do
 		mkdir -p "$dir/$m"
 		mountpoint -q "$dir/$m" || mount --bind "/$m" "$dir/$m"
