@@ -29,9 +29,13 @@ mirror() { # the Debian mirror the host's apt uses
 run() { # run DIR CMD...: CMD inside DIR, its mounts undone when it ends
 	local dir=$1 m rc=0
 	shift
-	local mounts=(proc sys dev dev/pts)
+	local mounts=(proc sys dev dev/pts) self=0
 	# Not /run by default: a maintainer script would reach the host's systemd through it.
-	[ "${DNB_CHROOT_RUN:-0}" = 1 ] && mounts+=(run dev/shm)
+	# The e2e suite's `ip netns exec` wants / to be a mount point: DIR bound onto itself.
+	if [ "${DNB_CHROOT_RUN:-0}" = 1 ]; then
+		mounts+=(run dev/shm)
+		mountpoint -q "$dir" || { mount --bind "$dir" "$dir" && self=1; }
+	fi
 	for m in "${mounts[@]}"; do
 		mkdir -p "$dir/$m"
 		mountpoint -q "$dir/$m" || mount --bind "/$m" "$dir/$m"
@@ -42,6 +46,7 @@ run() { # run DIR CMD...: CMD inside DIR, its mounts undone when it ends
 	for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do
 		umount -l "$dir/${mounts[i]}" 2>/dev/null || true
 	done
+	[ "$self" = 0 ] || umount -l "$dir"
 	return "$rc"
 }
 
