@@ -36,6 +36,13 @@ run() { # run DIR CMD...: CMD inside DIR, its mounts undone when it ends
 		mounts+=(run dev/shm)
 		mountpoint -q "$dir" || { mount --bind "$dir" "$dir" && self=1; }
 	fi
+	# One command at a time in a chroot: the first to end would unmount the other's /proc.
+	exec 7>"$dir/.dnb-run.lock"
+	flock 7
+	# Undone when the command ends, or when this is stopped by a signal (once the command
+	# it waits for has ended).
+	# shellcheck disable=SC2064 # the folder and the list now
+	trap "unmount '$dir' $self ${mounts[*]}; exit 143" TERM INT HUP
 	for m in "${mounts[@]}"; do
 		mkdir -p "$dir/$m"
 		mountpoint -q "$dir/$m" || mount --bind "/$m" "$dir/$m"
@@ -43,11 +50,19 @@ run() { # run DIR CMD...: CMD inside DIR, its mounts undone when it ends
 	# resolv.conf is copied so that apt reaches the mirror by name.
 	cp -L /etc/resolv.conf "$dir/etc/resolv.conf" 2>/dev/null || true
 	LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive chroot "$dir" "$@" || rc=$?
+	trap - TERM INT HUP
+	unmount "$dir" "$self" "${mounts[@]}"
+	return "$rc"
+}
+
+unmount() { # unmount DIR SELF MOUNT...: what run mounted, the last first
+	local dir=$1 self=$2 i
+	shift 2
+	local mounts=("$@")
 	for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do
 		umount -l "$dir/${mounts[i]}" 2>/dev/null || true
 	done
 	[ "$self" = 0 ] || umount -l "$dir"
-	return "$rc"
 }
 
 sources() { # sources RELEASE: the deb and deb-src lines of RELEASE for its chroot
