@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # run-tests.sh: install, build, then run every meson suite that runs on this machine:
 # selftest first (the checks of these test scripts' own verdicts), then unit, e2e, fuzz, xen
-# (meson test; xen boots Xen 4.17 under QEMU, ~6 minutes) and pkg (the Debian package built
-# and installed into clean Debian 12 and 13 chroots), then bench (meson test
+# (meson test; xen boots Xen 4.17 under QEMU, ~6 minutes), pkg (the Debian package built
+# and installed into clean Debian 12 and 13 chroots) and trixie (the build, unit and e2e on
+# Debian 13, in a chroot), then bench (meson test
 # --benchmark), then unit and e2e again in an AddressSanitizer + UndefinedBehaviorSanitizer
 # build (build-sanitize/; its LeakSanitizer checks dpdk-netback's exit after traffic,
 # reconnects and SIGTERM). Ends with the line "N passed, N failed, N skipped" and exits
@@ -48,7 +49,7 @@ run() {
 tests=()
 bench=0
 san=()
-for s in ${DNB_SUITES:-selftest unit e2e fuzz xen pkg bench}; do
+for s in ${DNB_SUITES:-selftest unit e2e fuzz xen pkg trixie bench}; do
 	case $s in
 	bench) bench=1 ;;
 	*) tests+=("$s") ;;
