@@ -43,7 +43,8 @@ static uint32_t hash_ipv6(const uint8_t *d, uint32_t len, uint32_t off)
 
 	if (off + sizeof(*ip) > len)
 		return 0;
-	h = rte_hash_crc(ip->src_addr, 32, PKT_HASH_SEED);
+	/* &: src_addr is uint8_t[16] in DPDK 22.11, struct rte_ipv6_addr in 24.11 */
+	h = rte_hash_crc(&ip->src_addr, 32, PKT_HASH_SEED);
 	/* Ports only right after the fixed header: a flow with extension headers keeps them
 	 * on every packet, so it still hashes alike. */
 	return ports(d, len, off + (uint32_t)sizeof(*ip), ip->proto, h);
