@@ -30,15 +30,15 @@ run() { # run DIR CMD...: CMD inside DIR, its mounts undone when it ends
 	local dir=$1 m rc=0
 	shift
 	local mounts=(proc sys dev dev/pts) self=0
+	# One command at a time in a chroot: the first to end would unmount the other's /proc.
+	exec 7>"$dir/.dnb-run.lock"
+	flock 7
 	# Not /run by default: a maintainer script would reach the host's systemd through it.
 	# The e2e suite's `ip netns exec` wants / to be a mount point: DIR bound onto itself.
 	if [ "${DNB_CHROOT_RUN:-0}" = 1 ]; then
 		mounts+=(run dev/shm)
 		mountpoint -q "$dir" || { mount --bind "$dir" "$dir" && self=1; }
 	fi
-	# One command at a time in a chroot: the first to end would unmount the other's /proc.
-	exec 7>"$dir/.dnb-run.lock"
-	flock 7
 	# Undone when the command ends, or when this is stopped by a signal (once the command
 	# it waits for has ended).
 	# shellcheck disable=SC2064 # the folder and the list now
