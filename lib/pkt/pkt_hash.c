@@ -5,6 +5,9 @@
  * else a hash of the addresses and, for TCP and UDP that is not a fragment, the ports. Every
  * frame of a flow gets the same value, so a flow stays on one queue, in order.
  */
+#include <stddef.h>
+#include <string.h>
+
 #include <rte_hash_crc.h>
 #include <rte_mbuf.h>
 
@@ -12,12 +15,22 @@
 
 #define PKT_HASH_SEED 0x5bd1e995u
 
+/* Headers sit at any alignment in the frame (14 bytes of Ethernet in front of IP), and
+ * rte_hash_crc reads 8 bytes at a time: the fields are copied out first. */
+static uint32_t hash_bytes(const uint8_t *p, size_t n, uint32_t h)
+{
+	uint64_t buf[4]; /* the most: IPv6's two addresses */
+
+	memcpy(buf, p, n);
+	return rte_hash_crc(buf, (uint32_t)n, h);
+}
+
 /* The ports at @p l4 if the L4 header is in the first @p len bytes. */
 static uint32_t ports(const uint8_t *d, uint32_t len, uint32_t l4, uint8_t proto, uint32_t h)
 {
 	if ((proto != IPPROTO_TCP && proto != IPPROTO_UDP) || l4 + 4 > len)
 		return h;
-	return rte_hash_crc_4byte(*(const uint32_t *)(const void *)(d + l4), h);
+	return hash_bytes(d + l4, 4, h);
 }
 
 static uint32_t hash_ipv4(const uint8_t *d, uint32_t len, uint32_t off)
@@ -28,7 +41,7 @@ static uint32_t hash_ipv4(const uint8_t *d, uint32_t len, uint32_t off)
 	if (off + sizeof(*ip) > len)
 		return 0;
 	ihl = (uint32_t)(ip->version_ihl & 0xf) * 4;
-	h = rte_hash_crc(&ip->src_addr, 8, PKT_HASH_SEED);
+	h = hash_bytes(d + off + offsetof(struct rte_ipv4_hdr, src_addr), 8, PKT_HASH_SEED);
 	/* A fragment carries ports only in its first piece: hash every piece alike. */
 	if (ihl < sizeof(*ip) || (ip->fragment_offset & rte_cpu_to_be_16(
 			RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0)
@@ -44,7 +57,7 @@ static uint32_t hash_ipv6(const uint8_t *d, uint32_t len, uint32_t off)
 	if (off + sizeof(*ip) > len)
 		return 0;
 	/* &: src_addr is uint8_t[16] in DPDK 22.11, struct rte_ipv6_addr in 24.11 */
-	h = rte_hash_crc(&ip->src_addr, 32, PKT_HASH_SEED);
+	h = hash_bytes(d + off + offsetof(struct rte_ipv6_hdr, src_addr), 32, PKT_HASH_SEED);
 	/* Ports only right after the fixed header: a flow with extension headers keeps them
 	 * on every packet, so it still hashes alike. */
 	return ports(d, len, off + (uint32_t)sizeof(*ip), ip->proto, h);
