@@ -19,7 +19,7 @@ snapshot() {
 	local fds maps mbufs
 	fds=$(find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 | wc -l) || return 1
 	maps=$(grep -c '/sim/dom' "/proc/$pid/maps") || return 1
-	mbufs=$(e2e_counter /dpdk_netback/mempool in_use) || return 1
+	mbufs=$(e2e_mbufs_resting) || return 1
 	[ "$fds" -gt 0 ] && [ "$maps" -gt 0 ] || { echo "fds '$fds', mappings '$maps'" >&2; return 1; }
 	echo "$fds $maps $mbufs"
 }

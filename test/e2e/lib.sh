@@ -174,6 +174,20 @@ print(v)
 PY
 }
 
+# e2e_mbufs_resting: the mbufs the service holds at rest, the least of five reads of
+# /dpdk_netback/mempool in_use 0.1 s apart. A single read can catch frames a worker holds in
+# the middle of a burst (a loaded machine preempts it there); a leaked mbuf is in every read.
+# Fails (e2e_counter) when a read fails.
+e2e_mbufs_resting() {
+	local i n least=
+	for ((i = 0; i < 5; i++)); do
+		n=$(e2e_counter /dpdk_netback/mempool in_use) || return 1
+		[ -z "$least" ] || [ "$n" -lt "$least" ] && least=$n
+		sleep 0.1
+	done
+	echo "$least"
+}
+
 # e2e_stat PORT KEY: one counter of /dpdk_netback/stats,PORT (e2e_counter)
 e2e_stat() { e2e_counter "/dpdk_netback/stats,$1" "$2"; }
 

@@ -21,7 +21,7 @@ e2e_wait_connected 1
 pid=$E2E_NETBACK_PID
 fds() { find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 | wc -l; }
 maps() { grep -c '/sim/dom' "/proc/$pid/maps"; }
-in_use() { e2e_counter /dpdk_netback/mempool in_use; }
+in_use() { e2e_mbufs_resting; }
 sleep 1
 fds0=$(fds) && [ "$fds0" -gt 0 ] || e2e_fail "file descriptors of pid $pid unreadable"
 maps0=$(maps) || e2e_fail "guest mappings of pid $pid unreadable"
