@@ -6,8 +6,8 @@
  *
  * The EAL's ports are the wire; vifs are attached as net_xenvif ports as their guests come
  * (vifs.c). Worker lcores forward (fwd.c: ingress.c, the switch, egress.c); the main lcore
- * ages the FDB (fdb_age.c), prints stats and waits for SIGINT/SIGTERM, then everything is
- * closed in reverse order.
+ * ages the FDB (fdb_age.c), prints stats (every --stats seconds, and at once on SIGUSR1) and
+ * waits for SIGINT/SIGTERM, then everything is closed in reverse order.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -26,10 +26,15 @@
 
 static struct dnb_app app = { .ctl_lock = PTHREAD_MUTEX_INITIALIZER };
 
+/* SIGUSR1 asks for a stats line now: a bench reads the busy time before and after a run. */
+static atomic_bool stats_asked;
+
 static void on_signal(int sig)
 {
-	(void)sig;
-	atomic_store(&app.quit, true);
+	if (sig == SIGUSR1)
+		atomic_store(&stats_asked, true);
+	else
+		atomic_store(&app.quit, true);
 }
 
 static int pools_create(struct dnb_app *a)
@@ -127,6 +132,8 @@ static void run_until_signal(struct dnb_app *a)
 			dnb_stats_print(a);
 			next += a->tsc_hz * a->cfg.stats_interval_s;
 		}
+		if (atomic_exchange(&stats_asked, false))
+			dnb_stats_print(a);
 	}
 }
 
@@ -182,6 +189,7 @@ int main(int argc, char **argv)
 	atomic_store(&app.exit_mode, app.cfg.on_exit);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGUSR1, on_signal);
 	app.tsc_hz = rte_get_tsc_hz();
 	app.nb_workers = RTE_MIN(rte_lcore_count() - 1, (unsigned int)DNB_MAX_WORKERS);
 	if (app.nb_workers == 0)

@@ -280,8 +280,9 @@ void dnb_stats_print(struct dnb_app *app)
 		const struct dnb_port *p = t->ports[i];
 
 		printf("port %u (%s): rx %" PRIu64 " tx %" PRIu64 " drop %" PRIu64
-		       " gso %" PRIu64 "%s", p->port_id, p->is_vif ? "vif" : "wire",
+		       " gso %" PRIu64 " busy %.3f s%s", p->port_id, p->is_vif ? "vif" : "wire",
 		       p->stats.rx_pkts, p->stats.tx_pkts, p->stats.tx_drops, p->stats.gso_segs,
+		       (double)p->stats.busy_cycles / (double)app->tsc_hz,
 		       i + 1 < t->nb ? " | " : "\n");
 	}
 	fflush(stdout);

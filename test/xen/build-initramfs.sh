@@ -168,6 +168,7 @@ build_dom0() {
 	cp "$out/domU.cpio.gz" "$root/boot/domU.cpio.gz"
 	install -m 755 "$here/dom0-init.sh" "$root/init"
 	install -m 755 "$here/scenario.sh" "$root/scenario.sh"
+	install -m 755 "$here/bench.sh" "$root/bench.sh"
 	ldcache "$root"
 	pack "$root" "$out/dom0.cpio.gz"
 }

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # /init of the real-Xen test's Dom0 (a PV Dom0 on Xen under QEMU): mount the kernel's file
 # systems, load the Xen modules (not xen-netback: the scenario decides), start the toolstack's
-# daemons as Debian's xen init script does, run /scenario.sh, print "DNB-DONE rc=STATUS", power off. Every line goes to
-# hvc0, which Xen puts on its serial console, which the host reads.
+# daemons as Debian's xen init script does, run /scenario.sh (or /bench.sh), print
+# "DNB-DONE rc=STATUS", power off. Every line goes to hvc0, which Xen puts on its serial
+# console, which the host reads.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root
 
@@ -37,7 +38,11 @@ echo "DNB-BOOT dom0 toolstack up"
 
 # The scenario's exit status goes to the host: 0 only when it ran to its last line (a
 # scenario killed by a parse error, a signal or the OOM killer reports it here).
-sh /scenario.sh 2>&1
+# dnb_scenario=bench on Dom0's command line (run-xen-test.sh --bench): test/xen/bench.sh.
+case ${dnb_scenario:-scenario} in
+bench) sh /bench.sh 2>&1 ;;
+*) sh /scenario.sh 2>&1 ;;
+esac
 echo "DNB-DONE rc=$?"
 sync
 poweroff -f

@@ -5,7 +5,11 @@
 # checked). Environment: DNB_XEN_NO_INSTALL=1, DNB_XEN_TIMEOUT (seconds, default 1300),
 # DNB_XEN_CPU, DNB_XEN_ACCEL, DNB_XEN_CMDLINE (see the QEMU command below).
 #
-#   run-xen-test.sh [--build DIR] [--timeout SECONDS]
+#   run-xen-test.sh [--build DIR] [--timeout SECONDS] [--bench]
+#
+# --bench boots the same images to run test/xen/bench.sh in place of the scenario (the
+# real-Xen bench: DNB_BENCH_ROUNDS, DNB_BENCH_SECS pass to it), judged by
+# expected-bench.txt, and prints its table (bench-table.py).
 #
 # Installs its packages (install-xen-deps.sh; DNB_XEN_NO_INSTALL=1 skips), builds the
 # images (build-initramfs.sh) under BUILD/test/xen-run, boots, reads the serial console,
@@ -21,11 +25,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 build=${DNB_BUILD:-$top/build}
 timeout_s=${DNB_XEN_TIMEOUT:-1300}
+bench=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--build) build=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
-	*) echo "usage: $0 [--build DIR] [--timeout SECONDS]" >&2; exit 2 ;;
+	--bench) bench=1; shift ;;
+	*) echo "usage: $0 [--build DIR] [--timeout SECONDS] [--bench]" >&2; exit 2 ;;
 	esac
 done
 run=$build/test/xen-run
@@ -74,12 +80,19 @@ log "booting Xen + Dom0 under QEMU (TCG); serial console: $serial"
 cpu=${DNB_XEN_CPU:-qemu64,+npt,+ssse3,+sse4.1,+sse4.2,+popcnt,+cx16}
 accel=${DNB_XEN_ACCEL:-tcg,thread=multi}
 xen_cmdline="console=com1 com1=115200 dom0_mem=1024M dom0_max_vcpus=2 noreboot ${DNB_XEN_CMDLINE:-}"
+# Dom0's command line: Linux gives init the NAME=VALUE words it does not know as environment.
+dom0_cmdline="console=hvc0"
+expected=$here/expected-checks.txt
+if [ "$bench" = 1 ]; then
+	dom0_cmdline="$dom0_cmdline dnb_scenario=bench DNB_BENCH_ROUNDS=${DNB_BENCH_ROUNDS:-3} DNB_BENCH_SECS=${DNB_BENCH_SECS:-10}"
+	expected=$here/expected-bench.txt
+fi
 log "qemu -accel $accel -cpu $cpu; Xen: $xen_cmdline"
 qemu-system-x86_64 -nodefaults -display none -no-reboot \
 	-accel "$accel" -cpu "$cpu" -smp 2 -m 3G \
 	-kernel "$run/xen" \
 	-append "$xen_cmdline" \
-	-initrd "$run/kernel console=hvc0,$run/dom0.cpio.gz" \
+	-initrd "$run/kernel $dom0_cmdline,$run/dom0.cpio.gz" \
 	-serial "file:$serial" -monitor none -net none \
 	-pidfile "$tmp/qemu.pid" >"$tmp/qemu.out" 2>&1 &
 qemu_pid=$!
@@ -105,9 +118,13 @@ kill_qemu
 tr -d '\r' <"$serial" >"$run/serial.txt"
 # The verdict: every expected check passed, the scenario ran to its end and exited 0, no
 # fault in the VMs (xen-verdict.sh; its last line is "N passed, N failed").
-bash "$here/xen-verdict.sh" "$run/serial.txt" "$here/expected-checks.txt" >"$tmp/verdict"
+bash "$here/xen-verdict.sh" "$run/serial.txt" "$expected" >"$tmp/verdict"
 verdict=$?
 head -n -1 "$tmp/verdict"
+if [ "$bench" = 1 ]; then
+	grep -a '^DNB-BENCH ' "$run/serial.txt"
+	python3 "$here/bench-table.py" "$run/serial.txt" || verdict=1
+fi
 [ -s "$tmp/qemu.out" ] && cat "$tmp/qemu.out"
 log "wall time: $(($(date +%s) - start)) s"
 tail -n 1 "$tmp/verdict"
