@@ -227,6 +227,8 @@ bool dnb_ingress_holds(const struct dnb_port *p);
  *  software. Owner worker only. @return @p nb: every frame is sent, or dropped and counted. */
 uint16_t dnb_port_tx(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf **pkts,
 		     uint16_t nb);
+/** Let a vif's queues send what they hold for their guest (a burst of none). Owner only. */
+void dnb_port_tx_kick(struct dnb_port *p);
 
 /* ports.c */
 /** Bring up a wire port (@p vif NULL) or the vif @p vif, and start forwarding on it. */

@@ -353,3 +353,19 @@ uint16_t dnb_port_tx(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf **
 		tx_flush(p, out, n);
 	return nb; /* every frame was taken: sent, segmented, or dropped and counted here */
 }
+
+/*
+ * A vif's queues keep what the guest had no RX buffers for (net_xenvif's backlog, as
+ * xen-netback's rx_queue) and send it at their next tx_burst: a burst of none flushes them
+ * once the guest has posted buffers (its kick woke the worker, or a pass came round).
+ */
+void dnb_port_tx_kick(struct dnb_port *p)
+{
+	struct rte_mbuf *none[1];
+	uint16_t nq = __atomic_load_n(&p->tx_queues, __ATOMIC_RELAXED);
+
+	if (!p->is_vif)
+		return;
+	for (uint16_t q = 0; q < RTE_MIN(nq, (uint16_t)DNB_MAX_TXQ); q++)
+		rte_eth_tx_burst(p->port_id, q, none, 0);
+}

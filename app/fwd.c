@@ -148,6 +148,7 @@ int dnb_worker_main(void *arg)
 			if (p->owner != w->index)
 				continue;
 			start = rte_rdtsc();
+			dnb_port_tx_kick(p);
 			n = drain_handoff(app, p) + poll_port(w, p, swout, now);
 			if (n > 0) {
 				p->stats.busy_cycles += rte_rdtsc() - start;

@@ -561,7 +561,10 @@ static unsigned int send_until_taken(struct rte_mbuf *m, uint64_t *ms)
 	return calls;
 }
 
-/* The guest posts no RX buffers: packets wait stall_ms, then are dropped, counted. */
+/*
+ * The guest posts no RX buffers: packets wait in the backlog until it is full, the next
+ * waits stall_ms, then the backlog and what comes are dropped, counted.
+ */
 static void test_rx_stall(void **state)
 {
 	struct tfe *fe = &VIF_A->fe;
@@ -570,31 +573,86 @@ static void test_rx_stall(void **state)
 	netif_rx_response_t rsp;
 	const uint8_t *data;
 	struct xvb_snap s;
-	uint64_t ms;
+	uint64_t ms, start;
 
 	(void)state;
 	assert_int_equal(fe->rx.req_prod_pvt, fe->rx.rsp_cons); /* nothing posted */
 	xvb_snap(VIF_A->port, &s);
+	start = now_ms();
+	for (int i = 0; i < RTE_PMD_XENVIF_BACKLOG_PKTS; i++) {
+		m = xvb_mbuf(bed.mp, 100, VIF_A->mac, 0x51);
+		assert_int_equal(rte_eth_tx_burst(VIF_A->port, 0, &m, 1), 1);
+	}
+	assert_int_equal(rte_mempool_in_use_count(bed.mp), in_use + RTE_PMD_XENVIF_BACKLOG_PKTS);
+	xvb_expect(VIF_A->port, &s, (const struct xvb_delta[]){
+		{"guest_rx_backlog_pkts", RTE_PMD_XENVIF_BACKLOG_PKTS},
+		{"guest_rx_no_slots", RTE_PMD_XENVIF_BACKLOG_PKTS}, {NULL, 0}});
+	/* full: refused until the stall, then it and the backlog are dropped */
 	m = xvb_mbuf(bed.mp, 100, VIF_A->mac, 0x51);
 	assert_true(send_until_taken(m, &ms) > 1);
-	assert_true(ms >= STALL_MS);
+	assert_true(now_ms() - start >= STALL_MS);
 	assert_int_equal(rte_mempool_in_use_count(bed.mp), in_use);
+	assert_int_equal(xvb_xstat(VIF_A->port, "guest_rx_backlog_drops"),
+			 RTE_PMD_XENVIF_BACKLOG_PKTS);
+	assert_int_equal(xvb_xstat(VIF_A->port, "guest_rx_stall_drops"), 1);
+	assert_true(xvb_xstat(VIF_A->port, "guest_rx_backlog_full") > 0);
 	/* still stalled: dropped at once */
+	xvb_snap(VIF_A->port, &s);
 	for (int i = 0; i < 3; i++)
 		more[i] = xvb_mbuf(bed.mp, 100, VIF_A->mac, 0x52);
 	assert_int_equal(rte_eth_tx_burst(VIF_A->port, 0, more, 3), 3);
 	assert_int_equal(rte_mempool_in_use_count(bed.mp), in_use);
 	assert_false(tfe_rx_rsp(fe, &rsp, &data));
 	xvb_expect(VIF_A->port, &s, (const struct xvb_delta[]){
-		{"guest_rx_stall_drops", 4}, {NULL, 0}});
+		{"guest_rx_stall_drops", 3}, {"guest_rx_no_slots", 1}, {NULL, 0}});
 	assert_up(VIF_A);
 	/* the guest posts again: delivered, and a new stall waits its time again */
 	xvb_check_both_ways(&bed, VIF_A, 200, 0x53);
-	m = xvb_mbuf(bed.mp, 100, VIF_A->mac, 0x54);
-	assert_true(send_until_taken(m, &ms) > 1);
-	assert_true(ms >= STALL_MS);
-	assert_int_equal(rte_mempool_in_use_count(bed.mp), in_use);
 	xvb_check_both_ways(&bed, VIF_B, 200, 0x55);
+}
+
+/*
+ * Frames the guest has no buffers for wait in the backlog and reach it in order once it
+ * posts some, sent by a tx_burst of no packets; a disconnect frees what is left.
+ */
+static void test_rx_backlog(void **state)
+{
+	struct tfe *fe = &VIF_A->fe;
+	unsigned int in_use = rte_mempool_in_use_count(bed.mp);
+	uint8_t frame[256];
+	netif_rx_response_t rsp;
+	const uint8_t *data;
+	struct rte_mbuf *m;
+	struct xvb_snap s;
+
+	(void)state;
+	assert_int_equal(fe->rx.req_prod_pvt, fe->rx.rsp_cons);
+	xvb_snap(VIF_A->port, &s);
+	for (uint8_t i = 0; i < 5; i++) {
+		m = xvb_mbuf(bed.mp, 120 + i, VIF_A->mac, (uint8_t)(0x61 + i));
+		assert_int_equal(rte_eth_tx_burst(VIF_A->port, 0, &m, 1), 1);
+	}
+	assert_false(tfe_rx_rsp(fe, &rsp, &data));
+	tfe_rx_post(fe, 3);
+	assert_int_equal(rte_eth_tx_burst(VIF_A->port, 0, &m, 0), 0); /* a flush */
+	for (uint8_t i = 0; i < 3; i++) {
+		assert_true(tfe_rx_rsp(fe, &rsp, &data));
+		xvb_frame(frame, 120 + i, VIF_A->mac, (uint8_t)(0x61 + i));
+		assert_int_equal(rsp.status, 120 + i);
+		assert_memory_equal(data, frame, 120 + i);
+	}
+	assert_false(tfe_rx_rsp(fe, &rsp, &data));
+	assert_int_equal(rte_mempool_in_use_count(bed.mp), in_use + 2);
+	xvb_expect(VIF_A->port, &s, (const struct xvb_delta[]){
+		{"guest_rx_backlog_pkts", 5}, {"guest_rx_packets", 3}, {"guest_rx_bytes", 363},
+		{"guest_rx_slots", 3}, {"guest_rx_gcopy_segs", 3}, {"guest_rx_gcopy_batches", 1},
+		{"guest_rx_no_slots", 6}, {NULL, 0}});
+	/* the two left go with the connection */
+	xvb_snap(VIF_A->port, &s);
+	assert_int_equal(tfe_connect(fe, &tfe_full), 0);
+	assert_true(xvb_wait_link(VIF_A->port, true, XVB_WAIT_MS));
+	assert_int_equal(rte_mempool_in_use_count(bed.mp), in_use);
+	xvb_check_both_ways(&bed, VIF_A, 200, 0x68);
 }
 
 /*
@@ -712,6 +770,7 @@ int main(void)
 		cmocka_unit_test(test_rx_intr),
 		cmocka_unit_test(test_guest_revokes_tx_grant),
 		cmocka_unit_test(test_rx_stall),
+		cmocka_unit_test(test_rx_backlog),
 		cmocka_unit_test(test_rx_burst_budget),
 		cmocka_unit_test(test_resume_after_keep),
 		cmocka_unit_test(test_reconnect_loop),

@@ -14,7 +14,7 @@ import statistics
 import sys
 from collections import defaultdict
 
-CONFIGS = ("off", "linearize", "chain", "kernel")
+CONFIGS = ("off", "linearize", "chain", "chain-poll", "kernel")
 TESTS = ("TCP_STREAM", "TCP_MAERTS", "TCP_RR")
 
 

@@ -6,8 +6,9 @@
 #
 # One PV guest (1 vCPU, stock Linux xen-netfront) lives through every configuration in one
 # boot, so the configurations differ in the backend only:
-#   - dpdk-netback --lro off, linearize, chain: the same process restarted with SIGTERM
-#     between them (the next one resumes the vif: the guest never reconnects);
+#   - dpdk-netback --lro off, linearize, chain, and chain with a worker that never sleeps
+#     (--idle-sleep-us 0): the process restarted with SIGTERM between them (the next one
+#     resumes the vif: the guest never reconnects);
 #   - then xen-netback + a Linux bridge: the last dpdk-netback stops with --on-exit kernel,
 #     the kernel's driver takes the vif over (Connected throughout), and the wire veth and the
 #     vif go into bridge dnbbr0.
@@ -26,7 +27,17 @@ DNB_SCENARIO_LIB=1
 
 rounds=${DNB_BENCH_ROUNDS:-3}
 secs=${DNB_BENCH_SECS:-10}
-modes="off linearize chain"
+# The dpdk-netback configurations; chain-poll: --lro chain with a worker that never sleeps
+# (what the idle sleep costs under load).
+modes="off linearize chain chain-poll"
+
+# opts CONFIG: dpdk-netback's options for a configuration.
+opts() {
+	case $1 in
+	chain-poll) echo "--lro chain --idle-sleep-us 0" ;;
+	*) echo "--lro $1" ;;
+	esac
+}
 
 # cpu_s NAME: the domain's CPU seconds as Xen accounts them (xl list's Time(s) column).
 cpu_s() { xl list "$1" 2>/dev/null | awk 'NR == 2 { print $6 }'; }
@@ -65,6 +76,9 @@ run_one() {
 		"domu_s=$(awk -v a="$u0" -v b="$u1" 'BEGIN { printf "%.1f", b - a }')" \
 		"busy_s=$(awk -v a="$b0" -v b="$b1" 'BEGIN { if (a == "-" || b == "-") print "-"; else printf "%.3f", b - a }')" \
 		"secs=$secs"
+	# the counters after the run (drops per port): evidence for the figures
+	[ -n "$nb_pid" ] && echo "DNB-INFO bench-stats $1 $2 $3: $(grep ' busy ' "$nb_log" | tail -n 1 | cut -d' ' -f2-)"
+	return 0
 }
 
 run_config() {
@@ -74,14 +88,14 @@ run_config() {
 	done
 }
 
-# restart_as MODE [OPTS]: the running dpdk-netback stopped with SIGTERM, a new one with
-# --lro MODE started; it must resume the guest's vif.
+# restart_as CONFIG [OPTS]: the running dpdk-netback stopped with SIGTERM, a new one with
+# CONFIG's options (and OPTS) started; it must resume the guest's vif.
 restart_as() {
 	local d
 	d=$(domid_of $guest)
 	kill -TERM "$nb_pid"
 	wait_for 30 sh -c "! kill -0 $nb_pid" || { result "bench-restart-$1" FAIL "still running"; return 1; }
-	netback_start dnbw0 "bench-$1" "--lro $1 ${2:-}" || return 1
+	netback_start dnbw0 "bench-$1" "$(opts "$1") ${2:-}" || return 1
 	if wait_for 60 grep -q "vif$d.0: resumed" "$nb_log"; then
 		return 0
 	fi

@@ -122,6 +122,16 @@ watch_backends() {
 	done | stamp >/tmp/xs-watch.log &
 }
 
+# tasks_evidence PID: where each thread of a process that does not get on is waiting.
+tasks_evidence() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		[ -d "$t" ] || continue
+		echo "DNB-LOG task $(cat "$t/comm" 2>&1) state $(cut -d' ' -f3 "$t/stat" 2>&1)" \
+			"wchan $(cat "$t/wchan" 2>&1) syscall $(cut -d' ' -f1 "$t/syscall" 2>&1)"
+	done
+}
+
 # netback_start [IFACE [LABEL [OPTIONS]]]: dpdk-netback with its wire port on IFACE (default
 # dnbw0) and OPTIONS after its usual ones.
 netback_start() {
@@ -146,6 +156,7 @@ netback_start() {
 	fi
 	result "netback-start$label" FAIL "no 'forwarding on' in 60 s"
 	evidence "$nb_log"
+	tasks_evidence "$nb_pid"
 	return 1
 }
 

@@ -15,6 +15,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/**
+ * tx_burst and the guest's RX buffers: frames the guest has posted no buffers for yet are
+ * taken into the queue's backlog (as xen-netback's rx_queue keeps them), at most this many
+ * frames, bytes and mbufs a queue, and sent first, in order, by the next tx_burst on that
+ * queue; a tx_burst of no packets only does that. Past the bounds tx_burst takes no more
+ * (xstat q<N>_guest_rx_backlog_full). A guest that posts nothing for stall_ms (devarg) has
+ * its backlog and what comes next dropped, counted (q<N>_guest_rx_stall_drops,
+ * _guest_rx_backlog_drops), until it posts again. An application that sleeps when idle arms
+ * the queue with rte_eth_dev_rx_intr_enable: the guest's next posted buffers (or a 1 ms timer)
+ * wake it, and it calls tx_burst then.
+ */
+#define RTE_PMD_XENVIF_BACKLOG_PKTS 256
+#define RTE_PMD_XENVIF_BACKLOG_BYTES (128u * 4096u)
+#define RTE_PMD_XENVIF_BACKLOG_MBUFS 512
+
 /** What the connected frontend negotiated for packets sent to it (its RX ring). */
 struct rte_pmd_xenvif_offloads {
 	bool connected; /**< false: nothing is connected, the other fields are false */

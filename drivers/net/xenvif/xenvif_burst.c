@@ -102,67 +102,93 @@ out:
 }
 
 /*
- * The guest posted no RX buffers for a while (it stopped consuming). Like xen-netback's
- * rx_stall_timeout, do not let it hold the caller's mbufs: after stall_tsc without progress
- * take and drop what it is given, counted, until it posts buffers again (XSA-392).
+ * Has the guest stopped consuming? Frames wait for its RX buffers (in the backlog, or
+ * refused) and none went for stall_tsc. Like xen-netback's rx_stall_timeout, it must not
+ * then hold the caller's mbufs (XSA-392): the caller drops the backlog and what comes next,
+ * counted, until the guest posts buffers again.
  */
-static uint16_t stall_check(struct xenvif_queue *q, struct rte_mbuf **pkts, uint16_t nb_left,
-			    bool progress)
+static bool stalled(struct xenvif_queue *q, bool waiting, bool progress)
 {
 	uint64_t now;
 
-	if (progress || nb_left == 0) {
+	if (progress || !waiting) {
 		q->stall_since = 0;
-		return 0;
+		return false;
 	}
 	now = rte_get_tsc_cycles();
 	if (q->stall_since == 0) {
 		q->stall_since = now;
-		return 0;
+		return false;
 	}
-	if (now - q->stall_since < q->vif->stall_tsc)
-		return 0;
-	rte_pktmbuf_free_bulk(pkts, nb_left);
-	q->stats.rx_stall_drops += nb_left;
-	return nb_left;
+	return now - q->stall_since >= q->vif->stall_tsc;
 }
 
-/* ethdev tx_burst: packets for the guest (its RX ring). Untaken packets stay the caller's. */
-uint16_t xenvif_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+/* xenvif_send_fn: frames into the guest's RX ring, in rounds of at most XENVIF_BURST_MAX. */
+static uint16_t ring_send(struct xenvif_queue *q, struct rte_mbuf **pkts, uint16_t nb,
+			  bool *notify)
 {
-	struct xenvif_queue *q = queue;
-	uint16_t nb_tx = 0;
-	bool notify = false;
+	uint16_t done = 0;
 
-	if (unlikely(!xenvif_burst_enter(q, &q->in_tx))) {
-		q->stats.rx_not_connected++;
-		goto out;
-	}
-	/* Bounded by nb_pkts: every packet prepare takes counts, delivered or dropped. */
-	while (nb_tx < nb_pkts &&
-	       atomic_load_explicit(&q->enabled, memory_order_relaxed) != 0) {
-		uint16_t want = RTE_MIN(nb_pkts - nb_tx, XENVIF_BURST_MAX);
+	/* Bounded by nb: every packet prepare takes counts, delivered or dropped. */
+	while (done < nb && atomic_load_explicit(&q->enabled, memory_order_relaxed) != 0) {
+		uint16_t want = RTE_MIN(nb - done, XENVIF_BURST_MAX);
 		uint16_t nb_prep;
 		nif_gcopy_seg *segs;
 		uint32_t nb_segs;
 		bool more_notify = false;
 		int rc;
 
-		nb_prep = nif_rx_prepare_burst(q->guest_rx, pkts + nb_tx, want);
+		nb_prep = nif_rx_prepare_burst(q->guest_rx, pkts + done, want);
 		nb_segs = nif_rx_gcopy_segs(q->guest_rx, &segs);
 		rc = issue_copies(q, nb_segs, segs);
 		nif_rx_finish_burst(q->guest_rx, rc, &more_notify);
-		nb_tx += nb_prep;
-		notify |= more_notify;
+		done += nb_prep;
+		*notify |= more_notify;
 		if (nb_prep < want)
 			break;
 	}
+	return done;
+}
+
+/*
+ * ethdev tx_burst: packets for the guest (its RX ring). What the ring has no posted buffers
+ * for goes to the backlog, while it has room, and out first at the next call (a call with
+ * no packets only flushes it); the rest stays the caller's.
+ */
+uint16_t xenvif_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	struct xenvif_queue *q = queue;
+	uint16_t nb_tx = 0, sent = 0;
+	bool notify = false;
+
+	if (nb_pkts == 0 && xenvif_backlog_pending(q) == 0)
+		return 0; /* the flush call of an idle queue: nothing to enter for */
+	if (unlikely(!xenvif_burst_enter(q, &q->in_tx))) {
+		q->stats.rx_not_connected += nb_pkts != 0;
+		goto out;
+	}
+	if (q->backlog.nb != 0)
+		sent = xenvif_backlog_flush(q, ring_send, &notify);
+	if (q->backlog.nb == 0) {
+		nb_tx = ring_send(q, pkts, nb_pkts, &notify);
+		sent += nb_tx;
+	}
 	if (notify)
 		guest_notify(q, q->port_rx);
-	if (unlikely(nif_rxq_fatal(q->guest_rx) != NIF_FATAL_NONE))
+	if (unlikely(nif_rxq_fatal(q->guest_rx) != NIF_FATAL_NONE)) {
 		queue_fatal(q, nif_rxq_fatal(q->guest_rx));
-	else
-		nb_tx += stall_check(q, pkts + nb_tx, nb_pkts - nb_tx, nb_tx > 0);
+		goto out;
+	}
+	/* what the ring had no buffers for waits in the backlog, unless the guest stalled */
+	if (!stalled(q, nb_tx < nb_pkts || q->backlog.nb != 0, sent > 0)) {
+		while (nb_tx < nb_pkts && xenvif_backlog_push(q, pkts[nb_tx]))
+			nb_tx++;
+	} else {
+		xenvif_backlog_purge(q);
+		rte_pktmbuf_free_bulk(pkts + nb_tx, nb_pkts - nb_tx);
+		q->stats.rx_stall_drops += nb_pkts - nb_tx;
+		nb_tx = nb_pkts;
+	}
 out:
 	xenvif_burst_leave(&q->in_tx);
 	return nb_tx;

@@ -70,6 +70,7 @@ static void queue_quiesce(struct xenvif_queue *q)
 static void queue_disconnect(struct xenvif_queue *q)
 {
 	queue_quiesce(q);
+	xenvif_backlog_purge(q); /* frames for a ring that is going away */
 	if (q->guest_rx != NULL) {
 		xenvif_counters_add(&q->rx_base, nif_rxq_stats(q->guest_rx), sizeof(q->rx_base));
 		nif_rxq_free(q->guest_rx);

@@ -334,7 +334,7 @@ static int eth_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 		st->rx_nombuf += tx.tx_no_mbuf;
 		st->opackets += rx.rx_packets;
 		st->obytes += rx.rx_bytes;
-		st->oerrors += rx_drops(&rx) + q->stats.rx_stall_drops;
+		st->oerrors += rx_drops(&rx) + q->stats.rx_stall_drops + q->stats.rx_backlog_drops;
 		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
 			st->q_ipackets[i] = tx.tx_packets;
 			st->q_ibytes[i] = tx.tx_bytes;
@@ -379,6 +379,9 @@ static const struct nif_stat_name drv_stat_names[] = {
 	{"resume_guest_rx_posted", offsetof(struct xenvif_queue_stats, resume_rx_posted)},
 	{"intr_arms", offsetof(struct xenvif_queue_stats, intr_arms)},
 	{"intr_events", offsetof(struct xenvif_queue_stats, intr_events)},
+	{"guest_rx_backlog_pkts", offsetof(struct xenvif_queue_stats, rx_backlog_pkts)},
+	{"guest_rx_backlog_full", offsetof(struct xenvif_queue_stats, rx_backlog_full)},
+	{"guest_rx_backlog_drops", offsetof(struct xenvif_queue_stats, rx_backlog_drops)},
 	{NULL, 0},
 };
 

@@ -5,6 +5,7 @@
  * of the driver, split the way xen-netback is, each using only those listed after it:
  *   xenvif_ethdev.c   probe/remove, devargs, ethdev ops, stats and xstats
  *   xenvif_burst.c    the data path: rx_burst (guest TX ring) and tx_burst (guest RX ring)
+ *   xenvif_backlog.c  tx_burst's queue of frames waiting for the guest's RX buffers
  *   xenvif_ctrl.c     the control thread: xenstore handshake (lib/xenbus), ring mapping,
  *                     event channels, connect and disconnect of the data plane, the link
  *                     state it implies, and the PMD's log type
@@ -36,6 +37,16 @@
 /** Packets one burst call handles at most (larger requests are served in several rounds). */
 #define XENVIF_BURST_MAX 64
 
+/**
+ * A queue's guest-RX backlog holds at most this many frames, bytes and mbufs (the contract
+ * is in rte_pmd_xenvif.h): the bytes as xen-netback's XENVIF_RX_QUEUE_BYTES (half a ring of
+ * pages); the mbuf bound keeps what one queue of one guest can pin of a shared pool small
+ * and known.
+ */
+#define XENVIF_BACKLOG_PKTS RTE_PMD_XENVIF_BACKLOG_PKTS
+#define XENVIF_BACKLOG_BYTES RTE_PMD_XENVIF_BACKLOG_BYTES
+#define XENVIF_BACKLOG_MBUFS RTE_PMD_XENVIF_BACKLOG_MBUFS
+
 extern int xenvif_logtype;
 
 #define XENVIF_LOG(level, vif, fmt, ...) \
@@ -57,6 +68,27 @@ struct xenvif_queue_stats {
 	uint64_t resume_rx_posted; /**< guest-RX buffers found posted at a resume */
 	uint64_t intr_arms;        /**< rx_intr_enable: req_event armed for a sleeping caller */
 	uint64_t intr_events;      /**< guest notifications taken off the event channel */
+	uint64_t rx_backlog_pkts;  /**< frames that waited in the backlog for guest buffers */
+	uint64_t rx_backlog_full;  /**< frames refused (left to the caller): the backlog full */
+	uint64_t rx_backlog_drops; /**< frames dropped from the backlog: a stall, a disconnect */
+};
+
+/**
+ * tx_burst's backlog (xenvif_backlog.c): frames taken from the caller that the guest's RX
+ * ring had no room for yet, sent first at the next tx_burst, in order. Touched only by the
+ * lcore calling tx_burst on the queue (and by the control thread once the queue is
+ * quiesced); @c nb is also read by rx_intr_enable as a hint (relaxed atomics).
+ */
+struct xenvif_backlog {
+	struct rte_mbuf *pkts[XENVIF_BACKLOG_PKTS];
+	/* each frame's size, kept here: once sent, a frame is lib/netif's to free */
+	struct {
+		uint32_t bytes;
+		uint32_t mbufs;
+	} sizes[XENVIF_BACKLOG_PKTS];
+	uint16_t nb;
+	uint32_t bytes;
+	uint32_t mbufs;
 };
 
 /**
@@ -84,6 +116,7 @@ struct xenvif_queue {
 	int port_tx;                 /**< local event-channel ports, -1 when unbound */
 	int port_rx;                 /**< equals port_tx for a single event channel */
 	uint64_t stall_since;        /**< TSC when the guest RX ring first had no room; 0 = not */
+	struct xenvif_backlog backlog; /**< frames waiting for the guest's RX buffers */
 	atomic_uint enabled;         /**< control -> lcore: the queue may be polled */
 	atomic_uint in_rx;           /**< lcore is inside rx_burst */
 	atomic_uint in_tx;           /**< lcore is inside tx_burst */
@@ -170,6 +203,32 @@ int xenvif_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid);
 /* xenvif_burst.c */
 uint16_t xenvif_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts);
 uint16_t xenvif_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts);
+
+/**
+ * Send @p nb frames of @p pkts to the guest's RX ring, in order, as far as its posted buffers
+ * go; returns how many it took (sent or dropped, counted: they are no longer the caller's)
+ * and ORs into @p notify whether the guest is to be notified. tx_burst's ring step.
+ */
+typedef uint16_t (*xenvif_send_fn)(struct xenvif_queue *q, struct rte_mbuf **pkts,
+				   uint16_t nb, bool *notify);
+
+/** The backlog's frame count, from any thread (a hint: it may change at once). */
+uint16_t xenvif_backlog_pending(const struct xenvif_queue *q);
+
+/**
+ * Append @p m to @p q's backlog. False (counted rx_backlog_full) when that would pass one of
+ * its bounds: @p m stays the caller's.
+ */
+bool xenvif_backlog_push(struct xenvif_queue *q, struct rte_mbuf *m);
+
+/**
+ * Send the backlog's frames from its head with @p send; returns how many left it. The
+ * tx_burst lcore, inside the queue's burst section.
+ */
+uint16_t xenvif_backlog_flush(struct xenvif_queue *q, xenvif_send_fn send, bool *notify);
+
+/** Free every frame of the backlog (counted rx_backlog_drops): a stall, a disconnect. */
+void xenvif_backlog_purge(struct xenvif_queue *q);
 
 /* xenvif_ctrl.c */
 int xenvif_ctrl_start(struct xenvif *vif);

@@ -197,7 +197,9 @@ int xenvif_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 	drain_wake(q);
 	if (xenvif_burst_enter(q, &q->in_rx)) {
 		q->stats.intr_events += drain_evtchn(q, XENVIF_INTR_DRAIN_MAX);
-		if (nif_tx_final_check(q->guest_tx))
+		/* a backlog waits for RX buffers: the guest's kick for them is armed (req_event,
+		 * lib/netif), the timer is there for a guest that does not kick */
+		if (nif_tx_final_check(q->guest_tx) || xenvif_backlog_pending(q) != 0)
 			timer_arm(q);
 		q->stats.intr_arms++;
 	}
