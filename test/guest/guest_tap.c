@@ -78,6 +78,23 @@ int guest_tap_set_offload(int fd, const struct gr_tx_features *f)
 	return 0;
 }
 
+int guest_tap_set_mtu(const char *name, unsigned int mtu)
+{
+	struct ifreq ifr;
+	int s, rc = 0;
+
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_mtu = (int)mtu;
+	if (ioctl(s, SIOCSIFMTU, &ifr) < 0)
+		rc = -errno;
+	close(s);
+	return rc;
+}
+
 int guest_tap_set_mac_up(const char *name, const uint8_t mac[6])
 {
 	struct ifreq ifr;
