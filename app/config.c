@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <rte_common.h>
+#include <rte_ether.h>
 
 #include "dnb_config.h"
 #include "xb.h"
@@ -31,6 +32,7 @@ enum {
 	OPT_VIF_MBUFS,
 	OPT_ON_EXIT,
 	OPT_IDLE_SLEEP,
+	OPT_MTU,
 };
 
 static const struct option long_options[] = {
@@ -51,6 +53,7 @@ static const struct option long_options[] = {
 	{"vif-mbufs", required_argument, NULL, OPT_VIF_MBUFS},
 	{"on-exit", required_argument, NULL, OPT_ON_EXIT},
 	{"idle-sleep-us", required_argument, NULL, OPT_IDLE_SLEEP},
+	{"mtu", required_argument, NULL, OPT_MTU},
 	{NULL, 0, NULL, 0},
 };
 
@@ -76,6 +79,10 @@ void dnb_config_usage(const char *prog)
 	       "                         (default: half of --fdb-size)\n"
 	       "  --stats SECONDS        print a stats line every N seconds (default 0: off);\n"
 	       "                         SIGUSR1 prints one at once\n"
+	       "  --mtu N                the wire ports' MTU, and each vif's unless the toolstack\n"
+	       "                         wrote one (xl's mtu=), as a bridge's MTU is its vifs'\n"
+	       "                         (68..65517, default 1500; above 1500 the shared\n"
+	       "                         buffers grow to hold a frame)\n"
 	       "  --mbufs N              shared packet buffers: wire RX, copies (default 32768)\n"
 	       "  --vif-mbufs N          each vif's own buffers for what its guest sends\n"
 	       "                         (default 2048)\n"
@@ -243,6 +250,8 @@ static int parse_one(int opt, const char *arg, struct dnb_config *cfg)
 		return -EINVAL;
 	case OPT_IDLE_SLEEP:
 		return parse_u32("idle-sleep-us", arg, 0, 100000, &cfg->idle_sleep_us);
+	case OPT_MTU:
+		return parse_u32("mtu", arg, XB_MTU_MIN, XB_MTU_MAX, &cfg->mtu);
 	case OPT_VIF_MBUFS:
 		return parse_u32("vif-mbufs", arg, 512, 1u << 20, &cfg->vif_mbufs);
 	case OPT_VIF_QUEUES:
@@ -272,7 +281,7 @@ int dnb_config_parse(int argc, char **argv, struct dnb_config *cfg)
 	*cfg = (struct dnb_config){
 		.lro = DNB_LRO_CHAIN, .lro_timeout_us = 40, .fdb_entries = 4096,
 		.fdb_age_s = 300, .nb_mbufs = 32768, .vif_mbufs = 2048, .vif_queues = 0,
-		.idle_sleep_us = DNB_IDLE_SLEEP_US_DEFAULT, .xen = "real",
+		.idle_sleep_us = DNB_IDLE_SLEEP_US_DEFAULT, .xen = "real", .mtu = RTE_ETHER_MTU,
 	};
 	optind = 1;
 	opterr = 0;

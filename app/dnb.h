@@ -233,6 +233,9 @@ void dnb_port_tx_kick(struct dnb_port *p);
 /* ports.c */
 /** Bring up a wire port (@p vif NULL) or the vif @p vif, and start forwarding on it. */
 int dnb_port_init(struct dnb_app *app, uint16_t port_id, const struct dnb_vif_id *vif);
+/* The shared pool's data room for a wire MTU: a whole frame with an 802.1Q tag in one
+ * buffer, rounded up to 1 KiB; DPDK's default at 1500 and below. */
+uint16_t dnb_port_data_room(uint32_t mtu);
 void dnb_port_fini(struct dnb_app *app, uint16_t port_id);
 
 /* vif_watch.c (vifs.h: the rest of the chosen vifs) */

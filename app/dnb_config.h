@@ -58,6 +58,7 @@ struct dnb_config {
 	uint32_t stats_interval_s; /**< --stats: print a line every N s (0: never) */
 	uint32_t idle_sleep_us;    /**< --idle-sleep-us: longest nap with a wire port (0: poll) */
 #define DNB_IDLE_SLEEP_US_DEFAULT 500
+	uint32_t mtu;              /**< --mtu: the wire ports', and the vifs' default */
 	uint32_t nb_mbufs;         /**< --mbufs: size of the shared packet pool */
 	uint32_t vif_mbufs;        /**< --vif-mbufs: size of each vif's guest-TX pool */
 	unsigned int vif_queues;   /**< --vif-queues: queue pairs offered to each guest */

@@ -40,7 +40,7 @@ static void on_signal(int sig)
 static int pools_create(struct dnb_app *a)
 {
 	a->pool = rte_pktmbuf_pool_create("dnb_pkts", a->cfg.nb_mbufs, 256, 0,
-					  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+					  dnb_port_data_room(a->cfg.mtu), (int)rte_socket_id());
 	a->gso_indirect = rte_pktmbuf_pool_create("dnb_gso_ind", 8192, 256, 0, 0,
 						  (int)rte_socket_id());
 	if (a->pool == NULL || a->gso_indirect == NULL)

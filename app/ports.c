@@ -3,7 +3,10 @@
  * capabilities, configure, queues, the port's ingress state (ingress.c) and hand-off ring,
  * start, then the switch port. */
 #include <errno.h>
+#include <net/if.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -33,6 +36,67 @@ static struct rte_mempool *rx_pool(struct dnb_app *app, const struct dnb_port *p
 	mp = app->vif_pools[p->port_id];
 	pthread_mutex_unlock(&app->ctl_lock);
 	return mp;
+}
+
+/* Ethernet header and one 802.1Q tag: what a frame adds to its MTU on the wire. */
+#define DNB_FRAME_OVERHEAD (RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN)
+
+uint16_t dnb_port_data_room(uint32_t mtu)
+{
+	/* 1 KiB steps: net_af_packet wants framesz - 32 to fit a buffer, framesz 9216 at 9000 */
+	uint32_t room = RTE_PKTMBUF_HEADROOM +
+			RTE_ALIGN_CEIL(mtu + DNB_FRAME_OVERHEAD, 1024u);
+
+	return (uint16_t)RTE_MIN(RTE_MAX(room, (uint32_t)RTE_MBUF_DEFAULT_BUF_SIZE),
+				 (uint32_t)UINT16_MAX);
+}
+
+/* The kernel interface's MTU under a socket PMD (if_index set), else 0 (not known). */
+static uint32_t kernel_if_mtu(const struct rte_eth_dev_info *info)
+{
+	struct ifreq ifr = {0};
+	int s, rc;
+
+	if (info->if_index == 0 || if_indextoname(info->if_index, ifr.ifr_name) == NULL)
+		return 0;
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	if (s < 0)
+		return 0;
+	rc = ioctl(s, SIOCGIFMTU, &ifr);
+	close(s);
+	return rc == 0 && ifr.ifr_mtu > 0 ? (uint32_t)ifr.ifr_mtu : 0;
+}
+
+/*
+ * The wire's MTU, --mtu, set before start (what egress.c holds frames to). DPDK 22.11's
+ * net_af_packet reports max_rx_pktlen 1518 whatever its framesz, so ethdev refuses it any
+ * MTU over 1500: there the interface's MTU and framesz carry the frames, and the MTU is
+ * taken as --mtu, or the interface's when smaller (a larger frame could not be sent).
+ */
+static int wire_mtu_set(struct dnb_app *app, struct dnb_port *p,
+			const struct rte_eth_dev_info *info)
+{
+	uint16_t mtu = (uint16_t)app->cfg.mtu;
+	uint32_t if_mtu;
+	int rc = rte_eth_dev_get_mtu(p->port_id, &p->mtu);
+
+	if (rc != 0 || p->mtu == mtu)
+		return rc;
+	rc = rte_eth_dev_set_mtu(p->port_id, mtu);
+	if (rc == 0) {
+		p->mtu = mtu;
+		return 0;
+	}
+	if (rc != -EINVAL || strcmp(info->driver_name, "net_af_packet") != 0) {
+		DNB_LOG(ERR, "wire port %u (%s): cannot take --mtu %u: %s (frames up to %u bytes)",
+			p->port_id, info->driver_name, mtu, rte_strerror(-rc), info->max_rx_pktlen);
+		return rc;
+	}
+	if_mtu = kernel_if_mtu(info);
+	p->mtu = if_mtu != 0 && if_mtu < mtu ? (uint16_t)if_mtu : mtu;
+	DNB_LOG(NOTICE, "wire port %u (net_af_packet): MTU %u (--mtu %u, the interface's %u); "
+		"its framesz must hold MTU + 88", p->port_id, p->mtu, mtu, if_mtu);
+	return 0;
 }
 
 static int port_configure(struct dnb_app *app, struct dnb_port *p, uint16_t nb_queues)
@@ -70,9 +134,16 @@ static int port_configure(struct dnb_app *app, struct dnb_port *p, uint16_t nb_q
 	/* A vif's guest kicks wake a sleeping worker (sleep.c); a wire port's RX interrupts
 	 * are not used (af_packet and af_xdp have none; a NIC's would need the EAL's vectors). */
 	conf.intr_conf.rxq = p->is_vif && app->cfg.idle_sleep_us != 0;
+	/* A vif takes --mtu as a bridge's MTU (the toolstack's key comes first, in the PMD).
+	 * A wire frame that a buffer cannot hold is scattered where the port can. */
+	conf.rxmode.mtu = p->is_vif ? app->cfg.mtu : 0;
+	if (!p->is_vif && (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER) &&
+	    app->cfg.mtu + DNB_FRAME_OVERHEAD >
+	    (uint32_t)rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM)
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 	rc = rte_eth_dev_configure(p->port_id, nb_queues, nb_queues, &conf);
 	if (rc == 0 && !p->is_vif)
-		rc = rte_eth_dev_get_mtu(p->port_id, &p->mtu);
+		rc = wire_mtu_set(app, p, &info);
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &nb_rxd, &nb_txd);
 	for (uint16_t q = 0; rc == 0 && q < nb_queues; q++) {
@@ -106,8 +177,8 @@ static int vif_link_event(uint16_t port_id, enum rte_eth_event_type type, void *
 	__atomic_store_n(&p->tx_queues, RTE_MAX(RTE_MIN(off.nb_queues, p->nb_queues), 1),
 			 __ATOMIC_RELAXED);
 	DNB_LOG(INFO, "vif port %u: frontend takes tso %d/%d, checksum offload %d/%d, %u "
-		"queue(s)", port_id, p->tso_v4, p->tso_v6, p->csum_v4, p->csum_v6,
-		(unsigned int)p->tx_queues);
+		"queue(s), MTU %u", port_id, p->tso_v4, p->tso_v6, p->csum_v4, p->csum_v6,
+		(unsigned int)p->tx_queues, off.mtu);
 	return 0;
 }
 

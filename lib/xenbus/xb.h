@@ -347,7 +347,16 @@ struct xb_frontend_conf {
 	 *  TX, xen-netback's credit_bytes/credit_usec. 0: unlimited (no key, or a bad one). */
 	uint32_t rate_bytes;
 	uint32_t rate_usec;
+	/** The toolstack's "mtu" key (xl's mtu=), XB_MTU_MIN..XB_MTU_MAX; 0 when there is
+	 *  none or it is malformed (logged): the caller's default applies, as vif-bridge gives
+	 *  a vif its bridge's MTU. Read at connect only: libxl writes it once, at creation. */
+	uint32_t mtu;
 };
+
+/** Smallest MTU the "mtu" key may give: IPv4's minimum (RFC 791), Linux's ETH_MIN_MTU. */
+#define XB_MTU_MIN 68u
+/** Largest: xen-netback's xenvif_change_mtu, ETH_MAX_MTU - VLAN_ETH_HLEN (with SG). */
+#define XB_MTU_MAX 65517u
 
 /* ---- events ----------------------------------------------------------------------------- */
 

@@ -214,6 +214,24 @@ void xb_frontend_read_rate(struct xb_vif *vif)
 	}
 }
 
+void xb_frontend_read_mtu(struct xb_vif *vif)
+{
+	char value[XB_VALUE_MAX];
+	uint32_t mtu = 0;
+	int ret;
+
+	vif->conf.mtu = 0;
+	ret = xb_read_key(vif->xs, XB_TXN_NONE, vif->be_path, "mtu", value, sizeof(value));
+	if (ret == -ENOENT)
+		return; /* libxl writes it only when it is not 1500: the caller's default */
+	if (ret < 0 || xb_parse_u32(value, &mtu) < 0 || mtu < XB_MTU_MIN || mtu > XB_MTU_MAX) {
+		XB_LOG(WARNING, vif, "ignoring %s/mtu '%s' (not %u..%u): the default MTU applies",
+		       vif->be_path, ret < 0 ? strerror(-ret) : value, XB_MTU_MIN, XB_MTU_MAX);
+		return;
+	}
+	vif->conf.mtu = mtu;
+}
+
 int xb_frontend_read_conf(struct xb_vif *vif)
 {
 	unsigned int i;
@@ -231,6 +249,8 @@ int xb_frontend_read_conf(struct xb_vif *vif)
 		ret = read_queue(vif, i);
 	if (ret == 0)
 		xb_frontend_read_rate(vif);
+	if (ret == 0)
+		xb_frontend_read_mtu(vif);
 	return ret;
 }
 

@@ -137,6 +137,11 @@ int xb_frontend_read_conf(struct xb_vif *vif);
  * and when it is malformed (logged, naming the key and the value, as netback warns).
  */
 void xb_frontend_read_rate(struct xb_vif *vif);
+/*
+ * The toolstack's "mtu" into vif->conf.mtu: 0 (the caller's default) when there is none,
+ * and when it is malformed or out of range (logged, naming the key and the value).
+ */
+void xb_frontend_read_mtu(struct xb_vif *vif);
 /* Validate the toolstack's "frontend" and "frontend-id": 0, or as xb_frontend_read_conf. */
 int xb_frontend_read_path(struct xb_vif *vif);
 

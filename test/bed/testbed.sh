@@ -3,7 +3,7 @@
 #
 # testbed.sh: the simulated Xen test bed, standing in for a Dom0 with a NIC and guests.
 #
-#   testbed.sh [-n NAME] [-b BUILDDIR] up [-g GUESTS] [-- GUEST-OPTIONS...]
+#   testbed.sh [-n NAME] [-b BUILDDIR] up [-g GUESTS] [-m WIRE-MTU] [-- GUEST-OPTIONS...]
 #   testbed.sh [-n NAME] down
 #   testbed.sh [-n NAME] status
 #   testbed.sh [-n NAME] env          # prints the variables a backend needs (sh syntax)
@@ -17,7 +17,8 @@
 #   netns NAME-wire            the far end of the "physical" link: veth NAME-w1, 10.99.0.1/24,
 #                              fd99::1/64; its near end NAME-w0 stays in the root namespace
 #                              for DPDK's net_af_packet (TSO/GSO off: it carries wire-sized
-#                              frames, as a NIC does)
+#                              frames, as a NIC does); -m sets both ends' MTU (default
+#                              1500; a guest's is dnb-guest's --mtu)
 #   netns NAME-gK (K=1..)      guest K: dnb-guest (domid K, devid 0) with TAP "eth0",
 #                              10.99.0.(10+K)/24, fd99::(10+K)/64, MAC 00:16:3e:00:00:0K
 #   xenstore entries           the toolstack's view of each vif, as libxl writes them:
@@ -195,15 +196,17 @@ guest_stop() {
 }
 
 bed_up() {
-	local guests=1 k ns OPTIND=1
-	while getopts "g:" opt; do
+	local guests=1 wire_mtu=1500 k ns OPTIND=1
+	while getopts "g:m:" opt; do
 		case $opt in
 		g) guests=$OPTARG ;;
+		m) wire_mtu=$OPTARG ;;
 		*) usage 2 ;;
 		esac
 	done
 	shift $((OPTIND - 1))
 	case $guests in [1-9]) ;; *) die "-g GUESTS must be 1..9" ;; esac
+	case $wire_mtu in *[!0-9]* | "") die "-m WIRE-MTU must be a number" ;; esac
 	[ "$(id -u)" -eq 0 ] || die "must run as root (network namespaces)"
 	[ -x "$build/test/xenstored/dnb-xenstored" ] || die "no $build/test/xenstored/dnb-xenstored: build first"
 	[ ! -e "$state" ] || die "$state exists: a test bed named '$name' is up (testbed.sh -n $name down)"
@@ -220,7 +223,8 @@ bed_up() {
 
 	ip netns add "$wire_ns"
 	ip link add "$name-w0" type veth peer name "$name-w1" netns "$wire_ns"
-	ip link set "$name-w0" up
+	ip link set "$name-w0" mtu "$wire_mtu" up
+	ip -n "$wire_ns" link set "$name-w1" mtu "$wire_mtu"
 	ethtool -K "$name-w0" tso off gso off gro off >/dev/null 2>&1 || true
 	ip -n "$wire_ns" link set lo up
 	ip -n "$wire_ns" link set "$name-w1" up

@@ -52,6 +52,7 @@ struct guest_opts {
 	unsigned int junk;       /* --junk: set of 1 << GUEST_JUNK_*; TX ring kept full of them */
 	uint8_t junk_dst[6];     /* --junk-dst: where "big" frames go */
 	bool rx_stall;           /* --rx-stall: post RX buffers once, never again */
+	unsigned int mtu;        /* --mtu: the TAP's MTU once connected (0: left as it is) */
 };
 
 /* Kinds of --junk (guest_junk.c). */
@@ -111,6 +112,8 @@ int guest_tap_open(const char *name, unsigned int want, int *fds);
 int guest_tap_set_offload(int fd, const struct gr_tx_features *f);
 /** Set the TAP's MAC and bring it up. @return 0 / -errno. */
 int guest_tap_set_mac_up(const char *name, const uint8_t mac[6]);
+/** Set the TAP's MTU (SIOCSIFMTU). @return 0 / -errno. */
+int guest_tap_set_mtu(const char *name, unsigned int mtu);
 /** Carrier on/off (TUNSETCARRIER). @return 0 / -errno. */
 int guest_tap_set_carrier(int fd, bool on);
 

@@ -32,6 +32,7 @@ enum {
 	OPT_JUNK,
 	OPT_JUNK_DST,
 	OPT_RX_STALL,
+	OPT_MTU,
 };
 
 static const struct option long_opts[] = {
@@ -44,6 +45,7 @@ static const struct option long_opts[] = {
 	{ "queues", required_argument, NULL, OPT_QUEUES },
 	{ "rx-ring-fill", required_argument, NULL, OPT_RX_FILL },
 	{ "no-sg", no_argument, NULL, OPT_NO_SG },
+	{ "mtu", required_argument, NULL, OPT_MTU },
 	{ "no-gso", no_argument, NULL, OPT_NO_GSO },
 	{ "no-csum-offload", no_argument, NULL, OPT_NO_CSUM },
 	{ "no-rx-notify", no_argument, NULL, OPT_NO_RX_NOTIFY },
@@ -75,6 +77,8 @@ static void usage(FILE *out)
 "                      multi-queue-max-queues caps it. N > 1 opens the TAP multi_queue\n"
 "  --rx-ring-fill N    RX requests kept posted, 1..%u (default %u)\n"
 "  --no-sg             do not offer/use feature-sg (implies --no-gso)\n"
+"  --mtu N             the TAP's MTU once connected (netfront writes no MTU key):\n"
+"                      at most 1500 without SG, as xen-netfront's xennet_fix_features\n"
 "  --no-gso            do not offer/use feature-gso-tcpv4/-tcpv6\n"
 "  --no-csum-offload   do not offer/use feature-ipv6-csum-offload\n"
 "  --no-rx-notify      do not write feature-rx-notify, never notify on RX refill\n"
@@ -223,6 +227,10 @@ static int opts_one(int c, const char *arg, struct guest_opts *o)
 	case OPT_JUNK: rc = parse_junk(arg, &o->junk); break;
 	case OPT_JUNK_DST: rc = parse_mac(arg, o->junk_dst); break;
 	case OPT_RX_STALL: o->rx_stall = true; break;
+	case OPT_MTU:
+		rc = parse_uint("mtu", arg, 68, 65535, &v);
+		o->mtu = (unsigned int)v;
+		break;
 	default: rc = -EINVAL; break;
 	}
 	return rc;

@@ -78,16 +78,41 @@ int guest_tap_set_offload(int fd, const struct gr_tx_features *f)
 	return 0;
 }
 
+/* A socket for interface ioctls on @name, with @ifr cleared and named. -errno on failure. */
+static int ifreq_socket(const char *name, struct ifreq *ifr)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (s < 0)
+		return -errno;
+	memset(ifr, 0, sizeof(*ifr));
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", name);
+	return s;
+}
+
+int guest_tap_set_mtu(const char *name, unsigned int mtu)
+{
+	struct ifreq ifr;
+	int s, rc = 0;
+
+	s = ifreq_socket(name, &ifr);
+	if (s < 0)
+		return s;
+	ifr.ifr_mtu = (int)mtu;
+	if (ioctl(s, SIOCSIFMTU, &ifr) < 0)
+		rc = -errno;
+	close(s);
+	return rc;
+}
+
 int guest_tap_set_mac_up(const char *name, const uint8_t mac[6])
 {
 	struct ifreq ifr;
 	int s, rc = 0;
 
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	s = ifreq_socket(name, &ifr);
 	if (s < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+		return s;
 	if (mac != NULL) {
 		ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
 		memcpy(ifr.ifr_hwaddr.sa_data, mac, 6);

@@ -267,6 +267,21 @@ static void disconnect(struct guest *g)
 		guest_queue_teardown(g, i);
 }
 
+/* --mtu: a packet must fit one slot without SG, so xen-netfront holds the MTU to 1500. */
+static void set_mtu(struct guest *g)
+{
+	unsigned int mtu = !g->txf.sg && g->opt.mtu > 1500 ? 1500 : g->opt.mtu;
+	int rc;
+
+	if (mtu == 0)
+		return;
+	rc = guest_tap_set_mtu(g->opt.tap, mtu);
+	if (rc < 0)
+		GLOG(g, "setting MTU %u on %s: %s", mtu, g->opt.tap, strerror(-rc));
+	else
+		GLOG(g, "MTU %u on %s%s", mtu, g->opt.tap, mtu < g->opt.mtu ? " (no SG)" : "");
+}
+
 static int connect_rings(struct guest *g)
 {
 	uint8_t macbuf[6];
@@ -292,6 +307,7 @@ static int connect_rings(struct guest *g)
 	rc = guest_tap_set_offload(g->tap_fd[0], &g->txf);
 	if (rc < 0)
 		GLOG(g, "TUNSETOFFLOAD on %s: %s", g->opt.tap, strerror(-rc));
+	set_mtu(g);
 	GLOG(g, "rings for %u queue(s), %s event channels; tx sg=%d gso4=%d gso6=%d csum6=%d",
 	     g->nr_queues, g->q[0].tx_port == g->q[0].rx_port ? "shared" : "split",
 	     g->txf.sg, g->txf.gso4, g->txf.gso6, g->txf.csum6);

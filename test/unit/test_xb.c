@@ -244,6 +244,7 @@ static void check_conf(const struct xb_frontend_conf *c, unsigned int domid,
 	assert_false(c->gso_tcpv6);   /* not written: defaults off */
 	assert_true(c->ip_csum);      /* no feature-no-csum-offload: on */
 	assert_true(c->ipv6_csum);
+	assert_int_equal(c->mtu, 0);  /* no "mtu" key: the caller's default */
 	for (q = 0; q < nb_queues; q++) {
 		assert_int_equal(c->queues[q].tx_ring_ref, ring_ref(domid, q, 0));
 		assert_int_equal(c->queues[q].rx_ring_ref, ring_ref(domid, q, 1));
@@ -1017,6 +1018,45 @@ static void test_rate(void **state)
 }
 
 /*
+ * #14 mtu=: the toolstack's "mtu" (libxl writes it only when xl's mtu= is not 1500) is read
+ * at connect into conf.mtu; none, or a malformed or out-of-range one (logged naming the key),
+ * is 0: the caller's default, as vif-bridge gives a vif its bridge's MTU. Never a refusal.
+ */
+static void test_mtu(void **state)
+{
+	static const char *const bad[] = {
+		"", "67", "65518", "-9000", "+9000", " 9000", "9000 ", "9000x", "0x2328", "4294967296",
+		"0",
+	};
+	static const struct { const char *v; uint32_t mtu; } good[] = {
+		{"9000", 9000}, {"68", 68}, {"65517", 65517}, {"1500", 1500}, {"09000", 9000},
+	};
+	struct fake_xs *fx = *state;
+	struct xb_frontend_conf c;
+	struct xb_vif *vif;
+
+	for (unsigned int i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		vif = create_initwait(fx, 3, 0);
+		be_set(fx, 3, 0, "mtu", good[i].v);
+		fe_write_keys(fx, 3, 0, 1, false);
+		connect_now(fx, vif, 3, 0, &c);
+		assert_int_equal(c.mtu, good[i].mtu);
+		xb_vif_destroy(vif);
+	}
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		vif = create_initwait(fx, 3, 0);
+		be_set(fx, 3, 0, "mtu", bad[i]);
+		fe_write_keys(fx, 3, 0, 1, false);
+		connect_now(fx, vif, 3, 0, &c);
+		assert_int_equal(c.mtu, 0);
+		assert_state(fx, vif, 3, 0, XB_STATE_CONNECTED);
+		xb_vif_destroy(vif);
+	}
+	assert_true(log_contains("vif3.0: ignoring /local/domain/0/backend/vif/3/0/mtu '65518' "
+				 "(not 68..65517): the default MTU applies"));
+}
+
+/*
  * A frontend that writes any state in any order, sometimes with broken keys, and a caller
  * that sometimes fails: polls always succeed, the backend only ever shows legal states, and
  * CONNECT/detach bookkeeping never goes wrong.
@@ -1106,6 +1146,7 @@ int main(void)
 		CASE(test_txn_conflict),
 		CASE(test_watch),
 		CASE(test_rate),
+		CASE(test_mtu),
 		CASE(test_random_flips),
 	};
 	int ret;

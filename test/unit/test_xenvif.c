@@ -737,6 +737,63 @@ static void test_reconnect_loop(void **state)
 	xvb_check_both_ways(&bed, VIF_B, 200, 0x61);
 }
 
+/* A frame of @p len sent to A's guest is dropped over its MTU, and nothing else moves. */
+static void oversize_dropped(uint16_t len)
+{
+	struct rte_mbuf *m = xvb_mbuf(bed.mp, len, VIF_A->mac, 0x33);
+	struct xvb_snap s;
+
+	xvb_snap(VIF_A->port, &s);
+	assert_int_equal(rte_eth_tx_burst(VIF_A->port, 0, &m, 1), 1);
+	xvb_expect(VIF_A->port, &s, (const struct xvb_delta[]){
+		{"guest_rx_drop_oversize", 1}, {NULL, 0}});
+}
+
+/* A reconnects with @p fe (after the toolstack's key changed); its MTU is then @p mtu:
+ * a frame of MTU + 18 (Ethernet + 802.1Q) reaches the guest, one byte more does not. */
+static void reconnect_expect_mtu(const struct tfe_opts *fe, uint16_t mtu)
+{
+	struct rte_pmd_xenvif_offloads off;
+
+	assert_int_equal(tfe_connect(&VIF_A->fe, fe), 0);
+	assert_true(xvb_wait_link(VIF_A->port, true, XVB_WAIT_MS));
+	assert_up(VIF_A);
+	assert_int_equal(rte_pmd_xenvif_get_offloads(VIF_A->port, &off), 0);
+	assert_int_equal(off.mtu, mtu);
+	xvb_check_both_ways(&bed, VIF_A, (uint16_t)(mtu + 18), 0x34);
+	oversize_dropped((uint16_t)(mtu + 19));
+}
+
+/*
+ * #14 MTU: the toolstack's backend "mtu" key is the vif's MTU; without one (or a malformed
+ * one) the port's own (rte_eth_dev_set_mtu, the bridge's MTU under vif-bridge); a
+ * frontend without SG is held to 1500, as xenvif_carrier_on does. Frames over it are
+ * dropped and counted, never sent into the guest's ring.
+ */
+static void test_mtu(void **state)
+{
+	uint16_t mtu = 0;
+
+	(void)state;
+	oversize_dropped(1519); /* the default: 1500 */
+	assert_int_equal(xvb_backend_write(&bed, DOMID_A, "mtu", "1900"), 0);
+	reconnect_expect_mtu(&tfe_full, 1900);
+	reconnect_expect_mtu(&tfe_minimal, 1500); /* no feature-sg */
+	assert_int_equal(xvb_backend_write(&bed, DOMID_A, "mtu", "65518"), 0);
+	reconnect_expect_mtu(&tfe_full, 1500);    /* out of range: the port's */
+	assert_int_equal(rte_eth_dev_set_mtu(VIF_A->port, 67), -EINVAL);
+	assert_int_equal(rte_eth_dev_set_mtu(VIF_A->port, 1700), 0);
+	assert_int_equal(rte_eth_dev_get_mtu(VIF_A->port, &mtu), 0);
+	assert_int_equal(mtu, 1700);
+	reconnect_expect_mtu(&tfe_full, 1700);    /* still malformed: the port's new one */
+	assert_int_equal(xvb_backend_write(&bed, DOMID_A, "mtu", "2000"), 0);
+	reconnect_expect_mtu(&tfe_full, 2000);    /* the key before the port's */
+	assert_int_equal(xvb_backend_write(&bed, DOMID_A, "mtu", NULL), 0);
+	assert_int_equal(rte_eth_dev_set_mtu(VIF_A->port, 1500), 0);
+	reconnect_expect_mtu(&tfe_full, 1500);
+	xvb_check_both_ways(&bed, VIF_B, 300, 0x35);
+}
+
 /* The least a frontend may write connects; a frontend without rx-copy is refused. */
 static void test_minimal_and_refused_frontends(void **state)
 {
@@ -775,6 +832,7 @@ int main(void)
 		cmocka_unit_test(test_resume_after_keep),
 		cmocka_unit_test(test_reconnect_loop),
 		cmocka_unit_test(test_minimal_and_refused_frontends),
+		cmocka_unit_test(test_mtu),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -211,6 +211,16 @@ int xvb_port_add(struct xvb *b, struct xvb_vif *v, const char *extra)
 	return rc;
 }
 
+int xvb_backend_write(struct xvb *b, uint16_t domid, const char *key, const char *value)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), "/local/domain/0/backend/vif/%u/0/%s", domid, key);
+	if (value == NULL)
+		return xs_rm(b->xs, XBT_NULL, path) || errno == ENOENT ? 0 : -1;
+	return xs_write(b->xs, XBT_NULL, path, value, (unsigned int)strlen(value)) ? 0 : -1;
+}
+
 char *xvb_backend_read(struct xvb *b, uint16_t domid, const char *key)
 {
 	char path[128];

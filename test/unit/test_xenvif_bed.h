@@ -61,6 +61,10 @@ int xvb_toolstack_add_vif(struct xvb *b, uint16_t domid, const uint8_t mac[6]);
  */
 int xvb_port_add(struct xvb *b, struct xvb_vif *v, const char *extra);
 
+/** Write (or, with @p value NULL, remove) "<backend of domid>/<key>" as the toolstack.
+ *  @return 0 or -1. */
+int xvb_backend_write(struct xvb *b, uint16_t domid, const char *key, const char *value);
+
 /** Read "<backend of domid>/<key>" as the toolstack. NULL when absent (free() it). */
 char *xvb_backend_read(struct xvb *b, uint16_t domid, const char *key);
 

@@ -40,6 +40,8 @@ struct rte_pmd_xenvif_offloads {
 	bool csum_v6;   /**< partial TCP/UDP checksums over IPv6 (feature-ipv6-csum-offload) */
 	uint16_t nb_queues; /**< queue pairs the frontend connected (multi-queue-num-queues):
 			     *   transmit on queues 0 .. nb_queues - 1 only */
+	uint16_t mtu;   /**< the connection's MTU: larger frames (but TSO/LRO packets) sent to
+			 *   the vif are dropped (xstat q<N>_guest_rx_drop_oversize) */
 };
 
 /**

@@ -140,7 +140,20 @@ static int bind_port(struct xenvif_queue *q, uint32_t remote, int *port, const c
 	return rc;
 }
 
-static struct nif_rx_features rx_features(const struct xb_frontend_conf *fe)
+/*
+ * The MTU of this connection: the toolstack's "mtu" key, else the port's (devarg, ethdev).
+ * A frontend without SG gets one slot per packet: at most 1500, as xenvif_carrier_on
+ * lowers the vif's MTU for it.
+ */
+static uint16_t conn_mtu(const struct xenvif *vif, const struct xb_frontend_conf *fe)
+{
+	uint32_t mtu = fe->mtu != 0 ? fe->mtu : vif->mtu;
+
+	return (uint16_t)(!fe->sg && mtu > RTE_ETHER_MTU ? RTE_ETHER_MTU : mtu);
+}
+
+static struct nif_rx_features rx_features(const struct xenvif *vif,
+					  const struct xb_frontend_conf *fe)
 {
 	return (struct nif_rx_features){
 		.sg = fe->sg,
@@ -149,7 +162,7 @@ static struct nif_rx_features rx_features(const struct xb_frontend_conf *fe)
 		.csum_ipv4 = fe->ip_csum,
 		.csum_ipv6 = fe->ipv6_csum,
 		.rx_notify = fe->rx_notify,
-		.mtu = 0,
+		.mtu = conn_mtu(vif, fe),
 	};
 }
 
@@ -176,7 +189,7 @@ static int queue_connect(struct xenvif_queue *q, const struct xb_frontend_conf *
 	if (q->guest_tx != NULL)
 		q->guest_rx = nif_rxq_create(&(struct nif_rxq_conf){
 			.sring = q->rx_ring, .ring_bytes = NIF_PAGE_SIZE, .domid = vif->domid,
-			.features = rx_features(fe), .layout = vif->layout,
+			.features = rx_features(vif, fe), .layout = vif->layout,
 			.socket_id = SOCKET_ID_ANY});
 	if (q->guest_tx == NULL || q->guest_rx == NULL) {
 		snprintf(why, why_size, "attaching the rings of queue %u: %s", q->qid,
@@ -263,12 +276,12 @@ static bool try_connect(struct xenvif *vif, const struct xb_frontend_conf *fe, b
 	vif->fe_offloads = (struct rte_pmd_xenvif_offloads){
 		.connected = true, .sg = fe->sg, .tso_v4 = fe->sg && fe->gso_tcpv4,
 		.tso_v6 = fe->sg && fe->gso_tcpv6, .csum_v4 = fe->ip_csum, .csum_v6 = fe->ipv6_csum,
-		.nb_queues = (uint16_t)fe->nb_queues,
+		.nb_queues = (uint16_t)fe->nb_queues, .mtu = conn_mtu(vif, fe),
 	};
-	XENVIF_LOG(INFO, vif, "%s: %u queue(s), %s event channels, sg %d gso %d/%d",
+	XENVIF_LOG(INFO, vif, "%s: %u queue(s), %s event channels, sg %d gso %d/%d, MTU %u%s",
 		   resume ? "resumed" : "connected", fe->nb_queues,
 		   fe->queues[0].split_evtchn ? "split" : "shared", fe->sg, fe->gso_tcpv4,
-		   fe->gso_tcpv6);
+		   fe->gso_tcpv6, vif->fe_offloads.mtu, fe->mtu != 0 ? " (backend key mtu)" : "");
 	for (i = 0; resume && i < vif->nb_connected; i++)
 		queue_resumed(&vif->queues[i]);
 	for (i = 0; i < vif->nb_connected; i++) {

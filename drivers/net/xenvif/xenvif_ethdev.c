@@ -4,7 +4,12 @@
  * vhost-user backend. This file: devargs, probe/remove, ethdev ops, stats and xstats.
  *
  *   --vdev net_xenvif0,domid=5[,devid=0][,queues=N][,mac=00:16:3e:..][,xen=real|sim]
- *          [,layout=packed|naive][,stall_ms=1000]
+ *          [,layout=packed|naive][,stall_ms=1000][,mtu=1500]
+ *
+ * The vif's MTU (what the guest may be sent, as the size of frames xen-netback's vif netdev
+ * takes) is the toolstack's backend "mtu" key (xl's mtu=) when it has one, else the port's
+ * own: devarg "mtu", else rxmode.mtu at configure, changed by rte_eth_dev_set_mtu, which
+ * plays the part of vif-bridge giving a vif its bridge's MTU. It is fixed at each connect.
  *
  * The port's MAC address is the guest's (devarg "mac", else the toolstack's backend "mac"
  * key once the guest connects), so a MAC switch can check a vif's source addresses.
@@ -32,10 +37,11 @@
 #define XENVIF_ARG_XEN "xen"
 #define XENVIF_ARG_LAYOUT "layout"
 #define XENVIF_ARG_STALL_MS "stall_ms"
+#define XENVIF_ARG_MTU "mtu"
 
 static const char *const valid_args[] = {
 	XENVIF_ARG_DOMID, XENVIF_ARG_DEVID, XENVIF_ARG_QUEUES, XENVIF_ARG_MAC,
-	XENVIF_ARG_XEN, XENVIF_ARG_LAYOUT, XENVIF_ARG_STALL_MS, NULL,
+	XENVIF_ARG_XEN, XENVIF_ARG_LAYOUT, XENVIF_ARG_STALL_MS, XENVIF_ARG_MTU, NULL,
 };
 
 /* Xen's first reserved domain id (DOMID_FIRST_RESERVED): guests are below it. */
@@ -46,7 +52,7 @@ static const char *const valid_args[] = {
 #define XENVIF_STALL_MS_DEFAULT 1000u
 
 struct xenvif_args {
-	unsigned long domid, devid, queues, stall_ms;
+	unsigned long domid, devid, queues, stall_ms, mtu; /* mtu 0: not given */
 	struct rte_ether_addr mac;
 	bool have_domid, have_mac;
 	const struct xen_ops *xops;  /* xen=: resolved while parsing, real by default */
@@ -84,6 +90,13 @@ static int handle_arg(const char *key, const char *value, void *opaque)
 		return parse_ulong(key, value, UINT16_MAX, &a->devid);
 	if (strcmp(key, XENVIF_ARG_STALL_MS) == 0)
 		return parse_ulong(key, value, 3600 * 1000ul, &a->stall_ms);
+	if (strcmp(key, XENVIF_ARG_MTU) == 0) {
+		if (parse_ulong(key, value, XB_MTU_MAX, &a->mtu) != 0)
+			return -EINVAL;
+		if (a->mtu < XB_MTU_MIN)
+			XENVIF_DRV_LOG(ERR, "bad mtu=%s (%u..%u)", value, XB_MTU_MIN, XB_MTU_MAX);
+		return a->mtu < XB_MTU_MIN ? -EINVAL : 0;
+	}
 	if (strcmp(key, XENVIF_ARG_QUEUES) == 0) {
 		if (parse_ulong(key, value, XENVIF_MAX_QUEUES, &a->queues) != 0)
 			return -EINVAL;
@@ -130,7 +143,7 @@ static int parse_args(const char *params, struct xenvif_args *a)
 	kvlist = rte_kvargs_parse(params != NULL ? params : "", valid_args);
 	if (kvlist == NULL) {
 		XENVIF_DRV_LOG(ERR, "cannot parse devargs '%s' (keys: domid, devid, "
-			       "queues, mac, xen, layout, stall_ms)", params);
+			       "queues, mac, xen, layout, stall_ms, mtu)", params);
 		return -EINVAL;
 	}
 	rc = rte_kvargs_process(kvlist, NULL, handle_arg, a);
@@ -150,6 +163,31 @@ static int eth_configure(struct rte_eth_dev *dev)
 		XENVIF_LOG(ERR, vif, "rx and tx queue counts must match (queue pairs)");
 		return -EINVAL;
 	}
+	/* ethdev wrote rxmode.mtu (1500 when 0) into data->mtu: it is meant for every port of
+	 * the application, the devarg for this vif alone, which keeps it. */
+	pthread_mutex_lock(&vif->ctrl_lock);
+	if (vif->mtu_from_devarg)
+		dev->data->mtu = vif->mtu;
+	else
+		vif->mtu = dev->data->mtu;
+	pthread_mutex_unlock(&vif->ctrl_lock);
+	return 0;
+}
+
+/*
+ * rte_eth_dev_set_mtu (ethdev checked min_mtu..max_mtu): the vif's MTU when the toolstack
+ * gives none, from the frontend's next connect on; a connected one keeps the MTU it has,
+ * as the ring's packets in flight were sized for it.
+ */
+static int eth_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
+{
+	struct xenvif *vif = dev->data->dev_private;
+
+	pthread_mutex_lock(&vif->ctrl_lock);
+	vif->mtu = mtu;
+	if (vif->nb_connected > 0)
+		XENVIF_LOG(NOTICE, vif, "MTU %u applies from the frontend's next connect", mtu);
+	pthread_mutex_unlock(&vif->ctrl_lock);
 	return 0;
 }
 
@@ -232,6 +270,8 @@ static int eth_info_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 
 	info->max_mac_addrs = 1;
 	info->max_rx_pktlen = 65535 + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
+	info->min_mtu = XB_MTU_MIN;
+	info->max_mtu = XB_MTU_MAX;
 	info->max_rx_queues = vif->max_queues;
 	info->max_tx_queues = vif->max_queues;
 	info->min_rx_bufsize = 1024;
@@ -478,6 +518,7 @@ static const struct eth_dev_ops xenvif_ops = {
 	.dev_stop = eth_stop,
 	.dev_close = eth_close,
 	.dev_infos_get = eth_info_get,
+	.mtu_set = eth_mtu_set,
 	.link_update = eth_link_update,
 	.promiscuous_enable = eth_promisc_noop,
 	.promiscuous_disable = eth_promisc_noop,
@@ -512,6 +553,8 @@ static int vif_init(struct xenvif *vif, const struct xenvif_args *a, uint16_t po
 	vif->stall_tsc = rte_get_tsc_hz() / 1000 * a->stall_ms;
 	vif->mac = a->mac;
 	vif->mac_from_devarg = a->have_mac;
+	vif->mtu = a->mtu != 0 ? (uint16_t)a->mtu : RTE_ETHER_MTU;
+	vif->mtu_from_devarg = a->mtu != 0;
 	vif->ctrl_wake_fd = -1;
 	pthread_mutex_init(&vif->ctrl_lock, NULL);
 	vif->xops = a->xops;
@@ -579,6 +622,7 @@ static int xenvif_probe(struct rte_vdev_device *vdev)
 		return rc;
 	}
 	dev->data->mac_addrs = &vif->mac;
+	dev->data->mtu = vif->mtu;
 	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC;
 	dev->dev_ops = &xenvif_ops;
 	dev->rx_pkt_burst = xenvif_rx_burst;

@@ -144,6 +144,10 @@ struct xenvif {
 	const struct xen_ops *xops;  /**< devarg "xen" */
 	struct rte_ether_addr mac;   /**< the guest's MAC (devarg "mac" or backend key "mac") */
 	bool mac_from_devarg;
+	/** The MTU when the toolstack's "mtu" key gives none (devarg "mtu", rxmode.mtu,
+	 *  rte_eth_dev_set_mtu); written under ctrl_lock */
+	uint16_t mtu;
+	bool mtu_from_devarg;
 	struct xenvif_queue queues[XENVIF_MAX_QUEUES];
 	unsigned int nb_connected;   /**< queues connected to the frontend */
 	atomic_uint started;         /**< dev_start .. dev_stop */
