@@ -229,8 +229,14 @@ uint16_t dnb_port_tx(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf **
 		     uint16_t nb);
 
 /* ports.c */
-/** Bring up a wire port (@p vif NULL) or the vif @p vif, and start forwarding on it. */
-int dnb_port_init(struct dnb_app *app, uint16_t port_id, const struct dnb_vif_id *vif);
+struct xb_vif_ips; /* xb.h */
+/**
+ * Bring up a wire port (@p vif and @p ips NULL) or the vif @p vif, and start forwarding on
+ * it. @p ips: the vif's backend `ip` (xb_discover_read_ips), its IP source check in the
+ * switch; read during the call only.
+ */
+int dnb_port_init(struct dnb_app *app, uint16_t port_id, const struct dnb_vif_id *vif,
+		  const struct xb_vif_ips *ips);
 void dnb_port_fini(struct dnb_app *app, uint16_t port_id);
 
 /* vif_watch.c (vifs.h: the rest of the chosen vifs) */

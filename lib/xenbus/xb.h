@@ -341,6 +341,13 @@ int xb_discover_unwatch(struct xb_xs *xs, const char *token);
  */
 int xb_parse_u32(const char *s, uint32_t *out);
 
+/**
+ * Parse @p s as a MAC address "xx:xx:xx:xx:xx:xx", exactly two hex digits per byte, as the
+ * toolstack writes the backend's "mac": the one MAC parser (xenstore keys and options).
+ * @return 0 with @p mac set, or -EINVAL (nothing written). Pure.
+ */
+int xb_parse_mac(const char *s, uint8_t mac[6]);
+
 /* ---- what the backend advertises and what the frontend asked for ----------------------- */
 
 /**
