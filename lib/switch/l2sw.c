@@ -151,12 +151,16 @@ static int
 pin_vif_macs(struct l2sw *sw, uint16_t port, const struct l2sw_pconf *pc,
 	     const struct l2sw_policy *pol)
 {
-	unsigned int i;
+	unsigned int i = 0;
 	uint64_t meta;
 	int ret;
 
 	ret = l2sw_fdb_pin(&sw->fdb, l2sw_fdb_key(pc->vlan, pc->mac), port);
-	for (i = 0; ret == 0 && i < pol->nb_macs; i++) {
+	if (ret < 0) {
+		L2SW_LOG(ERR, sw, "port %u: cannot pin vif MAC: %s", port, strerror(-ret));
+		return ret;
+	}
+	for (; i < pol->nb_macs; i++) {
 		uint64_t key = l2sw_fdb_key(pc->vlan, pol->macs[i]);
 
 		/* anti-poisoning: another vif's MAC is never taken, not even by configuration */
@@ -166,9 +170,12 @@ pin_vif_macs(struct l2sw *sw, uint16_t port, const struct l2sw_pconf *pc,
 			break;
 		}
 		ret = l2sw_fdb_pin(&sw->fdb, key, port);
+		if (ret < 0)
+			break;
 	}
 	if (ret < 0) {
-		L2SW_LOG(ERR, sw, "port %u: cannot pin vif MAC %u: %s", port, i, strerror(-ret));
+		L2SW_LOG(ERR, sw, "port %u: cannot pin extra MAC %u: %s", port, i + 1,
+			 strerror(-ret));
 		unpin_vif_macs(sw, pc, pol, i);
 	}
 	return ret;
