@@ -33,6 +33,8 @@ enum {
 	OPT_ON_EXIT,
 	OPT_IDLE_SLEEP,
 	OPT_MTU,
+	OPT_VIF_MACS,
+	OPT_VIF_LEARN,
 };
 
 static const struct option long_options[] = {
@@ -54,6 +56,8 @@ static const struct option long_options[] = {
 	{"on-exit", required_argument, NULL, OPT_ON_EXIT},
 	{"idle-sleep-us", required_argument, NULL, OPT_IDLE_SLEEP},
 	{"mtu", required_argument, NULL, OPT_MTU},
+	{"vif-macs", required_argument, NULL, OPT_VIF_MACS},
+	{"vif-learn", required_argument, NULL, OPT_VIF_LEARN},
 	{NULL, 0, NULL, 0},
 };
 
@@ -71,6 +75,12 @@ void dnb_config_usage(const char *prog)
 	       "  --vlan D/V=VID         put vif D/V in 802.1Q VLAN VID (1..4094), untagged to\n"
 	       "                         the guest (repeatable)\n"
 	       "  --trunk                wire ports carry the VLANs tagged (untagged: VLAN 0)\n"
+	       "  --vif-macs D/V=MAC[,MAC...]  vif D/V may also send from these MACs (at most\n"
+	       "                         " RTE_STR(DNB_VIF_EXTRA_MACS) ", e.g. VRRP's 00:00:5e:00:01:01), pinned to it as\n"
+	       "                         its mac= is (default: only mac=; others dropped)\n"
+	       "  --vif-learn D/V        vif D/V may send from any source MAC, learned as on a\n"
+	       "                         bridge port, at most --fdb-port-max; never a MAC pinned\n"
+	       "                         to another vif (a nested bridge, macvlan containers)\n"
 	       "  --lro MODE             off | chain (default) | linearize\n"
 	       "  --lro-timeout-us N     time budget of an open aggregate (default 40)\n"
 	       "  --fdb-size N           MAC table stations (default 4096)\n"
@@ -102,7 +112,11 @@ void dnb_config_usage(const char *prog)
 	       "\n"
 	       "Telemetry: /dpdk_netback/ports, /dpdk_netback/stats,PORT, /dpdk_netback/fdb,\n"
 	       "/dpdk_netback/mempool, /dpdk_netback/workers,\n"
-	       "/dpdk_netback/shutdown,keep|release|kernel\n",
+	       "/dpdk_netback/shutdown,keep|release|kernel\n"
+	       "\n"
+	       "A vif's backend key 'ip' (xl's ip=) limits its guest's IPv4/ARP (and IPv6, when\n"
+	       "it lists some) sources to those addresses, as vif-bridge's iptables rules do;\n"
+	       "a malformed key allows no address (sw_ip_spoofed counts the drops).\n",
 	       prog);
 }
 
@@ -178,6 +192,72 @@ uint16_t dnb_config_vif_vlan(const struct dnb_config *cfg, struct dnb_vif_id vif
 	return 0;
 }
 
+/* The vif's entry of --vif-macs/--vif-learn, added if new; NULL (reported) when full. */
+static struct dnb_vif_macs *vif_macs_entry(struct dnb_config *cfg, struct dnb_vif_id vif)
+{
+	struct dnb_vif_macs *e = (struct dnb_vif_macs *)dnb_config_vif_macs(cfg, vif);
+
+	if (e != NULL)
+		return e;
+	if (cfg->nb_vif_macs == DNB_MAX_VIFS) {
+		fprintf(stderr, "dpdk-netback: --vif-macs/--vif-learn for more than %u vifs\n",
+			DNB_MAX_VIFS);
+		return NULL;
+	}
+	e = &cfg->vif_macs[cfg->nb_vif_macs++];
+	*e = (struct dnb_vif_macs){.vif = vif};
+	return e;
+}
+
+static int parse_vif_macs(const char *arg, struct dnb_config *cfg)
+{
+	char buf[48 + DNB_VIF_EXTRA_MACS * 18], *eq, *mac, *save;
+	struct dnb_vif_macs *e;
+	struct dnb_vif_id vif;
+
+	if (strlen(arg) >= sizeof(buf) || (eq = strchr(strcpy(buf, arg), '=')) == NULL) {
+		fprintf(stderr, "dpdk-netback: bad --vif-macs '%s' (DOMID/DEVID=MAC[,MAC...])\n",
+			arg);
+		return -EINVAL;
+	}
+	*eq = '\0';
+	if (parse_vif_id("vif-macs", buf, &vif) != 0 || (e = vif_macs_entry(cfg, vif)) == NULL)
+		return -EINVAL;
+	/* bounded by buf: strtok_r consumes it */
+	for (mac = strtok_r(eq + 1, ",", &save); mac != NULL; mac = strtok_r(NULL, ",", &save)) {
+		if (e->nb == DNB_VIF_EXTRA_MACS || xb_parse_mac(mac, e->macs[e->nb]) != 0 ||
+		    (e->macs[e->nb][0] & 1) != 0) {
+			fprintf(stderr, "dpdk-netback: bad --vif-macs '%s': MAC '%s' (unicast "
+				"xx:xx:xx:xx:xx:xx, at most %u a vif)\n", arg, mac,
+				DNB_VIF_EXTRA_MACS);
+			return -EINVAL;
+		}
+		e->nb++;
+	}
+	return 0;
+}
+
+static int parse_vif_learn(const char *arg, struct dnb_config *cfg)
+{
+	struct dnb_vif_macs *e;
+	struct dnb_vif_id vif;
+
+	if (parse_vif_id("vif-learn", arg, &vif) != 0 || (e = vif_macs_entry(cfg, vif)) == NULL)
+		return -EINVAL;
+	e->learn = true;
+	return 0;
+}
+
+const struct dnb_vif_macs *dnb_config_vif_macs(const struct dnb_config *cfg,
+					       struct dnb_vif_id vif)
+{
+	for (unsigned int i = 0; i < cfg->nb_vif_macs; i++)
+		if (cfg->vif_macs[i].vif.domid == vif.domid &&
+		    cfg->vif_macs[i].vif.devid == vif.devid)
+			return &cfg->vif_macs[i];
+	return NULL;
+}
+
 static int parse_lro(const char *arg, enum dnb_lro_mode *mode)
 {
 	if (strcmp(arg, "off") == 0)
@@ -222,6 +302,10 @@ static int parse_one(int opt, const char *arg, struct dnb_config *cfg)
 		return parse_vif(arg, cfg);
 	case OPT_VLAN:
 		return parse_vlan(arg, cfg);
+	case OPT_VIF_MACS:
+		return parse_vif_macs(arg, cfg);
+	case OPT_VIF_LEARN:
+		return parse_vif_learn(arg, cfg);
 	case OPT_TRUNK:
 		cfg->trunk = true;
 		return 0;

@@ -231,8 +231,14 @@ uint16_t dnb_port_tx(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf **
 void dnb_port_tx_kick(struct dnb_port *p);
 
 /* ports.c */
-/** Bring up a wire port (@p vif NULL) or the vif @p vif, and start forwarding on it. */
-int dnb_port_init(struct dnb_app *app, uint16_t port_id, const struct dnb_vif_id *vif);
+struct xb_vif_ips; /* xb.h */
+/**
+ * Bring up a wire port (@p vif and @p ips NULL) or the vif @p vif, and start forwarding on
+ * it. @p ips: the vif's backend `ip` (xb_discover_read_ips), its IP source check in the
+ * switch; read during the call only.
+ */
+int dnb_port_init(struct dnb_app *app, uint16_t port_id, const struct dnb_vif_id *vif,
+		  const struct xb_vif_ips *ips);
 /* The shared pool's data room for a wire MTU: a whole frame with an 802.1Q tag in one
  * buffer, rounded up to 1 KiB; DPDK's default at 1500 and below. */
 uint16_t dnb_port_data_room(uint32_t mtu);

@@ -42,11 +42,24 @@ struct dnb_vif_vlan {
 	uint16_t vlan;
 };
 
+/** Most extra source MACs --vif-macs gives one vif (the switch's L2SW_MAX_EXTRA_MACS). */
+#define DNB_VIF_EXTRA_MACS 8
+
+/** --vif-macs D/V=MAC[,MAC...] and --vif-learn D/V: a vif's sources beyond its mac=. */
+struct dnb_vif_macs {
+	struct dnb_vif_id vif;
+	bool learn;                            /**< --vif-learn: any source MAC, learned */
+	unsigned int nb;                       /**< --vif-macs: entries of @c macs */
+	uint8_t macs[DNB_VIF_EXTRA_MACS][6];
+};
+
 struct dnb_config {
 	struct dnb_vif_id vifs[DNB_MAX_VIFS]; /**< --vif DOMID/DEVID */
 	unsigned int nb_vifs;
 	struct dnb_vif_vlan vlans[DNB_MAX_VIFS]; /**< --vlan */
 	unsigned int nb_vlans;
+	struct dnb_vif_macs vif_macs[DNB_MAX_VIFS]; /**< --vif-macs, --vif-learn (one per vif) */
+	unsigned int nb_vif_macs;
 	bool trunk;                /**< --trunk: wire ports carry 802.1Q tagged VLANs */
 	bool marked_vifs;          /**< also every vif whose backend "script" is ours */
 	enum dnb_lro_mode lro;     /**< --lro */
@@ -83,5 +96,9 @@ int dnb_exit_mode_parse(const char *s, enum dnb_exit_mode *mode);
 
 /** The access VLAN configured for @p vif (--vlan), or 0 for none. */
 uint16_t dnb_config_vif_vlan(const struct dnb_config *cfg, struct dnb_vif_id vif);
+
+/** The extra source MACs and learning configured for @p vif, or NULL for none (strict). */
+const struct dnb_vif_macs *dnb_config_vif_macs(const struct dnb_config *cfg,
+					       struct dnb_vif_id vif);
 
 #endif /* DNB_CONFIG_H */

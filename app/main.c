@@ -77,7 +77,7 @@ static void wire_ports_init(struct dnb_app *a)
 	int rc;
 
 	RTE_ETH_FOREACH_DEV(port) {
-		rc = dnb_port_init(a, port, NULL);
+		rc = dnb_port_init(a, port, NULL, NULL);
 		if (rc != 0)
 			rte_exit(EXIT_FAILURE, "wire port %u: %s\n", port, rte_strerror(-rc));
 		DNB_LOG(NOTICE, "wire port %u: tso %s, checksum offload %s", port,

@@ -14,6 +14,7 @@
 
 #include "dnb.h"
 #include "rte_pmd_xenvif.h"
+#include "xb.h"
 
 /* The pool a port receives into: the shared one for the wire, the vif's own for a guest. */
 static struct rte_mempool *rx_pool(struct dnb_app *app, const struct dnb_port *p)
@@ -237,7 +238,29 @@ static int port_resources(struct dnb_app *app, struct dnb_port *p)
 	return 0;
 }
 
-static int port_start(struct dnb_app *app, struct dnb_port *p)
+/* A vif's sources beyond its mac=: --vif-macs, --vif-learn and its backend's `ip`. */
+static void vif_source_policy(const struct dnb_app *app, const struct dnb_port *p,
+			      const struct xb_vif_ips *ips, struct l2sw_port_conf *swconf)
+{
+	const struct dnb_vif_macs *vm = dnb_config_vif_macs(&app->cfg, p->vif);
+
+	RTE_BUILD_BUG_ON(DNB_VIF_EXTRA_MACS > L2SW_MAX_EXTRA_MACS);
+	RTE_BUILD_BUG_ON(XB_VIF_IP_MAX > L2SW_MAX_IPS);
+	RTE_BUILD_BUG_ON(sizeof(struct rte_ether_addr) != sizeof(vm->macs[0]));
+	if (vm != NULL) {
+		swconf->extra_macs = (const struct rte_ether_addr *)vm->macs;
+		swconf->nb_extra_macs = (uint8_t)vm->nb;
+		swconf->learn = vm->learn;
+		swconf->max_learned = vm->learn ? app->cfg.fdb_port_max : 0;
+	}
+	if (ips != NULL && ips->check) {
+		swconf->ip_check = true;
+		swconf->ips = ips->a;
+		swconf->nb_ips = (uint8_t)ips->nb;
+	}
+}
+
+static int port_start(struct dnb_app *app, struct dnb_port *p, const struct xb_vif_ips *ips)
 {
 	struct l2sw_port_conf swconf = {.kind = p->is_vif ? L2SW_PORT_VIF : L2SW_PORT_WIRE};
 	int rc;
@@ -245,6 +268,7 @@ static int port_start(struct dnb_app *app, struct dnb_port *p)
 	if (p->is_vif) {
 		rte_eth_macaddr_get(p->port_id, &swconf.mac);
 		swconf.access_vlan = dnb_config_vif_vlan(&app->cfg, p->vif);
+		vif_source_policy(app, p, ips, &swconf);
 	} else {
 		swconf.trunk = app->cfg.trunk;
 		swconf.max_learned = app->cfg.fdb_port_max;
@@ -262,7 +286,8 @@ static int port_start(struct dnb_app *app, struct dnb_port *p)
 	return rc;
 }
 
-int dnb_port_init(struct dnb_app *app, uint16_t port_id, const struct dnb_vif_id *vif)
+int dnb_port_init(struct dnb_app *app, uint16_t port_id, const struct dnb_vif_id *vif,
+		  const struct xb_vif_ips *ips)
 {
 	struct dnb_port *p = &app->ports[port_id];
 	bool is_vif = vif != NULL;
@@ -291,7 +316,7 @@ int dnb_port_init(struct dnb_app *app, uint16_t port_id, const struct dnb_vif_id
 	if (rc == 0)
 		rc = port_resources(app, p);
 	if (rc == 0)
-		rc = port_start(app, p);
+		rc = port_start(app, p, ips);
 	if (rc != 0) {
 		port_release(app, p);
 		return rc;

@@ -61,6 +61,7 @@ static void port_dict(struct rte_tel_data *d, const struct dnb_port *p)
 		dnb_tel_dict_add_u64(d, "sw_unknown_unicast", ss.unknown_unicast);
 		dnb_tel_dict_add_u64(d, "sw_flooded", ss.flooded);
 		dnb_tel_dict_add_u64(d, "sw_spoofed", ss.spoofed);
+		dnb_tel_dict_add_u64(d, "sw_ip_spoofed", ss.ip_spoofed);
 		dnb_tel_dict_add_u64(d, "sw_bad_src", ss.bad_src);
 		dnb_tel_dict_add_u64(d, "sw_vlan_drop", ss.vlan_drop);
 		dnb_tel_dict_add_u64(d, "sw_runt", ss.runt);

@@ -60,9 +60,11 @@ static struct vif_slot *slot_find(struct xb_vif_id id)
 	return NULL;
 }
 
-/* Hotplug a net_xenvif port for the vif and start forwarding on it: 0 or a negative errno. */
-static int vif_attach(struct dnb_app *app, const struct xb_vif_info *info)
+/* Hotplug a net_xenvif port for the vif and start forwarding on it, with the source check
+ * its backend's `ip` asks for (vif-bridge's handle_iptable): 0 or a negative errno. */
+static int vif_attach(struct dnb_app *app, struct xb_xs *xs, const struct xb_vif_info *info)
 {
+	struct xb_vif_ips ips;
 	unsigned int domid = info->id.domid, devid = info->id.devid;
 	char args[160], mac[RTE_ETHER_ADDR_FMT_SIZE];
 	struct rte_ether_addr ea;
@@ -78,6 +80,11 @@ static int vif_attach(struct dnb_app *app, const struct xb_vif_info *info)
 			s == NULL ? "no free port slot" : "backend key 'mac' missing or malformed");
 		return s == NULL ? -ENOSPC : -EINVAL;
 	}
+	rc = xb_discover_read_ips(xs, info->id.domid, info->id.devid, &ips);
+	if (rc != 0) {
+		DNB_LOG(ERR, "vif%u.%u: reading backend key 'ip': %s", domid, devid, strerror(-rc));
+		return rc;
+	}
 	memcpy(ea.addr_bytes, info->mac, sizeof(ea.addr_bytes));
 	rte_ether_format_addr(mac, sizeof(mac), &ea);
 	snprintf(s->name, sizeof(s->name), "net_xenvif_%u_%u", domid, devid);
@@ -87,7 +94,8 @@ static int vif_attach(struct dnb_app *app, const struct xb_vif_info *info)
 	if (rc == 0)
 		rc = rte_eth_dev_get_port_by_name(s->name, &port);
 	if (rc == 0)
-		rc = dnb_port_init(app, port, &(struct dnb_vif_id){info->id.domid, info->id.devid});
+		rc = dnb_port_init(app, port, &(struct dnb_vif_id){info->id.domid, info->id.devid},
+				   &ips);
 	if (rc != 0) {
 		DNB_LOG(ERR, "vif%u.%u: attaching %s: %s", domid, devid, s->name, strerror(-rc));
 		rte_eal_hotplug_remove("vdev", s->name);
@@ -153,7 +161,7 @@ bool dnb_vif_examine(struct dnb_app *app, struct xb_xs *xs, struct xb_vif_id id)
 	if (s != NULL && !wanted)
 		vif_detach(app, s);
 	else if (s == NULL && wanted)
-		return vif_free_of_kernel(&info) && vif_attach(app, &info) == 0;
+		return vif_free_of_kernel(&info) && vif_attach(app, xs, &info) == 0;
 	return true;
 }
 

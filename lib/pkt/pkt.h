@@ -145,6 +145,31 @@ static inline void pkt_tcp_phdr_write(void *l3, uint16_t l3_len, bool ipv4, bool
  */
 int pkt_ipv6_l4_cksum_mbuf(const struct rte_mbuf *m, uint8_t proto, uint16_t *cksum);
 
+/* ---- IP address prefixes ------------------------------------------------------------------ */
+
+/**
+ * An IPv4 or IPv6 address with a prefix length, as the toolstack's `ip=` lists them (an
+ * address alone is the full length): lib/xenbus parses them, lib/switch matches frames'
+ * sources against them. @c addr holds 4 (IPv4) or 16 bytes in network order.
+ */
+struct pkt_ip_prefix {
+	bool v6;
+	uint8_t len;       /**< prefix length: 0..32 for IPv4, 0..128 for IPv6 */
+	uint8_t addr[16];
+};
+
+/** Whether the @p v6 address at @p a (4 or 16 bytes, network order, maybe unaligned) is in @p p. */
+static inline bool pkt_ip_prefix_match(const struct pkt_ip_prefix *p, bool v6, const uint8_t *a)
+{
+	unsigned int whole = p->len / 8, rest = p->len % 8;
+
+	if (p->v6 != v6)
+		return false;
+	if (memcmp(p->addr, a, whole) != 0)
+		return false;
+	return rest == 0 || ((p->addr[whole] ^ a[whole]) & (uint8_t)(0xff00 >> rest)) == 0;
+}
+
 /* ---- software TCP segmentation (pkt_gso.c) ----------------------------------------------- */
 
 /*

@@ -53,8 +53,14 @@ l2sw_create(const struct l2sw_conf *conf)
 				      RTE_CACHE_LINE_SIZE, conf->socket_id);
 	sw->retired = rte_zmalloc_socket("l2sw_retired", conf->nb_ports * sizeof(*sw->retired),
 					 RTE_CACHE_LINE_SIZE, conf->socket_id);
+	sw->policy = rte_zmalloc_socket("l2sw_policy", 2 * conf->nb_ports * sizeof(*sw->policy),
+					RTE_CACHE_LINE_SIZE, conf->socket_id);
+	sw->policy_sel = rte_zmalloc_socket("l2sw_policy_sel",
+					    conf->nb_ports * sizeof(*sw->policy_sel),
+					    RTE_CACHE_LINE_SIZE, conf->socket_id);
 	if (sw->port_word == NULL || sw->max_learned == NULL || sw->in_stats == NULL ||
-	    sw->aged == NULL || sw->retired == NULL)
+	    sw->aged == NULL || sw->retired == NULL || sw->policy == NULL ||
+	    sw->policy_sel == NULL)
 		goto err_free;
 	ret = l2sw_fdb_init(&sw->fdb, conf->fdb_entries, conf->nb_ports, conf->socket_id);
 	if (ret < 0) {
@@ -67,6 +73,8 @@ l2sw_create(const struct l2sw_conf *conf)
 	return sw;
 
 err_free:
+	rte_free(sw->policy_sel);
+	rte_free(sw->policy);
 	rte_free(sw->retired);
 	rte_free(sw->aged);
 	rte_free(sw->in_stats);
@@ -84,6 +92,8 @@ l2sw_free(struct l2sw *sw)
 	if (sw == NULL)
 		return;
 	l2sw_fdb_fini(&sw->fdb);
+	rte_free(sw->policy_sel);
+	rte_free(sw->policy);
 	rte_free(sw->retired);
 	rte_free(sw->aged);
 	rte_free(sw->in_stats);
@@ -109,8 +119,8 @@ port_word_encode(const struct l2sw *sw, const struct l2sw_port_conf *c, uint64_t
 			*w |= L2SW_PW_TRUNK;
 		break;
 	case L2SW_PORT_VIF:
-		/* a vif learns nothing (its one MAC is pinned): a cap would be a mistake */
-		if (c->trunk || c->max_learned != 0 || c->access_vlan > L2SW_VLAN_MAX ||
+		/* a cap on a vif that learns nothing would be a mistake: l2sw_policy_build */
+		if (c->trunk || c->access_vlan > L2SW_VLAN_MAX ||
 		    mac == 0 || (mac & L2SW_MAC_GROUP_BIT))
 			return -EINVAL;
 		*w |= mac | ((uint64_t)c->access_vlan << L2SW_PW_VLAN_SHIFT);
@@ -126,10 +136,57 @@ port_word_encode(const struct l2sw *sw, const struct l2sw_port_conf *c, uint64_t
 	return 0;
 }
 
+/* Unpin a vif's MACs: its own and its extra ones (those it pinned, see pin_vif_macs). */
+static void
+unpin_vif_macs(struct l2sw *sw, const struct l2sw_pconf *pc, const struct l2sw_policy *pol,
+	       unsigned int nb_extra)
+{
+	l2sw_fdb_unpin(&sw->fdb, l2sw_fdb_key(pc->vlan, pc->mac));
+	for (unsigned int i = 0; i < nb_extra; i++)
+		l2sw_fdb_unpin(&sw->fdb, l2sw_fdb_key(pc->vlan, pol->macs[i]));
+}
+
+/* Pin a vif's MACs; on failure unpin those pinned and return the error. */
+static int
+pin_vif_macs(struct l2sw *sw, uint16_t port, const struct l2sw_pconf *pc,
+	     const struct l2sw_policy *pol)
+{
+	unsigned int i = 0;
+	uint64_t meta;
+	int ret;
+
+	ret = l2sw_fdb_pin(&sw->fdb, l2sw_fdb_key(pc->vlan, pc->mac), port);
+	if (ret < 0) {
+		L2SW_LOG(ERR, sw, "port %u: cannot pin vif MAC: %s", port, strerror(-ret));
+		return ret;
+	}
+	for (; i < pol->nb_macs; i++) {
+		uint64_t key = l2sw_fdb_key(pc->vlan, pol->macs[i]);
+
+		/* anti-poisoning: another vif's MAC is never taken, not even by configuration */
+		if (l2sw_fdb_lookup(&sw->fdb, key, &meta) && l2sw_meta_pinned(meta) &&
+		    l2sw_meta_port(meta) != port) {
+			ret = -EADDRINUSE;
+			break;
+		}
+		ret = l2sw_fdb_pin(&sw->fdb, key, port);
+		if (ret < 0)
+			break;
+	}
+	if (ret < 0) {
+		L2SW_LOG(ERR, sw, "port %u: cannot pin extra MAC %u: %s", port, i + 1,
+			 strerror(-ret));
+		unpin_vif_macs(sw, pc, pol, i);
+	}
+	return ret;
+}
+
 int
 l2sw_port_set(struct l2sw *sw, uint16_t port, const struct l2sw_port_conf *conf)
 {
-	struct l2sw_pconf old;
+	struct l2sw_pconf old, new;
+	struct l2sw_policy *pol;
+	uint8_t sel;
 	uint64_t w;
 	int ret;
 
@@ -138,28 +195,36 @@ l2sw_port_set(struct l2sw *sw, uint16_t port, const struct l2sw_port_conf *conf)
 	ret = port_word_encode(sw, conf, &w);
 	if (ret < 0)
 		return ret;
+	sel = atomic_load_explicit(&sw->policy_sel[port], memory_order_relaxed);
+	/* the unpublished slot: no lcore reads it (see l2sw_port_set() in l2sw.h) */
+	pol = &sw->policy[2 * port + (sel ^ 1)];
+	ret = l2sw_policy_build(conf, pol);
+	if (ret < 0)
+		return ret;
 	old = l2sw_pconf_decode(atomic_load_explicit(&sw->port_word[port], memory_order_relaxed));
+	new = l2sw_pconf_decode(w);
 	/* take the port out first so no lcore learns on it while its entries are dropped */
 	atomic_store_explicit(&sw->port_word[port], 0, memory_order_release);
 	if (old.kind == L2SW_PORT_VIF)
-		l2sw_fdb_unpin(&sw->fdb, l2sw_fdb_key(old.vlan, old.mac));
+		unpin_vif_macs(sw, &old, &sw->policy[2 * port + sel],
+			       sw->policy[2 * port + sel].nb_macs);
 	l2sw_fdb_flush_port(&sw->fdb, port);
-	if (conf->kind == L2SW_PORT_VIF) {
-		ret = l2sw_fdb_pin(&sw->fdb, l2sw_fdb_key(conf->access_vlan,
-					    l2sw_mac_u64(&conf->mac)), port);
-		if (ret < 0) {
-			L2SW_LOG(ERR, sw, "port %u: cannot pin vif MAC: %s", port, strerror(-ret));
+	if (new.kind == L2SW_PORT_VIF) {
+		ret = pin_vif_macs(sw, port, &new, pol);
+		if (ret < 0)
 			return ret;
-		}
 	}
+	atomic_store_explicit(&sw->policy_sel[port], sel ^ 1, memory_order_release);
 	/* before the word: a learner that sees the new port sees its cap */
 	atomic_store_explicit(&sw->max_learned[port],
-			      conf->kind == L2SW_PORT_WIRE ? conf->max_learned : 0,
+			      conf->kind == L2SW_PORT_WIRE || pol->learn ? conf->max_learned : 0,
 			      memory_order_relaxed);
 	atomic_store_explicit(&sw->port_word[port], w, memory_order_release);
-	L2SW_LOG(INFO, sw, "port %u: kind %d vlan %u%s%s, max learned %" PRIu32, port,
-		 conf->kind, conf->access_vlan, conf->trunk ? " trunk" : "",
-		 conf->tx_writes ? " tx_writes" : "", sw->max_learned[port]);
+	L2SW_LOG(INFO, sw, "port %u: kind %d vlan %u%s%s, max learned %" PRIu32 ", %u extra "
+		 "MACs%s, ip check %s (%u prefixes)", port, conf->kind, conf->access_vlan,
+		 conf->trunk ? " trunk" : "", conf->tx_writes ? " tx_writes" : "",
+		 sw->max_learned[port], pol->nb_macs, pol->learn ? ", learning" : "",
+		 pol->check4 ? (pol->check6 ? "IPv4 and IPv6" : "IPv4") : "off", pol->nb_ips);
 	return 0;
 }
 
@@ -199,6 +264,7 @@ stats_add_in(struct l2sw_stats *st, const struct l2sw_in_stats *in)
 	st->vlan_drop += l2sw_ctr_read(&in->vlan_drop);
 	st->runt += l2sw_ctr_read(&in->runt);
 	st->no_port += l2sw_ctr_read(&in->no_port);
+	st->ip_spoofed += l2sw_ctr_read(&in->ip_spoofed);
 }
 
 static void

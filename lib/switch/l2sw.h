@@ -33,8 +33,8 @@
  * (no flood of the first frames towards it), it does not age out while the guest is idle,
  * and no other port can take the MAC over by sending with it as source (such a wire frame is
  * dropped and counted as @c spoofed), which closes the FDB poisoning that a learned entry
- * allows. The cost is one FDB slot per vif. Vif ports learn nothing: the source check
- * already restricts a vif to its pinned MAC.
+ * allows. The cost is one FDB slot per vif MAC. Vif ports learn nothing unless configured
+ * with @c learn: the source check already restricts a vif to its pinned MACs.
  *
  * Sharing. A flooded frame is one mbuf given to every destination with its reference
  * count raised (rte_pktmbuf_refcnt_update, every segment), not copied. Consumers of a
@@ -60,6 +60,8 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
+#include "pkt.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -68,6 +70,10 @@ extern "C" {
 #define L2SW_MAX_PORTS 256
 /** Highest usable VLAN id; 0 means untagged. */
 #define L2SW_VLAN_MAX 4094
+/** Most IP prefixes a vif's source check lists (l2sw_port_conf::ips). */
+#define L2SW_MAX_IPS 16
+/** Most source MACs a vif may use beside its own (l2sw_port_conf::extra_macs). */
+#define L2SW_MAX_EXTRA_MACS 8
 /** Port number that l2sw_stats_get() takes for the sum over all ports. */
 #define L2SW_PORT_ALL UINT16_MAX
 
@@ -95,7 +101,35 @@ struct l2sw_port_conf {
 	/** The port's TX path writes frames: it gets a private copy of shared frames. */
 	bool tx_writes;
 	/**
-	 * wire only: most stations learned on this port at once, 0 for no limit. One port
+	 * vif only: more source MACs the guest may use (VRRP, a nested bridge), each pinned to
+	 * the port in its VLAN as @c mac is. @c nb_extra_macs <= L2SW_MAX_EXTRA_MACS; none
+	 * multicast or zero, none pinned to another port (the FDB's anti-poisoning holds).
+	 * Read during the call only.
+	 */
+	const struct rte_ether_addr *extra_macs;
+	uint8_t nb_extra_macs;
+	/**
+	 * vif only: the guest may send from any unicast source MAC, learned as on a wire port
+	 * (under @c max_learned), as a bridge port learns. A MAC pinned to another port is still
+	 * refused (@c spoofed).
+	 */
+	bool learn;
+	/**
+	 * vif only: check the guest's IP sources (xl `ip=`, vif-common.sh's handle_iptable).
+	 * With it, IPv4 frames must come from an address in @c ips (or be DHCP from 0.0.0.0:
+	 * UDP 68 to 67, unfragmented), ARP must claim an address in @c ips as sender (or
+	 * 0.0.0.0, an RFC 5227 probe); IPv6 frames are checked when @c ips lists an IPv6
+	 * prefix or lists nothing (fail closed): their source must be in @c ips, the
+	 * unspecified address (DAD) or link-local (fe80::/10, which never leaves the link).
+	 * Frames whose headers cannot be read (cut short, too many tags) are dropped. Other
+	 * ethertypes pass. The headers are found past any VLAN tags in the data. Drops count as
+	 * @c ip_spoofed.
+	 */
+	bool ip_check;
+	uint8_t nb_ips;                     /**< entries of @c ips, <= L2SW_MAX_IPS */
+	const struct pkt_ip_prefix *ips;    /**< read during the call only */
+	/**
+	 * wire, or vif with @c learn: most stations learned on this port at once, 0 for no limit. One port
 	 * (a host sending from many source MACs) cannot then fill the FDB and leave every
 	 * other port's stations unlearned, hence flooded. Beyond it a new source MAC, or a
 	 * station moving in from another port (its old entry is then removed), is not learned:
@@ -138,6 +172,7 @@ struct l2sw_stats {
 	uint64_t runt;            /**< shorter than an Ethernet header in the first segment */
 	uint64_t no_port;         /**< ingress port not configured, or a flood with no destination */
 	uint64_t no_mbuf;         /**< private copy failed (copy pool empty): that egress missed it */
+	uint64_t ip_spoofed;      /**< vif IP source (or ARP sender) not allowed by its ip_check */
 	/**
 	 * Not a counter: stations learned on this port now, the number checked against
 	 * max_learned. While learners, the ager and port flushes run it may exceed the entries
@@ -177,8 +212,13 @@ void l2sw_free(struct l2sw *sw);
  * Configure (or reconfigure, or remove with L2SW_PORT_NONE) one port. Control path; safe
  * while other lcores forward: the port's configuration is one atomic word. Stations learned
  * on the port are forgotten, the old vif MAC is unpinned and the new one pinned.
- * @return 0; -EINVAL (bad port, VLAN, vif MAC multicast/zero, trunk or max_learned on a vif,
- *   tx_writes without a copy pool); -ENOSPC if the vif MAC cannot be pinned because both of its FDB
+ * A vif's source policy (extra MACs, learning, IP check) is published with the port: an
+ * lcore forwarding a burst from the port while it is reconfigured applies the old policy or
+ * the new one to each frame, provided the port is not reconfigured twice within one burst.
+ * @return 0; -EINVAL (bad port, VLAN, vif MAC multicast/zero, trunk on a vif, max_learned
+ *   on a vif without learn, an extra MAC multicast/zero, too many extra MACs or IPs, a policy
+ *   field on a wire port, tx_writes without a copy pool); -EADDRINUSE if an extra MAC is
+ *   pinned to another port; -ENOSPC if a vif MAC cannot be pinned because both of its FDB
  *   buckets hold only pinned entries (the port is then left as L2SW_PORT_NONE).
  */
 int l2sw_port_set(struct l2sw *sw, uint16_t port, const struct l2sw_port_conf *conf);

@@ -102,8 +102,8 @@ classify_vlan(const struct l2sw_pconf *in, struct rte_mbuf *m, struct frame_info
 
 /* Bounds, source and VLAN checks. False: the frame is to be freed (cause counted). */
 static bool
-classify(const struct l2sw_pconf *in, struct rte_mbuf *m, struct frame_info *fi,
-	 struct l2sw_in_stats *c)
+classify(const struct l2sw_pconf *in, const struct l2sw_policy *pol, struct rte_mbuf *m,
+	 struct frame_info *fi, struct l2sw_in_stats *c)
 {
 	const struct rte_ether_hdr *eh;
 
@@ -119,12 +119,17 @@ classify(const struct l2sw_pconf *in, struct rte_mbuf *m, struct frame_info *fi,
 		c->bad_src++;
 		return false;
 	}
-	if (in->kind == L2SW_PORT_VIF && fi->src != in->mac) {
+	if (in->kind == L2SW_PORT_VIF && fi->src != in->mac && !l2sw_policy_mac_ok(pol, fi->src)) {
 		c->spoofed++;
 		return false;
 	}
 	if (!classify_vlan(in, m, fi, c))
 		return false;
+	/* a vif's data is never stripped (no trunk), so the walk sees what the guest sent */
+	if (in->kind == L2SW_PORT_VIF && !l2sw_policy_ip_ok(pol, m)) {
+		c->ip_spoofed++;
+		return false;
+	}
 	/* TX_VLAN is the switch's to set, per destination */
 	if (m->ol_flags & RTE_MBUF_F_TX_VLAN)
 		m->ol_flags &= ~RTE_MBUF_F_TX_VLAN;
@@ -242,17 +247,18 @@ flood(struct l2sw *sw, struct l2sw_out *out, uint16_t in_port, struct rte_mbuf *
 
 static uint16_t
 forward_one(struct l2sw *sw, struct l2sw_out *out, const struct l2sw_pconf *in,
-	    uint16_t in_port, struct rte_mbuf *m, uint64_t now, struct l2sw_in_stats *c)
+	    const struct l2sw_policy *pol, uint16_t in_port, struct rte_mbuf *m, uint64_t now,
+	    struct l2sw_in_stats *c)
 {
 	struct frame_info fi;
 	struct l2sw_pconf pc;
 	uint64_t meta;
 	uint16_t p;
 
-	if (!classify(in, m, &fi, c))
+	if (!classify(in, pol, m, &fi, c))
 		goto drop;
-	/* a vif's only source is its pinned MAC: nothing to learn */
-	if (in->kind == L2SW_PORT_WIRE && !learn_source(sw, in_port, &fi, now, c))
+	/* a vif's sources are its pinned MACs, unless it learns (its own MACs are a hit) */
+	if ((in->kind == L2SW_PORT_WIRE || pol->learn) && !learn_source(sw, in_port, &fi, now, c))
 		goto drop;
 	if (fi.dst & L2SW_MAC_GROUP_BIT)
 		return flood(sw, out, in_port, m, &fi, c);
@@ -291,8 +297,9 @@ in_stats_flush(struct l2sw_in_stats *dst, const struct l2sw_in_stats *c)
 	const uint64_t *from = &c->rx_pkts;
 	uint64_t *to = &dst->rx_pkts;
 
-	/* the struct is a run of uint64_t counters from rx_pkts to no_port */
-	for (size_t i = 0; i <= offsetof(struct l2sw_in_stats, no_port) / sizeof(uint64_t); i++)
+	/* the struct is a run of uint64_t counters from rx_pkts to ip_spoofed */
+	for (size_t i = 0; i <= offsetof(struct l2sw_in_stats, ip_spoofed) / sizeof(uint64_t);
+	     i++)
 		if (from[i] != 0)
 			l2sw_ctr_add(&to[i], from[i]);
 }
@@ -302,6 +309,7 @@ l2sw_forward_burst(struct l2sw *sw, struct l2sw_out *out, uint16_t in_port,
 		   struct rte_mbuf **pkts, uint16_t nb_pkts, uint64_t now)
 {
 	struct l2sw_in_stats c;
+	const struct l2sw_policy *pol;
 	struct l2sw_pconf in;
 	uint16_t queued = 0;
 
@@ -314,6 +322,7 @@ l2sw_forward_burst(struct l2sw *sw, struct l2sw_out *out, uint16_t in_port,
 	for (uint16_t q = 0; q < sw->nb_ports; q++)
 		out->snap[q] = atomic_load_explicit(&sw->port_word[q], memory_order_acquire);
 	in = l2sw_pconf_decode(out->snap[in_port]);
+	pol = l2sw_policy_of(sw, in_port);
 	if (unlikely(in.kind == L2SW_PORT_NONE)) {
 		c.no_port = nb_pkts;
 		rte_pktmbuf_free_bulk(pkts, nb_pkts);
@@ -321,7 +330,7 @@ l2sw_forward_burst(struct l2sw *sw, struct l2sw_out *out, uint16_t in_port,
 		for (uint16_t i = 0; i < nb_pkts; i++) {
 			if (i + 1 < nb_pkts)
 				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-			queued += forward_one(sw, out, &in, in_port, pkts[i], now, &c);
+			queued += forward_one(sw, out, &in, pol, in_port, pkts[i], now, &c);
 		}
 	}
 	in_stats_flush(&sw->in_stats[in_port], &c);

@@ -16,6 +16,7 @@
 
 #include "l2sw.h"
 #include "l2sw_fdb.h"
+#include "l2sw_policy.h"
 
 extern int l2sw_logtype;
 #define L2SW_LOG(level, sw, fmt, ...) \
@@ -86,6 +87,7 @@ struct l2sw_in_stats {
 	uint64_t vlan_drop;
 	uint64_t runt;
 	uint64_t no_port;
+	uint64_t ip_spoofed;
 } __rte_cache_aligned;
 
 /** Egress counters of one port in one output: written by the lcore owning the output. */
@@ -104,6 +106,13 @@ struct l2sw {
 	struct l2sw_fdb fdb;
 	_Atomic uint64_t *port_word;     /**< [nb_ports], see L2SW_PW_* */
 	_Atomic uint32_t *max_learned;   /**< [nb_ports] l2sw_port_conf::max_learned, 0: none */
+	/*
+	 * [nb_ports * 2] vif source policies, two per port: l2sw_port_set() writes the one not
+	 * published, then publishes it in policy_sel, so a burst in flight keeps reading the
+	 * old one whole.
+	 */
+	struct l2sw_policy *policy;
+	_Atomic uint8_t *policy_sel;     /**< [nb_ports] 0 or 1: the published policy */
 	struct l2sw_in_stats *in_stats;  /**< [nb_ports] */
 	uint64_t *aged;                  /**< [nb_ports], written by the ager */
 	struct l2sw_eg_stats *retired;   /**< [nb_ports], egress counters of freed outputs */
@@ -122,6 +131,14 @@ struct l2sw_out {
 	uint16_t *dest;            /**< [nb_ports] flood destinations, scratch */
 	struct l2sw_eg_stats *eg;  /**< [nb_ports] */
 };
+
+/** The published source policy of @p port (acquire: its contents are complete). */
+static inline const struct l2sw_policy *
+l2sw_policy_of(const struct l2sw *sw, uint16_t port)
+{
+	return &sw->policy[2 * port + atomic_load_explicit(&sw->policy_sel[port],
+							   memory_order_acquire)];
+}
 
 /** Queue one frame reference for @p port; frees it and counts tx_drop when full. */
 static inline uint16_t

@@ -53,6 +53,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pkt.h"
+
 /** Most queues one vif may have (the cap on multi-queue-max-queues). */
 #define XB_MAX_QUEUES 16
 
@@ -232,6 +234,43 @@ enum xb_presence {
 enum xb_presence xb_discover_lookup(struct xb_xs *xs, uint16_t domid, uint16_t devid,
 		struct xb_vif_info *info);
 
+/** Most addresses the backend's `ip` key may list; a longer list is malformed. */
+#define XB_VIF_IP_MAX 16
+/** Longest `ip` value read, with its NUL: XB_VIF_IP_MAX IPv6 prefixes and separators. */
+#define XB_VIF_IP_VALUE_MAX 800
+
+/** The toolstack's `ip` key (xl's ip=, which vif-bridge turns into iptables rules). */
+struct xb_vif_ips {
+	/** false: no key, or an empty one: the guest may send from any address (as
+	 *  vif-common.sh's handle_iptable with $ip empty). */
+	bool check;
+	unsigned int nb;                        /**< entries of @c a; 0 with check: none */
+	struct pkt_ip_prefix a[XB_VIF_IP_MAX];  /**< in the key's order */
+};
+
+/**
+ * Parse an `ip` value: addresses separated by one or more spaces, each an IPv4 dotted quad
+ * or an IPv6 address (inet_pton's forms), optionally with "/LEN" (canonical decimal,
+ * 0..32 or 0..128), as iptables -s takes them from vif-common.sh. Refused as malformed:
+ * anything else, more than XB_VIF_IP_MAX addresses, an IPv4-mapped IPv6 address
+ * (::ffff:0:0/96: a guest's IPv4 source is checked as IPv4) and multicast addresses (never
+ * a source). The empty string is no check (check false).
+ * @return 0 with *@p out set; -EINVAL (garbage, bad prefix, mapped, multicast) or -E2BIG
+ *   (too many) with *@p out untouched. Pure.
+ */
+int xb_parse_ips(const char *s, struct xb_vif_ips *out);
+
+/**
+ * Read the vif's backend `ip` key into @p ips (one read). Missing: no check. Malformed or
+ * over-long (XB_VIF_IP_VALUE_MAX): logged at ERR naming the key and the value, and
+ * **fail closed**: check set with no address, so the guest may send no IP at all (a
+ * broken security setting must not read as "anything allowed").
+ * @return 0 with *@p ips set; a negative errno when xenstore could not answer (ask again).
+ * Control path only: xenstore I/O.
+ */
+int xb_discover_read_ips(struct xb_xs *xs, uint16_t domid, uint16_t devid,
+		struct xb_vif_ips *ips);
+
 /**
  * List the vifs that exist under XB_BACKEND_VIF_DIR: every domain directory, then every
  * device directory in it. Names that are not canonical decimal ids in range are skipped (and
@@ -301,6 +340,13 @@ int xb_discover_unwatch(struct xb_xs *xs, const char *token);
  *   non-digit, or a value past UINT32_MAX. Pure; may be called from any thread.
  */
 int xb_parse_u32(const char *s, uint32_t *out);
+
+/**
+ * Parse @p s as a MAC address "xx:xx:xx:xx:xx:xx", exactly two hex digits per byte, as the
+ * toolstack writes the backend's "mac": the one MAC parser (xenstore keys and options).
+ * @return 0 with @p mac set, or -EINVAL (nothing written). Pure.
+ */
+int xb_parse_mac(const char *s, uint8_t mac[6]);
 
 /* ---- what the backend advertises and what the frontend asked for ----------------------- */
 

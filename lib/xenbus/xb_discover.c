@@ -245,3 +245,35 @@ int xb_discover_unwatch(struct xb_xs *xs, const char *token)
 {
 	return xs->ops->unwatch(xs, XB_BACKEND_VIF_DIR, token);
 }
+
+int xb_discover_read_ips(struct xb_xs *xs, uint16_t domid, uint16_t devid,
+		struct xb_vif_ips *ips)
+{
+	char dir[XB_PATH_MAX], value[XB_VIF_IP_VALUE_MAX];
+	int ret;
+
+	memset(ips, 0, sizeof(*ips));
+	snprintf(dir, sizeof(dir), XB_BACKEND_VIF_DIR "/%u/%u", (unsigned int)domid,
+		(unsigned int)devid);
+	ret = xb_read_key(xs, XB_TXN_NONE, dir, "ip", value, sizeof(value));
+	if (ret == -ENOENT)
+		return 0;
+	if (ret == -EOVERFLOW) {
+		DISC_LOG(ERR, "vif%u.%u: backend key 'ip' over %u bytes: the guest may send no IP",
+			(unsigned int)domid, (unsigned int)devid, XB_VIF_IP_VALUE_MAX - 1);
+		ips->check = true;
+		return 0;
+	}
+	if (ret < 0)
+		return ret;
+	ret = xb_parse_ips(value, ips);
+	if (ret < 0) {
+		/* fail closed: a broken anti-spoofing list must not mean "anything" */
+		DISC_LOG(ERR, "vif%u.%u: backend key 'ip' = '%s' malformed (%s): the guest may "
+			"send no IP", (unsigned int)domid, (unsigned int)devid, value,
+			strerror(-ret));
+		memset(ips, 0, sizeof(*ips));
+		ips->check = true;
+	}
+	return 0;
+}

@@ -86,8 +86,7 @@ struct xb_vif {
 };
 
 /* xb_parse.c: strict parsers. Each returns 0 or -EINVAL; nothing is written on error. */
-/* xb_parse_u32 (the decimal parser) is public: xb.h. */
-int xb_parse_mac(const char *s, uint8_t mac[6]);
+/* xb_parse_u32 (the decimal parser) and xb_parse_mac are public: xb.h. */
 /* The backend's "rate": "BYTES,USEC" as libxl writes it, both decimal and not 0. */
 int xb_parse_rate(const char *s, uint32_t *bytes, uint32_t *usec);
 /* A path component naming a domain or device: canonical decimal (no leading zero), <= max. */

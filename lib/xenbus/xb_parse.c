@@ -3,6 +3,7 @@
  * Strict parsers for values a guest (or the toolstack) wrote. Unlike strtoul they accept no
  * sign, no white space, no base prefix and no trailing characters, and they never wrap.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -111,5 +112,76 @@ int xb_parse_rate(const char *s, uint32_t *bytes, uint32_t *usec)
 		return -EINVAL;
 	*bytes = b;
 	*usec = u;
+	return 0;
+}
+
+/* Longest address token: "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128" is 49. */
+#define IP_TOKEN_MAX 56
+
+static bool ip_unusable(const struct pkt_ip_prefix *p)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (!p->v6)
+		return (p->addr[0] & 0xf0) == 0xe0; /* 224.0.0.0/4 */
+	return p->addr[0] == 0xff || memcmp(p->addr, mapped, sizeof(mapped)) == 0;
+}
+
+/* One "ADDR[/LEN]" token of @p n characters. */
+static int parse_ip_token(const char *tok, size_t n, struct pkt_ip_prefix *p)
+{
+	char buf[IP_TOKEN_MAX];
+	char *slash;
+	uint32_t len;
+
+	if (n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, tok, n);
+	buf[n] = '\0';
+	memset(p, 0, sizeof(*p));
+	p->v6 = strchr(buf, ':') != NULL;
+	len = p->v6 ? 128 : 32;
+	slash = strchr(buf, '/');
+	if (slash != NULL) {
+		*slash = '\0';
+		if (xb_parse_id(slash + 1, len, &len) < 0)
+			return -EINVAL;
+	}
+	/* inet_pton is strict: no octal or short IPv4 forms, no zone, no white space */
+	if (inet_pton(p->v6 ? AF_INET6 : AF_INET, buf, p->addr) != 1)
+		return -EINVAL;
+	p->len = (uint8_t)len;
+	return ip_unusable(p) ? -EINVAL : 0;
+}
+
+int xb_parse_ips(const char *s, struct xb_vif_ips *out)
+{
+	struct pkt_ip_prefix a[XB_VIF_IP_MAX];
+	unsigned int nb = 0;
+	const char *p = s;
+	size_t n;
+
+	if (s == NULL)
+		return -EINVAL;
+	/* bounded by the string: each pass consumes at least one character */
+	while (*p != '\0') {
+		if (*p == ' ') {
+			p++;
+			continue;
+		}
+		n = strcspn(p, " ");
+		if (nb == XB_VIF_IP_MAX)
+			return -E2BIG;
+		if (parse_ip_token(p, n, &a[nb]) < 0)
+			return -EINVAL;
+		nb++;
+		p += n;
+	}
+	/* "" is vif-common's "no ip"; spaces alone are no list a toolstack writes */
+	if (nb == 0 && *s != '\0')
+		return -EINVAL;
+	memcpy(out->a, a, nb * sizeof(a[0]));
+	out->nb = nb;
+	out->check = nb != 0;
 	return 0;
 }

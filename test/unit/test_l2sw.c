@@ -4,6 +4,7 @@
  * a full FDB, chains, runts, private copies and output accounting. Needs an EAL (mbufs,
  * rte_malloc) but no hugepages and no root.
  */
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -1131,6 +1132,290 @@ test_concurrent_station_counts(void **state)
 	assert_int_equal(walk_count(f).pinned, 3);
 }
 
+
+/* ---- a vif's source policy: ip= (vif-common's handle_iptable) and extra MACs ---------- */
+
+static const struct rte_ether_addr vrrp_mac = {{0x00, 0x00, 0x5e, 0x00, 0x01, 0x01}};
+
+static struct pkt_ip_prefix
+prefix(const char *addr, uint8_t len)
+{
+	struct pkt_ip_prefix p = {.v6 = strchr(addr, ':') != NULL, .len = len};
+
+	assert_int_equal(inet_pton(p.v6 ? AF_INET6 : AF_INET, addr, p.addr), 1);
+	return p;
+}
+
+/* VIF1 with an IP check on @p ips (may be empty: fail closed). */
+static void
+set_vif_ips(struct fixture *f, const struct pkt_ip_prefix *ips, uint8_t nb)
+{
+	struct l2sw_port_conf pc = {.kind = L2SW_PORT_VIF, .mac = vif_mac[P_VIF1],
+				    .ip_check = true, .ips = ips, .nb_ips = nb};
+
+	assert_int_equal(l2sw_port_set(f->sw, P_VIF1, &pc), 0);
+}
+
+/* A frame from @p src to host A: Ethernet, @p nb_tags 802.1Q tags (VID 7), @p etype, then
+ * the @p len bytes of @p l3, unpadded (so a cut header stays cut). */
+static struct rte_mbuf *
+l3_frame(struct fixture *f, const struct rte_ether_addr *src, unsigned int nb_tags,
+	 uint16_t etype, const uint8_t *l3, uint16_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(f->mp);
+	uint8_t *p;
+
+	assert_non_null(m);
+	p = (uint8_t *)rte_pktmbuf_append(m, RTE_ETHER_HDR_LEN + 4 * nb_tags + len);
+	assert_non_null(p);
+	write_eth(p, &host_a, src, nb_tags != 0 ? RTE_ETHER_TYPE_VLAN : etype);
+	for (unsigned int i = 0; i < nb_tags; i++) {
+		uint8_t *t = p + RTE_ETHER_HDR_LEN + 4 * i;
+		uint16_t next = i + 1 < nb_tags ? RTE_ETHER_TYPE_VLAN : etype;
+
+		t[0] = 0;
+		t[1] = 7;
+		t[2] = (uint8_t)(next >> 8);
+		t[3] = (uint8_t)next;
+	}
+	memcpy(p + RTE_ETHER_HDR_LEN + 4 * nb_tags, l3, len);
+	return m;
+}
+
+/* IPv4 + UDP header from @p src: 28 bytes into @p b. */
+static uint16_t
+ip4_udp(uint8_t *b, const char *src, uint16_t frag, uint16_t sport, uint16_t dport)
+{
+	memset(b, 0, 28);
+	b[0] = 0x45;
+	b[3] = 28;
+	b[6] = (uint8_t)(frag >> 8);
+	b[7] = (uint8_t)frag;
+	b[8] = 64;
+	b[9] = IPPROTO_UDP;
+	assert_int_equal(inet_pton(AF_INET, src, b + 12), 1);
+	b[16] = 192;
+	b[19] = 1;
+	b[20] = (uint8_t)(sport >> 8);
+	b[21] = (uint8_t)sport;
+	b[22] = (uint8_t)(dport >> 8);
+	b[23] = (uint8_t)dport;
+	return 28;
+}
+
+/* ARP request (IPv4 over Ethernet) claiming @p spa; @p plen 4 unless a test lies. */
+static uint16_t
+arp(uint8_t *b, const char *spa, uint8_t plen)
+{
+	memset(b, 0, 28);
+	b[1] = 1;
+	b[2] = 0x08;
+	b[4] = 6;
+	b[5] = plen;
+	b[7] = 1;
+	memcpy(b + 8, vif_mac[P_VIF1].addr_bytes, 6);
+	assert_int_equal(inet_pton(AF_INET, spa, b + 14), 1);
+	return 28;
+}
+
+static uint16_t
+ip6(uint8_t *b, const char *src)
+{
+	memset(b, 0, 48);
+	b[0] = 0x60;
+	b[5] = 8;
+	b[6] = IPPROTO_UDP;
+	b[7] = 64;
+	assert_int_equal(inet_pton(AF_INET6, src, b + 8), 1);
+	b[24] = 0x20;
+	b[39] = 1;
+	return 48;
+}
+
+/* Forward one frame from @p port; true when it went anywhere. */
+static bool
+passes(struct fixture *f, uint16_t port, struct rte_mbuf *m)
+{
+	struct got g;
+	uint16_t n = fwd(f, port, m, 1, &g);
+
+	got_free(&g);
+	return n != 0;
+}
+
+static void
+test_ip_check_ipv4_arp(void **state)
+{
+	struct fixture *f = *state;
+	const struct pkt_ip_prefix ips[] = {prefix("10.0.0.5", 32), prefix("10.1.0.0", 16)};
+	const struct rte_ether_addr *me = &vif_mac[P_VIF1];
+	uint8_t b[64];
+	uint16_t n;
+
+	set_vif_ips(f, ips, RTE_DIM(ips));
+	n = ip4_udp(b, "10.0.0.5", 0, 1000, 53);
+	assert_true(passes(f, P_VIF1, l3_frame(f, me, 0, RTE_ETHER_TYPE_IPV4, b, n)));
+	n = ip4_udp(b, "10.1.200.3", 0, 1000, 53);
+	assert_true(passes(f, P_VIF1, l3_frame(f, me, 0, RTE_ETHER_TYPE_IPV4, b, n)));
+	n = ip4_udp(b, "10.0.0.6", 0, 1000, 53);
+	assert_false(passes(f, P_VIF1, l3_frame(f, me, 0, RTE_ETHER_TYPE_IPV4, b, n)));
+	/* DHCP before an address: from 0.0.0.0, UDP 68 to 67, whole */
+	n = ip4_udp(b, "0.0.0.0", 0, 68, 67);
+	assert_true(passes(f, P_VIF1, l3_frame(f, me, 0, RTE_ETHER_TYPE_IPV4, b, n)));
+	n = ip4_udp(b, "0.0.0.0", 0, 68, 68);
+	assert_false(passes(f, P_VIF1, l3_frame(f, me, 0, RTE_ETHER_TYPE_IPV4, b, n)));
+	n = ip4_udp(b, "0.0.0.0", 0x0010, 68, 67); /* a later fragment: no UDP header */
+	assert_false(passes(f, P_VIF1, l3_frame(f, me, 0, RTE_ETHER_TYPE_IPV4, b, n)));
+	n = ip4_udp(b, "10.0.0.5", 0, 1000, 53); /* cut inside the IP header */
+	assert_false(passes(f, P_VIF1, l3_frame(f, me, 0, RTE_ETHER_TYPE_IPV4, b, 16)));
+	assert_int_equal(stats(f, P_VIF1).ip_spoofed, 4);
+	/* ARP: the sender address claimed, or a probe's 0.0.0.0 */
+	assert_true(passes(f, P_VIF1, l3_frame(f, me, 0, RTE_ETHER_TYPE_ARP, b, arp(b, "10.0.0.5", 4))));
+	assert_true(passes(f, P_VIF1, l3_frame(f, me, 0, RTE_ETHER_TYPE_ARP, b, arp(b, "0.0.0.0", 4))));
+	assert_false(passes(f, P_VIF1, l3_frame(f, me, 0, RTE_ETHER_TYPE_ARP, b, arp(b, "10.0.0.9", 4))));
+	assert_false(passes(f, P_VIF1, l3_frame(f, me, 0, RTE_ETHER_TYPE_ARP, b, arp(b, "10.0.0.5", 16))));
+	assert_int_equal(stats(f, P_VIF1).ip_spoofed, 6);
+	/* only IPv4 listed: IPv6 is not checked (vif-common restricts IPv4 only); nor LLDP */
+	assert_true(passes(f, P_VIF1, l3_frame(f, me, 0, RTE_ETHER_TYPE_IPV6, b, ip6(b, "2001:db8::9"))));
+	assert_true(passes(f, P_VIF1, l3_frame(f, me, 0, RTE_ETHER_TYPE_LLDP, b, 20)));
+	/* a tag in the data hides nothing: the inner header is checked */
+	n = ip4_udp(b, "10.0.0.6", 0, 1000, 53);
+	assert_false(passes(f, P_VIF1, l3_frame(f, me, 1, RTE_ETHER_TYPE_IPV4, b, n)));
+	assert_false(passes(f, P_VIF1, l3_frame(f, me, 3, RTE_ETHER_TYPE_IPV4, b, n)));
+	n = ip4_udp(b, "10.0.0.5", 0, 1000, 53);
+	assert_true(passes(f, P_VIF1, l3_frame(f, me, 1, RTE_ETHER_TYPE_IPV4, b, n)));
+	assert_int_equal(stats(f, P_VIF1).ip_spoofed, 8);
+	assert_int_equal(stats(f, P_VIF1).spoofed, 0);
+	assert_int_equal(stats(f, P_VIF1).rx_pkts, 16);
+	/* a vif without ip= sends from anything, as before */
+	n = ip4_udp(b, "10.0.0.6", 0, 1000, 53);
+	assert_true(passes(f, P_VIF2, l3_frame(f, &vif_mac[P_VIF2], 0, RTE_ETHER_TYPE_IPV4, b, n)));
+	assert_int_equal(stats(f, L2SW_PORT_ALL).ip_spoofed, 8);
+}
+
+static void
+test_ip_check_ipv6(void **state)
+{
+	struct fixture *f = *state;
+	const struct pkt_ip_prefix ips[] = {prefix("2001:db8:1::", 48), prefix("10.0.0.5", 32)};
+	const struct rte_ether_addr *me = &vif_mac[P_VIF1];
+	uint8_t b[64];
+	uint16_t n;
+
+	set_vif_ips(f, ips, RTE_DIM(ips));
+	assert_true(passes(f, P_VIF1, l3_frame(f, me, 0, RTE_ETHER_TYPE_IPV6, b, ip6(b, "2001:db8:1:ff::7"))));
+	assert_true(passes(f, P_VIF1, l3_frame(f, me, 0, RTE_ETHER_TYPE_IPV6, b, ip6(b, "::"))));
+	assert_true(passes(f, P_VIF1, l3_frame(f, me, 0, RTE_ETHER_TYPE_IPV6, b, ip6(b, "fe80::1"))));
+	assert_false(passes(f, P_VIF1, l3_frame(f, me, 0, RTE_ETHER_TYPE_IPV6, b, ip6(b, "2001:db8:2::1"))));
+	assert_false(passes(f, P_VIF1, l3_frame(f, me, 1, RTE_ETHER_TYPE_IPV6, b, ip6(b, "2001:db8:2::1"))));
+	assert_false(passes(f, P_VIF1, l3_frame(f, me, 0, RTE_ETHER_TYPE_IPV6, b, 39)));
+	n = ip4_udp(b, "10.0.0.5", 0, 1000, 53);
+	assert_true(passes(f, P_VIF1, l3_frame(f, me, 0, RTE_ETHER_TYPE_IPV4, b, n)));
+	n = ip4_udp(b, "10.0.0.6", 0, 1000, 53);
+	assert_false(passes(f, P_VIF1, l3_frame(f, me, 0, RTE_ETHER_TYPE_IPV4, b, n)));
+	assert_int_equal(stats(f, P_VIF1).ip_spoofed, 4);
+}
+
+/* ip_check with no address (the app's answer to a malformed ip key): no IP at all but a
+ * DHCP client's discovery; other ethertypes still pass. */
+static void
+test_ip_check_fail_closed(void **state)
+{
+	struct fixture *f = *state;
+	const struct rte_ether_addr *me = &vif_mac[P_VIF1];
+	uint8_t b[64];
+	uint16_t n;
+
+	set_vif_ips(f, NULL, 0);
+	n = ip4_udp(b, "10.0.0.5", 0, 1000, 53);
+	assert_false(passes(f, P_VIF1, l3_frame(f, me, 0, RTE_ETHER_TYPE_IPV4, b, n)));
+	assert_false(passes(f, P_VIF1, l3_frame(f, me, 0, RTE_ETHER_TYPE_ARP, b, arp(b, "10.0.0.5", 4))));
+	assert_false(passes(f, P_VIF1, l3_frame(f, me, 0, RTE_ETHER_TYPE_IPV6, b, ip6(b, "2001:db8::1"))));
+	n = ip4_udp(b, "0.0.0.0", 0, 68, 67);
+	assert_true(passes(f, P_VIF1, l3_frame(f, me, 0, RTE_ETHER_TYPE_IPV4, b, n)));
+	assert_true(passes(f, P_VIF1, l3_frame(f, me, 0, RTE_ETHER_TYPE_LLDP, b, 20)));
+	assert_int_equal(stats(f, P_VIF1).ip_spoofed, 3);
+}
+
+static void
+test_extra_macs_pinned(void **state)
+{
+	struct fixture *f = *state;
+	const struct rte_ether_addr extra[] = {vrrp_mac};
+	struct l2sw_port_conf pc = {.kind = L2SW_PORT_VIF, .mac = vif_mac[P_VIF1],
+				    .extra_macs = extra, .nb_extra_macs = 1};
+	struct got g;
+
+	/* strict by default: the second MAC is spoofed */
+	assert_false(passes(f, P_VIF1, frame(f, &host_a, &vrrp_mac)));
+	assert_int_equal(stats(f, P_VIF1).spoofed, 1);
+	assert_int_equal(l2sw_port_set(f->sw, P_VIF1, &pc), 0);
+	assert_true(passes(f, P_VIF1, frame(f, &host_a, &vrrp_mac)));
+	assert_true(passes(f, P_VIF1, frame(f, &host_a, &vif_mac[P_VIF1])));
+	assert_false(passes(f, P_VIF1, frame(f, &host_a, &host_b)));
+	assert_int_equal(stats(f, P_VIF1).spoofed, 2);
+	/* pinned: reachable before it sends, and nobody else may take it */
+	assert_int_equal(fwd(f, P_WIRE, frame(f, &vrrp_mac, &host_a), 1, &g), 1);
+	assert_dests(&g, BIT(P_VIF1));
+	got_free(&g);
+	assert_false(passes(f, P_WIRE, frame(f, &host_a, &vrrp_mac)));
+	assert_int_equal(stats(f, P_WIRE).spoofed, 1);
+	/* another vif may not claim it, nor VIF1's own MAC: refused, that port left out */
+	pc.mac = vif_mac[P_VIF2];
+	assert_int_equal(l2sw_port_set(f->sw, P_VIF2, &pc), -EADDRINUSE);
+	assert_false(passes(f, P_VIF2, frame(f, &host_a, &vif_mac[P_VIF2])));
+	assert_int_equal(stats(f, P_VIF2).no_port, 1);
+	pc.extra_macs = &vif_mac[P_VIF1];
+	assert_int_equal(l2sw_port_set(f->sw, P_VIF2, &pc), -EADDRINUSE);
+	assert_true(passes(f, P_VIF1, frame(f, &host_a, &vrrp_mac)));
+	assert_int_equal(walk_count(f).pinned, 3); /* VIF1, its extra, VIF3 */
+	/* back to strict: the extra MAC is unpinned and spoofed again */
+	set_port(f->sw, P_VIF1, L2SW_PORT_VIF, 0, false, false);
+	assert_false(passes(f, P_VIF1, frame(f, &host_a, &vrrp_mac)));
+	assert_int_equal(stats(f, P_VIF1).spoofed, 3);
+	assert_int_equal(walk_count(f).pinned, 2);
+}
+
+static void
+test_vif_learn(void **state)
+{
+	static const struct rte_ether_addr c1 = {{0x02, 0x42, 0x00, 0x00, 0x00, 0x01}};
+	static const struct rte_ether_addr c2 = {{0x02, 0x42, 0x00, 0x00, 0x00, 0x02}};
+	static const struct rte_ether_addr c3 = {{0x02, 0x42, 0x00, 0x00, 0x00, 0x03}};
+	struct fixture *f = *state;
+	struct l2sw_port_conf pc = {.kind = L2SW_PORT_VIF, .mac = vif_mac[P_VIF1],
+				    .learn = true, .max_learned = 2};
+	struct got g;
+
+	assert_int_equal(l2sw_port_set(f->sw, P_VIF1, &pc), 0);
+	assert_true(passes(f, P_VIF1, frame(f, &host_a, &c1)));
+	assert_true(passes(f, P_VIF1, frame(f, &host_a, &c2)));
+	assert_true(passes(f, P_VIF1, frame(f, &host_a, &vif_mac[P_VIF1])));
+	assert_true(passes(f, P_VIF1, frame(f, &host_a, &c3))); /* over the cap: not learned */
+	assert_int_equal(stats(f, P_VIF1).learned, 2);
+	assert_int_equal(stats(f, P_VIF1).learn_cap, 1);
+	assert_int_equal(stats(f, P_VIF1).stations, 2);
+	/* anti-poisoning: another vif's pinned MAC is never learned here */
+	assert_false(passes(f, P_VIF1, frame(f, &host_a, &vif_mac[P_VIF2])));
+	assert_int_equal(stats(f, P_VIF1).spoofed, 1);
+	assert_int_equal(fwd(f, P_WIRE, frame(f, &c2, &host_a), 1, &g), 1);
+	assert_dests(&g, BIT(P_VIF1));
+	got_free(&g);
+	/* a cap on a vif that does not learn, or a policy on a wire port, is a mistake */
+	pc.learn = false;
+	assert_int_equal(l2sw_port_set(f->sw, P_VIF1, &pc), -EINVAL);
+	pc = (struct l2sw_port_conf){.kind = L2SW_PORT_WIRE, .learn = true};
+	assert_int_equal(l2sw_port_set(f->sw, P_WIRE2, &pc), -EINVAL);
+	pc = (struct l2sw_port_conf){.kind = L2SW_PORT_VIF, .mac = vif_mac[P_VIF3],
+				     .extra_macs = &mcast, .nb_extra_macs = 1};
+	assert_int_equal(l2sw_port_set(f->sw, P_VIF3, &pc), -EINVAL);
+	pc = (struct l2sw_port_conf){.kind = L2SW_PORT_VIF, .mac = vif_mac[P_VIF3],
+				     .ip_check = true, .nb_ips = L2SW_MAX_IPS + 1};
+	assert_int_equal(l2sw_port_set(f->sw, P_VIF3, &pc), -EINVAL);
+	/* refused before anything changed: VIF3 still forwards */
+	assert_true(passes(f, P_VIF3, frame(f, &host_a, &vif_mac[P_VIF3])));
+}
+
 int
 main(void)
 {
@@ -1158,6 +1443,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_out_partial_tx_and_overflow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fdb_walk_and_port_removal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_config_rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ip_check_ipv4_arp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ip_check_ipv6, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ip_check_fail_closed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_extra_macs_pinned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vif_learn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_forwarders, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_station_counts, setup_small_fdb,
 						teardown),

@@ -1117,6 +1117,77 @@ static void test_random_flips(void **state)
 	xb_vif_destroy(vif);
 }
 
+
+/* The backend's "ip" (xl's ip=): what vif-common.sh hands iptables -s, strictly. */
+static void test_ip_key_parse(void **state)
+{
+	static const char *const bad[] = {
+		" ", "   ", "10.0.0", "10.0.0.256", "010.0.0.1", "10.0.0.1/33", "10.0.0.1/",
+		"10.0.0.1/08", "10.0.0.1/-1", "10.0.0.1/+8", "10.0.0.1/24/8", "10.0.0.1\t10.0.0.2",
+		"10.0.0.1,10.0.0.2", "0x0a.0.0.1", "10.0.0.1x", "fe80::1%eth0", "2001:db8::/129",
+		"::ffff:10.0.0.1", "::ffff:0:0/96", "224.0.0.1", "ff02::1", "2001:db8:::1",
+		"1.2.3.4 garbage", "10.0.0.1 " "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+	};
+	struct xb_vif_ips ips;
+	char many[20 * 10] = "";
+
+	(void)state;
+	assert_int_equal(xb_parse_ips("10.0.0.5", &ips), 0);
+	assert_true(ips.check);
+	assert_int_equal(ips.nb, 1);
+	assert_false(ips.a[0].v6);
+	assert_int_equal(ips.a[0].len, 32);
+	assert_memory_equal(ips.a[0].addr, ((uint8_t[]){10, 0, 0, 5}), 4);
+	assert_int_equal(xb_parse_ips("  10.1.0.0/16   2001:db8::/32 ::1.2.3.4 ", &ips), 0);
+	assert_int_equal(ips.nb, 3);
+	assert_int_equal(ips.a[0].len, 16);
+	assert_true(ips.a[1].v6);
+	assert_int_equal(ips.a[1].len, 32);
+	assert_int_equal(ips.a[1].addr[2], 0x0d);
+	assert_int_equal(ips.a[2].len, 128);
+	assert_int_equal(xb_parse_ips("0.0.0.0/0", &ips), 0);
+	assert_int_equal(ips.a[0].len, 0);
+	/* empty: vif-common's "no ip", no check */
+	assert_int_equal(xb_parse_ips("", &ips), 0);
+	assert_false(ips.check);
+	assert_int_equal(ips.nb, 0);
+	for (unsigned int i = 0; i < RTE_DIM(bad); i++) {
+		ips.nb = 99;
+		assert_int_equal(xb_parse_ips(bad[i], &ips), -EINVAL);
+		assert_int_equal(ips.nb, 99); /* untouched */
+	}
+	assert_int_equal(xb_parse_ips(NULL, &ips), -EINVAL);
+	for (unsigned int i = 0; i < XB_VIF_IP_MAX; i++)
+		strcat(many, "10.0.0.1 ");
+	assert_int_equal(xb_parse_ips(many, &ips), 0);
+	assert_int_equal(ips.nb, XB_VIF_IP_MAX);
+	strcat(many, "10.0.0.2");
+	assert_int_equal(xb_parse_ips(many, &ips), -E2BIG);
+}
+
+/* Reading it: missing is no check; malformed is logged (key and value) and fails closed. */
+static void test_ip_key_read(void **state)
+{
+	struct fake_xs *fx = *state;
+	struct xb_vif_ips ips;
+
+	toolstack_add(fx, 3, 0);
+	assert_int_equal(xb_discover_read_ips(&fx->base, 3, 0, &ips), 0);
+	assert_false(ips.check);
+	be_set(fx, 3, 0, "ip", "192.0.2.7 2001:db8::7");
+	assert_int_equal(xb_discover_read_ips(&fx->base, 3, 0, &ips), 0);
+	assert_true(ips.check);
+	assert_int_equal(ips.nb, 2);
+	be_set(fx, 3, 0, "ip", "192.0.2.7 evil");
+	assert_int_equal(xb_discover_read_ips(&fx->base, 3, 0, &ips), 0);
+	assert_true(ips.check);
+	assert_int_equal(ips.nb, 0);
+	assert_true(log_contains("vif3.0: backend key 'ip' = '192.0.2.7 evil' malformed"));
+	be_set(fx, 3, 0, "ip", "");
+	assert_int_equal(xb_discover_read_ips(&fx->base, 3, 0, &ips), 0);
+	assert_false(ips.check);
+}
+
 /* Every case on a fresh fake store. */
 #define CASE(t) cmocka_unit_test_setup_teardown(t, fxs_test_setup, fxs_test_teardown)
 
@@ -1147,6 +1218,8 @@ int main(void)
 		CASE(test_watch),
 		CASE(test_rate),
 		CASE(test_mtu),
+		CASE(test_ip_key_parse),
+		CASE(test_ip_key_read),
 		CASE(test_random_flips),
 	};
 	int ret;
