@@ -289,7 +289,7 @@ static int tel_capture(const char *params, struct rte_tel_data *d)
 	p = port_named(arg[1], why, sizeof(why));
 	if (p == NULL)
 		return tel_refuse(d, cmd, why);
-	if (arg[0][2] == 'o') { /* stop */
+	if (strcmp(arg[0], "stop") == 0) {
 		if (dnb_capture_stop(tel_app, p) != 0)
 			return tel_refuse(d, cmd, "no capture of this port runs");
 		rte_tel_data_string(d, "stopped");
