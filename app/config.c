@@ -35,6 +35,7 @@ enum {
 	OPT_MTU,
 	OPT_VIF_MACS,
 	OPT_VIF_LEARN,
+	OPT_CAPTURE_DIR,
 };
 
 static const struct option long_options[] = {
@@ -58,6 +59,7 @@ static const struct option long_options[] = {
 	{"mtu", required_argument, NULL, OPT_MTU},
 	{"vif-macs", required_argument, NULL, OPT_VIF_MACS},
 	{"vif-learn", required_argument, NULL, OPT_VIF_LEARN},
+	{"capture-dir", required_argument, NULL, OPT_CAPTURE_DIR},
 	{NULL, 0, NULL, 0},
 };
 
@@ -108,11 +110,15 @@ void dnb_config_usage(const char *prog)
 	       "                         Connected, the next dpdk-netback resumes them) |\n"
 	       "                         release (Closing, Closed: the guests' netfronts close) |\n"
 	       "                         kernel (handed to the kernel's xen-netback, connected)\n"
+	       "  --capture-dir DIR      the folder packet captures are written to, and the only\n"
+	       "                         one (default " DNB_CAPTURE_DIR_DEFAULT ")\n"
 	       "  -h, --help             this text\n"
 	       "\n"
 	       "Telemetry: /dpdk_netback/ports, /dpdk_netback/stats,PORT, /dpdk_netback/fdb,\n"
 	       "/dpdk_netback/mempool, /dpdk_netback/workers,\n"
-	       "/dpdk_netback/shutdown,keep|release|kernel\n"
+	       "/dpdk_netback/shutdown,keep|release|kernel,\n"
+	       "/dpdk_netback/capture[,start,PORT,FILE[,MAXBYTES]|,stop,PORT] (PORT: a port id,\n"
+	       "DOMID/DEVID or wire; FILE: a name in --capture-dir; pcapng)\n"
 	       "\n"
 	       "A vif's backend key 'ip' (xl's ip=) limits its guest's IPv4/ARP (and IPv6, when\n"
 	       "it lists some) sources to those addresses, as vif-bridge's iptables rules do;\n"
@@ -132,21 +138,47 @@ static int parse_u32(const char *opt, const char *arg, uint32_t min, uint32_t ma
 	return 0;
 }
 
-/* "DOMID/DEVID" into @p id; @p opt names the option in the error. */
-static int parse_vif_id(const char *opt, const char *arg, struct dnb_vif_id *id)
+int dnb_vif_id_parse(const char *s, struct dnb_vif_id *id)
 {
 	uint32_t domid, devid;
 	char buf[32], *slash;
 
-	if (strlen(arg) >= sizeof(buf) || (slash = strchr(strcpy(buf, arg), '/')) == NULL) {
-		fprintf(stderr, "dpdk-netback: bad --%s '%s' (DOMID/DEVID, e.g. 5/0)\n", opt, arg);
+	if (strlen(s) >= sizeof(buf) || (slash = strchr(strcpy(buf, s), '/')) == NULL)
 		return -EINVAL;
-	}
 	*slash = '\0';
-	if (parse_u32("vif domid", buf, 1, 0x7fef, &domid) != 0 ||
-	    parse_u32("vif devid", slash + 1, 0, UINT16_MAX, &devid) != 0)
+	/* DOMID_FIRST_RESERVED (0x7ff0) and above are no guest's */
+	if (xb_parse_u32(buf, &domid) != 0 || domid < 1 || domid > 0x7fef ||
+	    xb_parse_u32(slash + 1, &devid) != 0 || devid > UINT16_MAX)
 		return -EINVAL;
 	*id = (struct dnb_vif_id){.domid = (uint16_t)domid, .devid = (uint16_t)devid};
+	return 0;
+}
+
+/* "DOMID/DEVID" into @p id; @p opt names the option in the error. */
+static int parse_vif_id(const char *opt, const char *arg, struct dnb_vif_id *id)
+{
+	if (dnb_vif_id_parse(arg, id) == 0)
+		return 0;
+	fprintf(stderr, "dpdk-netback: bad --%s '%s' (DOMID/DEVID, e.g. 5/0: DOMID 1..32751, "
+		"DEVID 0..65535)\n", opt, arg);
+	return -EINVAL;
+}
+
+/* --capture-dir: an absolute path without "..", kept without trailing '/' (capture.c puts
+ * "/NAME" after it). */
+static int parse_capture_dir(const char *arg, struct dnb_config *cfg)
+{
+	size_t len = strlen(arg);
+
+	while (len > 1 && arg[len - 1] == '/')
+		len--;
+	if (arg[0] != '/' || strstr(arg, "..") != NULL || len >= sizeof(cfg->capture_dir)) {
+		fprintf(stderr, "dpdk-netback: bad --capture-dir '%s' (an absolute path without "
+			"'..', under %zu characters)\n", arg, sizeof(cfg->capture_dir));
+		return -EINVAL;
+	}
+	memcpy(cfg->capture_dir, arg, len);
+	cfg->capture_dir[len] = '\0';
 	return 0;
 }
 
@@ -336,6 +368,8 @@ static int parse_one(int opt, const char *arg, struct dnb_config *cfg)
 		return parse_u32("idle-sleep-us", arg, 0, 100000, &cfg->idle_sleep_us);
 	case OPT_MTU:
 		return parse_u32("mtu", arg, XB_MTU_MIN, XB_MTU_MAX, &cfg->mtu);
+	case OPT_CAPTURE_DIR:
+		return parse_capture_dir(arg, cfg);
 	case OPT_VIF_MBUFS:
 		return parse_u32("vif-mbufs", arg, 512, 1u << 20, &cfg->vif_mbufs);
 	case OPT_VIF_QUEUES:
@@ -366,6 +400,7 @@ int dnb_config_parse(int argc, char **argv, struct dnb_config *cfg)
 		.lro = DNB_LRO_CHAIN, .lro_timeout_us = 40, .fdb_entries = 4096,
 		.fdb_age_s = 300, .nb_mbufs = 32768, .vif_mbufs = 2048, .vif_queues = 0,
 		.idle_sleep_us = DNB_IDLE_SLEEP_US_DEFAULT, .xen = "real", .mtu = RTE_ETHER_MTU,
+		.capture_dir = DNB_CAPTURE_DIR_DEFAULT,
 	};
 	optind = 1;
 	opterr = 0;

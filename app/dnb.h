@@ -99,6 +99,9 @@ struct dnb_port {
 	uint64_t gso_log_next; /**< TSC before which no GSO drop is logged (egress.c) */
 	struct lro_ctx *lro;   /**< wire ports with --lro chain|linearize (ingress.c) */
 	int wake_fd;           /**< wire: readable when a frame arrived (wire_wake.c); -1: none */
+	/** The port's running capture (capture.h), or NULL: the one thing its RX and TX
+	 *  bursts look at when no capture runs. Set and cleared by capture.c. */
+	_Atomic(struct dnb_capture *) capture;
 	/** Written by the owner on every burst: on a line of its own, so that other workers
 	 *  reading owner/handoff above (egress to this port) do not share it. */
 	struct dnb_port_stats stats __rte_cache_aligned;
@@ -112,6 +115,7 @@ struct dnb_port_table {
 };
 
 struct dnb_app;
+struct dnb_capture;
 
 /** A worker's sleep when its ports are idle (sleep.c). Its own but for @c parked. */
 struct dnb_sleep {
@@ -167,6 +171,9 @@ int dnb_worker_main(void *arg);
 /** Publish a table with @p add added or @p remove removed, and wait until the worker left
  *  the old one. Control thread only. */
 void dnb_table_update(struct dnb_app *app, struct dnb_port *add, struct dnb_port *remove);
+/** The grace period: wake every worker and wait until each running one started a new pass,
+ *  so none still uses what the caller unpublished before the call. Control threads only. */
+void dnb_workers_sync(struct dnb_app *app);
 
 /* sleep.c: the one reader of --idle-sleep-us */
 /** Make the worker's wake-up file; before it runs. @return 0 or -errno. */

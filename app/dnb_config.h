@@ -77,6 +77,10 @@ struct dnb_config {
 	unsigned int vif_queues;   /**< --vif-queues: queue pairs offered to each guest */
 	const char *xen;           /**< --xen: real, or sim in the test bed's build */
 	enum dnb_exit_mode on_exit; /**< --on-exit: what SIGTERM/SIGINT do to the vifs */
+	/** --capture-dir: the only folder capture files are written to (telemetry clients
+	 *  name the file; the service runs as root). Absolute, no "..", no trailing '/'. */
+	char capture_dir[192];
+#define DNB_CAPTURE_DIR_DEFAULT "/var/lib/dpdk-netback/capture"
 };
 
 /**
@@ -93,6 +97,10 @@ const char *dnb_lro_mode_str(enum dnb_lro_mode mode);
 
 /** "keep", "release" or "kernel" to @p mode. @return 0, or -EINVAL for anything else. */
 int dnb_exit_mode_parse(const char *s, enum dnb_exit_mode *mode);
+
+/** "DOMID/DEVID" (DOMID 1..32751) to @p id. The one parser of a vif's name (--vif,
+ *  --vlan, telemetry). Pure. @return 0, or -EINVAL (@p id untouched). */
+int dnb_vif_id_parse(const char *s, struct dnb_vif_id *id);
 
 /** The access VLAN configured for @p vif (--vlan), or 0 for none. */
 uint16_t dnb_config_vif_vlan(const struct dnb_config *cfg, struct dnb_vif_id vif);

@@ -16,6 +16,7 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
+#include "capture.h"
 #include "dnb.h"
 #include "pkt.h"
 
@@ -266,9 +267,14 @@ static uint16_t wire_prepare(struct dnb_port *p, struct rte_mbuf **out, uint16_t
 	return n;
 }
 
+/* The port's one TX burst: the capture copies what is sent to it first, since the port
+ * owns the frames afterwards (a vif frees them once grant-copied). */
 static void tx_queue(struct dnb_port *p, uint16_t q, struct rte_mbuf **out, uint16_t n)
 {
-	uint16_t sent = rte_eth_tx_burst(p->port_id, q, out, n);
+	uint16_t sent;
+
+	dnb_capture_hook(p, q, out, n, true);
+	sent = rte_eth_tx_burst(p->port_id, q, out, n);
 
 	p->stats.tx_pkts += sent;
 	if (sent < n) {

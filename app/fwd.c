@@ -10,6 +10,7 @@
 #include <rte_pause.h>
 #include <rte_ring.h>
 
+#include "capture.h"
 #include "dnb.h"
 
 static uint32_t mbufs_of(struct rte_mbuf *const *pkts, uint16_t n)
@@ -99,19 +100,19 @@ static uint16_t poll_port(struct dnb_worker *w, struct dnb_port *p, struct l2sw_
 {
 	struct dnb_app *app = w->app;
 	struct rte_mbuf *pkts[DNB_BURST], *fwd[DNB_BURST * LRO_OUT_PER_PKT];
-	uint16_t nb, nb_fwd;
+	uint16_t nb, nb_fwd, q = 0;
 
 	/* A multi-queue guest sends on every ring: take the first queue with packets, and start
 	 * the next poll one queue further so no ring is starved. */
 	nb = 0;
 	for (uint16_t k = 0; k < p->nb_queues && nb == 0; k++) {
-		uint16_t q = (uint16_t)((p->next_rxq + k) % p->nb_queues);
-
+		q = (uint16_t)((p->next_rxq + k) % p->nb_queues);
 		nb = rte_eth_rx_burst(p->port_id, q, pkts, DNB_BURST);
 	}
 	if (p->nb_queues > 1)
 		p->next_rxq = (uint16_t)((p->next_rxq + 1) % p->nb_queues);
 	p->stats.rx_pkts += nb;
+	dnb_capture_hook(p, q, pkts, nb, false);
 	nb_fwd = dnb_ingress_burst(app, p, pkts, nb, now, fwd, RTE_DIM(fwd));
 	if (nb_fwd == 0)
 		return nb;
@@ -170,7 +171,6 @@ void dnb_table_update(struct dnb_app *app, struct dnb_port *add, struct dnb_port
 {
 	struct dnb_port_table *old = atomic_load(&app->table);
 	struct dnb_port_table *t = rte_zmalloc("dnb_port_table", sizeof(*t), 0);
-	unsigned long epoch[DNB_MAX_WORKERS];
 
 	if (t == NULL) {
 		DNB_LOG(ERR, "no memory for the port table: port change lost");
@@ -183,15 +183,22 @@ void dnb_table_update(struct dnb_app *app, struct dnb_port *add, struct dnb_port
 		t->ports[t->nb++] = add;
 	t->gen = old->gen + 1;
 	atomic_store_explicit(&app->table, t, memory_order_release);
+	dnb_workers_sync(app);
+	rte_free(old);
+}
+
+void dnb_workers_sync(struct dnb_app *app)
+{
+	unsigned long epoch[DNB_MAX_WORKERS];
+
 	/* A sleeping worker must arm a new port's queues, and pass its epochs. */
 	for (unsigned int w = 0; w < app->nb_workers; w++)
 		dnb_worker_wake(&app->workers[w]);
-	/* Two epochs later a worker has started a pass with the new table. */
+	/* Two epochs later a worker has started a pass after the caller's change. */
 	for (unsigned int w = 0; w < app->nb_workers; w++)
 		epoch[w] = atomic_load(&app->workers[w].epoch);
 	for (unsigned int w = 0; w < app->nb_workers; w++)
 		while (atomic_load(&app->workers[w].running) &&
 		       atomic_load(&app->workers[w].epoch) - epoch[w] < 2)
 			rte_pause();
-	rte_free(old);
 }

@@ -22,6 +22,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "capture.h"
 #include "dnb.h"
 
 static struct dnb_app app = { .ctl_lock = PTHREAD_MUTEX_INITIALIZER };
@@ -152,6 +153,7 @@ static void shutdown_all(struct dnb_app *a)
 		dnb_port_fini(a, port);
 		rte_eth_dev_close(port);
 	}
+	dnb_capture_fini(a); /* every port's capture ended above: the writer and its pool */
 	pthread_mutex_lock(&a->ctl_lock);
 	l2sw_free(a->sw);
 	a->sw = NULL; /* telemetry answers -EAGAIN from now on */

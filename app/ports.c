@@ -12,6 +12,7 @@
 #include <rte_cycles.h>
 #include <rte_ring.h>
 
+#include "capture.h"
 #include "dnb.h"
 #include "rte_pmd_xenvif.h"
 #include "xb.h"
@@ -334,6 +335,7 @@ void dnb_port_fini(struct dnb_app *app, uint16_t port_id)
 	/* The switch stops sending to it first; after the grace period no worker polls it or
 	 * holds a frame for its hand-off ring, which is then drained. */
 	pthread_mutex_lock(&app->ctl_lock);
+	dnb_capture_stop(app, p); /* its file complete, before the port goes */
 	l2sw_port_set(app->sw, port_id, &(struct l2sw_port_conf){.kind = L2SW_PORT_NONE});
 	dnb_table_update(app, NULL, p);
 	port_release(app, p);

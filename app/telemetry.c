@@ -11,6 +11,7 @@
 
 #include "dnb_dpdk_compat.h"
 
+#include "capture.h"
 #include "dnb.h"
 #include "xb.h"
 
@@ -217,6 +218,93 @@ static int tel_shutdown(const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* Refuse a telemetry request: {"error": why}, and the same in the log. */
+static int tel_refuse(struct rte_tel_data *d, const char *cmd, const char *why)
+{
+	char msg[RTE_TEL_MAX_STRING_LEN];
+
+	snprintf(msg, sizeof(msg), "%s", why);
+	DNB_LOG(WARNING, "%s: refused: %s", cmd, why);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "error", msg);
+	return 0;
+}
+
+/* A port being forwarded by its id, its vif's DOMID/DEVID, or "wire" (the one wire port).
+ * @return it, or NULL with the reason in @p why. */
+static struct dnb_port *port_named(const char *s, char *why, size_t why_len)
+{
+	struct dnb_port_table *t = atomic_load(&tel_app->table);
+	struct dnb_port *found = NULL;
+	struct dnb_vif_id vif = {0};
+	unsigned int wires = 0;
+	bool by_vif = strchr(s, '/') != NULL, wire = strcmp(s, "wire") == 0;
+	uint32_t id = UINT32_MAX;
+
+	if (by_vif ? dnb_vif_id_parse(s, &vif) != 0 : !wire && xb_parse_u32(s, &id) != 0) {
+		snprintf(why, why_len, "bad PORT '%.40s' (a port id, DOMID/DEVID or wire)", s);
+		return NULL;
+	}
+	for (unsigned int i = 0; t != NULL && i < t->nb; i++) {
+		struct dnb_port *p = t->ports[i];
+
+		if ((wire && !p->is_vif && wires++ == 0) || (!by_vif && !wire && p->port_id == id) ||
+		    (by_vif && p->is_vif && p->vif.domid == vif.domid && p->vif.devid == vif.devid))
+			found = p;
+	}
+	if (wires > 1) {
+		snprintf(why, why_len, "%u wire ports: name one by its port id", wires);
+		return NULL;
+	}
+	if (found == NULL)
+		snprintf(why, why_len, "no port '%.40s' is being forwarded", s);
+	return found;
+}
+
+/* /dpdk_netback/capture: the running captures; ,start,PORT,FILE[,MAXBYTES]; ,stop,PORT.
+ * One command with parameters: DPDK 22.11 keeps only 64 (see dnb_telemetry_register). */
+static int tel_capture(const char *params, struct rte_tel_data *d)
+{
+	static const char cmd[] = "/dpdk_netback/capture";
+	char buf[512], why[RTE_TEL_MAX_STRING_LEN], *arg[5] = {NULL}, *save = NULL;
+	unsigned int n = 0;
+	struct dnb_port *p;
+	uint32_t max = 0;
+	int rc;
+
+	if (params == NULL || params[0] == '\0') {
+		rte_tel_data_start_dict(d);
+		return dnb_capture_list(d);
+	}
+	if (strlen(params) >= sizeof(buf))
+		return tel_refuse(d, cmd, "parameters too long");
+	strcpy(buf, params);
+	for (char *tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save))
+		if (n < RTE_DIM(arg))
+			arg[n++] = tok;
+	if (!(n == 2 && strcmp(arg[0], "stop") == 0) &&
+	    !((n == 3 || n == 4) && strcmp(arg[0], "start") == 0))
+		return tel_refuse(d, cmd, "usage: start,PORT,FILE[,MAXBYTES] | stop,PORT");
+	if (n == 4 && xb_parse_u32(arg[3], &max) != 0)
+		return tel_refuse(d, cmd, "bad MAXBYTES (bytes, at most 4294967295)");
+	p = port_named(arg[1], why, sizeof(why));
+	if (p == NULL)
+		return tel_refuse(d, cmd, why);
+	if (strcmp(arg[0], "stop") == 0) {
+		if (dnb_capture_stop(tel_app, p) != 0)
+			return tel_refuse(d, cmd, "no capture of this port runs");
+		rte_tel_data_string(d, "stopped");
+		return 0;
+	}
+	rc = dnb_capture_start(tel_app, p, arg[2], max, why, sizeof(why));
+	if (rc != 0)
+		return tel_refuse(d, cmd, why);
+	rte_tel_data_start_dict(d);
+	dnb_tel_dict_add_u64(d, "port", p->port_id);
+	rte_tel_data_add_dict_string(d, "file", atomic_load(&p->capture)->file);
+	return 0;
+}
+
 static const struct {
 	const char *cmd;
 	int (*fn)(const char *params, struct rte_tel_data *d);
@@ -232,6 +320,9 @@ static const struct {
 	  "Stop the service. Parameter: keep (vifs stay Connected), release or kernel" },
 	{ "/dpdk_netback/mempool", tel_mempool,
 	  "Packet buffers of the shared pool and the vifs' pools. No parameters" },
+	{ "/dpdk_netback/capture", tel_capture,
+	  "Packet capture to pcapng. No parameters: list; start,PORT,FILE[,MAXBYTES]; stop,PORT "
+	  "(PORT: id, D/V or wire)" },
 	{ "/dpdk_netback/workers", tel_workers,
 	  "Each worker's passes over its ports, sleeps and wake-ups (events, timeouts). "
 	  "No parameters" },

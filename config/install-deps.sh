@@ -59,7 +59,7 @@ pkgs=(
 	build-essential pkg-config meson ninja-build python3 python3-pyelftools
 	libdpdk-dev dpdk-dev dpdk libxen-dev libcmocka-dev libpcap-dev libbsd-dev
 	clang "$clang_rt" lld
-	iproute2 iputils-ping xenstore-utils netperf iperf3 ethtool kmod procps psmisc coreutils xz-utils dpkg-dev
+	iproute2 iputils-ping tcpdump xenstore-utils netperf iperf3 ethtool kmod procps psmisc coreutils xz-utils dpkg-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_telemetry.h>
 #include <rte_version.h>
@@ -97,5 +98,68 @@ static inline int dnb_ctrl_thread_create(pthread_t *thread, const char *name,
 	return rc < 0 ? rc : -rc;
 #endif
 }
+
+#ifdef ALLOW_EXPERIMENTAL_API
+/* librte_pcapng is experimental in 22.11: these helpers exist for the files built with
+ * experimental APIs allowed (app/), and are left out of the rest, which would warn. */
+#include <unistd.h>
+
+#include <rte_pcapng.h>
+
+/**
+ * Open a pcapng writer on @p fd that can hold frames of @p port.
+ *
+ * 22.11's rte_pcapng_fdopen writes an interface block for every ethdev port at once; 23.03
+ * added rte_pcapng_add_interface, and from then on a port's frames are written only after
+ * it was added.
+ *
+ * @return the writer, which owns @p fd (rte_pcapng_close closes it), or NULL with rte_errno
+ *   set, @p fd closed.
+ */
+static inline rte_pcapng_t *dnb_pcapng_open(int fd, uint16_t port, const char *appname)
+{
+	rte_pcapng_t *w = rte_pcapng_fdopen(fd, NULL, NULL, appname, NULL);
+
+	if (w == NULL) {
+		close(fd);
+		return NULL;
+	}
+#if RTE_VERSION >= RTE_VERSION_NUM(23, 3, 0, 0)
+	if (rte_pcapng_add_interface(w, port, NULL, NULL, NULL) < 0) {
+		rte_pcapng_close(w);
+		rte_errno = EIO;
+		return NULL;
+	}
+#else
+	RTE_SET_USED(port);
+#endif
+	return w;
+}
+
+/**
+ * A frame copied for rte_pcapng_write_packets: at most @p length bytes of @p m, in an mbuf
+ * of @p mp, stamped with @p tsc (22.11) or the time of the call (later releases).
+ *
+ * 23.03 added rte_pcapng_copy's comment argument; 23.11 dropped its timestamp one (the
+ * library reads the TSC itself). In 22.11 and 24.11, rte_pcapng_write_packets does not free the copies
+ * (whatever its doc says): the caller does.
+ *
+ * @return the copy, or NULL (@p mp empty, no room for the pcapng trailer).
+ */
+static inline struct rte_mbuf *dnb_pcapng_copy(uint16_t port, uint32_t queue,
+					       const struct rte_mbuf *m, struct rte_mempool *mp,
+					       uint32_t length, uint64_t tsc,
+					       enum rte_pcapng_direction dir)
+{
+#if RTE_VERSION >= RTE_VERSION_NUM(23, 11, 0, 0)
+	RTE_SET_USED(tsc);
+	return rte_pcapng_copy(port, queue, m, mp, length, dir, NULL);
+#elif RTE_VERSION >= RTE_VERSION_NUM(23, 3, 0, 0)
+	return rte_pcapng_copy(port, queue, m, mp, length, tsc, dir, NULL);
+#else
+	return rte_pcapng_copy(port, queue, m, mp, length, tsc, dir);
+#endif
+}
+#endif /* ALLOW_EXPERIMENTAL_API */
 
 #endif /* DNB_DPDK_COMPAT_H */
