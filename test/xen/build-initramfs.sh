@@ -13,7 +13,7 @@
 #                       and the two plugins it needs (net_af_packet, mempool_ring), the
 #                       xs_read tracer (test/xen/xs_trace.c), netperf,
 #                       perl-base, the guest's kernel and initramfs,
-#                       test/xen/{dom0-init.sh,scenario.sh,xstream.pl}
+#                       test/xen/{dom0-init.sh,scenario.sh,bench.sh,xstream.pl,xtel.pl}
 # OUT-DIR/kernel        the kernel both boot (Dom0 PV, guests PV/PVH); OUT-DIR/xen: the
 #                       hypervisor, uncompressed (QEMU's multiboot loader takes an ELF32).
 # Everything is written under OUT-DIR (never into the source tree).
@@ -169,6 +169,7 @@ build_dom0() {
 	install -m 755 "$here/dom0-init.sh" "$root/init"
 	install -m 755 "$here/scenario.sh" "$root/scenario.sh"
 	install -m 755 "$here/bench.sh" "$root/bench.sh"
+	install -m 755 "$here/xtel.pl" "$root/usr/bin/xtel.pl"
 	ldcache "$root"
 	pack "$root" "$out/dom0.cpio.gz"
 }

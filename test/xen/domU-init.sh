@@ -9,8 +9,10 @@
 # DNB_GUEST_TESTS=0 (only the address and the netserver: Dom0 runs the tests),
 # DNB_GUEST_TESTS=streams (only a byte-exact stream each way, paced at DNB_STREAM_RATE
 # bytes/s so that they span what Dom0 does meanwhile: its restarts of the backend),
+# DNB_GUEST_TESTS=vifline (the vif-line phase's source check: a ping to the peer from the
+# guest's own address, then from 10.77.0.99, which the vif's ip= does not allow),
 # DNB_GUEST_OFFLOADS=off (netfront's scatter-gather, TSO and GSO turned off with ethtool
-# before any traffic), DNB_STREAM_BYTES.
+# before any traffic), DNB_GUEST_MTU (eth0's MTU), DNB_STREAM_BYTES.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 peer=10.77.0.1
 addr=${DNB_GUEST_IP:-10.77.0.2}
@@ -28,6 +30,7 @@ i=0
 while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
 ip link set lo up
 ip addr add "$addr/24" dev eth0 && ip link set eth0 up
+[ -n "${DNB_GUEST_MTU:-}" ] && ip link set eth0 mtu "$DNB_GUEST_MTU"
 if [ ! -e /sys/class/net/eth0 ]; then
 	result netfront FAIL "no eth0 after 20 s"
 else
@@ -47,6 +50,29 @@ fi
 netserver -D -p 12865 >/dev/null 2>&1 &
 echo "DNB-GUEST ready"
 if [ "${DNB_GUEST_TESTS:-1}" = 0 ]; then
+	echo "DNB-GUEST done"
+	while true; do sleep 3600; done
+fi
+# ping_from ADDR: replies to 3 pings of the peer from ADDR
+ping_from() {
+	/usr/bin/ping -c 3 -i 0.3 -w 6 -I "$1" $peer 2>&1 | sed -n 's/.* \([0-9]*\) received.*/\1/p'
+}
+if [ "$DNB_GUEST_TESTS" = vifline ]; then
+	got=$(ping_from "$addr")
+	if [ "${got:-0}" = 3 ]; then
+		result ip-own PASS "3/3 replies from $peer to $addr, which ip= allows"
+	else
+		result ip-own FAIL "${got:-0}/3 replies from $peer to $addr"
+	fi
+	ip addr add 10.77.0.99/24 dev eth0
+	echo "DNB-GUEST spoofing"
+	got=$(ping_from 10.77.0.99)
+	if [ "${got:-0}" = 0 ]; then
+		result ip-other PASS "0/3 replies to 10.77.0.99, which ip= does not allow"
+	else
+		result ip-other FAIL "${got}/3 replies to 10.77.0.99, which ip= does not allow"
+	fi
+	ip addr del 10.77.0.99/24 dev eth0
 	echo "DNB-GUEST done"
 	while true; do sleep 3600; done
 fi

@@ -116,6 +116,8 @@ done
 kill_qemu
 
 tr -d '\r' <"$serial" >"$run/serial.txt"
+# What Dom0 cannot check itself (no Python, no tcpdump there): results added to the log.
+[ "$bench" = 1 ] || bash "$here/host-checks.sh" "$run/serial.txt" "$run/files" >>"$run/serial.txt"
 # The verdict: every expected check passed, the scenario ran to its end and exited 0, no
 # fault in the VMs (xen-verdict.sh; its last line is "N passed, N failed").
 bash "$here/xen-verdict.sh" "$run/serial.txt" "$expected" >"$tmp/verdict"

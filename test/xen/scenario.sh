@@ -53,6 +53,8 @@ stream_bytes=16777216
 guest_extra=
 # Bytes per second of the peer's stream to the guest (empty: as fast as it goes).
 stream_rate=
+# More devargs for dpdk-netback's wire port (",framesz=..." for jumbo frames).
+wire_devargs=
 
 # iproute2, not busybox's applet (Debian's busybox shell runs its own applets first): netns.
 ip() { /sbin/ip "$@"; }
@@ -141,7 +143,7 @@ netback_start() {
 	# (per process: a killed one's may be written after the next one started).
 	(
 		LD_PRELOAD=/usr/lib/libdnb_xs_trace.so dpdk-netback -l 0-1 --no-huge --no-pci --no-shconf -m 256 --iova-mode=va \
-			--vdev net_af_packet0,iface=$iface,qdisc_bypass=1 \
+			--vdev net_af_packet0,iface=$iface,qdisc_bypass=1$wire_devargs \
 			-- --marked-vifs --vif-queues 2 $opts 2>&1 &
 		p=$!
 		echo $p >/tmp/netback.pid
@@ -516,6 +518,141 @@ compare() {
 	echo "DNB-INFO throughput $1 dpdk-netback $d xen-netback $k $unit ratio $(awk -v d="$d" -v k="$k" 'BEGIN { printf "%.2f", (k > 0 ? d / k : 0) }')"
 }
 
+# ---- The vif line (#14): rate=, mtu=, ip= and a capture, under the stock netfront --------
+# Two guests at once on one dpdk-netback (--mtu 9000, the wire and the peer at 9000 too):
+# "rate" has vif 'rate=10Mb/s,ip=10.77.0.21,mtu=9000' and tries to send from an address ip=
+# does not allow (domU-init.sh's DNB_GUEST_TESTS=vifline); "free" has no rate. The peer
+# takes TCP_MAERTS from both at once: "rate" sends at 10 Mbit/s +- 15 % and "free" well
+# above it. 8972-byte pings with DF reach both. Then a capture of "rate"'s vif holds the
+# peer's pings: Dom0 prints the file (DNB-FILE lines) and the host reads it (host-checks.sh).
+vifline_ip_rate=10.77.0.21
+vifline_ip_free=10.77.0.22
+vifline_capture=/var/lib/dpdk-netback/capture/vifline.pcapng
+
+# vifline_create WHO IP VIF-KEYS GUEST-ENV: guest dnbguest-WHO, MTU 9000
+vifline_create() {
+	local name=dnbguest-$1
+	guest_cfg "$name" pv "DNB_GUEST_IP=$2 DNB_GUEST_MTU=9000 $4" 1 \
+		"$3,mtu=9000,script=vif-dpdk-netback" ""
+	rm -f "$console_dir/guest-$name.log"
+	if xl create /tmp/$name.cfg >/tmp/xl-create-$1.log 2>&1; then
+		result "xl-create-vifline-$1" PASS "domid $(domid_of $name), vif '$3,mtu=9000'"
+		return 0
+	fi
+	result "xl-create-vifline-$1" FAIL "xl create failed"
+	evidence /tmp/xl-create-$1.log
+	evidence "$nb_log" 20
+	return 1
+}
+
+# vifline_ready WHO: both ends Connected and the guest's own tests done, relayed.
+vifline_ready() {
+	local name=dnbguest-$1 d log
+	d=$(domid_of $name)
+	log="$console_dir/guest-$name.log"
+	if ! wait_for 60 both_connected "$d"; then
+		result "vif-connected-vifline-$1" FAIL "backend state '$(xenstore-read /local/domain/0/backend/vif/$d/0/state 2>&1)'"
+		evidence "$nb_log" 20
+		return 1
+	fi
+	result "vif-connected-vifline-$1" PASS "backend and frontend state 4 (domid $d)"
+	if ! wait_for 120 grep -q "DNB-GUEST done" "$log"; then
+		result "guest-vifline-$1" FAIL "no 'DNB-GUEST done' on the console in 120 s"
+		evidence "$log"
+		return 1
+	fi
+	grep -a "^DNB-RESULT guest-ip-" "$log" | tr -d '\r' | sed "s/^DNB-RESULT guest-/DNB-RESULT guest-vifline-$1-/"
+	return 0
+}
+
+# vifline_counter WHO NAME: a counter of the guest's port (/dpdk_netback/stats, xtel.pl)
+vifline_counter() {
+	local d port
+	d=$(domid_of dnbguest-$1)
+	port=$(sed -n "s/.*vif$d\.0: attached as port \([0-9]*\).*/\1/p" "$nb_log" | tail -n 1)
+	xtel.pl "/dpdk_netback/stats,$port" 2>&1 | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"
+}
+
+vifline_rate() {
+	local a b
+	peer timeout 60 netperf -H $vifline_ip_rate -t TCP_MAERTS -l 10 -P 0 -- -o THROUGHPUT \
+		>/tmp/vifline-rate.log 2>&1 &
+	a=$!
+	peer timeout 60 netperf -H $vifline_ip_free -t TCP_MAERTS -l 10 -P 0 -- -o THROUGHPUT \
+		>/tmp/vifline-free.log 2>&1 &
+	b=$!
+	wait $a $b
+	a=$(tail -n 1 /tmp/vifline-rate.log)
+	b=$(tail -n 1 /tmp/vifline-free.log)
+	if positive "$a" && awk -v a="$a" 'BEGIN { exit !(a >= 8.5 && a <= 11.5) }'; then
+		result vifline-rate PASS "rate=10Mb/s: the guest sent $a Mbit/s (10 +- 15 %)"
+	else
+		result vifline-rate FAIL "rate=10Mb/s: the guest sent '$a' Mbit/s"
+	fi
+	if positive "$b" && awk -v b="$b" 'BEGIN { exit !(b > 30) }'; then
+		result vifline-rate-other PASS "the guest with no rate sent $b Mbit/s at the same time"
+	else
+		result vifline-rate-other FAIL "the guest with no rate sent '$b' Mbit/s at the same time"
+	fi
+	echo "DNB-INFO vif line: rate=10Mb/s guest $a Mbit/s, unlimited guest $b Mbit/s, at once"
+}
+
+vifline_checks() {
+	local who ip n before
+	for who in rate free; do
+		eval ip=\$vifline_ip_$who
+		n=$(peer /usr/bin/ping -M do -s 8972 -c 3 -i 0.3 -w 10 "$ip" 2>&1 |
+			sed -n 's/.* \([0-9]*\) received.*/\1/p')
+		if [ "${n:-0}" = 3 ]; then
+			result "vifline-mtu-$who" PASS "3/3 8972-byte pings (DF) answered at MTU 9000"
+		else
+			result "vifline-mtu-$who" FAIL "${n:-0}/3 8972-byte pings (DF) answered"
+		fi
+	done
+	n=$(vifline_counter rate sw_ip_spoofed)
+	if [ "${n:-0}" -ge 3 ]; then
+		result vifline-ip-counted PASS "sw_ip_spoofed $n on the ip= guest's port"
+	else
+		result vifline-ip-counted FAIL "sw_ip_spoofed '$n' on the ip= guest's port"
+	fi
+	vifline_rate
+	before=$(xtel.pl "/dpdk_netback/capture,start,$(domid_of dnbguest-rate)/0,vifline.pcapng" 2>&1)
+	peer /usr/bin/ping -c 5 -i 0.2 -w 10 $vifline_ip_rate >/tmp/vifline-cap-ping.log 2>&1
+	n=$(xtel.pl "/dpdk_netback/capture,stop,$(domid_of dnbguest-rate)/0" 2>&1)
+	if echo "$n" | grep -q stopped && [ -s "$vifline_capture" ]; then
+		result vifline-capture PASS "$(wc -c <"$vifline_capture") bytes of pcapng; $(grep packets /tmp/vifline-cap-ping.log)"
+		echo "DNB-FILE-BEGIN capture-vifline.pcapng"
+		base64 "$vifline_capture"
+		echo "DNB-FILE-END capture-vifline.pcapng"
+	else
+		result vifline-capture FAIL "start: $before; stop: $n"
+	fi
+}
+
+vifline_phase() {
+	local who
+	ip link set dnbw0 mtu 9000 && peer ip link set dnbp0 mtu 9000 || {
+		result vifline-wire FAIL "wire MTU 9000"
+		return 1
+	}
+	wire_devargs=",framesz=9216,blocksz=36864"
+	netback_start dnbw0 vifline "--mtu 9000" || return 1
+	wire_devargs=
+	if vifline_create rate $vifline_ip_rate \
+		"mac=00:16:3e:00:00:21,ip=$vifline_ip_rate,rate=10Mb/s" DNB_GUEST_TESTS=vifline &&
+		vifline_create free $vifline_ip_free "mac=00:16:3e:00:00:22" DNB_GUEST_TESTS=0 &&
+		vifline_ready rate && vifline_ready free; then
+		vifline_checks
+	fi
+	for who in rate free; do
+		beside_destroy_as vifline "$who"
+	done
+	netback_stop vifline
+	nb_pid=
+	ip link set dnbw0 mtu 1500
+	peer ip link set dnbp0 mtu 1500
+}
+
 # ---- Beside the kernel: xen-netback and dpdk-netback in one Dom0, one guest each, at once ----
 # Guest "a" names script=vif-dpdk-netback: the kernel probes its vif too, the script unbinds
 # it from xen-netback and dpdk-netback (--marked-vifs) takes it over. Guest "b" is the
@@ -672,18 +809,21 @@ beside_handover() {
 }
 
 # beside_destroy WHO: xl destroy; the backend directory goes (and dpdk-netback's port with it).
-beside_destroy() {
-	local name=dnbguest-$1 d
+beside_destroy() { beside_destroy_as beside "$1"; }
+
+# beside_destroy_as PHASE WHO: the same for guest dnbguest-WHO of PHASE
+beside_destroy_as() {
+	local name=dnbguest-$2 d
 	d=$(domid_of $name)
 	[ -n "$d" ] || return 0
-	if xl destroy $name >/tmp/xl-destroy-$1.log 2>&1 &&
+	if xl destroy $name >/tmp/xl-destroy-$2.log 2>&1 &&
 		wait_for 30 sh -c "! xenstore-read /local/domain/0/backend/vif/$d/0/state" &&
-		{ [ "$1" = kernel ] || [ -z "$nb_pid" ] ||
+		{ [ "$2" = kernel ] || [ -z "$nb_pid" ] ||
 			wait_for 30 grep -q "vif$d.0: detached" "$nb_log"; }; then
-		result "xl-destroy-beside-$1" PASS "backend directory gone"
+		result "xl-destroy-$1-$2" PASS "backend directory gone"
 	else
-		result "xl-destroy-beside-$1" FAIL "domid $d: backend still present or port not detached"
-		evidence /tmp/xl-destroy-$1.log
+		result "xl-destroy-$1-$2" FAIL "domid $d: backend still present or port not detached"
+		evidence /tmp/xl-destroy-$2.log
 	fi
 }
 
@@ -726,6 +866,8 @@ if netback_start; then
 	phase restart
 	restart_life
 	netback_stop
+	phase vifline
+	vifline_phase
 fi
 nb_pid=
 backend=kernel
