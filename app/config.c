@@ -225,10 +225,15 @@ static int parse_vlan(const char *arg, struct dnb_config *cfg)
 	return 0;
 }
 
+static bool same_vif(struct dnb_vif_id a, struct dnb_vif_id b)
+{
+	return a.domid == b.domid && a.devid == b.devid;
+}
+
 uint16_t dnb_config_vif_vlan(const struct dnb_config *cfg, struct dnb_vif_id vif)
 {
 	for (unsigned int i = 0; i < cfg->nb_vlans; i++)
-		if (cfg->vlans[i].vif.domid == vif.domid && cfg->vlans[i].vif.devid == vif.devid)
+		if (same_vif(cfg->vlans[i].vif, vif))
 			return cfg->vlans[i].vlan;
 	return 0;
 }
@@ -237,8 +242,7 @@ const struct dnb_vif_trunk *dnb_config_vif_trunk(const struct dnb_config *cfg,
 						 struct dnb_vif_id vif)
 {
 	for (unsigned int i = 0; i < cfg->nb_vif_trunks; i++)
-		if (cfg->vif_trunks[i].vif.domid == vif.domid &&
-		    cfg->vif_trunks[i].vif.devid == vif.devid)
+		if (same_vif(cfg->vif_trunks[i].vif, vif))
 			return &cfg->vif_trunks[i];
 	return NULL;
 }
@@ -377,8 +381,7 @@ const struct dnb_vif_macs *dnb_config_vif_macs(const struct dnb_config *cfg,
 					       struct dnb_vif_id vif)
 {
 	for (unsigned int i = 0; i < cfg->nb_vif_macs; i++)
-		if (cfg->vif_macs[i].vif.domid == vif.domid &&
-		    cfg->vif_macs[i].vif.devid == vif.devid)
+		if (same_vif(cfg->vif_macs[i].vif, vif))
 			return &cfg->vif_macs[i];
 	return NULL;
 }

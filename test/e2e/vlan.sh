@@ -29,19 +29,29 @@ exchange() {
 	echo "$ping / $(cat "$out")"
 }
 
+# start APP-OPTS: dpdk-netback with these options, both guests connected; p1 is guest 1's port
+start() {
+	e2e_netback_start "$@"
+	e2e_wait_connected 1
+	e2e_wait_connected 2
+	p1=$(e2e_port_of 1)
+}
+
+# expect LABEL VID COUNT WANT: exchange VID COUNT must print WANT
+expect() {
+	local got
+	got=$(exchange "$2" "$3")
+	e2e_log "$1: $got"
+	[ "$got" = "$4" ] || e2e_fail "$1: guest 1's VLAN $2 frames and the answers ($got)"
+}
+
 e2e_bed_up 2
 wmac=$(mac_of "$E2E_WIRE_NS" "$wif")
 [ -n "$wmac" ] || e2e_fail "no MAC on $wif"
 g2mac=$(mac_of "$(e2e_guest_ns 2)" eth0)
 
-e2e_netback_start
-e2e_wait_connected 1
-e2e_wait_connected 2
-p1=$(e2e_port_of 1)
-got=$(exchange 100 5)
-e2e_log "default: $got"
-[ "$got" = "answered 5 vids 100 / echoed 5 vids 100" ] ||
-	e2e_fail "default: guest 1's VLAN 100 frames and the answers ($got)"
+start
+expect default 100 5 "answered 5 vids 100 / echoed 5 vids 100"
 # the wire port is 0: the only EAL port
 for port in 0 "$p1"; do
 	drops=$(e2e_stat "$port" sw_vlan_drop) || exit 1
@@ -49,19 +59,10 @@ for port in 0 "$p1"; do
 done
 e2e_netback_stop
 
-e2e_netback_start --trunk --vif-trunk 1/0=100 --vlan 2/0=100
-e2e_wait_connected 1
-e2e_wait_connected 2
-p1=$(e2e_port_of 1)
-got=$(exchange 100 5)
-e2e_log "trunk vif: $got"
-[ "$got" = "answered 5 vids 100 / echoed 5 vids 100" ] ||
-	e2e_fail "--vif-trunk: guest 1's VLAN 100 frames and the answers ($got)"
+start --trunk --vif-trunk 1/0=100 --vlan 2/0=100
+expect "trunk vif" 100 5 "answered 5 vids 100 / echoed 5 vids 100"
 d0=$(e2e_stat "$p1" sw_vlan_drop) || exit 1
-got=$(exchange 200 4)
-e2e_log "trunk vif, VLAN 200: $got"
-[ "$got" = "answered 0 vids - / echoed 0 vids -" ] ||
-	e2e_fail "--vif-trunk 1/0=100: VLAN 200 went through ($got)"
+expect "trunk vif 1/0=100, VLAN 200" 200 4 "answered 0 vids - / echoed 0 vids -"
 d1=$(e2e_stat "$p1" sw_vlan_drop) || exit 1
 [ $((d1 - d0)) -eq 4 ] || e2e_fail "sw_vlan_drop moved by $((d1 - d0)), not 4"
 
