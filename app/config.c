@@ -36,6 +36,7 @@ enum {
 	OPT_VIF_MACS,
 	OPT_VIF_LEARN,
 	OPT_CAPTURE_DIR,
+	OPT_VIF_TRUNK,
 };
 
 static const struct option long_options[] = {
@@ -60,6 +61,7 @@ static const struct option long_options[] = {
 	{"vif-macs", required_argument, NULL, OPT_VIF_MACS},
 	{"vif-learn", required_argument, NULL, OPT_VIF_LEARN},
 	{"capture-dir", required_argument, NULL, OPT_CAPTURE_DIR},
+	{"vif-trunk", required_argument, NULL, OPT_VIF_TRUNK},
 	{NULL, 0, NULL, 0},
 };
 
@@ -77,6 +79,13 @@ void dnb_config_usage(const char *prog)
 	       "  --vlan D/V=VID         put vif D/V in 802.1Q VLAN VID (1..4094), untagged to\n"
 	       "                         the guest (repeatable)\n"
 	       "  --trunk                wire ports carry the VLANs tagged (untagged: VLAN 0)\n"
+	       "  --vif-trunk D/V[=VID[,VID...]]  vif D/V is a trunk: its guest sends and\n"
+	       "                         receives these VLANs tagged (VID 1..4094; 0: untagged\n"
+	       "                         frames too), or without a list every VLAN and\n"
+	       "                         untagged frames (repeatable). A vif in neither --vlan\n"
+	       "                         nor --vif-trunk passes its guest's tagged frames as they\n"
+	       "                         are, to the wire (unless --trunk) and such vifs, as a\n"
+	       "                         bridge without vlan_filtering does\n"
 	       "  --vif-macs D/V=MAC[,MAC...]  vif D/V may also send from these MACs (at most\n"
 	       "                         " RTE_STR(DNB_VIF_EXTRA_MACS) ", e.g. VRRP's 00:00:5e:00:01:01), pinned to it as\n"
 	       "                         its mac= is (default: only mac=; others dropped)\n"
@@ -216,11 +225,99 @@ static int parse_vlan(const char *arg, struct dnb_config *cfg)
 	return 0;
 }
 
+static bool same_vif(struct dnb_vif_id a, struct dnb_vif_id b)
+{
+	return a.domid == b.domid && a.devid == b.devid;
+}
+
 uint16_t dnb_config_vif_vlan(const struct dnb_config *cfg, struct dnb_vif_id vif)
 {
 	for (unsigned int i = 0; i < cfg->nb_vlans; i++)
-		if (cfg->vlans[i].vif.domid == vif.domid && cfg->vlans[i].vif.devid == vif.devid)
+		if (same_vif(cfg->vlans[i].vif, vif))
 			return cfg->vlans[i].vlan;
+	return 0;
+}
+
+const struct dnb_vif_trunk *dnb_config_vif_trunk(const struct dnb_config *cfg,
+						 struct dnb_vif_id vif)
+{
+	for (unsigned int i = 0; i < cfg->nb_vif_trunks; i++)
+		if (same_vif(cfg->vif_trunks[i].vif, vif))
+			return &cfg->vif_trunks[i];
+	return NULL;
+}
+
+/* The VID list of --vif-trunk into @p t (consumed by strtok_r). */
+static int parse_vid_list(const char *arg, char *list, struct dnb_vif_trunk *t)
+{
+	char *vid, *save;
+	uint32_t v;
+
+	for (vid = strtok_r(list, ",", &save); vid != NULL; vid = strtok_r(NULL, ",", &save)) {
+		if (xb_parse_u32(vid, &v) != 0 || v > 4094) {
+			fprintf(stderr, "dpdk-netback: bad --vif-trunk '%s': VID '%s' (0..4094, 0 "
+				"for untagged frames)\n", arg, vid);
+			return -EINVAL;
+		}
+		t->vlans[v / 64] |= UINT64_C(1) << (v % 64);
+	}
+	for (unsigned int i = 0; i < DNB_VLAN_WORDS; i++)
+		if (t->vlans[i] != 0)
+			return 0;
+	fprintf(stderr, "dpdk-netback: bad --vif-trunk '%s': an empty VID list\n", arg);
+	return -EINVAL;
+}
+
+static int parse_vif_trunk(const char *arg, struct dnb_config *cfg)
+{
+	const char *eq = strchr(arg, '=');
+	size_t id_len = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
+	struct dnb_vif_trunk *t;
+	char buf[32], *list = NULL;
+	int rc = -EINVAL;
+
+	if (id_len >= sizeof(buf)) {
+		fprintf(stderr, "dpdk-netback: bad --vif-trunk '%s' (DOMID/DEVID[=VID,...])\n",
+			arg);
+		return -EINVAL;
+	}
+	memcpy(buf, arg, id_len);
+	buf[id_len] = '\0';
+	if (cfg->nb_vif_trunks == DNB_MAX_VIFS) {
+		fprintf(stderr, "dpdk-netback: more than %u --vif-trunk options\n", DNB_MAX_VIFS);
+		return -EINVAL;
+	}
+	t = &cfg->vif_trunks[cfg->nb_vif_trunks];
+	memset(t, 0, sizeof(*t));
+	if (parse_vif_id("vif-trunk", buf, &t->vif) != 0)
+		return -EINVAL;
+	if (dnb_config_vif_trunk(cfg, t->vif) != NULL) {
+		fprintf(stderr, "dpdk-netback: --vif-trunk '%s': that vif has one already\n", arg);
+		return -EINVAL;
+	}
+	t->all = eq == NULL;
+	if (eq != NULL && (list = strdup(eq + 1)) == NULL)
+		return -ENOMEM;
+	if (eq == NULL || parse_vid_list(arg, list, t) == 0) {
+		cfg->nb_vif_trunks++;
+		rc = 0;
+	}
+	free(list);
+	return rc;
+}
+
+/* A vif is in one access VLAN or a trunk, not both. */
+static int check_vlans(const struct dnb_config *cfg)
+{
+	for (unsigned int i = 0; i < cfg->nb_vlans; i++) {
+		struct dnb_vif_id v = cfg->vlans[i].vif;
+
+		if (dnb_config_vif_trunk(cfg, v) != NULL) {
+			fprintf(stderr, "dpdk-netback: vif %u/%u has both --vlan and --vif-trunk: "
+				"an access VLAN or a trunk, not both\n", v.domid, v.devid);
+			return -EINVAL;
+		}
+	}
 	return 0;
 }
 
@@ -284,8 +381,7 @@ const struct dnb_vif_macs *dnb_config_vif_macs(const struct dnb_config *cfg,
 					       struct dnb_vif_id vif)
 {
 	for (unsigned int i = 0; i < cfg->nb_vif_macs; i++)
-		if (cfg->vif_macs[i].vif.domid == vif.domid &&
-		    cfg->vif_macs[i].vif.devid == vif.devid)
+		if (same_vif(cfg->vif_macs[i].vif, vif))
 			return &cfg->vif_macs[i];
 	return NULL;
 }
@@ -338,6 +434,8 @@ static int parse_one(int opt, const char *arg, struct dnb_config *cfg)
 		return parse_vif_macs(arg, cfg);
 	case OPT_VIF_LEARN:
 		return parse_vif_learn(arg, cfg);
+	case OPT_VIF_TRUNK:
+		return parse_vif_trunk(arg, cfg);
 	case OPT_TRUNK:
 		cfg->trunk = true;
 		return 0;
@@ -421,6 +519,8 @@ int dnb_config_parse(int argc, char **argv, struct dnb_config *cfg)
 		fprintf(stderr, "dpdk-netback: unexpected argument '%s' (see --help)\n", argv[optind]);
 		return -EINVAL;
 	}
+	if (check_vlans(cfg) != 0)
+		return -EINVAL;
 	/* half: a host flooding the wire with source MACs leaves the other half to the
 	 * pinned vif MACs and to the other wire ports */
 	if (cfg->fdb_port_max == 0)

@@ -42,6 +42,16 @@ struct dnb_vif_vlan {
 	uint16_t vlan;
 };
 
+/** 64-bit words of a VLAN bitmap: VLAN v is bit v % 64 of word v / 64 (the switch's). */
+#define DNB_VLAN_WORDS 64
+
+/** --vif-trunk D/V[=VID,...]: the guest sends and receives these VLANs tagged. */
+struct dnb_vif_trunk {
+	struct dnb_vif_id vif;
+	bool all;                         /**< no list: every VLAN, and untagged (VLAN 0) */
+	uint64_t vlans[DNB_VLAN_WORDS];   /**< the listed VIDs; bit 0: untagged frames */
+};
+
 /** Most extra source MACs --vif-macs gives one vif (the switch's L2SW_MAX_EXTRA_MACS). */
 #define DNB_VIF_EXTRA_MACS 8
 
@@ -60,6 +70,8 @@ struct dnb_config {
 	unsigned int nb_vlans;
 	struct dnb_vif_macs vif_macs[DNB_MAX_VIFS]; /**< --vif-macs, --vif-learn (one per vif) */
 	unsigned int nb_vif_macs;
+	struct dnb_vif_trunk vif_trunks[DNB_MAX_VIFS]; /**< --vif-trunk (one per vif) */
+	unsigned int nb_vif_trunks;
 	bool trunk;                /**< --trunk: wire ports carry 802.1Q tagged VLANs */
 	bool marked_vifs;          /**< also every vif whose backend "script" is ours */
 	enum dnb_lro_mode lro;     /**< --lro */
@@ -104,6 +116,10 @@ int dnb_vif_id_parse(const char *s, struct dnb_vif_id *id);
 
 /** The access VLAN configured for @p vif (--vlan), or 0 for none. */
 uint16_t dnb_config_vif_vlan(const struct dnb_config *cfg, struct dnb_vif_id vif);
+
+/** The trunk configured for @p vif (--vif-trunk), or NULL when it has none. */
+const struct dnb_vif_trunk *dnb_config_vif_trunk(const struct dnb_config *cfg,
+						 struct dnb_vif_id vif);
 
 /** The extra source MACs and learning configured for @p vif, or NULL for none (strict). */
 const struct dnb_vif_macs *dnb_config_vif_macs(const struct dnb_config *cfg,

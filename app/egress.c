@@ -3,8 +3,8 @@
  * Frames leaving by a port: a TSO packet (a guest's, or an LRO aggregate) is segmented by the
  * port or here with librte_gso, and a partial checksum (netif csum_blank, LRO's pseudo-header
  * sum) is completed by the port or here — for a wire port without offloads, and for a vif
- * whose frontend lacks GSO or checksum offload; a trunk port's 802.1Q tag is inserted here
- * when the port cannot. The last stage before the port's tx_burst, the mirror of ingress.c.
+ * whose frontend lacks GSO or checksum offload (or takes none on a tagged frame); the
+ * 802.1Q tag the switch asks for (TX_VLAN) is inserted here when the port cannot. The last stage before the port's tx_burst, the mirror of ingress.c.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -65,9 +65,33 @@ static inline bool is_v4(const struct rte_mbuf *m)
 	return (m->ol_flags & RTE_MBUF_F_TX_IPV4) != 0;
 }
 
+/*
+ * A tagged frame (tag in its data, or TX_VLAN) goes to a vif with its checksum complete and
+ * segmented: Linux's netfront (checksum_setup, skb_checksum_setup) drops a frame with a
+ * partial checksum or GSO unless its protocol is IPv4 or IPv6, and a tag's is 0x8100;
+ * xen-netback never sends one (the kernel completes tagged skbs for it, as its netdev has
+ * no vlan_features).
+ */
+static bool vif_tagged(const struct dnb_port *p, const struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+
+	if (!p->is_vif)
+		return false;
+	return (m->ol_flags & RTE_MBUF_F_TX_VLAN) ||
+	       (m->data_len >= RTE_ETHER_HDR_LEN &&
+		pkt_etype_is_tag(rte_be_to_cpu_16(eh->ether_type)));
+}
+
+/* Does the port segment (TSO) this frame itself? */
+static bool port_tso(const struct dnb_port *p, const struct rte_mbuf *m)
+{
+	return (is_v4(m) ? p->tso_v4 : p->tso_v6) && !vif_tagged(p, m);
+}
+
 static bool needs_gso(const struct dnb_port *p, const struct rte_mbuf *m)
 {
-	return (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) && !(is_v4(m) ? p->tso_v4 : p->tso_v6) &&
+	return (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) && !port_tso(p, m) &&
 	       m->pkt_len > (uint32_t)m->l2_len + m->l3_len + m->l4_len + m->tso_segsz;
 }
 
@@ -76,8 +100,7 @@ static bool needs_gso(const struct dnb_port *p, const struct rte_mbuf *m)
  * it. The header checksum is done here; the L4 one stays for the port or csum_complete(). */
 static bool tso_single(const struct dnb_port *p, const struct rte_mbuf *m)
 {
-	return (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) && !(is_v4(m) ? p->tso_v4 : p->tso_v6) &&
-	       !needs_gso(p, m);
+	return (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) && !port_tso(p, m) && !needs_gso(p, m);
 }
 
 static void tso_to_csum(struct rte_mbuf *m)
@@ -96,7 +119,7 @@ static void tso_to_csum(struct rte_mbuf *m)
 static bool needs_csum(const struct dnb_port *p, const struct rte_mbuf *m)
 {
 	return (m->ol_flags & (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG)) &&
-	       !(is_v4(m) ? p->csum_v4 : p->csum_v6);
+	       (!(is_v4(m) ? p->csum_v4 : p->csum_v6) || vif_tagged(p, m));
 }
 
 /* csum_complete() on @p n frames in order; those it cannot do are dropped, counted. */
@@ -210,9 +233,17 @@ static uint16_t gso_one(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf
 }
 
 /*
- * A trunk port's 802.1Q tag, when the port cannot insert it: the switch gave the wire a
- * private frame. Vifs never carry tags in their frames. @return 0, or -1 (dropped).
+ * The 802.1Q tag the switch asks for (TX_VLAN: a trunk's VLAN, or the tag a wire PMD
+ * stripped from a frame passed through), when the port cannot insert it: every vif
+ * (net_xenvif has no insert offload), a wire port without it. The switch gives a wire
+ * port a private frame; a vif's may be shared with other vifs asking the same tag, so it
+ * is made private first. @return 0, or -1 (dropped).
  */
+static bool needs_vlan_insert(const struct dnb_port *p, const struct rte_mbuf *m)
+{
+	return (m->ol_flags & RTE_MBUF_F_TX_VLAN) && (p->is_vif || !p->vlan_insert);
+}
+
 static int vlan_insert(struct dnb_port *p, struct rte_mbuf **m)
 {
 	/* rte_vlan_insert() also adds the tag to l2_len (outer_l2_len for a tunnel). */
@@ -345,8 +376,8 @@ uint16_t dnb_port_tx(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf **
 			continue;
 		if (single)
 			tso_to_csum(m);
-		if ((m->ol_flags & RTE_MBUF_F_TX_VLAN) && !p->is_vif && !p->vlan_insert &&
-		    vlan_insert(p, &m) != 0)
+		if (needs_vlan_insert(p, m) &&
+		    ((m = private_frame(app, p, m)) == NULL || vlan_insert(p, &m) != 0))
 			continue;
 		if (gso)
 			n += gso_one(app, p, m, out + n, DNB_GSO_MAX_SEGS);

@@ -264,11 +264,19 @@ static void vif_source_policy(const struct dnb_app *app, const struct dnb_port *
 static int port_start(struct dnb_app *app, struct dnb_port *p, const struct xb_vif_ips *ips)
 {
 	struct l2sw_port_conf swconf = {.kind = p->is_vif ? L2SW_PORT_VIF : L2SW_PORT_WIRE};
+	const struct dnb_vif_trunk *trunk;
 	int rc;
+
+	RTE_BUILD_BUG_ON(DNB_VLAN_WORDS != L2SW_VLAN_WORDS);
 
 	if (p->is_vif) {
 		rte_eth_macaddr_get(p->port_id, &swconf.mac);
 		swconf.access_vlan = dnb_config_vif_vlan(&app->cfg, p->vif);
+		trunk = dnb_config_vif_trunk(&app->cfg, p->vif);
+		if (trunk != NULL) {
+			swconf.trunk = true;
+			swconf.trunk_vlans = trunk->all ? NULL : trunk->vlans;
+		}
 		vif_source_policy(app, p, ips, &swconf);
 	} else {
 		swconf.trunk = app->cfg.trunk;

@@ -113,6 +113,7 @@ port_word_encode(const struct l2sw *sw, const struct l2sw_port_conf *c, uint64_t
 		*w = 0;
 		return 0;
 	case L2SW_PORT_WIRE:
+		/* a wire trunk carries every VLAN (l2sw_policy_build refuses a set) */
 		if (c->access_vlan != 0)
 			return -EINVAL;
 		if (c->trunk)
@@ -120,10 +121,14 @@ port_word_encode(const struct l2sw *sw, const struct l2sw_port_conf *c, uint64_t
 		break;
 	case L2SW_PORT_VIF:
 		/* a cap on a vif that learns nothing would be a mistake: l2sw_policy_build */
-		if (c->trunk || c->access_vlan > L2SW_VLAN_MAX ||
+		if ((c->trunk && c->access_vlan != 0) || c->access_vlan > L2SW_VLAN_MAX ||
 		    mac == 0 || (mac & L2SW_MAC_GROUP_BIT))
 			return -EINVAL;
 		*w |= mac | ((uint64_t)c->access_vlan << L2SW_PW_VLAN_SHIFT);
+		if (c->trunk)
+			*w |= L2SW_PW_TRUNK |
+			      (c->trunk_vlans != NULL ?
+			       (uint64_t)L2SW_PW_VLAN_LIST << L2SW_PW_VLAN_SHIFT : 0);
 		break;
 	default:
 		return -EINVAL;
@@ -222,7 +227,8 @@ l2sw_port_set(struct l2sw *sw, uint16_t port, const struct l2sw_port_conf *conf)
 	atomic_store_explicit(&sw->port_word[port], w, memory_order_release);
 	L2SW_LOG(INFO, sw, "port %u: kind %d vlan %u%s%s, max learned %" PRIu32 ", %u extra "
 		 "MACs%s, ip check %s (%u prefixes)", port, conf->kind, conf->access_vlan,
-		 conf->trunk ? " trunk" : "", conf->tx_writes ? " tx_writes" : "",
+		 conf->trunk ? (conf->trunk_vlans != NULL ? " trunk (VLAN set)" : " trunk") : "",
+		 conf->tx_writes ? " tx_writes" : "",
 		 sw->max_learned[port], pol->nb_macs, pol->learn ? ", learning" : "",
 		 pol->check4 ? (pol->check6 ? "IPv4 and IPv6" : "IPv4") : "off", pol->nb_ips);
 	return 0;

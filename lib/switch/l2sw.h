@@ -16,17 +16,27 @@
  * @endcode
  *
  * VLANs. VLAN 0 means "untagged". A wire port that is not a trunk and a vif without an
- * access VLAN carry VLAN 0 only, and any 802.1Q tag in their frames is payload to the switch.
- * A trunk wire port carries every VLAN: untagged frames are VLAN 0, tagged frames are moved
- * into the mbuf metadata at ingress (tag removed from the data, RTE_MBUF_F_RX_VLAN |
- * RTE_MBUF_F_RX_VLAN_STRIPPED, vlan_tci), as a NIC with VLAN strip would; frames leaving a
- * trunk port in VLAN v != 0 carry v in vlan_tci with RTE_MBUF_F_TX_VLAN: the egress inserts
- * the tag (NIC VLAN insert offload, or rte_vlan_insert() in software on a port configured
- * with @c tx_writes). Frames delivered to a vif are always untagged in the data; a vif
- * egress must ignore the VLAN flags. A VLAN 0 frame whose data still carries a tag is never
- * sent to a trunk port (it would land in that VLAN on the wire: counted as @c vlan_drop).
- * A frame with VLAN metadata (RTE_MBUF_F_RX_VLAN) on a port that is not a trunk is dropped
- * (@c vlan_drop): enable NIC VLAN stripping on trunk ports only.
+ * access VLAN carry VLAN 0 only, and any 802.1Q tag in their frames is payload to the switch,
+ * as on a Linux bridge without vlan_filtering: such a frame passes between those ports
+ * unchanged and its source is learned in VLAN 0 (the bridge's FDB without VLAN filtering is
+ * one table for all tags). A tag that a wire PMD stripped into the metadata
+ * (RTE_MBUF_F_RX_VLAN_STRIPPED, vlan_tci) on such a port is the frame's too: it leaves every
+ * destination with RTE_MBUF_F_TX_VLAN and that vlan_tci, for the egress to put it back
+ * (RTE_MBUF_F_RX_VLAN alone means the tag is still in the data: nothing to do).
+ * A trunk port carries every VLAN (a trunk vif: those of its set, l2sw_port_conf::trunk_vlans):
+ * untagged frames are VLAN 0, tagged frames are moved into the mbuf metadata at ingress (tag
+ * removed from the data, RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED, vlan_tci), as a
+ * NIC with VLAN strip would; frames leaving a trunk port in VLAN v != 0 carry v in vlan_tci
+ * with RTE_MBUF_F_TX_VLAN.
+ * The egress rule is one for every port: RTE_MBUF_F_TX_VLAN set means "insert vlan_tci"
+ * (NIC VLAN insert offload, or rte_vlan_insert() in software), clear means "send the data as
+ * it is". A frame given to a port with TX_VLAN is private to that port (its only reference),
+ * or shared only with ports that insert the same tag: a port that must not insert it (an
+ * access vif) gets it without the flag, from a frame of its own when need be.
+ * A VLAN 0 frame whose data (or stripped metadata) still carries a tag is never sent to a
+ * trunk port (it would land in that VLAN there: counted as @c vlan_drop). A frame with a
+ * stripped tag on a vif (no vif PMD strips), a tag a vif in an access VLAN put in its own
+ * frame, 802.1ad and VID 4095 on a trunk are dropped (@c vlan_drop).
  *
  * Pinning. A vif's configured MAC is entered in the FDB as a static entry for its port and
  * VLAN when the port is set, rather than learned: the guest is reachable before it sends
@@ -74,6 +84,8 @@ extern "C" {
 #define L2SW_MAX_IPS 16
 /** Most source MACs a vif may use beside its own (l2sw_port_conf::extra_macs). */
 #define L2SW_MAX_EXTRA_MACS 8
+/** 64-bit words of a VLAN bitmap (l2sw_port_conf::trunk_vlans): 4096 bits. */
+#define L2SW_VLAN_WORDS 64
 /** Port number that l2sw_stats_get() takes for the sum over all ports. */
 #define L2SW_PORT_ALL UINT16_MAX
 
@@ -96,8 +108,21 @@ struct l2sw_port_conf {
 	struct rte_ether_addr mac;
 	/** vif only: access VLAN 1..L2SW_VLAN_MAX, or 0 for none. */
 	uint16_t access_vlan;
-	/** wire only: 802.1Q trunk (untagged = VLAN 0, tagged = that VLAN). */
+	/**
+	 * 802.1Q trunk: untagged = VLAN 0, tagged = that VLAN (the tag moved to the metadata at
+	 * ingress, inserted at egress). A wire trunk carries every VLAN; a vif trunk (a guest
+	 * with its own 802.1Q interfaces) those of @c trunk_vlans. A trunk vif's MAC is pinned
+	 * in VLAN 0 and learned in the other VLANs it sends in (it learns only the sources
+	 * it may use: its MAC and @c extra_macs, unless @c learn). Not with @c access_vlan.
+	 */
 	bool trunk;
+	/**
+	 * vif trunk only: the VLANs it carries, or NULL for all of them and untagged frames.
+	 * A bitmap of L2SW_VLAN_WORDS words, VLAN v at bit v % 64 of word v / 64; bit 0 is
+	 * untagged frames (VLAN 0); bit 4095 must be clear. Frames of other VLANs are dropped
+	 * at ingress (@c vlan_drop) and never sent to it. Read during the call only.
+	 */
+	const uint64_t *trunk_vlans;
 	/** The port's TX path writes frames: it gets a private copy of shared frames. */
 	bool tx_writes;
 	/**
@@ -168,7 +193,8 @@ struct l2sw_stats {
 	uint64_t same_port;       /**< destination station is on the ingress port */
 	uint64_t fdb_full;        /**< a station could not be learned (frame still forwarded) */
 	uint64_t learn_cap;       /**< not learned: the port is at max_learned (still forwarded) */
-	uint64_t vlan_drop;       /**< tag not allowed (vif with access VLAN, QinQ, VID 4095, ...) */
+	uint64_t vlan_drop;       /**< tag not allowed (vif with access VLAN, QinQ, VID 4095, a
+				   *   trunk vif's VLAN not in its set, ...) */
 	uint64_t runt;            /**< shorter than an Ethernet header in the first segment */
 	uint64_t no_port;         /**< ingress port not configured, or a flood with no destination */
 	uint64_t no_mbuf;         /**< private copy failed (copy pool empty): that egress missed it */
@@ -215,7 +241,8 @@ void l2sw_free(struct l2sw *sw);
  * A vif's source policy (extra MACs, learning, IP check) is published with the port: an
  * lcore forwarding a burst from the port while it is reconfigured applies the old policy or
  * the new one to each frame, provided the port is not reconfigured twice within one burst.
- * @return 0; -EINVAL (bad port, VLAN, vif MAC multicast/zero, trunk on a vif, max_learned
+ * @return 0; -EINVAL (bad port, VLAN, vif MAC multicast/zero, a trunk vif with an access
+ *   VLAN or VID 4095 in its set, trunk_vlans on a port that is no trunk vif, max_learned
  *   on a vif without learn, an extra MAC multicast/zero, too many extra MACs or IPs, a policy
  *   field on a wire port, tx_writes without a copy pool); -EADDRINUSE if an extra MAC is
  *   pinned to another port; -ENOSPC if a vif MAC cannot be pinned because both of its FDB

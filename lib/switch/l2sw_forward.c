@@ -15,14 +15,19 @@
 
 #define L2SW_VID_MASK 0x0fff
 #define L2SW_VID_RESERVED 0x0fff
+/* A flood destination (a port < L2SW_MAX_PORTS) whose frame gets RTE_MBUF_F_TX_VLAN. */
+#define L2SW_DEST_TAG 0x8000
+#define L2SW_DEST_PORT 0x7fff
 
 /** What the switch needs to know about one frame. */
 struct frame_info {
 	uint64_t src;
 	uint64_t dst;
 	uint16_t vlan;      /**< the frame's VLAN inside the switch, 0 = untagged */
-	uint16_t tci;       /**< TCI to use on a trunk egress (priority kept from a trunk) */
-	bool inner_tag;     /**< VLAN 0 frame whose data still carries a tag */
+	uint16_t tci;       /**< TCI to insert at egress (priority kept from a trunk) */
+	bool inner_tag;     /**< VLAN 0 frame that carries a tag of its own (data or restore) */
+	bool restore;       /**< VLAN 0 frame whose own tag a wire PMD stripped: every egress
+			     *   puts it back (tci) */
 };
 
 static inline bool
@@ -61,6 +66,10 @@ trunk_ingress(struct rte_mbuf *m, struct frame_info *fi, struct l2sw_in_stats *c
 		rte_pktmbuf_adj(m, sizeof(*vh));
 		m->vlan_tci = tci;
 		m->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+		/* offload offsets (a guest's checksum request, an LRO aggregate) counted the
+		 * tag: the egress finds the headers where they are now */
+		if (m->l2_len >= sizeof(*eh) + sizeof(*vh))
+			m->l2_len -= sizeof(*vh);
 	} else if (eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_QINQ)) {
 		c->vlan_drop++; /* 802.1ad service tags are not switched */
 		return false;
@@ -78,25 +87,39 @@ trunk_ingress(struct rte_mbuf *m, struct frame_info *fi, struct l2sw_in_stats *c
 	return true;
 }
 
-/* Which VLAN a frame from @p in belongs to; false (counted) when its tagging is not allowed. */
+/*
+ * Which VLAN a frame from @p in belongs to; false (counted) when its tagging is not allowed.
+ * A port that is no trunk passes the frame's own tags as a bridge without vlan_filtering
+ * does: in the data, or stripped by the wire PMD and put back at every egress.
+ */
 static bool
-classify_vlan(const struct l2sw_pconf *in, struct rte_mbuf *m, struct frame_info *fi,
-	      struct l2sw_in_stats *c)
+classify_vlan(const struct l2sw_pconf *in, const struct l2sw_policy *pol, struct rte_mbuf *m,
+	      struct frame_info *fi, struct l2sw_in_stats *c)
 {
 	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	bool data_tag = ether_type_is_tag(eh->ether_type);
+	bool stripped = (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) != 0;
 
-	if (in->kind == L2SW_PORT_WIRE && in->trunk)
-		return trunk_ingress(m, fi, c);
-	/* a tag in the metadata on an access port has nowhere to go */
-	if ((m->ol_flags & RTE_MBUF_F_RX_VLAN) ||
+	if (in->trunk) {
+		if (!trunk_ingress(m, fi, c))
+			return false;
+		if (in->vlan_list && !l2sw_policy_vlan(pol, fi->vlan)) {
+			c->vlan_drop++;
+			return false;
+		}
+		fi->restore = false;
+		return true;
+	}
+	/* no vif PMD strips; an access vif's guest may not choose another VLAN */
+	if ((stripped && in->kind != L2SW_PORT_WIRE) ||
 	    (in->kind == L2SW_PORT_VIF && in->vlan != 0 && data_tag)) {
 		c->vlan_drop++;
 		return false;
 	}
 	fi->vlan = in->kind == L2SW_PORT_VIF ? in->vlan : 0;
-	fi->tci = fi->vlan;
-	fi->inner_tag = fi->vlan == 0 && data_tag;
+	fi->restore = stripped;
+	fi->tci = stripped ? m->vlan_tci : fi->vlan;
+	fi->inner_tag = fi->vlan == 0 && (data_tag || stripped);
 	return true;
 }
 
@@ -123,16 +146,13 @@ classify(const struct l2sw_pconf *in, const struct l2sw_policy *pol, struct rte_
 		c->spoofed++;
 		return false;
 	}
-	if (!classify_vlan(in, m, fi, c))
+	if (!classify_vlan(in, pol, m, fi, c))
 		return false;
-	/* a vif's data is never stripped (no trunk), so the walk sees what the guest sent */
+	/* a trunk vif's tag is gone from the data, others' are walked past: the IP is found */
 	if (in->kind == L2SW_PORT_VIF && !l2sw_policy_ip_ok(pol, m)) {
 		c->ip_spoofed++;
 		return false;
 	}
-	/* TX_VLAN is the switch's to set, per destination */
-	if (m->ol_flags & RTE_MBUF_F_TX_VLAN)
-		m->ol_flags &= ~RTE_MBUF_F_TX_VLAN;
 	return true;
 }
 
@@ -166,57 +186,73 @@ learn_source(struct l2sw *sw, uint16_t in_port, const struct frame_info *fi, uin
 	return true;
 }
 
-/* Mark a frame for a trunk egress in a non-zero VLAN: the egress inserts the tag. */
-static inline void
-set_tx_tag(struct rte_mbuf *m, const struct frame_info *fi)
+/* Does the frame leave port @p pc with a tag inserted (RTE_MBUF_F_TX_VLAN)? */
+static inline bool
+tag_at(const struct l2sw_pconf *pc, const struct frame_info *fi)
 {
-	m->vlan_tci = fi->tci;
-	m->ol_flags |= RTE_MBUF_F_TX_VLAN;
+	return fi->restore || (pc->trunk && fi->vlan != 0);
 }
 
-/* Queue private copies for @p dests[0..nb) ; the original is not consumed. */
+/* Set or clear the egress's "insert vlan_tci" request on a frame for one port. */
+static inline void
+set_tx_tag(struct rte_mbuf *m, const struct frame_info *fi, bool tag)
+{
+	if (tag) {
+		m->vlan_tci = fi->tci;
+		m->ol_flags |= RTE_MBUF_F_TX_VLAN;
+	} else {
+		m->ol_flags &= ~RTE_MBUF_F_TX_VLAN;
+	}
+}
+
+/* Queue private copies for @p dests[0..nb) (L2SW_DEST_*); the original is not consumed. */
 static uint16_t
-queue_copies(struct l2sw *sw, struct l2sw_out *out, struct rte_mbuf *m, const uint16_t *dests,
-	     uint16_t nb)
+queue_copies(struct l2sw *sw, struct l2sw_out *out, struct rte_mbuf *m,
+	     const struct frame_info *fi, const uint16_t *dests, uint16_t nb)
 {
 	uint16_t queued = 0;
 
 	for (uint16_t i = 0; i < nb; i++) {
 		struct rte_mbuf *cp = rte_pktmbuf_copy(m, sw->copy_pool, 0, UINT32_MAX);
+		uint16_t port = dests[i] & L2SW_DEST_PORT;
 
 		if (cp == NULL) {
-			l2sw_ctr_add(&out->eg[dests[i]].no_mbuf, 1);
+			l2sw_ctr_add(&out->eg[port].no_mbuf, 1);
 			continue;
 		}
-		queued += l2sw_out_enqueue(out, dests[i], cp);
+		set_tx_tag(cp, fi, (dests[i] & L2SW_DEST_TAG) != 0);
+		queued += l2sw_out_enqueue(out, port, cp);
 	}
 	return queued;
 }
 
 /*
  * Flood to every other port of the frame's VLAN. The destination list is split in place:
- * ports sharing the mbuf at the front, ports needing a private copy at the back.
+ * ports sharing the mbuf at the front, ports needing a frame of their own at the back: those
+ * whose TX writes (tx_writes), and those whose tag request differs from the shared frame's
+ * (a trunk beside access vifs; the shared frame has a tag only when every port restores it).
  */
 static uint16_t
 flood(struct l2sw *sw, struct l2sw_out *out, uint16_t in_port, struct rte_mbuf *m,
       const struct frame_info *fi, struct l2sw_in_stats *c)
 {
 	uint16_t *dest = out->dest;
-	uint16_t nb_share = 0, nb_copy = 0, queued;
-	bool tag = false, blocked = false;
+	uint16_t nb_share = 0, nb_copy = 0, queued, lone;
+	bool blocked = false;
 
 	for (uint16_t q = 0; q < sw->nb_ports; q++) {
 		struct l2sw_pconf pc = l2sw_pconf_decode(out->snap[q]);
+		bool tag;
 
-		if (q == in_port || !l2sw_pconf_member(&pc, fi->vlan))
+		if (q == in_port || !l2sw_pconf_member(sw, q, &pc, fi->vlan))
 			continue;
 		if (pc.trunk && fi->inner_tag) {
 			blocked = true;
 			continue;
 		}
-		tag |= pc.trunk && fi->vlan != 0;
-		if (pc.tx_writes)
-			dest[sw->nb_ports - 1 - nb_copy++] = q;
+		tag = tag_at(&pc, fi);
+		if (pc.tx_writes || tag != fi->restore)
+			dest[sw->nb_ports - 1 - nb_copy++] = q | (tag ? L2SW_DEST_TAG : 0);
 		else
 			dest[nb_share++] = q;
 	}
@@ -228,16 +264,18 @@ flood(struct l2sw *sw, struct l2sw_out *out, uint16_t in_port, struct rte_mbuf *
 		return 0;
 	}
 	c->flooded++;
-	if (tag)
-		set_tx_tag(m, fi);
 	/* a lone writer owns the frame outright: no copy */
-	if (nb_share == 0 && nb_copy == 1)
-		return l2sw_out_enqueue(out, dest[sw->nb_ports - 1], m);
-	queued = queue_copies(sw, out, m, &dest[sw->nb_ports - nb_copy], nb_copy);
+	if (nb_share == 0 && nb_copy == 1) {
+		lone = dest[sw->nb_ports - 1];
+		set_tx_tag(m, fi, (lone & L2SW_DEST_TAG) != 0);
+		return l2sw_out_enqueue(out, lone & L2SW_DEST_PORT, m);
+	}
+	queued = queue_copies(sw, out, m, fi, &dest[sw->nb_ports - nb_copy], nb_copy);
 	if (nb_share == 0) {
 		rte_pktmbuf_free(m);
 		return queued;
 	}
+	set_tx_tag(m, fi, fi->restore);
 	if (nb_share > 1)
 		rte_pktmbuf_refcnt_update(m, (int16_t)(nb_share - 1));
 	for (uint16_t i = 0; i < nb_share; i++)
@@ -257,8 +295,12 @@ forward_one(struct l2sw *sw, struct l2sw_out *out, const struct l2sw_pconf *in,
 
 	if (!classify(in, pol, m, &fi, c))
 		goto drop;
-	/* a vif's sources are its pinned MACs, unless it learns (its own MACs are a hit) */
-	if ((in->kind == L2SW_PORT_WIRE || pol->learn) && !learn_source(sw, in_port, &fi, now, c))
+	/*
+	 * A vif's sources are its pinned MACs, unless it learns (its own MACs are a hit); a
+	 * trunk vif's are pinned in VLAN 0 and learned in the VLANs it sends in.
+	 */
+	if ((in->kind == L2SW_PORT_WIRE || pol->learn || in->trunk) &&
+	    !learn_source(sw, in_port, &fi, now, c))
 		goto drop;
 	if (fi.dst & L2SW_MAC_GROUP_BIT)
 		return flood(sw, out, in_port, m, &fi, c);
@@ -274,7 +316,7 @@ forward_one(struct l2sw *sw, struct l2sw_out *out, const struct l2sw_pconf *in,
 	}
 	pc = l2sw_pconf_decode(out->snap[p]);
 	/* an entry left by a port since removed or moved to another VLAN: unknown */
-	if (!l2sw_pconf_member(&pc, fi.vlan)) {
+	if (!l2sw_pconf_member(sw, p, &pc, fi.vlan)) {
 		c->unknown_unicast++;
 		return flood(sw, out, in_port, m, &fi, c);
 	}
@@ -282,8 +324,7 @@ forward_one(struct l2sw *sw, struct l2sw_out *out, const struct l2sw_pconf *in,
 		c->vlan_drop++;
 		goto drop;
 	}
-	if (pc.trunk && fi.vlan != 0)
-		set_tx_tag(m, &fi);
+	set_tx_tag(m, &fi, tag_at(&pc, &fi));
 	return l2sw_out_enqueue(out, p, m);
 
 drop:

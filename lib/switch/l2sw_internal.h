@@ -30,46 +30,40 @@ extern int l2sw_logtype;
  * Port configuration packed in one 64-bit word so that forwarding lcores read a consistent
  * snapshot while the control thread reconfigures the port:
  * bits 0..47 vif MAC, 48..59 access VLAN, 60..61 kind, 62 trunk, 63 tx_writes.
+ * A trunk vif has no access VLAN: its VLAN field is 0 when it carries every VLAN and
+ * L2SW_PW_VLAN_LIST when it carries the set in its policy (l2sw_policy::vlans), which stays
+ * out of the word and out of the per-burst snapshot (512 bytes a port).
  */
 #define L2SW_PW_VLAN_SHIFT 48
 #define L2SW_PW_KIND_SHIFT 60
 #define L2SW_PW_TRUNK (UINT64_C(1) << 62)
 #define L2SW_PW_TX_WRITES (UINT64_C(1) << 63)
+#define L2SW_PW_VLAN_LIST 1
 
 /** A decoded port word. */
 struct l2sw_pconf {
 	uint64_t mac;
-	uint16_t vlan;
-	uint8_t kind; /**< enum l2sw_port_kind */
+	uint16_t vlan;  /**< access VLAN; 0 on a trunk (its MAC is pinned in VLAN 0) */
+	uint8_t kind;   /**< enum l2sw_port_kind */
 	bool trunk;
+	bool vlan_list; /**< trunk vif: carries only the VLANs of its policy's set */
 	bool tx_writes;
 };
 
 static inline struct l2sw_pconf
 l2sw_pconf_decode(uint64_t w)
 {
+	uint16_t vlan = (uint16_t)((w >> L2SW_PW_VLAN_SHIFT) & 0xfff);
+	bool trunk = (w & L2SW_PW_TRUNK) != 0;
 	struct l2sw_pconf pc = {
 		.mac = w & L2SW_MAC_MASK,
-		.vlan = (uint16_t)((w >> L2SW_PW_VLAN_SHIFT) & 0xfff),
+		.vlan = trunk ? 0 : vlan,
 		.kind = (uint8_t)((w >> L2SW_PW_KIND_SHIFT) & 0x3),
-		.trunk = (w & L2SW_PW_TRUNK) != 0,
+		.trunk = trunk,
+		.vlan_list = trunk && vlan == L2SW_PW_VLAN_LIST,
 		.tx_writes = (w & L2SW_PW_TX_WRITES) != 0,
 	};
 	return pc;
-}
-
-/** Does a port with this configuration carry @p vlan? */
-static inline bool
-l2sw_pconf_member(const struct l2sw_pconf *pc, uint16_t vlan)
-{
-	switch (pc->kind) {
-	case L2SW_PORT_WIRE:
-		return pc->trunk || vlan == 0;
-	case L2SW_PORT_VIF:
-		return pc->vlan == vlan;
-	default:
-		return false;
-	}
 }
 
 /** Ingress counters of one port: written by the lcore forwarding that port. */
@@ -138,6 +132,27 @@ l2sw_policy_of(const struct l2sw *sw, uint16_t port)
 {
 	return &sw->policy[2 * port + atomic_load_explicit(&sw->policy_sel[port],
 							   memory_order_acquire)];
+}
+
+/**
+ * Does port @p port, whose word decodes to @p pc, carry @p vlan? A trunk vif with a set
+ * reads its published policy: a burst racing l2sw_port_set() on that port sees the old set
+ * or the new one (see l2sw_port_set()).
+ */
+static inline bool
+l2sw_pconf_member(const struct l2sw *sw, uint16_t port, const struct l2sw_pconf *pc,
+		  uint16_t vlan)
+{
+	switch (pc->kind) {
+	case L2SW_PORT_WIRE:
+		return pc->trunk || vlan == 0;
+	case L2SW_PORT_VIF:
+		if (!pc->trunk)
+			return pc->vlan == vlan;
+		return !pc->vlan_list || l2sw_policy_vlan(l2sw_policy_of(sw, port), vlan);
+	default:
+		return false;
+	}
 }
 
 /** Queue one frame reference for @p port; frees it and counts tx_drop when full. */

@@ -29,7 +29,14 @@ l2sw_policy_build(const struct l2sw_port_conf *c, struct l2sw_policy *pol)
 
 	memset(pol, 0, sizeof(*pol));
 	if (c->kind != L2SW_PORT_VIF)
-		return c->learn || c->ip_check || c->nb_extra_macs != 0 ? -EINVAL : 0;
+		return c->learn || c->ip_check || c->nb_extra_macs != 0 ||
+		       c->trunk_vlans != NULL ? -EINVAL : 0;
+	if (c->trunk_vlans != NULL) {
+		/* VID 4095 is reserved (802.1Q): no frame is ever in it */
+		if (!c->trunk || (c->trunk_vlans[L2SW_VLAN_WORDS - 1] >> 63) != 0)
+			return -EINVAL;
+		memcpy(pol->vlans, c->trunk_vlans, sizeof(pol->vlans));
+	}
 	if (c->nb_extra_macs > L2SW_MAX_EXTRA_MACS || c->nb_ips > L2SW_MAX_IPS ||
 	    (c->nb_extra_macs != 0 && c->extra_macs == NULL) ||
 	    (c->nb_ips != 0 && c->ips == NULL) || (c->max_learned != 0 && !c->learn))

@@ -3,7 +3,8 @@
  * @file
  * Internal to lib/switch: a vif's source policy beyond its one MAC (l2sw_policy.c): the
  * extra MACs or learning it may send from, and the IP sources it may use, what
- * vif-common.sh's handle_iptable (iptables -s per `ip` address, DHCP) does for vif-bridge.
+ * vif-common.sh's handle_iptable (iptables -s per `ip` address, DHCP) does for vif-bridge;
+ * and the VLANs a trunk vif carries (l2sw_port_conf::trunk_vlans), published with the rest.
  * Uses l2sw.h and lib/pkt only; l2sw.c builds policies, l2sw_forward.c applies them.
  */
 #ifndef L2SW_POLICY_H
@@ -26,6 +27,8 @@ struct l2sw_policy {
 	uint8_t nb_ips;
 	uint64_t macs[L2SW_MAX_EXTRA_MACS];      /**< as l2sw_mac_u64 */
 	struct pkt_ip_prefix ips[L2SW_MAX_IPS];
+	/** trunk vif with a set: its VLANs (bit 0: untagged); unused otherwise */
+	uint64_t vlans[L2SW_VLAN_WORDS];
 };
 
 /**
@@ -44,6 +47,13 @@ l2sw_policy_mac_ok(const struct l2sw_policy *pol, uint64_t src)
 		if (pol->macs[i] == src)
 			return true;
 	return false;
+}
+
+/** Is @p vlan (0..4095) in the policy's VLAN set? Hot path. */
+static inline bool
+l2sw_policy_vlan(const struct l2sw_policy *pol, uint16_t vlan)
+{
+	return (pol->vlans[(vlan >> 6) & (L2SW_VLAN_WORDS - 1)] >> (vlan & 63)) & 1;
 }
 
 /**

@@ -496,12 +496,18 @@ test_vlan_isolation(void **state)
 	set_port(f->sw, P_VIF2, L2SW_PORT_VIF, 20, false, false);
 	set_port(f->sw, P_VIF3, L2SW_PORT_VIF, 10, false, false);
 
-	/* broadcast from VLAN 10: vif3 and the trunk (tag in metadata), not vif2, not wire2 */
+	/*
+	 * broadcast from VLAN 10: vif3 and the trunk, not vif2, not wire2. The trunk's frame
+	 * asks for the tag (a frame of its own), vif3's does not: one rule for every egress.
+	 */
 	m = frame(f, &bcast, &vif_mac[P_VIF1]);
 	assert_int_equal(fwd(f, P_VIF1, m, 1, &g), 2);
 	assert_dests(&g, BIT(P_VIF3) | BIT(P_WIRE));
-	assert_true(m->ol_flags & RTE_MBUF_F_TX_VLAN);
-	assert_int_equal(m->vlan_tci, 10);
+	assert_ptr_equal(g.pkts[P_VIF3][0], m);
+	assert_false(m->ol_flags & RTE_MBUF_F_TX_VLAN);
+	assert_ptr_not_equal(g.pkts[P_WIRE][0], m);
+	assert_true(g.pkts[P_WIRE][0]->ol_flags & RTE_MBUF_F_TX_VLAN);
+	assert_int_equal(g.pkts[P_WIRE][0]->vlan_tci, 10);
 	got_free(&g);
 
 	/* vif2's MAC is not known in VLAN 10: flooded within VLAN 10 only */
@@ -554,6 +560,229 @@ test_inner_tag_not_sent_to_trunk(void **state)
 	assert_dests(&g, ALL_BUT(P_VIF1) & ~BIT(P_WIRE));
 	got_free(&g);
 	assert_int_equal(stats(f, P_VIF1).vlan_drop, 1);
+}
+
+/* A frame whose tag @p tci a wire PMD stripped into the metadata (af_packet, VLAN strip). */
+static struct rte_mbuf *
+stripped_frame(struct fixture *f, const struct rte_ether_addr *dst,
+	       const struct rte_ether_addr *src, uint16_t tci)
+{
+	struct rte_mbuf *m = frame(f, dst, src);
+
+	m->vlan_tci = tci;
+	m->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+	return m;
+}
+
+/* The frame still carries tag @p tci in its data, unchanged, and asks for no other. */
+static void
+assert_tag_in_data(const struct rte_mbuf *m, uint16_t tci)
+{
+	const struct rte_vlan_hdr *vh =
+		rte_pktmbuf_mtod_offset(m, const struct rte_vlan_hdr *, RTE_ETHER_HDR_LEN);
+
+	assert_int_equal(m->pkt_len, RTE_ETHER_HDR_LEN + sizeof(*vh) + PAYLOAD);
+	assert_int_equal(rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type,
+			 rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN));
+	assert_int_equal(rte_be_to_cpu_16(vh->vlan_tci), tci);
+	assert_false(m->ol_flags & RTE_MBUF_F_TX_VLAN);
+}
+
+/* Untagged in the data, and asks the egress to insert @p tci (0: to insert nothing). */
+static void
+assert_tag_request(const struct rte_mbuf *m, uint16_t tci)
+{
+	assert_int_equal(m->pkt_len, RTE_ETHER_HDR_LEN + PAYLOAD);
+	assert_int_equal(rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type,
+			 rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4));
+	assert_int_equal((m->ol_flags & RTE_MBUF_F_TX_VLAN) != 0, tci != 0);
+	if (tci != 0)
+		assert_int_equal(m->vlan_tci, tci);
+}
+
+static void
+test_passthrough_tag_in_data(void **state)
+{
+	struct fixture *f = *state;
+	struct rte_mbuf *m;
+	struct got g;
+
+	/* a guest's eth0.100 (no VLAN on its vif): to every port of VLAN 0, unchanged */
+	assert_int_equal(fwd(f, P_VIF1, tagged_frame(f, &bcast, &vif_mac[P_VIF1], 100), 1, &g),
+			 NB_PORTS - 1);
+	assert_dests(&g, ALL_BUT(P_VIF1));
+	assert_tag_in_data(g.pkts[P_WIRE][0], 100);
+	got_free(&g);
+	/* the peer's answer, its tag in the data (RX_VLAN alone: af_packet put it back) */
+	m = tagged_frame(f, &vif_mac[P_VIF1], &host_a, 0x2064);
+	m->vlan_tci = 0x2064;
+	m->ol_flags |= RTE_MBUF_F_RX_VLAN;
+	assert_int_equal(fwd(f, P_WIRE, m, 2, &g), 1);
+	assert_dests(&g, BIT(P_VIF1));
+	assert_tag_in_data(g.pkts[P_VIF1][0], 0x2064);
+	got_free(&g);
+	/* learned in VLAN 0, as the bridge's one table: the guest reaches host A directly */
+	assert_int_equal(fwd(f, P_VIF1, tagged_frame(f, &host_a, &vif_mac[P_VIF1], 100), 3, &g),
+			 1);
+	assert_dests(&g, BIT(P_WIRE));
+	assert_tag_in_data(g.pkts[P_WIRE][0], 100);
+	got_free(&g);
+	assert_int_equal(stats(f, P_WIRE).learned, 1);
+	assert_int_equal(stats(f, L2SW_PORT_ALL).vlan_drop, 0);
+}
+
+static void
+test_passthrough_tag_in_metadata(void **state)
+{
+	struct fixture *f = *state;
+	struct rte_mbuf *m;
+	struct got g;
+
+	set_port(f->sw, P_WIRE2, L2SW_PORT_WIRE, 0, false, true);
+	/* unicast to the guest: the stripped tag goes back, priority bits and all */
+	m = stripped_frame(f, &vif_mac[P_VIF1], &host_a, 0x2064);
+	assert_int_equal(fwd(f, P_WIRE, m, 1, &g), 1);
+	assert_dests(&g, BIT(P_VIF1));
+	assert_tag_request(g.pkts[P_VIF1][0], 0x2064);
+	got_free(&g);
+	/* broadcast: the vifs share one frame asking for the tag, wire2 (it writes) a copy */
+	m = stripped_frame(f, &bcast, &host_a, 100);
+	assert_int_equal(fwd(f, P_WIRE, m, 2, &g), NB_PORTS - 1);
+	assert_dests(&g, ALL_BUT(P_WIRE));
+	for (int p = P_VIF1; p <= P_VIF3; p++) {
+		assert_ptr_equal(g.pkts[p][0], m);
+		assert_tag_request(g.pkts[p][0], 100);
+	}
+	assert_ptr_not_equal(g.pkts[P_WIRE2][0], m);
+	assert_tag_request(g.pkts[P_WIRE2][0], 100);
+	got_free(&g);
+	/* the guest's answer goes back tagged in its data: nothing to insert */
+	assert_int_equal(fwd(f, P_VIF1, tagged_frame(f, &host_a, &vif_mac[P_VIF1], 100), 3, &g),
+			 1);
+	assert_dests(&g, BIT(P_WIRE));
+	assert_tag_in_data(g.pkts[P_WIRE][0], 100);
+	got_free(&g);
+	assert_int_equal(stats(f, L2SW_PORT_ALL).vlan_drop, 0);
+	/* a trunk would take the tag for its own VLAN: never sent there, counted */
+	set_port(f->sw, P_WIRE2, L2SW_PORT_WIRE, 0, true, true);
+	assert_int_equal(fwd(f, P_WIRE, stripped_frame(f, &bcast, &host_a, 100), 4, &g), 3);
+	assert_dests(&g, BIT(P_VIF1) | BIT(P_VIF2) | BIT(P_VIF3));
+	got_free(&g);
+	assert_int_equal(stats(f, P_WIRE).vlan_drop, 1);
+	/* no vif PMD strips: such metadata from a vif is refused; an access vif's tags too */
+	assert_int_equal(fwd(f, P_VIF1, stripped_frame(f, &bcast, &vif_mac[P_VIF1], 100), 5, &g),
+			 0);
+	set_port(f->sw, P_VIF2, L2SW_PORT_VIF, 10, false, false);
+	assert_int_equal(fwd(f, P_VIF2, tagged_frame(f, &bcast, &vif_mac[P_VIF2], 100), 6, &g),
+			 0);
+	assert_int_equal(stats(f, P_VIF1).vlan_drop, 1);
+	assert_int_equal(stats(f, P_VIF2).vlan_drop, 1);
+}
+
+static void
+set_trunk_vif(struct fixture *f, uint16_t port, const uint64_t *vlans)
+{
+	struct l2sw_port_conf pc = {
+		.kind = L2SW_PORT_VIF, .mac = vif_mac[port], .trunk = true, .trunk_vlans = vlans,
+	};
+
+	assert_int_equal(l2sw_port_set(f->sw, port, &pc), 0);
+}
+
+static void
+test_trunk_vif(void **state)
+{
+	struct fixture *f = *state;
+	struct rte_mbuf *m;
+	struct got g;
+
+	/* vif1 a trunk of every VLAN, the wire a trunk, vif2 in VLAN 10, vif3 and wire2 in none */
+	set_trunk_vif(f, P_VIF1, NULL);
+	set_port(f->sw, P_WIRE, L2SW_PORT_WIRE, 0, true, true);
+	set_port(f->sw, P_VIF2, L2SW_PORT_VIF, 10, false, false);
+
+	/* tagged 10 from the guest: to the wire tagged, to vif2 untagged; a checksum request's
+	 * offsets follow the headers out of the tag */
+	m = tagged_frame(f, &bcast, &vif_mac[P_VIF1], 10);
+	m->l2_len = RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
+	assert_int_equal(fwd(f, P_VIF1, m, 1, &g), 2);
+	assert_dests(&g, BIT(P_WIRE) | BIT(P_VIF2));
+	assert_tag_request(g.pkts[P_VIF2][0], 0);
+	assert_int_equal(g.pkts[P_VIF2][0]->l2_len, RTE_ETHER_HDR_LEN);
+	assert_tag_request(g.pkts[P_WIRE][0], 10);
+	got_free(&g);
+	/* untagged from the guest: VLAN 0, with vif3, wire2 and the trunk's untagged side */
+	assert_int_equal(fwd(f, P_VIF1, frame(f, &bcast, &vif_mac[P_VIF1]), 2, &g), 3);
+	assert_dests(&g, BIT(P_WIRE) | BIT(P_VIF3) | BIT(P_WIRE2));
+	assert_tag_request(g.pkts[P_WIRE][0], 0);
+	got_free(&g);
+	/* its MAC was learned in VLAN 10: vif2 and the wire reach it, the tag inserted */
+	assert_int_equal(stats(f, P_VIF1).learned, 1);
+	assert_int_equal(fwd(f, P_VIF2, frame(f, &vif_mac[P_VIF1], &vif_mac[P_VIF2]), 3, &g), 1);
+	assert_dests(&g, BIT(P_VIF1));
+	assert_tag_request(g.pkts[P_VIF1][0], 10);
+	got_free(&g);
+	assert_int_equal(fwd(f, P_WIRE, tagged_frame(f, &vif_mac[P_VIF1], &host_a, 10), 4, &g),
+			 1);
+	assert_dests(&g, BIT(P_VIF1));
+	assert_tag_request(g.pkts[P_VIF1][0], 10);
+	got_free(&g);
+	/* the wire in VLAN 20: only the trunk vif is in it */
+	assert_int_equal(fwd(f, P_WIRE, tagged_frame(f, &bcast, &host_b, 20), 5, &g), 1);
+	assert_dests(&g, BIT(P_VIF1));
+	assert_tag_request(g.pkts[P_VIF1][0], 20);
+	got_free(&g);
+	/* a guest's own inner tag on VLAN 0 (vif3) never enters the trunk vif */
+	assert_int_equal(fwd(f, P_VIF3, tagged_frame(f, &bcast, &vif_mac[P_VIF3], 30), 6, &g), 1);
+	assert_dests(&g, BIT(P_WIRE2));
+	got_free(&g);
+	/* 802.1ad from the trunk vif: refused, as on a wire trunk */
+	m = frame(f, &bcast, &vif_mac[P_VIF1]);
+	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type =
+		rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ);
+	assert_int_equal(fwd(f, P_VIF1, m, 7, &g), 0);
+	assert_int_equal(stats(f, P_VIF1).vlan_drop, 1);
+	assert_int_equal(stats(f, P_VIF1).spoofed, 0);
+}
+
+static void
+test_trunk_vif_set(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t set[L2SW_VLAN_WORDS] = {0};
+	struct got g;
+
+	/* VLANs 10 and 100, no untagged frames */
+	set[0] = UINT64_C(1) << 10;
+	set[1] = UINT64_C(1) << (100 - 64);
+	set_trunk_vif(f, P_VIF1, set);
+	set_port(f->sw, P_WIRE, L2SW_PORT_WIRE, 0, true, true);
+
+	assert_int_equal(fwd(f, P_VIF1, tagged_frame(f, &bcast, &vif_mac[P_VIF1], 100), 1, &g),
+			 1);
+	assert_dests(&g, BIT(P_WIRE));
+	assert_tag_request(g.pkts[P_WIRE][0], 100);
+	got_free(&g);
+	/* another VLAN, and untagged: refused, counted */
+	assert_int_equal(fwd(f, P_VIF1, tagged_frame(f, &bcast, &vif_mac[P_VIF1], 20), 2, &g), 0);
+	assert_int_equal(fwd(f, P_VIF1, frame(f, &bcast, &vif_mac[P_VIF1]), 3, &g), 0);
+	assert_int_equal(stats(f, P_VIF1).vlan_drop, 2);
+	/* towards it: VLAN 10 yes; VLAN 20 and untagged no (unicast to it too: flooded, no port) */
+	assert_int_equal(fwd(f, P_WIRE, tagged_frame(f, &bcast, &host_a, 10), 4, &g), 1);
+	assert_dests(&g, BIT(P_VIF1));
+	assert_tag_request(g.pkts[P_VIF1][0], 10);
+	got_free(&g);
+	assert_int_equal(fwd(f, P_WIRE, tagged_frame(f, &vif_mac[P_VIF1], &host_a, 20), 5, &g),
+			 0);
+	assert_int_equal(fwd(f, P_WIRE, frame(f, &vif_mac[P_VIF1], &host_a), 6, &g), 3);
+	assert_dests(&g, BIT(P_VIF2) | BIT(P_VIF3) | BIT(P_WIRE2));
+	got_free(&g);
+	/* the set is the port's: a new one applies at once */
+	set[0] |= 1; /* untagged */
+	set_trunk_vif(f, P_VIF1, set);
+	assert_int_equal(fwd(f, P_VIF1, frame(f, &bcast, &vif_mac[P_VIF1]), 7, &g), 4);
+	got_free(&g);
+	assert_int_equal(stats(f, P_VIF1).vlan_drop, 2); /* no new drop */
 }
 
 /* Wire station number @p i: 52:54:00:10:hi:lo. */
@@ -907,6 +1136,8 @@ test_bad_config_rejected(void **state)
 	struct l2sw_conf conf = {
 		.nb_ports = 2, .fdb_entries = 16, .age_ticks = AGE, .socket_id = SOCKET_ID_ANY,
 	};
+	uint64_t vlans_4095[L2SW_VLAN_WORDS] = {[L2SW_VLAN_WORDS - 1] = UINT64_C(1) << 63};
+	uint64_t vlans_10[L2SW_VLAN_WORDS] = {[0] = UINT64_C(1) << 10};
 	struct l2sw *sw;
 	struct got g;
 
@@ -914,9 +1145,19 @@ test_bad_config_rejected(void **state)
 	pc.mac = vif_mac[P_VIF1];
 	pc.access_vlan = 4095;
 	assert_int_equal(l2sw_port_set(f->sw, P_VIF1, &pc), -EINVAL);
-	pc.access_vlan = 0;
+	/* a trunk vif has no access VLAN, and its set never holds VID 4095 */
+	pc.access_vlan = 10;
 	pc.trunk = true;
 	assert_int_equal(l2sw_port_set(f->sw, P_VIF1, &pc), -EINVAL);
+	pc.access_vlan = 0;
+	pc.trunk_vlans = vlans_4095;
+	assert_int_equal(l2sw_port_set(f->sw, P_VIF1, &pc), -EINVAL);
+	/* a set is a trunk vif's only */
+	pc.trunk_vlans = vlans_10;
+	pc.trunk = false;
+	assert_int_equal(l2sw_port_set(f->sw, P_VIF1, &pc), -EINVAL);
+	pc = (struct l2sw_port_conf){.kind = L2SW_PORT_WIRE, .trunk = true, .trunk_vlans = vlans_10};
+	assert_int_equal(l2sw_port_set(f->sw, P_WIRE, &pc), -EINVAL);
 	assert_int_equal(l2sw_port_set(f->sw, NB_PORTS, &pc), -EINVAL);
 	/* no copy pool: a writing port cannot be had */
 	sw = l2sw_create(&conf);
@@ -1432,6 +1673,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_source_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vlan_isolation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inner_tag_not_sent_to_trunk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_passthrough_tag_in_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_passthrough_tag_in_metadata, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trunk_vif, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trunk_vif_set, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fdb_full_still_floods, setup_small_fdb,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_learn_cap, setup, teardown),
