@@ -127,7 +127,7 @@ void dnb_config_usage(const char *prog)
 	       "                         one (default " DNB_CAPTURE_DIR_DEFAULT ")\n"
 	       "  -h, --help             this text\n"
 	       "\n"
-	       "Telemetry: /dpdk_netback/ports, /dpdk_netback/stats,PORT, /dpdk_netback/fdb,\n"
+	       "Telemetry: /dpdk_netback/ports, /dpdk_netback/stats,PORT, /dpdk_netback/fdb[,SWITCH],\n"
 	       "/dpdk_netback/mempool, /dpdk_netback/workers,\n"
 	       "/dpdk_netback/shutdown,keep|release|kernel,\n"
 	       "/dpdk_netback/capture[,start,PORT,FILE[,MAXBYTES]|,stop,PORT] (PORT: a port id,\n"
