@@ -104,7 +104,7 @@ static void wire_ports_init(struct dnb_app *a)
 		rc = dnb_port_init(a, port, (unsigned int)sw, NULL, NULL);
 		if (rc != 0)
 			rte_exit(EXIT_FAILURE, "wire port %u: %s\n", port, rte_strerror(-rc));
-		DNB_LOG(NOTICE, "wire port %u in switch %s: tso %s, checksum offload %s", port,
+		DNB_LOG(NOTICE, "wire port %u: switch %s, tso %s, checksum offload %s", port,
 			a->switches[sw].name, a->ports[port].tso_v4 ? "on" : "software",
 			a->ports[port].csum_v4 ? "on" : "software");
 	}
