@@ -37,6 +37,7 @@ enum {
 	OPT_VIF_LEARN,
 	OPT_CAPTURE_DIR,
 	OPT_VIF_TRUNK,
+	OPT_SWITCH,
 };
 
 static const struct option long_options[] = {
@@ -62,6 +63,7 @@ static const struct option long_options[] = {
 	{"vif-learn", required_argument, NULL, OPT_VIF_LEARN},
 	{"capture-dir", required_argument, NULL, OPT_CAPTURE_DIR},
 	{"vif-trunk", required_argument, NULL, OPT_VIF_TRUNK},
+	{"switch", required_argument, NULL, OPT_SWITCH},
 	{NULL, 0, NULL, 0},
 };
 
@@ -86,6 +88,17 @@ void dnb_config_usage(const char *prog)
 	       "                         nor --vif-trunk passes its guest's tagged frames as they\n"
 	       "                         are, to the wire (unless --trunk) and such vifs, as a\n"
 	       "                         bridge without vlan_filtering does\n"
+	       "  --switch NAME[=PORT[,PORT...]]  a switch of its own (repeatable, at most\n"
+	       "                         " RTE_STR(DNB_MAX_SWITCHES) "): its wire ports, FDB, VLANs and counters; nothing\n"
+	       "                         crosses between switches. NAME is the bridge a vif's\n"
+	       "                         xl line names (bridge=xenbr0: 1..15 letters, digits,\n"
+	       "                         '.', '-', '_'); PORT a wire port by the EAL's port id\n"
+	       "                         (0, 1: the order of -a/--vdev) or device name\n"
+	       "                         (net_af_packet0, 0000:03:00.0); no PORT: guests only.\n"
+	       "                         Every wire port in exactly one switch. A vif joins the\n"
+	       "                         switch its backend key 'bridge' names (none: the first);\n"
+	       "                         a vif naming no switch is refused, alone. Default: one\n"
+	       "                         switch of every wire port, 'bridge' ignored\n"
 	       "  --vif-macs D/V=MAC[,MAC...]  vif D/V may also send from these MACs (at most\n"
 	       "                         " RTE_STR(DNB_VIF_EXTRA_MACS) ", e.g. VRRP's 00:00:5e:00:01:01), pinned to it as\n"
 	       "                         its mac= is (default: only mac=; others dropped)\n"
@@ -123,7 +136,7 @@ void dnb_config_usage(const char *prog)
 	       "                         one (default " DNB_CAPTURE_DIR_DEFAULT ")\n"
 	       "  -h, --help             this text\n"
 	       "\n"
-	       "Telemetry: /dpdk_netback/ports, /dpdk_netback/stats,PORT, /dpdk_netback/fdb,\n"
+	       "Telemetry: /dpdk_netback/ports, /dpdk_netback/stats,PORT, /dpdk_netback/fdb[,SWITCH],\n"
 	       "/dpdk_netback/mempool, /dpdk_netback/workers,\n"
 	       "/dpdk_netback/shutdown,keep|release|kernel,\n"
 	       "/dpdk_netback/capture[,start,PORT,FILE[,MAXBYTES]|,stop,PORT] (PORT: a port id,\n"
@@ -386,6 +399,151 @@ const struct dnb_vif_macs *dnb_config_vif_macs(const struct dnb_config *cfg,
 	return NULL;
 }
 
+/* --switch NAME[=PORT[,PORT...]]: the ports stay names until the EAL made them
+ * (dnb_config_switches_resolve). */
+static int parse_switch(const char *arg, struct dnb_config *cfg)
+{
+	char buf[sizeof(cfg->switches[0].name) + DNB_SWITCH_MAX_WIRES * DNB_WIRE_NAME_SIZE];
+	struct dnb_switch_conf *sc = &cfg->switches[cfg->nb_switches];
+	char *eq, *port, *save = NULL;
+
+	if (cfg->nb_switches == DNB_MAX_SWITCHES) {
+		fprintf(stderr, "dpdk-netback: more than %u --switch options\n", DNB_MAX_SWITCHES);
+		return -EINVAL;
+	}
+	if (strlen(arg) >= sizeof(buf)) {
+		fprintf(stderr, "dpdk-netback: --switch '%.40s...' too long\n", arg);
+		return -EINVAL;
+	}
+	eq = strchr(strcpy(buf, arg), '=');
+	if (eq != NULL)
+		*eq = '\0';
+	if (xb_parse_ifname(buf) != 0) {
+		fprintf(stderr, "dpdk-netback: bad --switch '%s': NAME '%s' (1..%u letters, digits, "
+			"'.', '-', '_', as a bridge's)\n", arg, buf, XB_IFNAME_MAX);
+		return -EINVAL;
+	}
+	if (dnb_config_switch_named(cfg, buf) >= 0) {
+		fprintf(stderr, "dpdk-netback: --switch '%s': a switch '%s' was given before\n",
+			arg, buf);
+		return -EINVAL;
+	}
+	*sc = (struct dnb_switch_conf){0};
+	strcpy(sc->name, buf);
+	/* "NAME=" or an empty item ("a,,b", "a,") is a typo, not "no port" */
+	if (eq != NULL && (eq[1] == '\0' || eq[1] == ',' || strstr(eq + 1, ",,") != NULL ||
+			   eq[strlen(eq + 1)] == ',')) {
+		fprintf(stderr, "dpdk-netback: bad --switch '%s': an empty PORT\n", arg);
+		return -EINVAL;
+	}
+	for (port = eq == NULL ? NULL : strtok_r(eq + 1, ",", &save); port != NULL;
+	     port = strtok_r(NULL, ",", &save)) {
+		if (sc->nb_wires == DNB_SWITCH_MAX_WIRES || strlen(port) >= DNB_WIRE_NAME_SIZE) {
+			fprintf(stderr, "dpdk-netback: bad --switch '%s': at most %u ports of at "
+				"most %u characters\n", arg, DNB_SWITCH_MAX_WIRES,
+				DNB_WIRE_NAME_SIZE - 1);
+			return -EINVAL;
+		}
+		strcpy(sc->wire_names[sc->nb_wires++], port);
+	}
+	cfg->nb_switches++;
+	cfg->switches_named = true;
+	return 0;
+}
+
+int dnb_config_switch_named(const struct dnb_config *cfg, const char *name)
+{
+	for (unsigned int i = 0; i < cfg->nb_switches; i++)
+		if (strcmp(cfg->switches[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int dnb_config_wire_switch(const struct dnb_config *cfg, uint16_t port_id)
+{
+	for (unsigned int i = 0; i < cfg->nb_switches; i++)
+		for (unsigned int k = 0; k < cfg->switches[i].nb_wires; k++)
+			if (cfg->switches[i].wires[k] == port_id)
+				return (int)i;
+	return -1;
+}
+
+/* Which of @p wires @p name means: by port id (decimal) or device name; -1 for none. */
+static int wire_named(const char *name, const struct dnb_wire_port *wires, unsigned int nb)
+{
+	uint32_t id;
+	bool by_id = xb_parse_u32(name, &id) == 0;
+
+	for (unsigned int i = 0; i < nb; i++)
+		if (by_id ? wires[i].port_id == id : strcmp(wires[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Switch @p sw's wire ports to port ids: each one of @p wires, none taken before (@p owner:
+ * the switch each of @p wires is in so far, -1 for none). */
+static int switch_resolve(struct dnb_config *cfg, unsigned int sw,
+			  const struct dnb_wire_port *wires, unsigned int nb, int *owner)
+{
+	struct dnb_switch_conf *sc = &cfg->switches[sw];
+
+	for (unsigned int k = 0; k < sc->nb_wires; k++) {
+		int w = wire_named(sc->wire_names[k], wires, nb);
+
+		if (w < 0) {
+			fprintf(stderr, "dpdk-netback: --switch %s: no wire port '%s' (a port id or "
+				"a device name of the EAL's -a/--vdev ports)\n", sc->name,
+				sc->wire_names[k]);
+			return -EINVAL;
+		}
+		if (owner[w] == (int)sw) {
+			fprintf(stderr, "dpdk-netback: wire port %u (%s) named twice in --switch "
+				"%s\n", wires[w].port_id, wires[w].name, sc->name);
+			return -EINVAL;
+		}
+		if (owner[w] >= 0) {
+			fprintf(stderr, "dpdk-netback: wire port %u (%s) is in --switch %s and in "
+				"--switch %s: a port belongs to one switch\n", wires[w].port_id,
+				wires[w].name, cfg->switches[owner[w]].name, sc->name);
+			return -EINVAL;
+		}
+		owner[w] = (int)sw;
+		sc->wires[k] = wires[w].port_id;
+	}
+	return 0;
+}
+
+int dnb_config_switches_resolve(struct dnb_config *cfg, const struct dnb_wire_port *wires,
+				unsigned int nb)
+{
+	int owner[nb + 1]; /* + 1: no VLA of size 0 */
+
+	if (cfg->nb_switches == 0) {
+		struct dnb_switch_conf *sc = &cfg->switches[cfg->nb_switches++];
+
+		if (nb > DNB_SWITCH_MAX_WIRES) {
+			fprintf(stderr, "dpdk-netback: %u wire ports: at most %u in one switch\n",
+				nb, DNB_SWITCH_MAX_WIRES);
+			return -EINVAL;
+		}
+		*sc = (struct dnb_switch_conf){.name = DNB_SWITCH_DEFAULT_NAME, .nb_wires = nb};
+		for (unsigned int i = 0; i < nb; i++)
+			snprintf(sc->wire_names[i], DNB_WIRE_NAME_SIZE, "%u", wires[i].port_id);
+	}
+	for (unsigned int i = 0; i < nb; i++)
+		owner[i] = -1;
+	for (unsigned int sw = 0; sw < cfg->nb_switches; sw++)
+		if (switch_resolve(cfg, sw, wires, nb, owner) != 0)
+			return -EINVAL;
+	for (unsigned int i = 0; i < nb; i++)
+		if (owner[i] < 0) {
+			fprintf(stderr, "dpdk-netback: wire port %u (%s) is in no --switch: every "
+				"wire port belongs to one\n", wires[i].port_id, wires[i].name);
+			return -EINVAL;
+		}
+	return 0;
+}
+
 static int parse_lro(const char *arg, enum dnb_lro_mode *mode)
 {
 	if (strcmp(arg, "off") == 0)
@@ -436,6 +594,8 @@ static int parse_one(int opt, const char *arg, struct dnb_config *cfg)
 		return parse_vif_learn(arg, cfg);
 	case OPT_VIF_TRUNK:
 		return parse_vif_trunk(arg, cfg);
+	case OPT_SWITCH:
+		return parse_switch(arg, cfg);
 	case OPT_TRUNK:
 		cfg->trunk = true;
 		return 0;

@@ -12,6 +12,11 @@
  * Ports: every ethdev port the EAL created at start is a wire port; vif ports (net_xenvif)
  * come and go at run time. The switch port number of a port is its ethdev port id.
  *
+ * Switches (--switch): each port is in one, for its life (a wire port as configured, a vif
+ * as its backend's `bridge` names); each switch has its own l2sw (FDB, VLANs, counters), and
+ * a port is L2SW_PORT_NONE in every other, so nothing crosses between switches. A worker
+ * has one switch output per switch (fwd.c).
+ *
  * Workers: each port is owned by one worker lcore, which alone polls it and transmits on
  * it (a vif's queue is one guest ring: one writer). A frame switched on another worker for
  * that port goes through the port's hand-off ring (multi-producer, single-consumer).
@@ -92,6 +97,7 @@ struct dnb_port {
 				*   (one worker sends to it); a vif's connected ones (its LSC event) */
 	uint16_t next_rxq;     /**< the queue the next poll starts with (fairness) */
 	uint16_t owner;        /**< the worker that polls and transmits on this port */
+	uint8_t sw;            /**< its switch: an index of dnb_app::switches */
 	struct rte_ring *handoff; /**< frames for this port from other workers (MP/SC) */
 	atomic_uint handoff_mbufs;  /**< mbufs in @c handoff (producers add, the owner subtracts) */
 	atomic_ulong handoff_drops; /**< frames refused: the port's or all ports' share was full */
@@ -116,6 +122,12 @@ struct dnb_port_table {
 
 struct dnb_app;
 struct dnb_capture;
+
+/** A switch of its own (--switch, or the one default switch): a bridge of the host. */
+struct dnb_switch {
+	const char *name;      /**< cfg.switches[i].name: what a vif's `bridge` names */
+	struct l2sw *l2;       /**< its ports, FDB, VLANs and counters */
+};
 
 /** A worker's sleep when its ports are idle (sleep.c). Its own but for @c parked. */
 struct dnb_sleep {
@@ -149,7 +161,10 @@ struct dnb_app {
 	atomic_uint handoff_mbufs;    /**< mbufs in all hand-off rings */
 	uint32_t handoff_port_cap;    /**< DNB_HANDOFF_PORT_SHARE of the shared pool */
 	uint32_t handoff_all_cap;     /**< DNB_HANDOFF_ALL_SHARE of the shared pool */
-	struct l2sw *sw;
+	/** The switches (dnb_switches_create); nb_switches is 0 before and after: telemetry
+	 *  answers -EAGAIN then. Changed under ctl_lock. */
+	struct dnb_switch switches[DNB_MAX_SWITCHES];
+	unsigned int nb_switches;
 	struct rte_gso_ctx gso;
 	struct dnb_port ports[RTE_MAX_ETHPORTS];
 	_Atomic(struct dnb_port_table *) table;
@@ -241,11 +256,11 @@ void dnb_port_tx_kick(struct dnb_port *p);
 struct xb_vif_ips; /* xb.h */
 /**
  * Bring up a wire port (@p vif and @p ips NULL) or the vif @p vif, and start forwarding on
- * it. @p ips: the vif's backend `ip` (xb_discover_read_ips), its IP source check in the
- * switch; read during the call only.
+ * it in switch @p sw (< app->nb_switches). @p ips: the vif's backend `ip`
+ * (xb_discover_read_ips), its IP source check in the switch; read during the call only.
  */
-int dnb_port_init(struct dnb_app *app, uint16_t port_id, const struct dnb_vif_id *vif,
-		  const struct xb_vif_ips *ips);
+int dnb_port_init(struct dnb_app *app, uint16_t port_id, unsigned int sw,
+		  const struct dnb_vif_id *vif, const struct xb_vif_ips *ips);
 /* The shared pool's data room for a wire MTU: a whole frame with an 802.1Q tag in one
  * buffer, rounded up to 1 KiB; DPDK's default at 1500 and below. */
 uint16_t dnb_port_data_room(uint32_t mtu);
@@ -254,6 +269,12 @@ void dnb_port_fini(struct dnb_app *app, uint16_t port_id);
 /* vif_watch.c (vifs.h: the rest of the chosen vifs) */
 int dnb_vifs_start(struct dnb_app *app);
 void dnb_vifs_stop(struct dnb_app *app);
+
+/** The switch of port @p p. */
+static inline struct l2sw *dnb_port_l2sw(const struct dnb_app *app, const struct dnb_port *p)
+{
+	return app->switches[p->sw].l2;
+}
 
 /* fdb_age.c */
 /** Where the FDB ageing scan stands; the main lcore's loop keeps one. */

@@ -63,6 +63,30 @@ struct dnb_vif_macs {
 	uint8_t macs[DNB_VIF_EXTRA_MACS][6];
 };
 
+/** Most switches --switch makes. */
+#define DNB_MAX_SWITCHES 8
+/** Most wire ports one --switch names. */
+#define DNB_SWITCH_MAX_WIRES 8
+/** Longest wire port name --switch takes, with its NUL (the EAL's RTE_ETH_NAME_MAX_LEN). */
+#define DNB_WIRE_NAME_SIZE 64
+/** The one switch's name when no --switch is given. */
+#define DNB_SWITCH_DEFAULT_NAME "default"
+
+/** --switch NAME[=PORT[,PORT...]]: one switch, its own wire ports, FDB and counters. */
+struct dnb_switch_conf {
+	char name[16];                /**< a bridge name (xb_parse_ifname): what `bridge` names */
+	unsigned int nb_wires;
+	/** The wire ports as given: an ethdev port id or the EAL's device name. */
+	char wire_names[DNB_SWITCH_MAX_WIRES][DNB_WIRE_NAME_SIZE];
+	uint16_t wires[DNB_SWITCH_MAX_WIRES]; /**< their port ids (dnb_config_switches_resolve) */
+};
+
+/** A wire port as the EAL made it, for dnb_config_switches_resolve(). */
+struct dnb_wire_port {
+	uint16_t port_id;
+	const char *name;             /**< the EAL's device name (rte_eth_dev_get_name_by_port) */
+};
+
 struct dnb_config {
 	struct dnb_vif_id vifs[DNB_MAX_VIFS]; /**< --vif DOMID/DEVID */
 	unsigned int nb_vifs;
@@ -72,6 +96,11 @@ struct dnb_config {
 	unsigned int nb_vif_macs;
 	struct dnb_vif_trunk vif_trunks[DNB_MAX_VIFS]; /**< --vif-trunk (one per vif) */
 	unsigned int nb_vif_trunks;
+	/** --switch, in the order given; without it one switch (DNB_SWITCH_DEFAULT_NAME)
+	 *  made by dnb_config_switches_resolve() with every wire port. */
+	struct dnb_switch_conf switches[DNB_MAX_SWITCHES];
+	unsigned int nb_switches;
+	bool switches_named;       /**< --switch given: a vif's `bridge` key picks its switch */
 	bool trunk;                /**< --trunk: wire ports carry 802.1Q tagged VLANs */
 	bool marked_vifs;          /**< also every vif whose backend "script" is ours */
 	enum dnb_lro_mode lro;     /**< --lro */
@@ -124,5 +153,22 @@ const struct dnb_vif_trunk *dnb_config_vif_trunk(const struct dnb_config *cfg,
 /** The extra source MACs and learning configured for @p vif, or NULL for none (strict). */
 const struct dnb_vif_macs *dnb_config_vif_macs(const struct dnb_config *cfg,
 					       struct dnb_vif_id vif);
+
+/**
+ * Give the switches their wire ports, once the EAL made the ports (@p wires, @p nb: every
+ * one). Without --switch: one switch, DNB_SWITCH_DEFAULT_NAME, holding them all. With it,
+ * each name in a --switch must be one of @p wires, by port id or by device name, every wire
+ * port must be in exactly one switch, and no port twice.
+ * @return 0 with every switch's @c wires set; -EINVAL after printing an error that names the
+ *   switch and the port. Pure (no EAL).
+ */
+int dnb_config_switches_resolve(struct dnb_config *cfg, const struct dnb_wire_port *wires,
+				unsigned int nb);
+
+/** The switch named @p name (a vif's `bridge`), or -1 for none. */
+int dnb_config_switch_named(const struct dnb_config *cfg, const char *name);
+
+/** The switch that holds wire port @p port_id (after resolving), or -1 for none. */
+int dnb_config_wire_switch(const struct dnb_config *cfg, uint16_t port_id);
 
 #endif /* DNB_CONFIG_H */

@@ -2,7 +2,7 @@
 /*
  * FDB ageing, paced from the main lcore's loop (main.c). Each wake-up scans the share of the
  * table due since the previous one, so that the whole table is scanned once every
- * --fdb-age / DNB_FDB_SCANS_PER_AGE: an idle station then goes between --fdb-age and 10/8 of
+ * --fdb-age / DNB_FDB_SCANS_PER_AGE (each switch's table, each at that pace): an idle station then goes between --fdb-age and 10/8 of
  * it after its last frame (l2sw.h, l2sw_age), and its place in the table and in its port's
  * --fdb-port-max quota comes back. The workers never age: their loop stays as it is.
  */
@@ -30,11 +30,13 @@ void dnb_fdb_age_step(struct dnb_app *app, struct dnb_fdb_ager *ager, uint64_t n
 	/* under the control lock, as every control-side use of the switch, which
 	 * shutdown_all() frees under it */
 	pthread_mutex_lock(&app->ctl_lock);
-	if (app->sw != NULL) {
-		aged = l2sw_age(app->sw, now,
-				age_budget(l2sw_fdb_buckets(app->sw), now - ager->last, period));
+	for (unsigned int s = 0; s < app->nb_switches; s++) {
+		struct l2sw *l2 = app->switches[s].l2;
+
+		aged = l2sw_age(l2, now, age_budget(l2sw_fdb_buckets(l2), now - ager->last, period));
 		if (aged != 0)
-			DNB_LOG(DEBUG, "fdb: %u idle stations forgotten", aged);
+			DNB_LOG(DEBUG, "fdb of %s: %u idle stations forgotten",
+				app->switches[s].name, aged);
 	}
 	pthread_mutex_unlock(&app->ctl_lock);
 	ager->last = now;

@@ -116,21 +116,42 @@ static uint16_t poll_port(struct dnb_worker *w, struct dnb_port *p, struct l2sw_
 	nb_fwd = dnb_ingress_burst(app, p, pkts, nb, now, fwd, RTE_DIM(fwd));
 	if (nb_fwd == 0)
 		return nb;
-	l2sw_forward_burst(app->sw, swout, p->port_id, fwd, nb_fwd, now);
+	l2sw_forward_burst(dnb_port_l2sw(app, p), swout, p->port_id, fwd, nb_fwd, now);
 	egress_all(w, swout);
 	return nb;
+}
+
+/* One output per switch: a switch's output holds frames for its own ports only. */
+static int outs_create(struct dnb_worker *w, struct l2sw_out **outs)
+{
+	struct dnb_app *app = w->app;
+
+	for (unsigned int s = 0; s < app->nb_switches; s++) {
+		outs[s] = l2sw_out_create(app->switches[s].l2, DNB_BURST * LRO_OUT_PER_PKT,
+					  (int)rte_socket_id());
+		if (outs[s] == NULL) {
+			DNB_LOG(ERR, "worker %u: cannot create the output of switch %s: %s",
+				w->index, app->switches[s].name, rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void outs_free(struct dnb_app *app, struct l2sw_out **outs)
+{
+	for (unsigned int s = 0; s < app->nb_switches; s++)
+		l2sw_out_free(outs[s]);
 }
 
 int dnb_worker_main(void *arg)
 {
 	struct dnb_worker *w = arg;
 	struct dnb_app *app = w->app;
-	struct l2sw_out *swout;
+	struct l2sw_out *outs[DNB_MAX_SWITCHES] = {NULL};
 
-	swout = l2sw_out_create(app->sw, DNB_BURST * LRO_OUT_PER_PKT, (int)rte_socket_id());
-	if (swout == NULL) {
-		DNB_LOG(ERR, "worker %u: cannot create the switch output: %s", w->index,
-			rte_strerror(rte_errno));
+	if (outs_create(w, outs) != 0) {
+		outs_free(app, outs);
 		atomic_store(&app->quit, true);
 		return -ENOMEM;
 	}
@@ -150,7 +171,7 @@ int dnb_worker_main(void *arg)
 				continue;
 			start = rte_rdtsc();
 			dnb_port_tx_kick(p);
-			n = drain_handoff(app, p) + poll_port(w, p, swout, now);
+			n = drain_handoff(app, p) + poll_port(w, p, outs[p->sw], now);
 			if (n > 0) {
 				p->stats.busy_cycles += rte_rdtsc() - start;
 				moved += n;
@@ -163,7 +184,7 @@ int dnb_worker_main(void *arg)
 			dnb_sleep_idle(w, t, now);
 	}
 	atomic_store(&w->running, false);
-	l2sw_out_free(swout);
+	outs_free(app, outs);
 	return 0;
 }
 

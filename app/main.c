@@ -57,19 +57,40 @@ static int pools_create(struct dnb_app *a)
 	return 0;
 }
 
-static int switch_create(struct dnb_app *a)
+/* The EAL's ports into the switches (--switch), then one l2sw each, sized alike. Exits on a
+ * bad --switch (config.c prints which). @return 0 or -rte_errno. */
+static int switches_create(struct dnb_app *a)
 {
-	struct l2sw_conf conf = {
-		.name = "dnb",
-		.socket_id = (int)rte_socket_id(),
-		.nb_ports = RTE_MAX_ETHPORTS,
-		.fdb_entries = a->cfg.fdb_entries,
-		.age_ticks = a->tsc_hz * a->cfg.fdb_age_s,
-		.copy_pool = a->pool,
-	};
+	struct dnb_wire_port wires[RTE_MAX_ETHPORTS];
+	char names[RTE_MAX_ETHPORTS][RTE_ETH_NAME_MAX_LEN];
+	unsigned int nb = 0;
+	uint16_t port;
 
-	a->sw = l2sw_create(&conf);
-	return a->sw == NULL ? -rte_errno : 0;
+	RTE_ETH_FOREACH_DEV(port) {
+		if (rte_eth_dev_get_name_by_port(port, names[nb]) != 0)
+			snprintf(names[nb], sizeof(names[nb]), "port%u", port);
+		wires[nb] = (struct dnb_wire_port){.port_id = port, .name = names[nb]};
+		nb++;
+	}
+	if (dnb_config_switches_resolve(&a->cfg, wires, nb) != 0)
+		rte_exit(EXIT_FAILURE, "bad --switch (above)\n");
+	for (unsigned int s = 0; s < a->cfg.nb_switches; s++) {
+		struct l2sw_conf conf = {
+			.name = a->cfg.switches[s].name,
+			.socket_id = (int)rte_socket_id(),
+			.nb_ports = RTE_MAX_ETHPORTS,
+			.fdb_entries = a->cfg.fdb_entries,
+			.age_ticks = a->tsc_hz * a->cfg.fdb_age_s,
+			.copy_pool = a->pool,
+		};
+
+		a->switches[s] = (struct dnb_switch){.name = a->cfg.switches[s].name,
+						     .l2 = l2sw_create(&conf)};
+		if (a->switches[s].l2 == NULL)
+			return -rte_errno;
+		a->nb_switches = s + 1;
+	}
+	return 0;
 }
 
 static void wire_ports_init(struct dnb_app *a)
@@ -78,12 +99,14 @@ static void wire_ports_init(struct dnb_app *a)
 	int rc;
 
 	RTE_ETH_FOREACH_DEV(port) {
-		rc = dnb_port_init(a, port, NULL, NULL);
+		int sw = dnb_config_wire_switch(&a->cfg, port);
+
+		rc = dnb_port_init(a, port, (unsigned int)sw, NULL, NULL);
 		if (rc != 0)
 			rte_exit(EXIT_FAILURE, "wire port %u: %s\n", port, rte_strerror(-rc));
-		DNB_LOG(NOTICE, "wire port %u: tso %s, checksum offload %s", port,
-			a->ports[port].tso_v4 ? "on" : "software", a->ports[port].csum_v4 ? "on" :
-			"software");
+		DNB_LOG(NOTICE, "wire port %u: switch %s, tso %s, checksum offload %s", port,
+			a->switches[sw].name, a->ports[port].tso_v4 ? "on" : "software",
+			a->ports[port].csum_v4 ? "on" : "software");
 	}
 	if (atomic_load(&a->table)->nb == 0)
 		rte_exit(EXIT_FAILURE, "no wire port: give one to the EAL, e.g. "
@@ -155,8 +178,9 @@ static void shutdown_all(struct dnb_app *a)
 	}
 	dnb_capture_fini(a); /* every port's capture ended above: the writer and its pool */
 	pthread_mutex_lock(&a->ctl_lock);
-	l2sw_free(a->sw);
-	a->sw = NULL; /* telemetry answers -EAGAIN from now on */
+	for (unsigned int s = 0; s < a->nb_switches; s++)
+		l2sw_free(a->switches[s].l2);
+	a->nb_switches = 0; /* telemetry answers -EAGAIN from now on */
 	rte_free(atomic_load(&a->table));
 	atomic_store(&a->table, NULL);
 	dnb_ingress_free(a);
@@ -200,7 +224,7 @@ int main(int argc, char **argv)
 	workers_init(&app);
 	atomic_store(&app.table, rte_zmalloc("dnb_port_table", sizeof(struct dnb_port_table), 0));
 	if (atomic_load(&app.table) == NULL || pools_create(&app) != 0 ||
-	    dnb_ingress_create(&app) != 0 || switch_create(&app) != 0)
+	    dnb_ingress_create(&app) != 0 || switches_create(&app) != 0)
 		rte_exit(EXIT_FAILURE, "setting up memory, ingress and the switch: %s\n",
 			 rte_strerror(rte_errno));
 	if (tel_rc != 0)

@@ -189,7 +189,8 @@ static void port_release(struct dnb_app *app, struct dnb_port *p)
 {
 	struct rte_mbuf *m;
 
-	l2sw_port_set(app->sw, p->port_id, &(struct l2sw_port_conf){.kind = L2SW_PORT_NONE});
+	l2sw_port_set(dnb_port_l2sw(app, p), p->port_id,
+		      &(struct l2sw_port_conf){.kind = L2SW_PORT_NONE});
 	rte_eth_dev_stop(p->port_id);
 	if (p->is_vif)
 		rte_eth_dev_callback_unregister(p->port_id, RTE_ETH_EVENT_INTR_LSC, vif_link_event,
@@ -285,7 +286,7 @@ static int port_start(struct dnb_app *app, struct dnb_port *p, const struct xb_v
 	/* Wire: the switch hands it private frames (software offloads, VLAN insert). A vif
 	 * needs that only for some frontends: egress.c copies a shared frame when it must. */
 	swconf.tx_writes = !p->is_vif;
-	rc = l2sw_port_set(app->sw, p->port_id, &swconf);
+	rc = l2sw_port_set(dnb_port_l2sw(app, p), p->port_id, &swconf);
 	if (rc == 0)
 		rc = rte_eth_promiscuous_enable(p->port_id);
 	if (rc == 0)
@@ -295,8 +296,8 @@ static int port_start(struct dnb_app *app, struct dnb_port *p, const struct xb_v
 	return rc;
 }
 
-int dnb_port_init(struct dnb_app *app, uint16_t port_id, const struct dnb_vif_id *vif,
-		  const struct xb_vif_ips *ips)
+int dnb_port_init(struct dnb_app *app, uint16_t port_id, unsigned int sw,
+		  const struct dnb_vif_id *vif, const struct xb_vif_ips *ips)
 {
 	struct dnb_port *p = &app->ports[port_id];
 	bool is_vif = vif != NULL;
@@ -306,6 +307,7 @@ int dnb_port_init(struct dnb_app *app, uint16_t port_id, const struct dnb_vif_id
 	*p = (struct dnb_port){.port_id = port_id, .is_vif = is_vif,
 			       .nb_queues = is_vif ? app->cfg.vif_queues : 1,
 			       .owner = (uint16_t)(app->next_owner++ % app->nb_workers),
+			       .sw = (uint8_t)sw,
 			       .tso_v4 = is_vif, .tso_v6 = is_vif,
 			       .csum_v4 = is_vif, .csum_v6 = is_vif, .wake_fd = -1,
 			       .tx_queues = 1};
@@ -344,7 +346,8 @@ void dnb_port_fini(struct dnb_app *app, uint16_t port_id)
 	 * holds a frame for its hand-off ring, which is then drained. */
 	pthread_mutex_lock(&app->ctl_lock);
 	dnb_capture_stop(app, p); /* its file complete, before the port goes */
-	l2sw_port_set(app->sw, port_id, &(struct l2sw_port_conf){.kind = L2SW_PORT_NONE});
+	l2sw_port_set(dnb_port_l2sw(app, p), port_id,
+		      &(struct l2sw_port_conf){.kind = L2SW_PORT_NONE});
 	dnb_table_update(app, NULL, p);
 	port_release(app, p);
 	pthread_mutex_unlock(&app->ctl_lock);

@@ -24,6 +24,7 @@ static void port_dict(struct rte_tel_data *d, const struct dnb_port *p)
 
 	rte_eth_stats_get(p->port_id, &es);
 	rte_tel_data_add_dict_string(d, "kind", p->is_vif ? "vif" : "wire");
+	rte_tel_data_add_dict_string(d, "switch", tel_app->switches[p->sw].name);
 	dnb_tel_dict_add_u64(d, "rx_pkts", p->stats.rx_pkts);
 	dnb_tel_dict_add_u64(d, "tx_pkts", p->stats.tx_pkts);
 	dnb_tel_dict_add_u64(d, "tx_drops", p->stats.tx_drops);
@@ -49,7 +50,7 @@ static void port_dict(struct rte_tel_data *d, const struct dnb_port *p)
 	dnb_tel_dict_add_u64(d, "eth_opackets", es.opackets);
 	dnb_tel_dict_add_u64(d, "eth_ierrors", es.ierrors);
 	dnb_tel_dict_add_u64(d, "eth_oerrors", es.oerrors);
-	if (l2sw_stats_get(tel_app->sw, p->port_id, &ss) == 0) {
+	if (l2sw_stats_get(dnb_port_l2sw(tel_app, p), p->port_id, &ss) == 0) {
 		dnb_tel_dict_add_u64(d, "sw_rx_pkts", ss.rx_pkts);
 		dnb_tel_dict_add_u64(d, "sw_tx_pkts", ss.tx_pkts);
 		dnb_tel_dict_add_u64(d, "sw_tx_drop", ss.tx_drop);
@@ -84,7 +85,7 @@ static int tel_stats(const char *params, struct rte_tel_data *d)
 	struct dnb_port_table *t = atomic_load(&tel_app->table);
 	uint32_t port;
 
-	if (t == NULL || tel_app->sw == NULL)
+	if (t == NULL || tel_app->nb_switches == 0)
 		return -EAGAIN;
 	if (xb_parse_u32(params, &port) != 0)
 		return -EINVAL;
@@ -97,16 +98,21 @@ static int tel_stats(const char *params, struct rte_tel_data *d)
 	return -ENOENT;
 }
 
-/* /dpdk_netback/ports: the ports being forwarded. */
+/* /dpdk_netback/ports: the ports being forwarded, each with its switch: {"PORT": "SWITCH"}
+ * (a port id is a valid telemetry name; a switch's may hold '.' or '-', which are not). */
 static int tel_ports(const char *params __rte_unused, struct rte_tel_data *d)
 {
 	struct dnb_port_table *t = atomic_load(&tel_app->table);
 
-	if (t == NULL)
+	if (t == NULL || tel_app->nb_switches == 0)
 		return -EAGAIN;
-	rte_tel_data_start_array(d, RTE_TEL_INT_VAL);
-	for (unsigned int i = 0; i < t->nb; i++)
-		rte_tel_data_add_array_int(d, t->ports[i]->port_id);
+	rte_tel_data_start_dict(d);
+	for (unsigned int i = 0; i < t->nb; i++) {
+		char id[8];
+
+		snprintf(id, sizeof(id), "%u", t->ports[i]->port_id);
+		rte_tel_data_add_dict_string(d, id, tel_app->switches[t->ports[i]->sw].name);
+	}
 	return 0;
 }
 
@@ -133,19 +139,29 @@ static int fdb_add(const struct l2sw_fdb_entry *e, void *arg)
 	return 0;
 }
 
-/* /dpdk_netback/fdb: how many stations, how many pinned, and MAC/VLAN -> switch port. */
-static int tel_fdb(const char *params __rte_unused, struct rte_tel_data *d)
+/* /dpdk_netback/fdb[,SWITCH]: one switch's MAC table (the first's without a name): how many
+ * stations, how many pinned, and MAC/VLAN -> switch port. */
+static int tel_fdb(const char *params, struct rte_tel_data *d)
 {
-	struct fdb_dump dump = {.entries = rte_tel_data_alloc()};
+	struct fdb_dump dump = {0};
+	int sw = 0;
 
+	if (tel_app->nb_switches == 0)
+		return -EAGAIN;
+	if (params != NULL && params[0] != '\0')
+		sw = dnb_config_switch_named(&tel_app->cfg, params);
+	if (sw < 0)
+		return -ENOENT;
+	dump.entries = rte_tel_data_alloc();
 	if (dump.entries == NULL)
 		return -ENOMEM;
 	rte_tel_data_start_dict(dump.entries);
-	if (tel_app->sw == NULL || l2sw_fdb_walk(tel_app->sw, rte_rdtsc(), fdb_add, &dump) < 0) {
+	if (l2sw_fdb_walk(tel_app->switches[sw].l2, rte_rdtsc(), fdb_add, &dump) < 0) {
 		rte_tel_data_free(dump.entries);
-		return tel_app->sw == NULL ? -EAGAIN : -EIO;
+		return -EIO;
 	}
 	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "switch", tel_app->switches[sw].name);
 	dnb_tel_dict_add_u64(d, "stations", dump.stations);
 	dnb_tel_dict_add_u64(d, "pinned", dump.pinned);
 	if (rte_tel_data_add_dict_container(d, "entries", dump.entries, 0) != 0)
@@ -310,12 +326,13 @@ static const struct {
 	int (*fn)(const char *params, struct rte_tel_data *d);
 	const char *help;
 } tel_cmds[] = {
-	{ "/dpdk_netback/ports", tel_ports, "Ports being forwarded. No parameters" },
+	{ "/dpdk_netback/ports", tel_ports,
+	  "Ports being forwarded, each with its switch. No parameters" },
 	{ "/dpdk_netback/stats", tel_stats,
 	  "One port's forwarding, switch, ethdev and LRO counters. Parameters: int port_id" },
 	{ "/dpdk_netback/fdb", tel_fdb,
-	  "The switch's MAC table: stations, pinned, and up to 256 entries "
-	  "\"aa_bb_cc_dd_ee_ff/vlan\": port. No parameters" },
+	  "A switch's MAC table: stations, pinned, up to 256 \"aa_bb_cc_dd_ee_ff/vlan\": port. "
+	  "Parameter: switch (the first)" },
 	{ "/dpdk_netback/shutdown", tel_shutdown,
 	  "Stop the service. Parameter: keep (vifs stay Connected), release or kernel" },
 	{ "/dpdk_netback/mempool", tel_mempool,

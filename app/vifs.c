@@ -12,6 +12,12 @@
  * only once the kernel has let go of it: the hotplug script unbinds the device from the
  * kernel's driver, and until then (not probed yet, or still bound) the vif is left to be
  * asked about again (kernel_owner.h).
+ *
+ * With --switch, a vif joins the switch its backend's `bridge` (xl's bridge=) names, as
+ * vif-bridge adds the vif to that bridge (none: the first switch). A vif whose key names no
+ * switch, or is malformed, is refused alone: logged once (per value), not attached, and
+ * settled: the next full rescan (vif_watch.c) looks again, so a corrected key is taken
+ * then. The key is read when the vif attaches; a later change is not followed.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,6 +40,71 @@ struct vif_slot {
 
 /* One per port the service can hold; control thread only. */
 static struct vif_slot slots[RTE_MAX_ETHPORTS];
+
+/* Vifs refused for their `bridge`, so each value is logged once, not on every rescan: a
+ * few entries reused in turn (a vif beyond them is logged again, no worse). */
+#define REFUSED_MAX 16
+static struct refused {
+	struct xb_vif_id id;
+	char bridge[XB_IFNAME_MAX + 1]; /* "" for a malformed value (xb logged it) */
+} refused[REFUSED_MAX];
+static unsigned int refused_next;
+
+/* Note a refusal: true when it is new (to be logged), false when said before. */
+static bool refused_note(struct xb_vif_id id, const char *bridge)
+{
+	for (unsigned int i = 0; i < REFUSED_MAX; i++)
+		if (refused[i].id.domid == id.domid && refused[i].id.devid == id.devid &&
+		    strcmp(refused[i].bridge, bridge) == 0)
+			return false;
+	refused[refused_next].id = id;
+	strcpy(refused[refused_next].bridge, bridge);
+	refused_next = (refused_next + 1) % REFUSED_MAX;
+	return true;
+}
+
+/* The vif is attached: a refusal of it later is news again. */
+static void refused_forget(struct xb_vif_id id)
+{
+	for (unsigned int i = 0; i < REFUSED_MAX; i++)
+		if (refused[i].id.domid == id.domid && refused[i].id.devid == id.devid)
+			refused[i].id = (struct xb_vif_id){0, 0};
+}
+
+/*
+ * The switch the vif joins (vif-bridge's "brctl addif $bridge $vif"): the one its `bridge`
+ * names with --switch, the first without a key; without --switch the one switch, the key
+ * not read. @return 0 with *@p sw; -EPERM: refused (logged); another negative errno:
+ * xenstore could not answer (ask again).
+ */
+static int vif_switch(const struct dnb_app *app, struct xb_xs *xs, struct xb_vif_id id,
+		      unsigned int *sw)
+{
+	char bridge[XB_IFNAME_MAX + 1];
+	int rc, named;
+
+	*sw = 0;
+	if (!app->cfg.switches_named)
+		return 0;
+	rc = xb_discover_read_bridge(xs, id.domid, id.devid, bridge);
+	if (rc < 0) {
+		DNB_LOG(ERR, "vif%u.%u: reading backend key 'bridge': %s", id.domid, id.devid,
+			strerror(-rc));
+		return rc;
+	}
+	if (rc == XB_BRIDGE_NONE)
+		return 0;
+	named = rc == XB_BRIDGE_NAMED ? dnb_config_switch_named(&app->cfg, bridge) : -1;
+	if (named >= 0) {
+		*sw = (unsigned int)named;
+		return 0;
+	}
+	if (refused_note(id, bridge))
+		DNB_LOG(ERR, "vif%u.%u: refused, not attached: backend key 'bridge' %s%s%s", id.domid,
+			id.devid, rc == XB_BRIDGE_NAMED ? "= '" : "is malformed", bridge,
+			rc == XB_BRIDGE_NAMED ? "' names no --switch" : "");
+	return -EPERM;
+}
 
 static bool vif_named(const struct dnb_app *app, struct xb_vif_id id)
 {
@@ -62,7 +133,8 @@ static struct vif_slot *slot_find(struct xb_vif_id id)
 
 /* Hotplug a net_xenvif port for the vif and start forwarding on it, with the source check
  * its backend's `ip` asks for (vif-bridge's handle_iptable): 0 or a negative errno. */
-static int vif_attach(struct dnb_app *app, struct xb_xs *xs, const struct xb_vif_info *info)
+static int vif_attach(struct dnb_app *app, struct xb_xs *xs, const struct xb_vif_info *info,
+		      unsigned int sw)
 {
 	struct xb_vif_ips ips;
 	unsigned int domid = info->id.domid, devid = info->id.devid;
@@ -94,8 +166,8 @@ static int vif_attach(struct dnb_app *app, struct xb_xs *xs, const struct xb_vif
 	if (rc == 0)
 		rc = rte_eth_dev_get_port_by_name(s->name, &port);
 	if (rc == 0)
-		rc = dnb_port_init(app, port, &(struct dnb_vif_id){info->id.domid, info->id.devid},
-				   &ips);
+		rc = dnb_port_init(app, port, sw,
+				   &(struct dnb_vif_id){info->id.domid, info->id.devid}, &ips);
 	if (rc != 0) {
 		DNB_LOG(ERR, "vif%u.%u: attaching %s: %s", domid, devid, s->name, strerror(-rc));
 		rte_eal_hotplug_remove("vdev", s->name);
@@ -103,7 +175,10 @@ static int vif_attach(struct dnb_app *app, struct xb_xs *xs, const struct xb_vif
 	}
 	*s = (struct vif_slot){.attached = true, .id = info->id, .port_id = port};
 	snprintf(s->name, sizeof(s->name), "net_xenvif_%u_%u", domid, devid);
-	DNB_LOG(NOTICE, "vif%u.%u: attached as port %u", domid, devid, port);
+	refused_forget(info->id);
+	DNB_LOG(NOTICE, "vif%u.%u: attached as port %u, switch %s%s", domid, devid, port,
+		app->switches[sw].name, app->cfg.switches_named ? "" :
+		" (one switch: its backend key 'bridge' is not used without --switch)");
 	return 0;
 }
 
@@ -148,6 +223,21 @@ static bool vif_free_of_kernel(const struct xb_vif_info *info)
 	return false;
 }
 
+/* Attach a vif that is ours, if the kernel let go of it and its `bridge` names a switch.
+ * @return true when settled (attached, or refused for its bridge); false: ask again. */
+static bool vif_take(struct dnb_app *app, struct xb_xs *xs, const struct xb_vif_info *info)
+{
+	unsigned int sw;
+	int rc;
+
+	if (!vif_free_of_kernel(info))
+		return false;
+	rc = vif_switch(app, xs, info->id, &sw);
+	if (rc != 0)
+		return rc == -EPERM;
+	return vif_attach(app, xs, info, sw) == 0;
+}
+
 bool dnb_vif_examine(struct dnb_app *app, struct xb_xs *xs, struct xb_vif_id id)
 {
 	struct vif_slot *s = slot_find(id);
@@ -161,7 +251,7 @@ bool dnb_vif_examine(struct dnb_app *app, struct xb_xs *xs, struct xb_vif_id id)
 	if (s != NULL && !wanted)
 		vif_detach(app, s);
 	else if (s == NULL && wanted)
-		return vif_free_of_kernel(&info) && vif_attach(app, xs, &info) == 0;
+		return vif_take(app, xs, &info);
 	return true;
 }
 

@@ -271,6 +271,38 @@ int xb_parse_ips(const char *s, struct xb_vif_ips *out);
 int xb_discover_read_ips(struct xb_xs *xs, uint16_t domid, uint16_t devid,
 		struct xb_vif_ips *ips);
 
+/** Longest bridge (switch) name, without its NUL: Linux's IFNAMSIZ - 1. */
+#define XB_IFNAME_MAX 15
+
+/**
+ * Is @p s a bridge name as the service takes one (the backend's `bridge`, xl's bridge=, and
+ * the names of --switch): 1..XB_IFNAME_MAX bytes of ASCII letters, digits, '.', '-' and '_',
+ * and not "." or "..". A subset of what Linux's dev_valid_name() allows (it also takes
+ * other bytes but '/', ':' and white space): every name brctl or `ip link` makes for a
+ * bridge in practice, and nothing that needs quoting in a log line or a telemetry answer.
+ * @return 0, or -EINVAL (NULL too). Pure.
+ */
+int xb_parse_ifname(const char *s);
+
+/** What xb_discover_read_bridge() found. */
+enum xb_bridge_key {
+	XB_BRIDGE_NONE,      /**< no `bridge` key */
+	XB_BRIDGE_NAMED,     /**< a valid name, in the caller's buffer */
+	XB_BRIDGE_MALFORMED, /**< present but no valid name (logged at ERR, key and value) */
+};
+
+/**
+ * Read the vif's backend `bridge` key (libxl writes xl's bridge=, "xenbr0" when the vif line
+ * has none) into @p name (one read). A value that xb_parse_ifname() refuses, or one longer
+ * than XB_IFNAME_MAX, is malformed: logged at ERR naming the vif, the key and the value
+ * (non-printable bytes shown as '?', cut at 32 bytes).
+ * @param name  receives the name on XB_BRIDGE_NAMED, "" otherwise.
+ * @return an enum xb_bridge_key; a negative errno when xenstore could not answer (ask again).
+ * Control path only: xenstore I/O.
+ */
+int xb_discover_read_bridge(struct xb_xs *xs, uint16_t domid, uint16_t devid,
+		char name[XB_IFNAME_MAX + 1]);
+
 /**
  * List the vifs that exist under XB_BACKEND_VIF_DIR: every domain directory, then every
  * device directory in it. Names that are not canonical decimal ids in range are skipped (and

@@ -246,6 +246,48 @@ int xb_discover_unwatch(struct xb_xs *xs, const char *token)
 	return xs->ops->unwatch(xs, XB_BACKEND_VIF_DIR, token);
 }
 
+/* A hostile value in a log line: printable ASCII as it is, other bytes as '?', at most
+ * @p size - 1 bytes of it. */
+static const char *log_safe(const char *v, char *buf, size_t size)
+{
+	size_t i;
+
+	for (i = 0; v[i] != '\0' && i + 1 < size; i++)
+		buf[i] = v[i] >= 0x20 && v[i] < 0x7f ? v[i] : '?';
+	buf[i] = '\0';
+	return buf;
+}
+
+int xb_discover_read_bridge(struct xb_xs *xs, uint16_t domid, uint16_t devid,
+		char name[XB_IFNAME_MAX + 1])
+{
+	/* room for a value one byte too long: read whole, it is refused by its length */
+	char dir[XB_PATH_MAX], value[XB_IFNAME_MAX + 2], shown[33];
+	int ret;
+
+	name[0] = '\0';
+	snprintf(dir, sizeof(dir), XB_BACKEND_VIF_DIR "/%u/%u", (unsigned int)domid,
+		(unsigned int)devid);
+	ret = xb_read_key(xs, XB_TXN_NONE, dir, "bridge", value, sizeof(value));
+	if (ret == -ENOENT)
+		return XB_BRIDGE_NONE;
+	if (ret == -EOVERFLOW) {
+		DISC_LOG(ERR, "vif%u.%u: backend key 'bridge' over %u bytes: no bridge name",
+			(unsigned int)domid, (unsigned int)devid, XB_IFNAME_MAX);
+		return XB_BRIDGE_MALFORMED;
+	}
+	if (ret < 0)
+		return ret;
+	if (xb_parse_ifname(value) != 0) {
+		DISC_LOG(ERR, "vif%u.%u: backend key 'bridge' = '%s' malformed (1..%u letters, "
+			"digits, '.', '-', '_')", (unsigned int)domid, (unsigned int)devid,
+			log_safe(value, shown, sizeof(shown)), XB_IFNAME_MAX);
+		return XB_BRIDGE_MALFORMED;
+	}
+	memcpy(name, value, strlen(value) + 1);
+	return XB_BRIDGE_NAMED;
+}
+
 int xb_discover_read_ips(struct xb_xs *xs, uint16_t domid, uint16_t devid,
 		struct xb_vif_ips *ips)
 {

@@ -98,6 +98,25 @@ int xb_parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
+/* A bridge's name: the characters every tool takes unquoted (xb.h); Linux's own rule
+ * (dev_valid_name) is looser, so every name accepted here is one Linux accepts. */
+int xb_parse_ifname(const char *s)
+{
+	size_t n;
+
+	if (s == NULL || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return -EINVAL;
+	for (n = 0; s[n] != '\0'; n++) {
+		char c = s[n];
+
+		if (n == XB_IFNAME_MAX ||
+		    !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_dec_digit(c) ||
+		      c == '.' || c == '-' || c == '_'))
+			return -EINVAL;
+	}
+	return n == 0 ? -EINVAL : 0;
+}
+
 int xb_parse_rate(const char *s, uint32_t *bytes, uint32_t *usec)
 {
 	char head[sizeof("4294967295")];

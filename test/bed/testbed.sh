@@ -3,7 +3,7 @@
 #
 # testbed.sh: the simulated Xen test bed, standing in for a Dom0 with a NIC and guests.
 #
-#   testbed.sh [-n NAME] [-b BUILDDIR] up [-g GUESTS] [-m WIRE-MTU] [-- GUEST-OPTIONS...]
+#   testbed.sh [-n NAME] [-b BUILDDIR] up [-g GUESTS] [-m WIRE-MTU] [-w WIRES] [-- GUEST-OPTIONS...]
 #   testbed.sh [-n NAME] down
 #   testbed.sh [-n NAME] status
 #   testbed.sh [-n NAME] env          # prints the variables a backend needs (sh syntax)
@@ -19,6 +19,10 @@
 #                              for DPDK's net_af_packet (TSO/GSO off: it carries wire-sized
 #                              frames, as a NIC does); -m sets both ends' MTU (default
 #                              1500; a guest's is dnb-guest's --mtu)
+#   netns NAME-wire2 (-w 2)    a second, separate link (another bridge's NIC): veth
+#                              NAME-x1, 10.99.0.2/24, fd99::2/64 (the same subnet on
+#                              another segment: only a switch that joins them lets them
+#                              meet); its near end NAME-x0 in the root namespace
 #   netns NAME-gK (K=1..)      guest K: dnb-guest (domid K, devid 0) with TAP "eth0",
 #                              10.99.0.(10+K)/24, fd99::(10+K)/64, MAC 00:16:3e:00:00:0K
 #   xenstore entries           the toolstack's view of each vif, as libxl writes them:
@@ -195,18 +199,41 @@ guest_stop() {
 	[ "$rc" = 0 ] || die "guest $k failed (above)"
 }
 
+# wire_up NEAR FAR NS HOST MTU: a "physical" link, a veth whose NEAR end stays in the root
+# namespace for DPDK's net_af_packet and whose FAR end, in netns NS, is a host with
+# 10.99.0.HOST/24 and fd99::HOST/64.
+wire_up() {
+	local near=$1 far=$2 ns=$3 host=$4 mtu=$5
+	ip netns add "$ns"
+	ip link add "$near" type veth peer name "$far" netns "$ns"
+	ip link set "$near" mtu "$mtu" up
+	ip -n "$ns" link set "$far" mtu "$mtu"
+	ethtool -K "$near" tso off gso off gro off >/dev/null 2>&1 || true
+	ip -n "$ns" link set lo up
+	ip -n "$ns" link set "$far" up
+	ip -n "$ns" addr add "10.99.0.$host/24" dev "$far"
+	ip -n "$ns" addr add "fd99::$host/64" dev "$far" nodad
+	# A NIC puts finished frames on the wire: no TSO, and checksums computed by the sender
+	# (a veth would otherwise hand the packet socket partial checksums).
+	ip netns exec "$ns" ethtool -K "$far" tso off gso off tx off >/dev/null ||
+		die "ethtool cannot turn offloads off on $far"
+	ethtool -K "$near" tx off >/dev/null || die "ethtool cannot turn offloads off on $near"
+}
+
 bed_up() {
-	local guests=1 wire_mtu=1500 k ns OPTIND=1
-	while getopts "g:m:" opt; do
+	local guests=1 wire_mtu=1500 wires=1 k ns OPTIND=1
+	while getopts "g:m:w:" opt; do
 		case $opt in
 		g) guests=$OPTARG ;;
 		m) wire_mtu=$OPTARG ;;
+		w) wires=$OPTARG ;;
 		*) usage 2 ;;
 		esac
 	done
 	shift $((OPTIND - 1))
 	case $guests in [1-9]) ;; *) die "-g GUESTS must be 1..9" ;; esac
 	case $wire_mtu in *[!0-9]* | "") die "-m WIRE-MTU must be a number" ;; esac
+	case $wires in [12]) ;; *) die "-w WIRES must be 1 or 2" ;; esac
 	[ "$(id -u)" -eq 0 ] || die "must run as root (network namespaces)"
 	[ -x "$build/test/xenstored/dnb-xenstored" ] || die "no $build/test/xenstored/dnb-xenstored: build first"
 	[ ! -e "$state" ] || die "$state exists: a test bed named '$name' is up (testbed.sh -n $name down)"
@@ -221,20 +248,8 @@ bed_up() {
 	wait_for 5 test -S "$xs_sock" || die "dnb-xenstored did not come up (see $state/xenstored.log)"
 	xs write /local/domain/0/name Domain-0 /local/domain/0/domid 0
 
-	ip netns add "$wire_ns"
-	ip link add "$name-w0" type veth peer name "$name-w1" netns "$wire_ns"
-	ip link set "$name-w0" mtu "$wire_mtu" up
-	ip -n "$wire_ns" link set "$name-w1" mtu "$wire_mtu"
-	ethtool -K "$name-w0" tso off gso off gro off >/dev/null 2>&1 || true
-	ip -n "$wire_ns" link set lo up
-	ip -n "$wire_ns" link set "$name-w1" up
-	ip -n "$wire_ns" addr add 10.99.0.1/24 dev "$name-w1"
-	ip -n "$wire_ns" addr add fd99::1/64 dev "$name-w1" nodad
-	# A NIC puts finished frames on the wire: no TSO, and checksums computed by the sender
-	# (a veth would otherwise hand the packet socket partial checksums).
-	ip netns exec "$wire_ns" ethtool -K "$name-w1" tso off gso off tx off >/dev/null ||
-		die "ethtool cannot turn offloads off on $name-w1"
-	ethtool -K "$name-w0" tx off >/dev/null || die "ethtool cannot turn offloads off on $name-w0"
+	wire_up "$name-w0" "$name-w1" "$wire_ns" 1 "$wire_mtu"
+	[ "$wires" = 1 ] || wire_up "$name-x0" "$name-x1" "$wire_ns"2 2 "$wire_mtu"
 
 	for ((k = 1; k <= guests; k++)); do
 		guest_start "$k" "$@"
@@ -269,11 +284,12 @@ bed_down() {
 		[ -e "$f" ] && { stop_pid "$f" || bad=1; }
 	done
 	# ip netns exec's children may outlive the ip process that was signalled
-	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^$name-(wire|g[0-9]+)$"); do
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^$name-(wire2?|g[0-9]+)$"); do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
 		ip netns del "$ns"
 	done
 	ip link del "$name-w0" 2>/dev/null
+	ip link del "$name-x0" 2>/dev/null
 	# The daemons' logs outlive the test bed (a failure's evidence, a sanitizer's report).
 	if [ -d "$state" ]; then
 		rm -rf "$keep"
@@ -304,6 +320,10 @@ bed_env() {
 	echo "XENSIM_DIR=$sim_dir"
 	echo "DNB_WIRE_PORT=$name-w0"
 	echo "DNB_WIRE_NS=$wire_ns"
+	if [ -e "/sys/class/net/$name-x0" ]; then
+		echo "DNB_WIRE2_PORT=$name-x0"
+		echo "DNB_WIRE2_NS=${wire_ns}2"
+	fi
 }
 
 case $cmd in

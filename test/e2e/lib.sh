@@ -12,6 +12,8 @@
 # E2E_ON_EXIT is dpdk-netback's --on-exit (default release here: a test's guests then
 # close at once when the bed goes down, instead of waiting out netfront's close timeout
 # for a backend that kept them; the restart tests set keep, the service's default).
+# E2E_WIRES=2 gives the test bed a second wire (testbed.sh up -w 2: netns NAME-wire2,
+# E2E_WIRE2_NS) and dpdk-netback a second wire port on it (net_af_packet1, port 1).
 # Variables: E2E_NAME, E2E_STATE (/run/NAME), E2E_WIRE_NS, E2E_GUEST_NS K -> NAME-gK.
 
 e2e_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -48,6 +50,7 @@ e2e_init() {
 	E2E_NAME=$1
 	E2E_STATE=/run/$E2E_NAME
 	E2E_WIRE_NS=$E2E_NAME-wire
+	E2E_WIRE2_NS=$E2E_NAME-wire2
 	trap e2e_cleanup EXIT
 	bash "$e2e_bed" -n "$E2E_NAME" down >/dev/null 2>&1 || true
 }
@@ -58,11 +61,14 @@ e2e_bed_up() {
 	local guests=$1
 	shift
 	E2E_GUESTS=$guests
-	bash "$e2e_bed" -n "$E2E_NAME" up -g "$guests" -- "$@" || e2e_fail "test bed did not come up"
+	bash "$e2e_bed" -n "$E2E_NAME" up -g "$guests" -w "${E2E_WIRES:-1}" -- "$@" ||
+		e2e_fail "test bed did not come up"
 }
 
 e2e_netback_start() {
-	local vifs=() k
+	local vifs=() wire2=() k
+	[ "${E2E_WIRES:-1}" = 1 ] ||
+		wire2=(--vdev "net_af_packet1,iface=$E2E_NAME-x0,framecnt=8192,qdisc_bypass=1")
 	if [ -n "${E2E_VIF_ARGS:-}" ]; then
 		read -r -a vifs <<<"$E2E_VIF_ARGS"
 	else
@@ -72,6 +78,7 @@ e2e_netback_start() {
 		"$E2E_BUILD/test/bed/dpdk-netback-sim" ${E2E_LCORES:--l 0-1} --no-huge --no-pci --no-shconf -m 512 \
 		--file-prefix "$E2E_NAME" \
 		--vdev "net_af_packet0,iface=$E2E_NAME-w0,${E2E_WIRE_ARGS:-framecnt=8192},qdisc_bypass=1" \
+		"${wire2[@]}" \
 		-- "${vifs[@]}" --xen sim --on-exit "${E2E_ON_EXIT:-release}" "$@" \
 		>>"$E2E_STATE/netback.log" 2>&1 &
 	E2E_NETBACK_PID=$!

@@ -295,6 +295,50 @@ static void test_lookup_read_fails(void **state)
 	assert_int_equal(lookup(fx, 4, 1, &info), XB_VIF_ABSENT);
 }
 
+/* The bridge key (xl's bridge=): names a Linux bridge could have; everything else refused,
+ * the name left empty, whatever bytes the toolstack (or whoever could write it) put there. */
+static void test_bridge_values(void **state)
+{
+	static const char *const good[] = {
+		"xenbr0", "br-ext", "br0.100", "virbr_0", "B", "123456789012345", "...", "a..b",
+	};
+	static const char *const bad[] = {
+		"", ".", "..", "1234567890123456", "br 0", " br0", "br0 ", "br0\n", "br/0", "br:0",
+		"br\t0", "br\"0", "br\\0", "br%s", "br\x01", "br\x7f", "xenbr\xc3\xa9", "\xff",
+		"br0;rm -rf /", long_value,
+	};
+	char name[XB_IFNAME_MAX + 1];
+	struct fake_xs *fx = *state;
+	unsigned int i;
+
+	toolstack_add(fx, 6, 0);
+	assert_int_equal(xb_discover_read_bridge(&fx->base, 6, 0, name), XB_BRIDGE_NONE);
+	assert_string_equal(name, "");
+	for (i = 0; i < DIM(good); i++) {
+		be_set(fx, 6, 0, "bridge", good[i]);
+		assert_int_equal(xb_parse_ifname(good[i]), 0);
+		assert_int_equal(xb_discover_read_bridge(&fx->base, 6, 0, name), XB_BRIDGE_NAMED);
+		assert_string_equal(name, good[i]);
+	}
+	for (i = 0; i < DIM(bad); i++) {
+		print_message("bridge \"%.20s\"\n", bad[i]);
+		be_set(fx, 6, 0, "bridge", bad[i]);
+		assert_int_equal(xb_parse_ifname(bad[i]), -EINVAL);
+		memset(name, 'x', sizeof(name));
+		assert_int_equal(xb_discover_read_bridge(&fx->base, 6, 0, name),
+				 XB_BRIDGE_MALFORMED);
+		assert_string_equal(name, "");
+	}
+	assert_int_equal(xb_parse_ifname(NULL), -EINVAL);
+	/* xenstore cannot answer: an error to ask again with, never "no key" */
+	snprintf(fx->fail_path, sizeof(fx->fail_path), "%s", XB_BACKEND_VIF_DIR "/6/0/bridge");
+	fx->fail_err = -EIO;
+	assert_int_equal(xb_discover_read_bridge(&fx->base, 6, 0, name), -EIO);
+	fx->fail_err = 0;
+	be_del(fx, 6, 0, "bridge");
+	assert_int_equal(xb_discover_read_bridge(&fx->base, 6, 0, name), XB_BRIDGE_NONE);
+}
+
 /* ---- scans --------------------------------------------------------------------------------- */
 
 static bool listed(const struct xb_vif_id *ids, int nb, unsigned int domid, unsigned int devid)
@@ -577,6 +621,7 @@ int main(void)
 		CASE(test_state_values),
 		CASE(test_lookup_bare_directory),
 		CASE(test_lookup_read_fails),
+		CASE(test_bridge_values),
 		CASE(test_scan_hostile_names),
 		CASE(test_scan_empty_and_missing),
 		CASE(test_scan_read_fails),
