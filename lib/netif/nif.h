@@ -415,7 +415,11 @@ struct nif_hash {
 	uint32_t mapping[NIF_HASH_MAPPING_MAX]; /**< [0, size): queue numbers, each < queues */
 };
 
-/** The Toeplitz hash of @p len bytes at @p data under a NIF_HASH_KEY_SIZE-byte key. Pure. */
+/**
+ * The Toeplitz hash of @p len bytes at @p data under a NIF_HASH_KEY_SIZE-byte key. Pure.
+ * @p len at most 36 (IPv6 addresses and ports, the longest input netif.h defines); bytes
+ * past it are not hashed (a 40-byte key covers 36 bytes of input and no more).
+ */
 uint32_t nif_toeplitz(const uint8_t key[NIF_HASH_KEY_SIZE], const uint8_t *data,
 		      uint32_t len);
 
@@ -432,7 +436,8 @@ bool nif_hash_frame(const struct nif_hash *h, const struct rte_mbuf *m, uint32_t
 		    uint8_t *type);
 
 /**
- * The guest queue for a frame of hash @p hash (xenvif_select_queue): the mapping table's
+ * The guest queue for a frame of hash @p hash when hashing is on (xenvif_select_queue;
+ * with the algorithm NONE netback spreads as it likes: pkt_flow_hash): the mapping table's
  * entry hash % size when the frontend set a size, else hash % @p nb_queues. Always less
  * than @p nb_queues (an entry past it, which the control ring never stores, gives 0).
  */
