@@ -144,6 +144,7 @@ struct nif_rx_stats {
 	uint64_t rx_bytes;               /**< bytes of those packets */
 	uint64_t rx_slots;               /**< ring slots consumed, extra-info slots included */
 	uint64_t rx_gso;                 /**< packets delivered with a GSO extra slot */
+	uint64_t rx_hash;                /**< packets delivered with a hash extra slot */
 	uint64_t rx_csum_blank;          /**< packets flagged NETRXF_csum_blank */
 	uint64_t rx_data_validated;      /**< packets flagged NETRXF_data_validated only */
 	uint64_t rx_drop_too_many_slots; /**< needed more data slots than the frontend takes */
@@ -182,7 +183,7 @@ void nif_rxq_free(struct nif_rxq *q);
  * Per packet, in order: a packet the guest can never take is dropped, freed and counted
  * (too many slots, GSO or checksum offload the frontend lacks, oversize, malformed chain,
  * more copy segments than a whole batch). Otherwise, if the ring lacks free requests for
- * it (data slots + 1 when a GSO extra slot is needed) or the batch is full, the burst
+ * it (data slots + its extra slots: GSO, hash) or the batch is full, the burst
  * stops there (with req_event armed, netback style, when the ring was short).
  *
  * Checksum flags (first slot): an mbuf with any RTE_MBUF_F_TX_L4_MASK or
@@ -193,6 +194,8 @@ void nif_rxq_free(struct nif_rxq *q);
  * GSO: a packet longer than MTU + 18 (Ethernet + VLAN) with RTE_MBUF_F_TX_TCP_SEG or
  * RTE_MBUF_F_RX_LRO gets a XEN_NETIF_EXTRA_TYPE_GSO slot right after its first slot
  * (type TCPV4/TCPV6 from TX_IPV4/TX_IPV6 or packet_type, size = tso_segsz).
+ * Hash: with nif_rxq_set_hash() on, a XEN_NETIF_EXTRA_TYPE_HASH slot follows (after the
+ * GSO one, which then has XEN_NETIF_EXTRA_FLAG_MORE), as xen-netback's rx.c orders them.
  *
  * Ownership: packets [0, return) now belong to the queue (held until finish, or already
  * freed if dropped); packets [return, nb_pkts) still belong to the caller, who may retry
@@ -386,6 +389,143 @@ void nif_txq_stats_reset(struct nif_txq *q);
  * Applying the filter is the caller's choice ("request-multicast-control").
  */
 bool nif_tx_mcast_match(const struct nif_txq *q, const uint8_t *addr);
+
+/*
+ * ---------------------------------------------------------------------------------------
+ * Hashing (netif.h "Hash types", "Control ring"): what the frontend set over the control
+ * ring, and the Toeplitz hash of a packet by it (xen-netback's hash.c)
+ * ---------------------------------------------------------------------------------------
+ */
+
+/** Largest hash key (xen-netback's XEN_NETBK_MAX_HASH_KEY_SIZE, Toeplitz's 40 bytes). */
+#define NIF_HASH_KEY_SIZE 40u
+
+/**
+ * Largest mapping table, in entries: what GET_HASH_MAPPING_SIZE answers (xen-netback's
+ * XEN_NETBK_MAX_HASH_MAPPING_SIZE).
+ */
+#define NIF_HASH_MAPPING_MAX 128u
+
+/** A vif's hashing state. Plain data: copy it freely. Zero: hashing off. */
+struct nif_hash {
+	uint32_t alg;    /**< XEN_NETIF_CTRL_HASH_ALGORITHM_NONE or _TOEPLITZ */
+	uint32_t flags;  /**< XEN_NETIF_CTRL_HASH_TYPE_* the frontend asked for */
+	uint8_t key[NIF_HASH_KEY_SIZE]; /**< zero padded past the length the frontend gave */
+	uint32_t size;   /**< mapping entries; 0: queue = hash % queues (modular) */
+	uint32_t mapping[NIF_HASH_MAPPING_MAX]; /**< [0, size): queue numbers, each < queues */
+};
+
+/**
+ * The Toeplitz hash of @p len bytes at @p data under a NIF_HASH_KEY_SIZE-byte key. Pure.
+ * @p len at most 36 (IPv6 addresses and ports, the longest input netif.h defines); bytes
+ * past it are not hashed (a 40-byte key covers 36 bytes of input and no more).
+ */
+uint32_t nif_toeplitz(const uint8_t key[NIF_HASH_KEY_SIZE], const uint8_t *data,
+		      uint32_t len);
+
+/**
+ * The hash of frame @p m under @p h, as xenvif_set_skb_hash computes it: with the
+ * algorithm Toeplitz, over the source and destination addresses (and, for TCP that is not
+ * a fragment, the ports) of an IPv4 or IPv6 frame, choosing the "maximal" type the flags
+ * allow (IPV4_TCP over IPV4). Read from the first segment.
+ * @param[out] type _XEN_NETIF_CTRL_HASH_TYPE_* (the bit number, as the hash extra carries)
+ * @return true with @p hash and @p type set; false when hashing is off or no enabled type
+ *         applies to the frame (no hash extra then).
+ */
+bool nif_hash_frame(const struct nif_hash *h, const struct rte_mbuf *m, uint32_t *hash,
+		    uint8_t *type);
+
+/**
+ * The guest queue for a frame of hash @p hash when hashing is on (xenvif_select_queue;
+ * with the algorithm NONE netback spreads as it likes: pkt_flow_hash): the mapping table's
+ * entry hash % size when the frontend set a size, else hash % @p nb_queues. Always less
+ * than @p nb_queues (an entry past it, which the control ring never stores, gives 0).
+ */
+uint16_t nif_hash_queue(const struct nif_hash *h, uint32_t hash, uint16_t nb_queues);
+
+/*
+ * ---------------------------------------------------------------------------------------
+ * The control ring (feature-ctrl-ring): xen-netback's xenvif_ctrl_action
+ * ---------------------------------------------------------------------------------------
+ */
+
+struct xen_netif_ctrl_sring;
+
+/**
+ * Grant-copy @p count segments as xengnttab_grant_copy does (per-segment status; a return
+ * < 0: the whole batch refused), e.g. a wrapper of xen_hv_grant_copy(). The control ring
+ * reads the frontend's key and mapping pages through it, as netback's gnttab_batch_copy.
+ */
+typedef int (*nif_gcopy_fn)(void *arg, uint32_t count, nif_gcopy_seg *segs);
+
+struct nif_ctrl_conf {
+	struct xen_netif_ctrl_sring *sring; /**< the frontend's control ring page, writable */
+	uint32_t ring_bytes;  /**< bytes mapped at @c sring: NIF_PAGE_SIZE */
+	uint16_t domid;       /**< the guest: source.foreign.domid of its key/mapping pages */
+	uint16_t nb_queues;   /**< queues the frontend connected: mapping entries are below */
+	nif_gcopy_fn gcopy;   /**< the grant copy; required */
+	void *gcopy_arg;
+	int socket_id;
+};
+
+/** Control-ring counters. Written only by the thread that polls. */
+struct nif_ctrl_stats {
+	uint64_t ctrl_requests;        /**< requests answered */
+	uint64_t ctrl_not_supported;   /**< answered NOT_SUPPORTED (unknown type, ...) */
+	uint64_t ctrl_invalid;         /**< answered INVALID_PARAMETER */
+	uint64_t ctrl_gcopy_err;       /**< key or mapping copies that failed */
+	uint64_t ctrl_fatal_impossible_reqs; /**< req_prod out of range (fatal) */
+};
+
+struct nif_ctrl;
+
+/**
+ * Attach to the frontend's control ring where it stands (BACK_RING_ATTACH at rsp_prod, as
+ * xenvif_connect_ctrl), with hashing off.
+ * @return the ring, or NULL with rte_errno EINVAL (bad conf), EIO (req_prod - rsp_prod
+ *         exceeds the ring), ENOMEM.
+ */
+struct nif_ctrl *nif_ctrl_create(const struct nif_ctrl_conf *conf);
+
+/** Free @p c. NULL is a no-op. */
+void nif_ctrl_free(struct nif_ctrl *c);
+
+/**
+ * Serve up to @p budget requests (netback's xenvif_ctrl_action, bounded): each request is
+ * copied out of the ring once, then answered with a status (XEN_NETIF_CTRL_STATUS_*) and
+ * data, in order. SET_HASH_KEY and SET_HASH_MAPPING grant-copy the frontend's page first
+ * (one segment from offset 0, at most a page) with netback's bounds: key length at most
+ * NIF_HASH_KEY_SIZE, off + len within the set size without wrapping, len * 4 at most a
+ * page, every entry below nb_queues (checked on a copy: a failed or refused mapping leaves
+ * the table as it was). Unknown types are NOT_SUPPORTED. When the ring empties, req_event
+ * is armed and the ring checked once more (RING_FINAL_CHECK_FOR_REQUESTS).
+ * @param[out] notify true when the frontend must be notified of responses
+ * @return requests served (@p budget: more may wait, call again); -EIO when the ring is
+ *         fatal (req_prod out of range: disable the vif, see nif_ctrl_fatal()).
+ */
+int nif_ctrl_poll(struct nif_ctrl *c, unsigned int budget, bool *notify);
+
+/** NIF_FATAL_NONE, or why the control ring stopped. */
+enum nif_fatal nif_ctrl_fatal(const struct nif_ctrl *c);
+
+/**
+ * The hashing state as the control ring left it, for another thread (the datapath): a
+ * consistent copy into @p out when it changed since generation *@p gen (updated). Never
+ * blocks: while a change is being written it returns false and @p out is left as it was.
+ * For a new ring start from *@p gen = 0 with a zeroed @p out (hashing off): generation 0
+ * is a ring no request has changed yet.
+ * @return true when @p out was written.
+ */
+bool nif_ctrl_hash_read(const struct nif_ctrl *c, struct nif_hash *out, uint32_t *gen);
+
+const struct nif_ctrl_stats *nif_ctrl_stats(const struct nif_ctrl *c);
+
+/**
+ * Hash guest-RX frames: a frame @p h gives a hash (nif_hash_frame) gets a
+ * XEN_NETIF_EXTRA_TYPE_HASH extra slot (after the GSO extra when it has one, as netback's
+ * rx.c). NULL or hashing off: no hash extras. Between bursts, on the queue's lcore.
+ */
+void nif_rxq_set_hash(struct nif_rxq *q, const struct nif_hash *h);
 
 /*
  * ---------------------------------------------------------------------------------------

@@ -53,7 +53,9 @@ struct nif_rx_pkt {
 	struct rte_mbuf *m;
 	RING_IDX first_slot;  /* ring index of its first response */
 	uint16_t nb_slots;    /* data + extra slots */
-	bool has_extra;       /* slot first_slot + 1 is the GSO extra */
+	uint8_t nb_extra;     /* extra slots, right after the first data slot */
+	bool has_gso;         /* a GSO extra (the first extra) */
+	bool has_hash;        /* a hash extra (the last extra) */
 	uint32_t first_seg;
 	uint32_t nb_segs;
 };
@@ -68,6 +70,8 @@ struct nif_rxq {
 	uint16_t max_burst;
 	uint32_t max_segs;
 	uint32_t max_frame;          /* MTU + Ethernet + VLAN header */
+	struct nif_hash hash;        /* hash extras: nif_rxq_set_hash */
+	bool hashing;                /* hash.alg is Toeplitz and hash.flags not 0 */
 	enum nif_fatal fatal;
 	bool in_burst;
 	uint16_t nb_pkts;            /* packets of the prepared burst */
@@ -155,6 +159,9 @@ enum nif_rx_verdict {
 
 enum nif_rx_verdict nif_rx_offload(const struct nif_rxq *q, const struct rte_mbuf *m,
 				   uint16_t *flags, netif_extra_info_t *gso, bool *has_gso);
+
+/* Most extra slots a guest-RX packet carries: GSO, then hash. */
+#define NIF_RX_MAX_EXTRAS 2u
 
 /* nif_tx_offload.c: offload metadata of a delivered guest-TX mbuf. 0 or -EINVAL (drop). */
 int nif_tx_offload_setup(struct nif_txq *q, struct rte_mbuf *m, const struct nif_tx_pkt *p);

@@ -121,55 +121,96 @@ static void rx_data_rsp(netif_rx_response_t *rsp, uint16_t id, uint16_t d, uint1
 	rsp->status = (int16_t)bytes;
 }
 
+/* The extras of a packet, in netback's order (GSO, then hash), chained by FLAG_MORE. */
+struct rx_extras {
+	netif_extra_info_t e[NIF_RX_MAX_EXTRAS];
+	uint8_t n;
+	bool gso;
+	bool hash;
+};
+
 /* Consume the packet's requests and build its segments and pending responses. */
 static void rx_consume(struct nif_rxq *q, struct rte_mbuf *m, uint16_t nslots,
-		       uint16_t flags, const netif_extra_info_t *gso, bool has_gso)
+		       uint16_t flags, const struct rx_extras *ex)
 {
 	grant_ref_t grefs[NIF_MAX_DATA_SLOTS];
-	uint16_t ids[NIF_MAX_DATA_SLOTS + 1], sizes[NIF_MAX_DATA_SLOTS];
-	uint16_t needed = nslots + (has_gso ? 1 : 0);
+	uint16_t ids[NIF_MAX_DATA_SLOTS + NIF_RX_MAX_EXTRAS], sizes[NIF_MAX_DATA_SLOTS];
+	uint16_t needed = nslots + ex->n;
 	struct nif_rx_pkt *p = &q->pkts[q->nb_pkts++];
 	RING_IDX cons = q->ring.req_cons;
 	struct nif_rx_sink sink = {
 		.segs = q->segs + q->nb_segs, .grefs = grefs, .domid = q->domid,
 		.slot_sizes = sizes, .max_slots = nslots,
 	};
-	uint32_t nsegs = 0;
+	uint32_t nsegs = 0, mask = q->ring_size - 1;
 
 	for (uint16_t k = 0; k < needed; k++) {
 		netif_rx_request_t req;
 
 		RING_COPY_REQUEST(&q->ring, cons + k, &req); /* the one read of this slot */
 		ids[k] = req.id;
-		/* Data slot d sits at ring offset 0 for d == 0, else d + has_gso. */
+		/* Data slot d sits at ring offset 0 for d == 0, else d + the extras. */
 		if (k == 0)
 			grefs[0] = req.gref;
-		else if (!(has_gso && k == 1))
-			grefs[k - (has_gso ? 1 : 0)] = req.gref;
+		else if (k > ex->n)
+			grefs[k - ex->n] = req.gref;
 	}
 	nif_rx_walk(m, q->layout, &sink, &nsegs);
 
-	if (has_gso)
+	if (ex->n != 0)
 		flags |= NETRXF_extra_info;
 	for (uint16_t d = 0; d < nslots; d++) {
-		uint16_t k = d == 0 ? 0 : d + (has_gso ? 1 : 0);
+		uint16_t k = d == 0 ? 0 : d + ex->n;
 
-		rx_data_rsp(&q->rsp[(cons + k) & (q->ring_size - 1)], ids[k], d, nslots, flags,
-			    sizes[d]);
+		rx_data_rsp(&q->rsp[(cons + k) & mask], ids[k], d, nslots, flags, sizes[d]);
 	}
-	if (has_gso)
-		memcpy(&q->rsp[(cons + 1) & (q->ring_size - 1)], gso, sizeof(*gso));
+	for (uint8_t x = 0; x < ex->n; x++)
+		memcpy(&q->rsp[(cons + 1 + x) & mask], &ex->e[x], sizeof(ex->e[x]));
 
 	p->m = m;
 	p->first_slot = cons;
 	p->nb_slots = needed;
-	p->has_extra = has_gso;
+	p->nb_extra = ex->n;
+	p->has_gso = ex->gso;
+	p->has_hash = ex->hash;
 	p->first_seg = q->nb_segs;
 	p->nb_segs = nsegs;
 	q->nb_segs += nsegs;
 	q->ring.req_cons = cons + needed;
 	q->stats.rx_slots += needed;
 	q->stats.gcopy_segs += nsegs;
+}
+
+/* The hash extra of @p m under the queue's hash state (netback's rx.c), if it has one. */
+static void rx_hash_extra(const struct nif_rxq *q, const struct rte_mbuf *m,
+			  struct rx_extras *ex)
+{
+	netif_extra_info_t *e = &ex->e[ex->n];
+	uint32_t hash;
+	uint8_t type;
+
+	if (!q->hashing || !nif_hash_frame(&q->hash, m, &hash, &type))
+		return;
+	memset(e, 0, sizeof(*e));
+	e->type = XEN_NETIF_EXTRA_TYPE_HASH;
+	e->u.hash.type = type;
+	e->u.hash.algorithm = XEN_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ;
+	memcpy(e->u.hash.value, &hash, sizeof(hash)); /* host order, as netback writes it */
+	if (ex->n != 0)
+		ex->e[ex->n - 1].flags |= XEN_NETIF_EXTRA_FLAG_MORE;
+	ex->n++;
+	ex->hash = true;
+}
+
+void nif_rxq_set_hash(struct nif_rxq *q, const struct nif_hash *h)
+{
+	if (h == NULL) {
+		memset(&q->hash, 0, sizeof(q->hash));
+		q->hashing = false;
+		return;
+	}
+	q->hash = *h;
+	q->hashing = h->alg == XEN_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ && h->flags != 0;
 }
 
 enum rx_place { RX_PLACED, RX_DROPPED, RX_STOP };
@@ -184,8 +225,7 @@ static enum rx_place rx_drop(struct rte_mbuf *m, uint64_t *counter)
 static enum rx_place rx_place_packet(struct nif_rxq *q, struct rte_mbuf *m, RING_IDX *prod)
 {
 	struct nif_rx_stats *st = &q->stats;
-	netif_extra_info_t gso;
-	bool has_gso;
+	struct rx_extras ex = { .n = 0 };
 	uint16_t flags, max_slots = q->feat.sg ? NIF_MAX_DATA_SLOTS : 1;
 	uint32_t nsegs;
 	int nslots;
@@ -194,7 +234,7 @@ static enum rx_place rx_place_packet(struct nif_rxq *q, struct rte_mbuf *m, RING
 	nslots = nif_rx_walk(m, q->layout, NULL, &nsegs);
 	if (nslots < 0)
 		return rx_drop(m, &st->rx_drop_bad_mbuf);
-	switch (nif_rx_offload(q, m, &flags, &gso, &has_gso)) {
+	switch (nif_rx_offload(q, m, &flags, &ex.e[0], &ex.gso)) {
 	case NIF_RX_OK:
 		break;
 	case NIF_RX_DROP_OVERSIZE:
@@ -212,12 +252,14 @@ static enum rx_place rx_place_packet(struct nif_rxq *q, struct rte_mbuf *m, RING
 		return rx_drop(m, &st->rx_drop_too_many_segs);
 	if (q->nb_segs + nsegs > q->max_segs)
 		return RX_STOP;
-	if (!rx_slots_available(q, (uint32_t)nslots + (has_gso ? 1 : 0), prod)) {
+	ex.n = ex.gso ? 1 : 0;
+	rx_hash_extra(q, m, &ex);
+	if (!rx_slots_available(q, (uint32_t)nslots + ex.n, prod)) {
 		if (q->fatal == NIF_FATAL_NONE)
 			st->rx_no_slots++;
 		return RX_STOP;
 	}
-	rx_consume(q, m, (uint16_t)nslots, flags, &gso, has_gso);
+	rx_consume(q, m, (uint16_t)nslots, flags, &ex);
 	return RX_PLACED;
 }
 
@@ -260,7 +302,8 @@ static void rx_complete_pkt(struct nif_rxq *q, const struct nif_rx_pkt *p, bool 
 	if (ok) {
 		q->stats.rx_packets++;
 		q->stats.rx_bytes += p->m->pkt_len;
-		q->stats.rx_gso += p->has_extra;
+		q->stats.rx_gso += p->has_gso;
+		q->stats.rx_hash += p->has_hash;
 		if (first->flags & NETRXF_csum_blank)
 			q->stats.rx_csum_blank++;
 		else if (first->flags & NETRXF_data_validated)
@@ -272,8 +315,8 @@ static void rx_complete_pkt(struct nif_rxq *q, const struct nif_rx_pkt *p, bool 
 		RING_IDX idx = p->first_slot + k;
 		netif_rx_response_t *rsp = &q->rsp[idx & mask];
 
-		/* Extra-info slot keeps its bytes: its "status" overlays gso.features. */
-		if (!ok && !(p->has_extra && k == 1))
+		/* Extra-info slots keep their bytes: "status" overlays the extra's payload. */
+		if (!ok && !(k >= 1 && k <= p->nb_extra))
 			rsp->status = NETIF_RSP_ERROR;
 		*RING_GET_RESPONSE(&q->ring, idx) = *rsp;
 	}

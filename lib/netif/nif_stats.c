@@ -12,7 +12,7 @@
 
 const struct nif_stat_name nif_rx_stat_names[] = {
 	NIF_RX_STAT(rx_packets), NIF_RX_STAT(rx_bytes), NIF_RX_STAT(rx_slots),
-	NIF_RX_STAT(rx_gso), NIF_RX_STAT(rx_csum_blank), NIF_RX_STAT(rx_data_validated),
+	NIF_RX_STAT(rx_gso), NIF_RX_STAT(rx_hash), NIF_RX_STAT(rx_csum_blank), NIF_RX_STAT(rx_data_validated),
 	NIF_RX_STAT(rx_drop_too_many_slots), NIF_RX_STAT(rx_drop_no_gso),
 	NIF_RX_STAT(rx_drop_bad_gso), NIF_RX_STAT(rx_drop_oversize),
 	NIF_RX_STAT(rx_drop_no_csum), NIF_RX_STAT(rx_drop_bad_mbuf),

@@ -222,6 +222,24 @@ int pkt_gso_tcp6_segment(struct rte_mbuf *pkt, const struct rte_gso_ctx *ctx,
  */
 int pkt_ipv6_tcp_exthdrs(const uint8_t *ip6, uint32_t l3_len);
 
+/** What pkt_flow_tuple() found: an IP frame's addresses and ports, as in its headers. */
+struct pkt_flow_tuple {
+	uint8_t ipv;        /**< 4 or 6; 0: not IP, or its header is not in the first segment */
+	uint8_t proto;      /**< the L4 protocol: IPv4's, IPv6's fixed header's next header */
+	bool has_ports;     /**< TCP or UDP, not a fragment, the ports in the first segment */
+	uint8_t addrs[32];  /**< source then destination: 8 bytes (IPv4) or 32 (IPv6) */
+	uint8_t ports[4];   /**< source then destination port, when @c has_ports */
+};
+
+/**
+ * Read the flow tuple of the frame @p m (after its Ethernet header and up to PKT_MAX_TAGS
+ * VLAN tags) from its first segment: the one walk that both flow hashes (pkt_flow_hash()
+ * and netif's Toeplitz hash) read. IPv6 ports only right after the fixed header: a flow
+ * with extension headers carries them on every packet, so it is still read alike.
+ * @return the IP version found (t->ipv). Pure.
+ */
+int pkt_flow_tuple(const struct rte_mbuf *m, struct pkt_flow_tuple *t);
+
 /**
  * The flow hash to spread frames over a multi-queue destination by (pkt_hash.c), as
  * xen-netback's xenvif_select_queue uses skb_get_hash: the mbuf's RSS hash when it has one,

@@ -384,9 +384,8 @@ int xb_parse_mac(const char *s, uint8_t mac[6]);
 
 /**
  * Features the backend advertises. feature-rx-copy=1, feature-rx-flip=0 and
- * feature-split-event-channels=1 are always written; feature-multicast-control and
- * feature-ctrl-ring are never written (xb has no multicast filter and no control ring, and
- * an absent key means "not supported" to every frontend).
+ * feature-split-event-channels=1 are always written, feature-ctrl-ring always (0 or 1);
+ * feature-multicast-control is never written (an absent key means "not supported").
  */
 struct xb_backend_features {
 	bool sg;                /**< feature-sg: guest may send/receive multi-slot packets */
@@ -394,6 +393,8 @@ struct xb_backend_features {
 	bool gso_tcpv6;         /**< feature-gso-tcpv6 (needs sg) */
 	bool ipv6_csum_offload; /**< feature-ipv6-csum-offload */
 	unsigned int max_queues; /**< multi-queue-max-queues, 1..XB_MAX_QUEUES */
+	/** feature-ctrl-ring: the caller serves a control ring (netif.h hashing) */
+	bool ctrl_ring;
 };
 
 /** One queue's rings and event channels, as the frontend wrote them. */
@@ -429,6 +430,15 @@ struct xb_frontend_conf {
 	 *  none or it is malformed (logged): the caller's default applies, as vif-bridge gives
 	 *  a vif its bridge's MTU. Read at connect only: libxl writes it once, at creation. */
 	uint32_t mtu;
+	/**
+	 * The frontend's control ring (netif.h, xen-netback's connect_ctrl_ring): it wrote
+	 * "ctrl-ring-ref" and "event-channel-ctrl". Only when feature-ctrl-ring was offered;
+	 * without "ctrl-ring-ref" there is none; with it, a missing "event-channel-ctrl" or a
+	 * value of either that is not a decimal u32 refuses the vif, naming the key.
+	 */
+	bool ctrl_ring;
+	uint32_t ctrl_ring_ref; /**< grant ref of the control ring page */
+	uint32_t evtchn_ctrl;   /**< the guest's port for control-ring notifications */
 };
 
 /** Smallest MTU the "mtu" key may give: IPv4's minimum (RFC 791), Linux's ETH_MIN_MTU. */

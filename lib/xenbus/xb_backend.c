@@ -11,7 +11,7 @@
 #include "xb_internal.h"
 
 /* How many keys feature_keys() fills. */
-#define NB_FEATURE_KEYS 8
+#define NB_FEATURE_KEYS 9
 
 struct feature_key {
 	const char *key;
@@ -44,6 +44,8 @@ static unsigned int feature_keys(const struct xb_backend_features *feat,
 	keys[n++] = (struct feature_key){ "feature-rx-flip", 0 };
 	keys[n++] = (struct feature_key){ "feature-split-event-channels", 1 };
 	keys[n++] = (struct feature_key){ "multi-queue-max-queues", feat->max_queues };
+	/* Written as 0 too: a "1" the kernel's netback left must not outlive it. */
+	keys[n++] = (struct feature_key){ "feature-ctrl-ring", feat->ctrl_ring };
 	return n;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Reading what the frontend wrote (Linux netback's connect, read_xenbus_vif_flags and
- * connect_data_rings) into a struct xb_frontend_conf. The guest can write anything into its
+ * Reading what the frontend wrote (Linux netback's connect, read_xenbus_vif_flags,
+ * connect_data_rings and connect_ctrl_ring) into a struct xb_frontend_conf. The guest can write anything into its
  * directory, so every value is parsed strictly and anything missing, malformed, out of range
  * or inconsistent refuses the vif rather than being guessed at: these functions record why
  * (xb_vif_reason) and return the error; xb_state.c and xb_vif.c, above, act on it.
@@ -198,6 +198,27 @@ static int check_no_toplevel_rings(struct xb_vif *vif)
 	return 0;
 }
 
+/* connect_ctrl_ring: no ctrl-ring-ref, no control ring; else both keys, strictly. */
+static int read_ctrl_ring(struct xb_vif *vif)
+{
+	struct xb_frontend_conf *c = &vif->conf;
+	bool present;
+	int ret;
+
+	if (!vif->feat.ctrl_ring)
+		return 0; /* not offered: a frontend's keys are not ours to read */
+	ret = read_u32(vif, vif->fe_path, "ctrl-ring-ref", &c->ctrl_ring_ref, &present);
+	if (ret < 0)
+		return xb_vif_reason(vif, ret, "reading %s/ctrl-ring-ref%s", vif->fe_path,
+			ret == -EINVAL ? ": not a decimal u32" : "");
+	if (!present)
+		return 0;
+	ret = read_required(vif, vif->fe_path, "event-channel-ctrl", &c->evtchn_ctrl);
+	if (ret == 0)
+		c->ctrl_ring = true;
+	return ret;
+}
+
 void xb_frontend_read_rate(struct xb_vif *vif)
 {
 	char value[XB_VALUE_MAX];
@@ -247,6 +268,8 @@ int xb_frontend_read_conf(struct xb_vif *vif)
 		ret = check_no_toplevel_rings(vif);
 	for (i = 0; ret == 0 && i < vif->conf.nb_queues; i++)
 		ret = read_queue(vif, i);
+	if (ret == 0)
+		ret = read_ctrl_ring(vif);
 	if (ret == 0)
 		xb_frontend_read_rate(vif);
 	if (ret == 0)

@@ -60,5 +60,6 @@ int main(void)
 	}
 	failed += nif_test_rx_group();
 	failed += nif_test_tx_group();
+	failed += nif_test_ctrl_group();
 	return failed != 0;
 }

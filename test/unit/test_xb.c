@@ -283,7 +283,7 @@ static void test_features_and_initwait(void **state)
 		assert_string_equal(be_get(fx, 3, 1, expect[i][0]), expect[i][1]);
 	}
 	assert_null(be_get(fx, 3, 1, "feature-multicast-control"));
-	assert_null(be_get(fx, 3, 1, "feature-ctrl-ring"));
+	assert_string_equal(be_get(fx, 3, 1, "feature-ctrl-ring"), "0"); /* not offered */
 	assert_int_equal(fx->nb_commits, 1);
 	assert_state(fx, vif, 3, 1, XB_STATE_INITWAIT);
 	assert_string_equal(xb_vif_backend_path(vif), "/local/domain/0/backend/vif/3/1");
@@ -1056,6 +1056,76 @@ static void test_mtu(void **state)
 				 "(not 68..65517): the default MTU applies"));
 }
 
+/* Create with the control ring offered (feature-ctrl-ring = 1) and wait in InitWait. */
+static struct xb_vif *create_ctrl(struct fake_xs *fx, unsigned int domid)
+{
+	struct xb_backend_features f = feat;
+	struct xb_vif *vif;
+
+	f.ctrl_ring = true;
+	toolstack_add(fx, domid, 0);
+	vif = xb_vif_create(&fx->base, domid, 0, &f);
+	assert_non_null(vif);
+	assert_string_equal(be_get(fx, domid, 0, "feature-ctrl-ring"), "1");
+	assert_int_equal(poll_ok(vif).type, XB_EV_NONE);
+	return vif;
+}
+
+/* connect_ctrl_ring: none without ctrl-ring-ref; both keys strictly; not offered, not read. */
+static void test_ctrl_ring_keys(void **state)
+{
+	static const struct { const char *ref, *port, *reason; int err; } bad[] = {
+		{ "12", NULL, "event-channel-ctrl", ENOENT },
+		{ "junk", "7", "ctrl-ring-ref: not a decimal u32", EINVAL },
+		{ "4294967296", "7", "ctrl-ring-ref: not a decimal u32", EINVAL },
+		{ "12", "7x", "event-channel-ctrl: not a decimal u32", EINVAL },
+		{ "12", "", "event-channel-ctrl: not a decimal u32", EINVAL },
+	};
+	struct fake_xs *fx = *state;
+	struct xb_frontend_conf c;
+	struct xb_vif *vif;
+	struct xb_event ev;
+
+	vif = create_ctrl(fx, 3); /* offered, the frontend has none */
+	fe_write_keys(fx, 3, 0, 1, false);
+	connect_now(fx, vif, 3, 0, &c);
+	assert_false(c.ctrl_ring);
+	xb_vif_destroy(vif);
+
+	fxs_init(fx); /* no top-level ring keys left for the two queues */
+	vif = create_ctrl(fx, 3);
+	fe_write_keys(fx, 3, 0, 2, true);
+	fe_set(fx, 3, 0, "ctrl-ring-ref", "12");
+	fe_set(fx, 3, 0, "event-channel-ctrl", "7");
+	connect_now(fx, vif, 3, 0, &c);
+	assert_true(c.ctrl_ring);
+	assert_int_equal(c.ctrl_ring_ref, 12);
+	assert_int_equal(c.evtchn_ctrl, 7);
+	xb_vif_destroy(vif);
+
+	fxs_init(fx);
+	vif = create_initwait(fx, 3, 0); /* not offered: the keys are not read */
+	fe_write_keys(fx, 3, 0, 1, false);
+	fe_set(fx, 3, 0, "ctrl-ring-ref", "junk");
+	connect_now(fx, vif, 3, 0, &c);
+	assert_false(c.ctrl_ring);
+	xb_vif_destroy(vif);
+
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		fxs_init(fx);
+		vif = create_ctrl(fx, VICTIM);
+		fe_write_keys(fx, VICTIM, 0, 1, false);
+		fe_set(fx, VICTIM, 0, "ctrl-ring-ref", bad[i].ref);
+		if (bad[i].port != NULL)
+			fe_set(fx, VICTIM, 0, "event-channel-ctrl", bad[i].port);
+		fe_state(fx, VICTIM, 0, XB_STATE_CONNECTED);
+		ev = poll_ok(vif);
+		assert_refused(fx, vif, VICTIM, &ev, bad[i].err, bad[i].reason);
+		assert_neighbour_connects(fx);
+		xb_vif_destroy(vif);
+	}
+}
+
 /*
  * A frontend that writes any state in any order, sometimes with broken keys, and a caller
  * that sometimes fails: polls always succeed, the backend only ever shows legal states, and
@@ -1218,6 +1288,7 @@ int main(void)
 		CASE(test_watch),
 		CASE(test_rate),
 		CASE(test_mtu),
+		CASE(test_ctrl_ring_keys),
 		CASE(test_ip_key_parse),
 		CASE(test_ip_key_read),
 		CASE(test_random_flips),
