@@ -11,7 +11,7 @@
 #include "xb_internal.h"
 
 /* How many keys feature_keys() fills. */
-#define NB_FEATURE_KEYS 9
+#define NB_FEATURE_KEYS 10
 
 struct feature_key {
 	const char *key;
@@ -42,6 +42,8 @@ static unsigned int feature_keys(const struct xb_backend_features *feat,
 	/* The datapath grant-copies into guest buffers; page flipping is not supported. */
 	keys[n++] = (struct feature_key){ "feature-rx-copy", 1 };
 	keys[n++] = (struct feature_key){ "feature-rx-flip", 0 };
+	/* netback's provides_xdp_headroom: guest-RX data may start past a requested headroom */
+	keys[n++] = (struct feature_key){ "feature-xdp-headroom", 1 };
 	keys[n++] = (struct feature_key){ "feature-split-event-channels", 1 };
 	keys[n++] = (struct feature_key){ "multi-queue-max-queues", feat->max_queues };
 	/* Written as 0 too: a "1" the kernel's netback left must not outlive it. */

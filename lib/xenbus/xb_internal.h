@@ -141,6 +141,12 @@ void xb_frontend_read_rate(struct xb_vif *vif);
  * and when it is malformed or out of range (logged, naming the key and the value).
  */
 void xb_frontend_read_mtu(struct xb_vif *vif);
+/*
+ * The frontend's "xdp-headroom" into vif->conf (read_xenbus_frontend_xdp): 0 when absent,
+ * capped at XB_XDP_HEADROOM_MAX (logged). 0, or -EINVAL (not a decimal u32) or a xenstore
+ * error with the reason recorded (xb_vif_reason), naming the key and the value.
+ */
+int xb_frontend_read_xdp(struct xb_vif *vif);
 /* Validate the toolstack's "frontend" and "frontend-id": 0, or as xb_frontend_read_conf. */
 int xb_frontend_read_path(struct xb_vif *vif);
 

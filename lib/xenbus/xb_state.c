@@ -154,6 +154,36 @@ static bool resume_step(struct xb_vif *vif, int fe, struct xb_event *ev)
 	return true;
 }
 
+/*
+ * The frontend's Reconfiguring (netfront's xennet_xdp_set): read its new "xdp-headroom" and
+ * answer Reconfigured at once, as netback's frontend_changed does. Only a connected vif has a
+ * data plane to reconfigure; before that the state is a protocol error, as any unexpected one.
+ */
+static int reconfigure_step(struct xb_vif *vif, struct xb_event *ev)
+{
+	int ret;
+
+	if (vif->hold)
+		return 0;
+	if (!vif->attached || vif->connect_pending ||
+	    (vif->state != XB_STATE_CONNECTED && vif->state != XB_STATE_RECONFIGURED)) {
+		xb_vif_refuse(vif, ev, -EINVAL, "saw state %d (Reconfiguring) at frontend while %s",
+			      XB_STATE_RECONFIGURING, xb_state_name(vif->state));
+		return 0;
+	}
+	if (xb_frontend_read_xdp(vif) < 0) {
+		xb_state_refuse(vif, ev);
+		return 0;
+	}
+	ret = xb_backend_write_state(vif, XB_STATE_RECONFIGURED);
+	if (ret < 0)
+		return ret;
+	XB_LOG(INFO, vif, "xdp-headroom now %u", vif->conf.xdp_headroom);
+	ev->type = XB_EV_HEADROOM;
+	ev->conf = &vif->conf;
+	return 0;
+}
+
 /* Linux netback's frontend_changed. */
 static int frontend_changed(struct xb_vif *vif, int fe, struct xb_event *ev)
 {
@@ -172,7 +202,12 @@ static int frontend_changed(struct xb_vif *vif, int fe, struct xb_event *ev)
 		/* After a refusal, wait for the frontend to close or restart. */
 		if (vif->hold)
 			return 0;
+		/* The end of a reconfiguration: the data plane never stopped. */
+		if (vif->state == XB_STATE_RECONFIGURED)
+			return xb_backend_write_state(vif, XB_STATE_CONNECTED);
 		return xb_state_walk(vif, XB_STATE_CONNECTED, ev);
+	case XB_STATE_RECONFIGURING:
+		return reconfigure_step(vif, ev);
 	case XB_STATE_CLOSING:
 		return xb_state_walk(vif, XB_STATE_CLOSING, ev);
 	case XB_STATE_CLOSED:
