@@ -50,6 +50,19 @@ static void rate_apply(struct xenvif_queue *q)
 			 atomic_load_explicit(&q->rate_usec, memory_order_relaxed));
 }
 
+/* A headroom the control thread published (headroom_changed): from the next packet on. */
+static void headroom_apply(struct xenvif_queue *q)
+{
+	uint16_t h = atomic_load_explicit(&q->headroom, memory_order_relaxed);
+
+	q->headroom_seen = atomic_load_explicit(&q->headroom_seq, memory_order_acquire);
+	/* Outside a burst, and xb bounds it: a refusal would leave the old layout. */
+	if (nif_rxq_set_headroom(q->guest_rx, h) == 0) {
+		q->stats.rx_headroom_changes++;
+		q->stats.rx_headroom = h;
+	}
+}
+
 /*
  * ethdev rx_burst: packets the guest sent (its TX ring).
  *
@@ -167,6 +180,9 @@ uint16_t xenvif_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		q->stats.rx_not_connected += nb_pkts != 0;
 		goto out;
 	}
+	if (unlikely(atomic_load_explicit(&q->headroom_seq, memory_order_acquire) !=
+		     q->headroom_seen))
+		headroom_apply(q);
 	if (q->backlog.nb != 0)
 		sent = xenvif_backlog_flush(q, ring_send, &notify);
 	if (q->backlog.nb == 0) {

@@ -422,6 +422,8 @@ static const struct nif_stat_name drv_stat_names[] = {
 	{"guest_rx_backlog_pkts", offsetof(struct xenvif_queue_stats, rx_backlog_pkts)},
 	{"guest_rx_backlog_full", offsetof(struct xenvif_queue_stats, rx_backlog_full)},
 	{"guest_rx_backlog_drops", offsetof(struct xenvif_queue_stats, rx_backlog_drops)},
+	{"guest_rx_headroom_changes", offsetof(struct xenvif_queue_stats, rx_headroom_changes)},
+	{"guest_rx_headroom", offsetof(struct xenvif_queue_stats, rx_headroom)},
 	{NULL, 0},
 };
 
