@@ -79,13 +79,20 @@ stream_to_guest() {
 	e2e_stream "$E2E_WIRE_NS" "$(e2e_guest_ns 1)" "$(e2e_guest_ip 1)" "$1"
 }
 
+# switch_in_stream BYTES: switch_headroom in the middle of a 512 MiB stream to guest 1 (checked:
+# the switch is done before the stream is), which must land whole all the same
+switch_in_stream() {
+	local streamer
+	DNB_STREAM_BYTES=536870912 stream_to_guest "wire -> guest 1, headroom switched to $1" &
+	streamer=$!
+	e2e_wait_for 10 stream_started || e2e_fail "the stream did not start"
+	switch_headroom "$1"
+	kill -0 "$streamer" 2>/dev/null || e2e_fail "the stream ended before the switch to $1 did"
+	wait "$streamer" || exit 1
+}
+
 # On in the middle of a stream: the packets before and after the switch all land whole.
-DNB_STREAM_BYTES=536870912 stream_to_guest "wire -> guest 1, headroom switched on" &
-streamer=$!
-e2e_wait_for 10 stream_started || e2e_fail "the stream did not start"
-switch_headroom 256
-kill -0 "$streamer" 2>/dev/null || e2e_fail "the stream ended before the switch to 256 did"
-wait "$streamer" || exit 1
+switch_in_stream 256
 stream_to_guest "wire -> guest 1, headroom 256"
 each_queue "$port" guest_rx_headroom 256
 on=$(guest_rx_headroom)
@@ -94,12 +101,7 @@ on=$(guest_rx_headroom)
 e2e_log "guest 1: $on packets at offset 256"
 
 # Off in the middle of a stream, then a whole stream with no packet at an offset.
-DNB_STREAM_BYTES=536870912 stream_to_guest "wire -> guest 1, headroom switched off" &
-streamer=$!
-e2e_wait_for 10 stream_started || e2e_fail "the stream did not start"
-switch_headroom 0
-kill -0 "$streamer" 2>/dev/null || e2e_fail "the stream ended before the switch to 0 did"
-wait "$streamer" || exit 1
+switch_in_stream 0
 off=$(guest_rx_headroom)
 stream_to_guest "wire -> guest 1, headroom 0"
 each_queue "$port" guest_rx_headroom 0

@@ -157,50 +157,42 @@ static void guest_write_keys(struct xs_handle *g)
 	assert_true(xs_transaction_end(g, t, false));
 }
 
-/* Wait for watch events and feed them to the vif until it reports @p want. */
-static struct xb_event wait_event(struct xb_xs *xs, struct xb_vif *vif, enum xb_event_type want)
+/* Wait (bounded) for the next watch event and feed it to the vif: its answer in @p ev. */
+static void next_event(struct xb_xs *xs, struct xb_vif *vif, struct xb_event *ev)
 {
 	struct pollfd pfd = { .fd = xb_xs_libxenstore_fd(xs), .events = POLLIN };
 	char path[XB_PATH_MAX], token[32];
+	int ret;
+
+	assert_true(pfd.fd >= 0);
+	while ((ret = xb_xs_libxenstore_next_watch(xs, path, sizeof(path), token,
+						   sizeof(token))) == -EAGAIN)
+		assert_true(poll(&pfd, 1, 2000) > 0);
+	assert_int_equal(ret, 0);
+	assert_string_equal(token, "vif5.0");
+	assert_int_equal(xb_vif_on_watch(vif, path, ev), 0);
+}
+
+/* Feed watch events to the vif until it reports @p want. */
+static struct xb_event wait_event(struct xb_xs *xs, struct xb_vif *vif, enum xb_event_type want)
+{
 	struct xb_event ev = { .type = XB_EV_NONE };
 	int i;
 
-	assert_true(pfd.fd >= 0);
-	for (i = 0; i < 100 && ev.type != want; i++) {
-		int ret = xb_xs_libxenstore_next_watch(xs, path, sizeof(path), token,
-			sizeof(token));
-
-		if (ret == -EAGAIN) {
-			assert_true(poll(&pfd, 1, 2000) >= 0);
-			continue;
-		}
-		assert_int_equal(ret, 0);
-		assert_string_equal(token, "vif5.0");
-		assert_int_equal(xb_vif_on_watch(vif, path, &ev), 0);
-	}
+	for (i = 0; i < 100 && ev.type != want; i++)
+		next_event(xs, vif, &ev);
 	assert_int_equal(ev.type, want);
 	return ev;
 }
 
-/* Feed watch events to the vif (none of them an event for the caller) until xb_vif_state()
- * is @p want. */
+/* Feed watch events to the vif (none an event for the caller) until it is in @p want. */
 static void wait_state(struct xb_xs *xs, struct xb_vif *vif, enum xb_state want)
 {
-	struct pollfd pfd = { .fd = xb_xs_libxenstore_fd(xs), .events = POLLIN };
-	char path[XB_PATH_MAX], token[32];
 	struct xb_event ev;
 	int i;
 
 	for (i = 0; i < 100 && xb_vif_state(vif) != want; i++) {
-		int ret = xb_xs_libxenstore_next_watch(xs, path, sizeof(path), token,
-			sizeof(token));
-
-		if (ret == -EAGAIN) {
-			assert_true(poll(&pfd, 1, 2000) >= 0);
-			continue;
-		}
-		assert_int_equal(ret, 0);
-		assert_int_equal(xb_vif_on_watch(vif, path, &ev), 0);
+		next_event(xs, vif, &ev);
 		assert_int_equal(ev.type, XB_EV_NONE);
 	}
 	assert_int_equal(xb_vif_state(vif), want);
