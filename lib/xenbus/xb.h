@@ -535,12 +535,14 @@ struct xb_vif;
  * A bad "frontend"/"frontend-id" does not fail the call: the vif is returned already
  * refused (error node written, state Closing) and the first xb_vif_poll reports XB_EV_FATAL.
  *
- * Resume: when the backend's state is already Connected (the service was restarted, or
- * crashed, while the guest ran), nothing is written. The first xb_vif_poll then reports
- * XB_EV_CONNECT with resume set if the frontend is still Connected (its keys validated as
- * at any connect: keys a guest rewrote meanwhile refuse the vif), and otherwise follows the
- * frontend from Connected as netback's frontend_changed would (a netfront reloaded
- * meanwhile: Closing, Closed, InitWait).
+ * Resume: when the backend's state is already Connected or Reconfigured (the service was
+ * restarted, or crashed, while the guest ran), nothing is written. The first xb_vif_poll
+ * then reports XB_EV_CONNECT with resume set if the frontend is still Connected or
+ * Reconfiguring (its keys validated as at any connect: keys a guest rewrote meanwhile refuse
+ * the vif; xdp-headroom as it is now), and otherwise follows the frontend from Connected as
+ * netback's frontend_changed would (a netfront reloaded meanwhile: Closing, Closed,
+ * InitWait). xb_vif_connected then answers a Reconfiguring frontend with Reconfigured, and
+ * ends a finished reconfiguration with Connected.
  *
  * @param xs    xenstore client; must outlive the vif. Not owned.
  * @param domid the guest's domain id (< 0x7ff0).

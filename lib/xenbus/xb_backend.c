@@ -167,14 +167,15 @@ void xb_backend_remove_error_dir(struct xb_vif *vif)
 		XB_LOG(DEBUG, vif, "removing %s: %s", dom_dir, strerror(-ret));
 }
 
-bool xb_backend_connected(struct xb_vif *vif)
+enum xb_state xb_backend_connected(struct xb_vif *vif)
 {
 	char value[XB_VALUE_MAX];
 	enum xb_state s;
 
-	if (xb_read_key(vif->xs, XB_TXN_NONE, vif->be_path, "state", value, sizeof(value)) < 0)
-		return false;
-	return xb_parse_state(value, &s) == 0 && s == XB_STATE_CONNECTED;
+	if (xb_read_key(vif->xs, XB_TXN_NONE, vif->be_path, "state", value, sizeof(value)) < 0 ||
+	    xb_parse_state(value, &s) < 0)
+		return XB_STATE_UNKNOWN;
+	return s == XB_STATE_CONNECTED || s == XB_STATE_RECONFIGURED ? s : XB_STATE_UNKNOWN;
 }
 
 bool xb_backend_online(struct xb_vif *vif)

@@ -120,8 +120,9 @@ int xb_backend_write_error(struct xb_vif *vif, int err, const char *message);
 int xb_backend_clear_error(struct xb_vif *vif);
 /* The vif is released: remove its error directory, and its domain's once empty. */
 void xb_backend_remove_error_dir(struct xb_vif *vif);
-/* Whether the backend's "state" key says Connected (a previous process left it so). */
-bool xb_backend_connected(struct xb_vif *vif);
+/* The backend's "state" key when it says Connected or Reconfigured (a previous process left
+ * it so, with a data plane), else XB_STATE_UNKNOWN. */
+enum xb_state xb_backend_connected(struct xb_vif *vif);
 /* Reads the backend's "online" key (xb_parse_online). */
 bool xb_backend_online(struct xb_vif *vif);
 

@@ -138,7 +138,9 @@ int xb_vif_refuse(struct xb_vif *vif, struct xb_event *ev, int err, const char *
 static bool resume_step(struct xb_vif *vif, int fe, struct xb_event *ev)
 {
 	vif->resuming = false;
-	if (fe != XB_STATE_CONNECTED)
+	/* Reconfiguring: the previous process died before it answered (or the frontend has not
+	 * seen its answer yet); the conf read here has the new xdp-headroom either way. */
+	if (fe != XB_STATE_CONNECTED && fe != XB_STATE_RECONFIGURING)
 		return false;
 	if (xb_frontend_read_conf(vif) < 0) {
 		xb_state_refuse(vif, ev);
@@ -317,7 +319,17 @@ int xb_vif_connected(struct xb_vif *vif)
 {
 	int ret;
 
-	if (vif->connect_pending && vif->resumed && vif->state == XB_STATE_CONNECTED) {
+	if (vif->connect_pending && vif->resumed &&
+	    (vif->state == XB_STATE_CONNECTED || vif->state == XB_STATE_RECONFIGURED)) {
+		/* A frontend still Reconfiguring gets its answer; one Connected again its end. */
+		enum xb_state want = vif->last_fe == XB_STATE_RECONFIGURING ?
+			XB_STATE_RECONFIGURED : XB_STATE_CONNECTED;
+
+		if (vif->state != want) {
+			ret = xb_backend_write_state(vif, want);
+			if (ret < 0)
+				return ret;
+		}
 		vif->connect_pending = false;
 		vif->resumed = false;
 		XB_LOG(NOTICE, vif, "resumed, %u queue(s)", vif->conf.nb_queues);

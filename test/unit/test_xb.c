@@ -1165,6 +1165,57 @@ static void test_reconfiguring_not_connected(void **state)
 	xb_vif_destroy(vif);
 }
 
+/* A new process finds the vif in the middle of an xdp-headroom change (see resume_step). */
+static struct xb_vif *resume_mid_reconfigure(struct fake_xs *fx, bool answered, int fe_now,
+		enum xb_state after_connect)
+{
+	struct xb_vif *vif = bring_up(fx, VICTIM, 0, 1, false, NULL);
+	struct xb_event ev;
+
+	if (answered)
+		assert_int_equal(reconfigure(fx, vif, VICTIM, "256").type, XB_EV_HEADROOM);
+	xb_vif_free_keep(vif);
+	if (!answered) {
+		fe_set(fx, VICTIM, 0, "xdp-headroom", "256");
+		fe_state(fx, VICTIM, 0, XB_STATE_RECONFIGURING);
+	}
+	fe_state(fx, VICTIM, 0, fe_now);
+	vif = xb_vif_create(&fx->base, VICTIM, 0, &feat);
+	assert_non_null(vif);
+	assert_int_equal(xb_vif_state(vif), answered ? XB_STATE_RECONFIGURED : XB_STATE_CONNECTED);
+	ev = poll_ok(vif);
+	assert_int_equal(ev.type, XB_EV_CONNECT);
+	assert_true(ev.resume);
+	assert_int_equal(ev.conf->xdp_headroom, 256);
+	assert_int_equal(xb_vif_connected(vif), 0);
+	assert_state(fx, vif, VICTIM, 0, after_connect);
+	return vif;
+}
+
+static void test_resume_reconfiguring(void **state)
+{
+	struct fake_xs *fx = *state;
+	struct xb_vif *vif;
+
+	/* Reconfigured, the frontend not yet Connected again: it gets there. */
+	vif = resume_mid_reconfigure(fx, true, XB_STATE_RECONFIGURING, XB_STATE_RECONFIGURED);
+	fe_state(fx, VICTIM, 0, XB_STATE_CONNECTED);
+	assert_int_equal(poll_ok(vif).type, XB_EV_NONE);
+	assert_state(fx, vif, VICTIM, 0, XB_STATE_CONNECTED);
+	xb_vif_destroy(vif);
+	/* Reconfigured, the frontend Connected again meanwhile: Connected. */
+	fxs_init(fx);
+	vif = resume_mid_reconfigure(fx, true, XB_STATE_CONNECTED, XB_STATE_CONNECTED);
+	xb_vif_destroy(vif);
+	/* The frontend went Reconfiguring while no process ran: answered at the resume. */
+	fxs_init(fx);
+	vif = resume_mid_reconfigure(fx, false, XB_STATE_RECONFIGURING, XB_STATE_RECONFIGURED);
+	fe_state(fx, VICTIM, 0, XB_STATE_CONNECTED);
+	assert_int_equal(poll_ok(vif).type, XB_EV_NONE);
+	assert_state(fx, vif, VICTIM, 0, XB_STATE_CONNECTED);
+	xb_vif_destroy(vif);
+}
+
 /*
  * #14 mtu=: the toolstack's "mtu" (libxl writes it only when xl's mtu= is not 1500) is read
  * at connect into conf.mtu; none, or a malformed or out-of-range one (logged naming the key),
@@ -1442,6 +1493,7 @@ int main(void)
 		CASE(test_xdp_headroom),
 		CASE(test_xdp_headroom_hostile),
 		CASE(test_reconfiguring_not_connected),
+		CASE(test_resume_reconfiguring),
 		CASE(test_random_flips),
 	};
 	int ret;
