@@ -10,7 +10,9 @@
 #    guest_rx_headroom says 256 on every queue);
 #  - SIGUSR2 again in the middle of a stream: headroom 0, that stream whole, and the next
 #    one byte-exact with no packet at an offset;
-#  - the pings answered throughout (the data plane never stopped).
+#  - the pings answered throughout (the data plane never stopped);
+#  - the guest restarted with --xdp-headroom 4000: read at connect, capped at 2048, a stream
+#    byte-exact.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 name=xh$$
@@ -119,5 +121,22 @@ e2e_log "pings answered: $rcvd of $sent"
 [ -n "$rcvd" ] && [ -n "$sent" ] && [ "$sent" -ge 20 ] && [ $((rcvd * 100 + 100)) -ge $((sent * 99)) ] ||
 	e2e_fail "pings lost: $(tail -n 2 "$E2E_STATE/ping.out")"
 grep -q "refusing frontend" "$E2E_STATE/netback.log" && e2e_fail "the vif was refused"
+
+# A netfront that (re)connects with XDP on writes xdp-headroom before Connected: read at
+# connect, and capped (4000 would leave the first slot 96 bytes; the backend allows 2048).
+bash "$e2e_bed" -n "$E2E_NAME" guest-stop 1 >/dev/null || e2e_fail "guest-stop"
+bash "$e2e_bed" -n "$E2E_NAME" guest-start 1 -- --xdp-headroom 4000 >/dev/null ||
+	e2e_fail "guest 1 did not start with --xdp-headroom 4000"
+e2e_wait_connected 1
+grep -q "vif1.0: /local/domain/1/device/vif/0/xdp-headroom 4000 capped at 2048" \
+	"$E2E_STATE/netback.log" || e2e_fail "xdp-headroom 4000 not capped (or not read at connect)"
+port=$(e2e_port_of 1)
+# guest_answers: guest 1 answers a ping from the wire (its TAP is up, its neighbour known)
+guest_answers() { e2e_in_wire ping -n -c 1 -W 1 "$(e2e_guest_ip 1)" >/dev/null; }
+e2e_wait_for 10 guest_answers || e2e_fail "guest 1 answers no ping after its restart"
+stream_to_guest "wire -> guest 1, connected with headroom 4000 (2048)"
+each_queue "$port" guest_rx_headroom 2048
+capped=$(guest_rx_headroom)
+[ "$capped" -ge 1000 ] || e2e_fail "guest 1 received $capped packets at an offset with 2048"
 e2e_netback_stop
 echo "PASS: xdp-headroom switched on and off under pings and byte-exact streams"
