@@ -177,8 +177,9 @@ struct nif_rxq;
  * (SHARED_RING_INIT); the backend's private state starts at the ring's current rsp_prod,
  * as BACK_RING_ATTACH does.
  * @return the queue, or NULL with rte_errno: EINVAL (bad conf: NULL ring, ring_bytes not
- *         a power-of-two number of pages, max_copy_segs too small for one packet), EIO
- *         (req_prod - rsp_prod already exceeds the ring size), ENOMEM.
+ *         a power-of-two number of pages, max_copy_segs too small for one packet, headroom
+ *         over NIF_RX_HEADROOM_MAX), EIO (req_prod - rsp_prod already exceeds the ring
+ *         size), ENOMEM.
  */
 struct nif_rxq *nif_rxq_create(const struct nif_rxq_conf *conf);
 

@@ -39,7 +39,12 @@ struct nif_rxq *nif_rxq_create(const struct nif_rxq_conf *conf)
 	q->max_segs = conf->max_copy_segs != 0 ? conf->max_copy_segs : NIF_RX_DEFAULT_SEGS;
 	q->max_frame = (uint32_t)(conf->features.mtu != 0 ? conf->features.mtu :
 				  NIF_DEFAULT_MTU) + NIF_ETH_HLEN + NIF_VLAN_HLEN;
-	if (req_prod - rsp_prod > q->ring_size || conf->headroom > NIF_RX_HEADROOM_MAX) {
+	if (conf->headroom > NIF_RX_HEADROOM_MAX) {
+		rte_free(q);
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	if (req_prod - rsp_prod > q->ring_size) {
 		rte_free(q);
 		rte_errno = EIO;
 		return NULL;

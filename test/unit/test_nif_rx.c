@@ -7,6 +7,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <rte_errno.h>
+
 #include "test_nif_fe.h"
 
 #define MSS 1448u
@@ -640,6 +642,7 @@ static void test_rx_headroom(void **state)
 	int it = 0;
 
 	assert_null(nif_rxq_create(&bad));
+	assert_int_equal(rte_errno, EINVAL);
 	assert_int_equal(nif_rxq_set_headroom(q, NIF_RX_HEADROOM_MAX + 1), -EINVAL);
 	for (unsigned int i = 0; i < RTE_DIM(heads); i++) {
 		assert_int_equal(nif_rxq_set_headroom(q, heads[i]), 0);

@@ -204,6 +204,9 @@ static int queue_connect(struct xenvif_queue *q, const struct xb_frontend_conf *
 	return 0;
 }
 
+/* xb bounds the frontend's xdp-headroom; lib/netif must be able to lay out any it passes. */
+_Static_assert(XB_XDP_HEADROOM_MAX <= NIF_RX_HEADROOM_MAX, "xdp-headroom past lib/netif's bound");
+
 /* The frontend reconfigured its xdp-headroom: each connected queue's next tx_burst lays
  * out packets for the guest from it on (xen-netback reads vif->xdp_headroom per packet). */
 static void headroom_changed(struct xenvif *vif, const struct xb_frontend_conf *fe)
