@@ -199,6 +199,7 @@ static int queue_connect(struct xenvif_queue *q, const struct xb_frontend_conf *
 	/* Each queue the full rate, as xen-netback gives each of its queues credit_bytes. */
 	nif_txq_set_rate(q->guest_tx, fe->rate_bytes, fe->rate_usec);
 	q->rate_seen = atomic_load(&q->rate_seq);
+	atomic_store(&q->headroom, fe->xdp_headroom);
 	q->headroom_seen = atomic_load(&q->headroom_seq);
 	q->stats.rx_headroom = fe->xdp_headroom;
 	return 0;
