@@ -32,6 +32,7 @@
 
 #include "dnb_dpdk_compat.h"
 
+#include "emu_nic.h"
 #include "vifs.h"
 
 /** Pending vifs are asked again this often (ms). */
@@ -247,6 +248,7 @@ static void *watch_main(void *arg)
 		}
 		if (now >= next_tick) {
 			retry_pending(app);
+			dnb_emu_check_taps(app);
 			next_tick = now + VIF_TICK_MS;
 		}
 	}
