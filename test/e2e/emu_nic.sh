@@ -38,15 +38,15 @@ emu_port() {
 }
 attached_count() { grep -c "vif1\.0: emulated NIC $tap attached" "$E2E_STATE/netback.log"; }
 detached_with() { grep -q "vif1\.0: emulated NIC $tap detached (port [0-9]*): $1" "$E2E_STATE/netback.log"; }
+attached_at_least() { [ "$(attached_count)" -ge "$1" ]; }
 # wait_attached N: the Nth attach is logged
 wait_attached() {
-	e2e_wait_for 10 test "$(attached_count)" -ge "$1" ||
+	e2e_wait_for 10 attached_at_least "$1" ||
 		{ cat "$E2E_STATE/netback.log"; e2e_fail "the emulated NIC was not attached (attach $1)"; }
 }
 make_tap() {
 	ip link add "$tap" type veth peer name eth0 netns "$hvm_ns" &&
 		in_hvm ip link set eth0 address "$mac" &&
-		in_hvm sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1 &&
 		in_hvm ip addr add "$hvm_ip/24" dev eth0 &&
 		in_hvm ip link set eth0 up && in_hvm ip link set lo up &&
 		sysctl -qw "net.ipv6.conf.$tap.disable_ipv6=1" && ip link set "$tap" up || e2e_fail "making the emulated NIC's veth"
@@ -57,7 +57,9 @@ wire_pings_hvm() {
 
 e2e_bed_up 1
 mac=$(e2e_xs_read "$be1/mac") || e2e_fail "reading $be1/mac"
-ip netns add "$hvm_ns" || e2e_fail "netns $hvm_ns"
+# no IPv6 in the emulated NIC's namespace: no DAD or router solicitation among the counts
+ip netns add "$hvm_ns" && in_hvm sysctl -qw net.ipv6.conf.default.disable_ipv6=1 \
+	net.ipv6.conf.all.disable_ipv6=1 || e2e_fail "netns $hvm_ns"
 make_tap
 e2e_netback_start
 e2e_wait_connected 1
