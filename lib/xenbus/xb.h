@@ -316,6 +316,24 @@ int xb_discover_read_bridge(struct xb_xs *xs, uint16_t domid, uint16_t devid,
 		char name[XB_IFNAME_MAX + 1]);
 
 /**
+ * The backend key naming the tap of the vif's emulated NIC (an HVM guest's device model
+ * NIC, libxl's `vifD.V-emu`): written by the hotplug script (vif-dpdk-netback, run by
+ * libxl as root with `type_if=tap` and INTERFACE naming the tap) and removed by it when
+ * libxl removes the tap. Dom0's backend directory: the guest cannot write it. It lives
+ * as long as the vif's directory, so a restarted service finds the tap again.
+ */
+#define XB_EMU_TAP_KEY "dpdk-netback-emu"
+
+/**
+ * Read the vif's XB_EMU_TAP_KEY, as xb_discover_read_bridge() reads `bridge` (the same
+ * rule, one read, a malformed value logged naming the vif, the key and the value).
+ * @return XB_BRIDGE_NONE (no key: no emulated NIC), XB_BRIDGE_NAMED (the tap's name in
+ *   @p name), XB_BRIDGE_MALFORMED; a negative errno when xenstore could not answer.
+ */
+int xb_discover_read_emu_tap(struct xb_xs *xs, uint16_t domid, uint16_t devid,
+		char name[XB_IFNAME_MAX + 1]);
+
+/**
  * List the vifs that exist under XB_BACKEND_VIF_DIR: every domain directory, then every
  * device directory in it. Names that are not canonical decimal ids in range are skipped (and
  * logged at DEBUG), domain 0 too.
@@ -350,7 +368,7 @@ enum xb_discover_what {
 	XB_DISCOVER_ALL,
 	/** A domain directory appeared or went: that domain (id->domid) and its vifs. */
 	XB_DISCOVER_DOMAIN,
-	/** A vif's directory, "online", "script" or "mac" changed: that vif (*id). */
+	/** A vif's directory, "online", "script", "mac" or XB_EMU_TAP_KEY changed: that vif (*id). */
 	XB_DISCOVER_VIF,
 	/** Only a vif's backend "state" changed: that vif (*id), if its state matters. */
 	XB_DISCOVER_VIF_STATE,
