@@ -603,7 +603,7 @@ vifline_checks() {
 }
 
 vifline_phase() {
-	local who
+	local who rc
 	ip link set dnbw0 mtu 9000 && peer ip link set dnbp0 mtu 9000 || {
 		result vifline-wire FAIL "wire MTU 9000"
 		return 1
@@ -611,9 +611,10 @@ vifline_phase() {
 	# frames of 9018 bytes in the wire's packet socket; 8192 shared buffers of 9 KiB fit
 	# dpdk-netback's -m 256 (the default 32768 would not)
 	wire_devargs=",framesz=9216,blocksz=36864"
-	netback_start dnbw0 vifline "--mtu 9000 --mbufs 8192" || return 1
+	netback_start dnbw0 vifline "--mtu 9000 --mbufs 8192"
+	rc=$?
 	wire_devargs=
-	if vifline_create rate $vifline_ip_rate \
+	if [ "$rc" = 0 ] && vifline_create rate $vifline_ip_rate \
 		"mac=00:16:3e:00:00:21,ip=$vifline_ip_rate,rate=10Mb/s" DNB_GUEST_TESTS=vifline &&
 		vifline_create free $vifline_ip_free "mac=00:16:3e:00:00:22" DNB_GUEST_TESTS=0 &&
 		vifline_ready rate && vifline_ready free; then
@@ -622,7 +623,8 @@ vifline_phase() {
 	for who in rate free; do
 		beside_destroy_as vifline "$who"
 	done
-	netback_stop vifline
+	# also a process that never got to forward: the next phase's must not find it
+	[ -n "$nb_pid" ] && netback_stop vifline
 	nb_pid=
 	ip link set dnbw0 mtu 1500
 	peer ip link set dnbp0 mtu 1500
