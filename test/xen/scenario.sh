@@ -108,6 +108,9 @@ wire_up() {
 	peer ethtool -K dnbp0 tso off gso off tx off >/dev/null
 	ethtool -K dnbw0 tso off gso off gro off tx off >/dev/null
 	peer netserver -p 12865 >/dev/null 2>&1
+	# IPv6 beside IPv4 (#20): the guests take fd77::N; netserver listens on one family
+	peer ip -6 addr add fd77::1/64 dev dnbp0 nodad
+	peer netserver -p 12866 -6 >/dev/null 2>&1
 }
 
 # stamp: each line of stdin with the uptime, to line up the logs of Dom0 and the guest.
@@ -239,7 +242,7 @@ guest_results() {
 		return 1
 	fi
 	grep -a "^DNB-RESULT " "$log" | tr -d '\r' | sed "s/^DNB-RESULT guest-/DNB-RESULT guest-$2-/"
-	grep -a "^DNB-RESULT guest-netperf-" "$log" | tr -d '\r' | while read -r _ name _ tput; do
+	grep -a "^DNB-RESULT guest-netperf" "$log" | tr -d '\r' | while read -r _ name _ tput; do
 		echo "${tput%%,*}" >"/tmp/tput.$2.$name"
 	done
 	grep -aq "^DNB-RESULT guest-[^ ]* FAIL" "$log" && { evidence "$log"; backend_evidence; }
@@ -867,8 +870,18 @@ if kernel_backend_up; then
 	beside_phase
 fi
 for t in guest-netperf-TCP_STREAM guest-netperf-TCP_MAERTS guest-netperf-TCP_RR \
+	guest-netperf6-TCP_STREAM guest-netperf6-TCP_MAERTS guest-netperf6-TCP_RR \
 	peer-netperf-TCP_STREAM peer-netperf-TCP_MAERTS; do
 	compare "$t"
+done
+# IPv6 beside IPv4 in the same life, per backend (#20)
+for life in pv kernel-pv; do
+	for t in TCP_STREAM TCP_MAERTS TCP_RR; do
+		v4=$(cat "/tmp/tput.$life.guest-netperf-$t" 2>/dev/null)
+		v6=$(cat "/tmp/tput.$life.guest-netperf6-$t" 2>/dev/null)
+		[ -n "$v4" ] && [ -n "$v6" ] &&
+			echo "DNB-INFO ipv6 $life guest $t IPv4 $v4 IPv6 $v6 IPv6/IPv4 $(awk -v a="$v6" -v b="$v4" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+	done
 done
 # Every guest's user-process faults, for the host's count (Dom0's reach the console directly).
 grep -ah 'segfault at\|traps:' "$console_dir"/guest-*.log 2>/dev/null | tr -d '\r' |
