@@ -86,6 +86,11 @@ struct dnb_port_stats {
 struct dnb_port {
 	uint16_t port_id;
 	bool is_vif;
+	/** An HVM guest's emulated NIC (emu_nic.c): a tap under net_af_packet, a socket port
+	 *  to the app (its TX is a wire's), a vif to the switch: @c vif's guest, the MAC of
+	 *  its vif port @c twin, pinned here while it is attached. */
+	bool is_emu;
+	uint16_t twin;         /**< emu: the vif's port */
 	/* What the port's TX does itself; the rest is done in software before it (egress.c).
 	 * A vif's change with each frontend connection (vif_offloads_update in ports.c). */
 	bool tso_v4, tso_v6;   /**< TCP segmentation */
@@ -261,6 +266,14 @@ struct xb_vif_ips; /* xb.h */
  */
 int dnb_port_init(struct dnb_app *app, uint16_t port_id, unsigned int sw,
 		  const struct dnb_vif_id *vif, const struct xb_vif_ips *ips);
+/**
+ * Bring up port @p port_id (a net_af_packet vdev on the tap) as the emulated NIC of the vif
+ * on port @p twin (attached), in its switch, with the vif's MAC pinned to it and @p ips (the
+ * vif's backend `ip`, as for the vif) its IP source check; forwarding starts on it.
+ * Control thread. @return 0 or a negative errno (the port released, logged).
+ */
+int dnb_port_init_emu(struct dnb_app *app, uint16_t port_id, uint16_t twin,
+		      const struct xb_vif_ips *ips);
 /* The shared pool's data room for a wire MTU: a whole frame with an 802.1Q tag in one
  * buffer, rounded up to 1 KiB; DPDK's default at 1500 and below. */
 uint16_t dnb_port_data_room(uint32_t mtu);
@@ -269,6 +282,12 @@ void dnb_port_fini(struct dnb_app *app, uint16_t port_id);
 /* vif_watch.c (vifs.h: the rest of the chosen vifs) */
 int dnb_vifs_start(struct dnb_app *app);
 void dnb_vifs_stop(struct dnb_app *app);
+
+/** What port @p p is, for log lines and telemetry: "vif", "emu" (an emulated NIC) or "wire". */
+static inline const char *dnb_port_kind(const struct dnb_port *p)
+{
+	return p->is_vif ? "vif" : p->is_emu ? "emu" : "wire";
+}
 
 /** The switch of port @p p. */
 static inline struct l2sw *dnb_port_l2sw(const struct dnb_app *app, const struct dnb_port *p)

@@ -200,8 +200,9 @@ static void gso_refused(struct dnb_port *p, const struct rte_mbuf *m, int err)
 	p->gso_log_next = now + rte_get_tsc_hz() * DNB_GSO_LOG_S;
 	if (rte_get_ptype_name(m->packet_type, type, sizeof(type)) < 0)
 		snprintf(type, sizeof(type), "ptype %#x", m->packet_type);
-	if (p->is_vif)
-		snprintf(who, sizeof(who), "vif%u.%u", p->vif.domid, p->vif.devid);
+	if (p->is_vif || p->is_emu)
+		snprintf(who, sizeof(who), "vif%u.%u%s", p->vif.domid, p->vif.devid,
+			 p->is_emu ? "-emu" : "");
 	else
 		snprintf(who, sizeof(who), "port %u", p->port_id);
 	DNB_LOG(WARNING, "%s: TSO packet dropped, software GSO refused it (%s): %s%s, "

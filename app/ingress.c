@@ -47,7 +47,7 @@ int dnb_ingress_port_init(struct dnb_app *app, struct dnb_port *p)
 		.slot_size = LRO_DEFAULT_SLOT_SIZE,
 	};
 
-	if (p->is_vif || app->cfg.lro == DNB_LRO_OFF)
+	if (p->is_vif || p->is_emu || app->cfg.lro == DNB_LRO_OFF)
 		return 0;
 	p->lro = lro_ctx_create(&conf);
 	if (p->lro == NULL) {

@@ -23,7 +23,8 @@ static struct rte_mempool *rx_pool(struct dnb_app *app, const struct dnb_port *p
 	char name[RTE_MEMPOOL_NAMESIZE];
 	struct rte_mempool *mp;
 
-	if (!p->is_vif)
+	/* an emulated NIC's frames are its guest's too: the vif's own pool, not the shared */
+	if (!p->is_vif && !p->is_emu)
 		return app->pool;
 	pthread_mutex_lock(&app->ctl_lock); /* telemetry reads the pool table */
 	if (app->vif_pools[p->port_id] == NULL) {
@@ -240,11 +241,12 @@ static int port_resources(struct dnb_app *app, struct dnb_port *p)
 	return 0;
 }
 
-/* A vif's sources beyond its mac=: --vif-macs, --vif-learn and its backend's `ip`. */
+/* A vif's sources beyond its mac=: --vif-macs, --vif-learn (@p p NULL: none, an emulated
+ * NIC) and its backend's `ip`. */
 static void vif_source_policy(const struct dnb_app *app, const struct dnb_port *p,
 			      const struct xb_vif_ips *ips, struct l2sw_port_conf *swconf)
 {
-	const struct dnb_vif_macs *vm = dnb_config_vif_macs(&app->cfg, p->vif);
+	const struct dnb_vif_macs *vm = p != NULL ? dnb_config_vif_macs(&app->cfg, p->vif) : NULL;
 
 	RTE_BUILD_BUG_ON(DNB_VIF_EXTRA_MACS > L2SW_MAX_EXTRA_MACS);
 	RTE_BUILD_BUG_ON(XB_VIF_IP_MAX > L2SW_MAX_IPS);
@@ -270,7 +272,15 @@ static int port_start(struct dnb_app *app, struct dnb_port *p, const struct xb_v
 
 	RTE_BUILD_BUG_ON(DNB_VLAN_WORDS != L2SW_VLAN_WORDS);
 
-	if (p->is_vif) {
+	if (p->is_emu) {
+		/* the vif's MAC and VLAN, moved here; its `ip` check; nothing it learns */
+		swconf.kind = L2SW_PORT_VIF;
+		rte_eth_macaddr_get(p->twin, &swconf.mac);
+		swconf.access_vlan = dnb_config_vif_vlan(&app->cfg, p->vif);
+		swconf.twin_set = true;
+		swconf.twin = p->twin;
+		vif_source_policy(app, NULL, ips, &swconf);
+	} else if (p->is_vif) {
 		rte_eth_macaddr_get(p->port_id, &swconf.mac);
 		swconf.access_vlan = dnb_config_vif_vlan(&app->cfg, p->vif);
 		trunk = dnb_config_vif_trunk(&app->cfg, p->vif);
@@ -296,34 +306,22 @@ static int port_start(struct dnb_app *app, struct dnb_port *p, const struct xb_v
 	return rc;
 }
 
-int dnb_port_init(struct dnb_app *app, uint16_t port_id, unsigned int sw,
-		  const struct dnb_vif_id *vif, const struct xb_vif_ips *ips)
+/* Configure, start and publish the port @p p describes (dnb_port_init, _emu). */
+static int port_bring_up(struct dnb_app *app, struct dnb_port *p, const struct xb_vif_ips *ips)
 {
-	struct dnb_port *p = &app->ports[port_id];
-	bool is_vif = vif != NULL;
 	int rc;
 
-	/* A vif takes nothing before a frontend connects; its link-up event sets its offloads. */
-	*p = (struct dnb_port){.port_id = port_id, .is_vif = is_vif,
-			       .nb_queues = is_vif ? app->cfg.vif_queues : 1,
-			       .owner = (uint16_t)(app->next_owner++ % app->nb_workers),
-			       .sw = (uint8_t)sw,
-			       .tso_v4 = is_vif, .tso_v6 = is_vif,
-			       .csum_v4 = is_vif, .csum_v6 = is_vif, .wake_fd = -1,
-			       .tx_queues = 1};
-	if (is_vif)
-		p->vif = *vif;
-	if (is_vif) {
-		rc = rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_INTR_LSC,
+	if (p->is_vif) {
+		rc = rte_eth_dev_callback_register(p->port_id, RTE_ETH_EVENT_INTR_LSC,
 						   vif_link_event, app);
 		if (rc != 0) {
-			DNB_LOG(ERR, "port %u: link events: %s", port_id, rte_strerror(-rc));
+			DNB_LOG(ERR, "port %u: link events: %s", p->port_id, rte_strerror(-rc));
 			return rc;
 		}
 	}
 	rc = port_configure(app, p, p->nb_queues);
 	if (rc != 0)
-		DNB_LOG(ERR, "port %u: configuring: %s", port_id, rte_strerror(-rc));
+		DNB_LOG(ERR, "port %u: configuring: %s", p->port_id, rte_strerror(-rc));
 	if (rc == 0)
 		rc = port_resources(app, p);
 	if (rc == 0)
@@ -336,6 +334,38 @@ int dnb_port_init(struct dnb_app *app, uint16_t port_id, unsigned int sw,
 	dnb_table_update(app, p, NULL);
 	pthread_mutex_unlock(&app->ctl_lock);
 	return 0;
+}
+
+int dnb_port_init(struct dnb_app *app, uint16_t port_id, unsigned int sw,
+		  const struct dnb_vif_id *vif, const struct xb_vif_ips *ips)
+{
+	struct dnb_port *p = &app->ports[port_id];
+	bool is_vif = vif != NULL;
+
+	/* A vif takes nothing before a frontend connects; its link-up event sets its offloads. */
+	*p = (struct dnb_port){.port_id = port_id, .is_vif = is_vif,
+			       .nb_queues = is_vif ? app->cfg.vif_queues : 1,
+			       .owner = (uint16_t)(app->next_owner++ % app->nb_workers),
+			       .sw = (uint8_t)sw,
+			       .tso_v4 = is_vif, .tso_v6 = is_vif,
+			       .csum_v4 = is_vif, .csum_v6 = is_vif, .wake_fd = -1,
+			       .tx_queues = 1};
+	if (is_vif)
+		p->vif = *vif;
+	return port_bring_up(app, p, ips);
+}
+
+int dnb_port_init_emu(struct dnb_app *app, uint16_t port_id, uint16_t twin,
+		      const struct xb_vif_ips *ips)
+{
+	struct dnb_port *p = &app->ports[port_id];
+
+	/* a socket port as a wire one is (offloads from its PMD, a wake-up socket) */
+	*p = (struct dnb_port){.port_id = port_id, .is_emu = true, .twin = twin,
+			       .vif = app->ports[twin].vif, .nb_queues = 1,
+			       .owner = (uint16_t)(app->next_owner++ % app->nb_workers),
+			       .sw = app->ports[twin].sw, .wake_fd = -1, .tx_queues = 1};
+	return port_bring_up(app, p, ips);
 }
 
 void dnb_port_fini(struct dnb_app *app, uint16_t port_id)

@@ -21,9 +21,15 @@ static void port_dict(struct rte_tel_data *d, const struct dnb_port *p)
 {
 	struct rte_eth_stats es = {0};
 	struct l2sw_stats ss;
+	char vif[16];
 
 	rte_eth_stats_get(p->port_id, &es);
-	rte_tel_data_add_dict_string(d, "kind", p->is_vif ? "vif" : "wire");
+	rte_tel_data_add_dict_string(d, "kind", dnb_port_kind(p));
+	if (p->is_emu) {
+		/* the vif whose guest this emulated NIC is: DOMID/DEVID as --vif names it */
+		snprintf(vif, sizeof(vif), "%u/%u", p->vif.domid, p->vif.devid);
+		rte_tel_data_add_dict_string(d, "emu_of", vif);
+	}
 	rte_tel_data_add_dict_string(d, "switch", tel_app->switches[p->sw].name);
 	dnb_tel_dict_add_u64(d, "rx_pkts", p->stats.rx_pkts);
 	dnb_tel_dict_add_u64(d, "tx_pkts", p->stats.tx_pkts);
@@ -43,7 +49,7 @@ static void port_dict(struct rte_tel_data *d, const struct dnb_port *p)
 	dnb_tel_dict_add_u64(d, "handoff_mbufs", atomic_load(&p->handoff_mbufs));
 	dnb_tel_dict_add_u64(d, "handoff_drops", atomic_load(&p->handoff_drops));
 	dnb_tel_dict_add_u64(d, "handoff_pkts", p->stats.handoff_pkts);
-	if (p->is_vif && tel_app->vif_pools[p->port_id] != NULL)
+	if ((p->is_vif || p->is_emu) && tel_app->vif_pools[p->port_id] != NULL)
 		dnb_tel_dict_add_u64(d, "pool_in_use",
 			rte_mempool_in_use_count(tel_app->vif_pools[p->port_id]));
 	dnb_tel_dict_add_u64(d, "eth_ipackets", es.ipackets);
@@ -264,7 +270,7 @@ static struct dnb_port *port_named(const char *s, char *why, size_t why_len)
 	for (unsigned int i = 0; t != NULL && i < t->nb; i++) {
 		struct dnb_port *p = t->ports[i];
 
-		if ((wire && !p->is_vif && wires++ == 0) || (!by_vif && !wire && p->port_id == id) ||
+		if ((wire && !p->is_vif && !p->is_emu && wires++ == 0) || (!by_vif && !wire && p->port_id == id) ||
 		    (by_vif && p->is_vif && p->vif.domid == vif.domid && p->vif.devid == vif.devid))
 			found = p;
 	}
@@ -389,7 +395,7 @@ void dnb_stats_print(struct dnb_app *app)
 		const struct dnb_port *p = t->ports[i];
 
 		printf("port %u (%s): rx %" PRIu64 " tx %" PRIu64 " drop %" PRIu64
-		       " gso %" PRIu64 " busy %.3f s%s", p->port_id, p->is_vif ? "vif" : "wire",
+		       " gso %" PRIu64 " busy %.3f s%s", p->port_id, dnb_port_kind(p),
 		       p->stats.rx_pkts, p->stats.tx_pkts, p->stats.tx_drops, p->stats.gso_segs,
 		       (double)p->stats.busy_cycles / (double)app->tsc_hz,
 		       i + 1 < t->nb ? " | " : "\n");

@@ -8,11 +8,15 @@
  * The watch fires on every write below the directory: every vif's state (this service
  * rewrites it whenever a guest toggles its own), hotplug-status, features. So an event
  * costs only what its path names (xb_discover_classify reads no xenstore): the one vif
- * whose directory, "online", "script" or "mac" changed, or whose "state" changed while the
+ * whose directory, "online", "script", "mac" or emulated NIC key (XB_EMU_TAP_KEY)
+ * changed, or whose "state" changed while the
  * vif waits for the kernel to release it; every vif of a domain whose directory came or
  * went; nothing for any other key. One batch takes at most VIF_BATCH_EVENTS events and
  * looks at each vif it names once; past VIF_BATCH_VIFS distinct vifs it asks for a full
  * rescan instead, at most one a tick.
+ *
+ * On every tick, the attached emulated NICs' taps are checked too (emu_nic.h): a tap that
+ * went is detached without any xenstore event.
  *
  * A vif that must be asked again (the kernel holds it, its attach failed, xenstore could
  * not tell) stays in the pending set and is asked on every tick (VIF_TICK_MS), with no
@@ -32,6 +36,7 @@
 
 #include "dnb_dpdk_compat.h"
 
+#include "emu_nic.h"
 #include "vifs.h"
 
 /** Pending vifs are asked again this often (ms). */
@@ -247,6 +252,7 @@ static void *watch_main(void *arg)
 		}
 		if (now >= next_tick) {
 			retry_pending(app);
+			dnb_emu_check_taps(app);
 			next_tick = now + VIF_TICK_MS;
 		}
 	}

@@ -27,6 +27,7 @@
 #include <rte_dev.h>
 #include <rte_ether.h>
 
+#include "emu_nic.h"
 #include "kernel_owner.h"
 #include "rte_pmd_xenvif.h"
 #include "vifs.h"
@@ -248,10 +249,17 @@ bool dnb_vif_examine(struct dnb_app *app, struct xb_xs *xs, struct xb_vif_id id)
 	/* A transient xenstore error must not look like a removed vif: change nothing. */
 	if (p == XB_VIF_UNKNOWN)
 		return false;
-	if (s != NULL && !wanted)
+	if (s != NULL && !wanted) {
+		dnb_emu_detach(app, id);
 		vif_detach(app, s);
-	else if (s == NULL && wanted)
-		return vif_take(app, xs, &info);
+		return true;
+	}
+	if (s == NULL && wanted && !vif_take(app, xs, &info))
+		return false;
+	/* attached (now or before): its emulated NIC, if the hotplug script named one */
+	s = slot_find(id);
+	if (s != NULL)
+		dnb_emu_examine(app, xs, id, s->port_id);
 	return true;
 }
 
@@ -292,6 +300,7 @@ void dnb_vif_detach_all(struct dnb_app *app, enum dnb_exit_mode mode)
 		if (!slots[i].attached)
 			continue;
 		rte_pmd_xenvif_keep_on_close(slots[i].port_id, mode != DNB_EXIT_RELEASE);
+		dnb_emu_detach(app, id);
 		vif_detach(app, &slots[i]);
 		if (mode == DNB_EXIT_KERNEL)
 			vif_to_kernel(id);

@@ -91,6 +91,12 @@ enum nif_fatal {
 /** A short English name for @p reason ("impossible number of requests", ...). */
 const char *nif_fatal_str(enum nif_fatal reason);
 
+/**
+ * Largest guest-RX headroom (the frontend's xdp-headroom, bytes before a packet's data in
+ * its first buffer): half a page, so a first slot still holds a whole 1514-byte frame.
+ */
+#define NIF_RX_HEADROOM_MAX 2048u
+
 /** How a guest-RX packet is laid out over the guest's 4 KiB receive pages. */
 enum nif_layout {
 	/**
@@ -133,6 +139,9 @@ struct nif_rxq_conf {
 	uint16_t domid;               /**< the guest: dest.foreign.domid of every segment */
 	struct nif_rx_features features;
 	enum nif_layout layout;
+	/** The frontend's xdp-headroom: each packet's data starts this far into its first
+	 *  buffer (response offset), 0..NIF_RX_HEADROOM_MAX. See nif_rxq_set_headroom(). */
+	uint16_t headroom;
 	uint16_t max_burst;           /**< most packets one prepare takes; 0 = 64 */
 	uint32_t max_copy_segs;       /**< grant-copy batch capacity in segments; 0 = 2048 */
 	int socket_id;                /**< NUMA socket for the queue's memory (SOCKET_ID_ANY ok) */
@@ -168,8 +177,9 @@ struct nif_rxq;
  * (SHARED_RING_INIT); the backend's private state starts at the ring's current rsp_prod,
  * as BACK_RING_ATTACH does.
  * @return the queue, or NULL with rte_errno: EINVAL (bad conf: NULL ring, ring_bytes not
- *         a power-of-two number of pages, max_copy_segs too small for one packet), EIO
- *         (req_prod - rsp_prod already exceeds the ring size), ENOMEM.
+ *         a power-of-two number of pages, max_copy_segs too small for one packet, headroom
+ *         over NIF_RX_HEADROOM_MAX), EIO (req_prod - rsp_prod already exceeds the ring
+ *         size), ENOMEM.
  */
 struct nif_rxq *nif_rxq_create(const struct nif_rxq_conf *conf);
 
@@ -230,18 +240,31 @@ enum nif_fatal nif_rxq_fatal(const struct nif_rxq *q);
 /** The ring's indices when @p q attached (see struct nif_ring_pos). */
 struct nif_ring_pos nif_rxq_attach_pos(const struct nif_rxq *q);
 
+/**
+ * Lay out the next packets prepared from @p headroom on (the frontend reconfigured its
+ * xdp-headroom): each packet's first data slot starts at that offset in the guest's buffer,
+ * its response's offset says so, and it holds NIF_PAGE_SIZE - @p headroom bytes at most
+ * (so a packet may need one more slot). Packets already prepared keep their layout.
+ * Only from the lcore using the queue, between bursts.
+ * @return 0; -EINVAL for @p headroom over NIF_RX_HEADROOM_MAX (nothing changed); -EBUSY
+ *   inside a burst (between prepare and finish).
+ */
+int nif_rxq_set_headroom(struct nif_rxq *q, uint16_t headroom);
+
 /** The queue's counters (valid while the queue lives). */
 const struct nif_rx_stats *nif_rxq_stats(const struct nif_rxq *q);
 void nif_rxq_stats_reset(struct nif_rxq *q);
 
 /**
  * Plan a packet's guest-RX data slots without touching any ring (pure).
+ * @param headroom where the first slot's data starts (see nif_rxq_set_headroom())
  * @param[out] slot_sizes bytes per data slot, filled up to @p max_slots entries (may be NULL)
  * @param[out] nb_copy_segs grant-copy segments the packet needs (may be NULL)
  * @return the number of data slots (may exceed @p max_slots), or -EINVAL for an empty
- *         packet or a chain whose data_len sum differs from pkt_len.
+ *         packet, a chain whose data_len sum differs from pkt_len, or a headroom over
+ *         NIF_RX_HEADROOM_MAX.
  */
-int nif_rx_slot_layout(const struct rte_mbuf *m, enum nif_layout layout,
+int nif_rx_slot_layout(const struct rte_mbuf *m, enum nif_layout layout, uint16_t headroom,
 		       uint16_t *slot_sizes, uint16_t max_slots, uint32_t *nb_copy_segs);
 
 /*

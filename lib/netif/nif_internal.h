@@ -67,6 +67,7 @@ struct nif_rxq {
 	uint16_t domid;
 	struct nif_rx_features feat;
 	enum nif_layout layout;
+	uint16_t headroom;           /* first slot's data offset (the frontend's xdp-headroom) */
 	uint16_t max_burst;
 	uint32_t max_segs;
 	uint32_t max_frame;          /* MTU + Ethernet + VLAN header */
@@ -144,8 +145,9 @@ struct nif_rx_sink {
 	uint16_t max_slots;           /* entries of slot_sizes/grefs */
 };
 
-/* Data slots of @m (or -EINVAL), and in *nb_segs the copy segments; fills @sink if given. */
-int nif_rx_walk(const struct rte_mbuf *m, enum nif_layout layout,
+/* Data slots of @m (or -EINVAL), and in *nb_segs the copy segments; fills @sink if given.
+ * The first slot's data starts at @headroom (<= NIF_RX_HEADROOM_MAX). */
+int nif_rx_walk(const struct rte_mbuf *m, enum nif_layout layout, uint16_t headroom,
 		const struct nif_rx_sink *sink, uint32_t *nb_segs);
 
 /* nif_rx_offload.c: first-slot flags and GSO extra of a guest-RX packet. */

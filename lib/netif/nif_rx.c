@@ -34,10 +34,16 @@ struct nif_rxq *nif_rxq_create(const struct nif_rxq_conf *conf)
 	q->domid = conf->domid;
 	q->feat = conf->features;
 	q->layout = conf->layout;
+	q->headroom = conf->headroom;
 	q->max_burst = conf->max_burst != 0 ? conf->max_burst : NIF_DEFAULT_BURST;
 	q->max_segs = conf->max_copy_segs != 0 ? conf->max_copy_segs : NIF_RX_DEFAULT_SEGS;
 	q->max_frame = (uint32_t)(conf->features.mtu != 0 ? conf->features.mtu :
 				  NIF_DEFAULT_MTU) + NIF_ETH_HLEN + NIF_VLAN_HLEN;
+	if (conf->headroom > NIF_RX_HEADROOM_MAX) {
+		rte_free(q);
+		rte_errno = EINVAL;
+		return NULL;
+	}
 	if (req_prod - rsp_prod > q->ring_size) {
 		rte_free(q);
 		rte_errno = EIO;
@@ -111,10 +117,13 @@ static bool rx_slots_available(struct nif_rxq *q, uint32_t needed, RING_IDX *pro
 
 /* Pending response of data slot @d of a packet of @nslots data slots. */
 static void rx_data_rsp(netif_rx_response_t *rsp, uint16_t id, uint16_t d, uint16_t nslots,
-			uint16_t first_flags, uint16_t bytes)
+			uint16_t first_flags, uint16_t headroom, uint16_t bytes)
 {
 	rsp->id = id;
-	rsp->offset = 0; /* data at the start of each page, as netback writes it */
+	/* The first slot's data after the headroom, the rest at the start of their page.
+	 * (xen-netback writes offset 0 and counts the headroom into status; netfront reads
+	 * status as the data's length and the data at offset, so say where it is.) */
+	rsp->offset = d == 0 ? headroom : 0;
 	rsp->flags = d + 1 < nslots ? NETRXF_more_data : 0;
 	if (d == 0)
 		rsp->flags |= first_flags;
@@ -155,14 +164,15 @@ static void rx_consume(struct nif_rxq *q, struct rte_mbuf *m, uint16_t nslots,
 		else if (k > ex->n)
 			grefs[k - ex->n] = req.gref;
 	}
-	nif_rx_walk(m, q->layout, &sink, &nsegs);
+	nif_rx_walk(m, q->layout, q->headroom, &sink, &nsegs);
 
 	if (ex->n != 0)
 		flags |= NETRXF_extra_info;
 	for (uint16_t d = 0; d < nslots; d++) {
 		uint16_t k = d == 0 ? 0 : d + ex->n;
 
-		rx_data_rsp(&q->rsp[(cons + k) & mask], ids[k], d, nslots, flags, sizes[d]);
+		rx_data_rsp(&q->rsp[(cons + k) & mask], ids[k], d, nslots, flags, q->headroom,
+			    sizes[d]);
 	}
 	for (uint8_t x = 0; x < ex->n; x++)
 		memcpy(&q->rsp[(cons + 1 + x) & mask], &ex->e[x], sizeof(ex->e[x]));
@@ -231,7 +241,7 @@ static enum rx_place rx_place_packet(struct nif_rxq *q, struct rte_mbuf *m, RING
 	int nslots;
 
 	/* The chain first: offload parsing reads headers up to pkt_len through it. */
-	nslots = nif_rx_walk(m, q->layout, NULL, &nsegs);
+	nslots = nif_rx_walk(m, q->layout, q->headroom, NULL, &nsegs);
 	if (nslots < 0)
 		return rx_drop(m, &st->rx_drop_bad_mbuf);
 	switch (nif_rx_offload(q, m, &flags, &ex.e[0], &ex.gso)) {
@@ -352,6 +362,16 @@ int nif_rx_finish_burst(struct nif_rxq *q, int copy_rc, bool *notify)
 struct nif_ring_pos nif_rxq_attach_pos(const struct nif_rxq *q)
 {
 	return q->attach;
+}
+
+int nif_rxq_set_headroom(struct nif_rxq *q, uint16_t headroom)
+{
+	if (headroom > NIF_RX_HEADROOM_MAX)
+		return -EINVAL;
+	if (q->in_burst)
+		return -EBUSY;
+	q->headroom = headroom;
+	return 0;
 }
 
 enum nif_fatal nif_rxq_fatal(const struct nif_rxq *q)

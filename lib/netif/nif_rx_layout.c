@@ -9,6 +9,12 @@
  * interface allows, so no extra split is needed there.
  *
  * Naive (benchmark control): each mbuf segment starts on a fresh page.
+ *
+ * Headroom (the frontend's xdp-headroom): the first page's cursor starts at @p headroom
+ * instead of 0, so that page holds NIF_PAGE_SIZE - headroom bytes at most, and the next
+ * ones start at 0 (xen-netback's xenvif_rx_data_slot starts every slot at the headroom; only
+ * the first needs it: netfront runs XDP on single-slot packets and reads every slot at the
+ * response's offset).
  */
 #include <errno.h>
 
@@ -37,7 +43,7 @@ static void rx_emit(const struct nif_rx_sink *sink, uint32_t seg_idx, uint16_t s
 	seg->status = 1;
 }
 
-int nif_rx_walk(const struct rte_mbuf *m, enum nif_layout layout,
+int nif_rx_walk(const struct rte_mbuf *m, enum nif_layout layout, uint16_t headroom,
 		const struct nif_rx_sink *sink, uint32_t *nb_segs)
 {
 	const struct rte_mbuf *seg;
@@ -63,8 +69,8 @@ int nif_rx_walk(const struct rte_mbuf *m, enum nif_layout layout,
 			uint32_t chunk;
 
 			if (dest_off == NIF_PAGE_SIZE) {
+				dest_off = nslots == 0 ? headroom : 0;
 				nslots++;
-				dest_off = 0;
 			}
 			chunk = RTE_MIN(len, NIF_PAGE_SIZE - dest_off);
 			rx_emit(sink, nsegs, (uint16_t)(nslots - 1), (uint16_t)dest_off, src,
@@ -82,7 +88,7 @@ int nif_rx_walk(const struct rte_mbuf *m, enum nif_layout layout,
 	return nslots;
 }
 
-int nif_rx_slot_layout(const struct rte_mbuf *m, enum nif_layout layout,
+int nif_rx_slot_layout(const struct rte_mbuf *m, enum nif_layout layout, uint16_t headroom,
 		       uint16_t *slot_sizes, uint16_t max_slots, uint32_t *nb_copy_segs)
 {
 	struct nif_rx_sink sink = {
@@ -90,7 +96,7 @@ int nif_rx_slot_layout(const struct rte_mbuf *m, enum nif_layout layout,
 		.max_slots = slot_sizes != NULL ? max_slots : 0,
 	};
 
-	if (m == NULL)
+	if (m == NULL || headroom > NIF_RX_HEADROOM_MAX)
 		return -EINVAL;
-	return nif_rx_walk(m, layout, &sink, nb_copy_segs);
+	return nif_rx_walk(m, layout, headroom, &sink, nb_copy_segs);
 }

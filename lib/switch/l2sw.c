@@ -58,10 +58,14 @@ l2sw_create(const struct l2sw_conf *conf)
 	sw->policy_sel = rte_zmalloc_socket("l2sw_policy_sel",
 					    conf->nb_ports * sizeof(*sw->policy_sel),
 					    RTE_CACHE_LINE_SIZE, conf->socket_id);
+	sw->twin = rte_malloc_socket("l2sw_twin", conf->nb_ports * sizeof(*sw->twin), 0,
+				     conf->socket_id);
 	if (sw->port_word == NULL || sw->max_learned == NULL || sw->in_stats == NULL ||
 	    sw->aged == NULL || sw->retired == NULL || sw->policy == NULL ||
-	    sw->policy_sel == NULL)
+	    sw->policy_sel == NULL || sw->twin == NULL)
 		goto err_free;
+	for (uint16_t p = 0; p < conf->nb_ports; p++)
+		sw->twin[p] = -1;
 	ret = l2sw_fdb_init(&sw->fdb, conf->fdb_entries, conf->nb_ports, conf->socket_id);
 	if (ret < 0) {
 		L2SW_LOG(ERR, sw, "FDB of %" PRIu32 " entries: %s", conf->fdb_entries,
@@ -73,6 +77,7 @@ l2sw_create(const struct l2sw_conf *conf)
 	return sw;
 
 err_free:
+	rte_free(sw->twin);
 	rte_free(sw->policy_sel);
 	rte_free(sw->policy);
 	rte_free(sw->retired);
@@ -92,6 +97,7 @@ l2sw_free(struct l2sw *sw)
 	if (sw == NULL)
 		return;
 	l2sw_fdb_fini(&sw->fdb);
+	rte_free(sw->twin);
 	rte_free(sw->policy_sel);
 	rte_free(sw->policy);
 	rte_free(sw->retired);
@@ -186,6 +192,44 @@ pin_vif_macs(struct l2sw *sw, uint16_t port, const struct l2sw_pconf *pc,
 	return ret;
 }
 
+/*
+ * An emulated NIC's twin (l2sw_port_conf::twin): a vif port of the same MAC and VLAN, and
+ * the port itself a plain vif (its source is its one MAC, which it shares). @return 0 or
+ * -EINVAL.
+ */
+static int
+twin_check(const struct l2sw *sw, uint16_t port, const struct l2sw_port_conf *c,
+	   const struct l2sw_pconf *new)
+{
+	struct l2sw_pconf t;
+
+	if (!c->twin_set)
+		return 0;
+	if (c->kind != L2SW_PORT_VIF || c->trunk || c->learn || c->nb_extra_macs != 0 ||
+	    c->twin >= sw->nb_ports || c->twin == port)
+		return -EINVAL;
+	t = l2sw_pconf_decode(atomic_load_explicit(&sw->port_word[c->twin],
+						   memory_order_relaxed));
+	return t.kind == L2SW_PORT_VIF && t.mac == new->mac && t.vlan == new->vlan ? 0 : -EINVAL;
+}
+
+/* The emulated NIC on @p port let go of its MAC (unpinned): the pin goes back to its twin,
+ * if the twin still is the vif of that MAC (see l2sw_port_conf::twin). */
+static void
+twin_restore(struct l2sw *sw, uint16_t port, const struct l2sw_pconf *old)
+{
+	int32_t twin = sw->twin[port];
+	struct l2sw_pconf t;
+
+	sw->twin[port] = -1;
+	if (twin < 0)
+		return;
+	t = l2sw_pconf_decode(atomic_load_explicit(&sw->port_word[twin], memory_order_relaxed));
+	if (t.kind == L2SW_PORT_VIF && t.mac == old->mac && t.vlan == old->vlan &&
+	    l2sw_fdb_pin(&sw->fdb, l2sw_fdb_key(t.vlan, t.mac), (uint16_t)twin) < 0)
+		L2SW_LOG(ERR, sw, "port %u: cannot pin its MAC back to its twin port %d", port, twin);
+}
+
 int
 l2sw_port_set(struct l2sw *sw, uint16_t port, const struct l2sw_port_conf *conf)
 {
@@ -208,16 +252,27 @@ l2sw_port_set(struct l2sw *sw, uint16_t port, const struct l2sw_port_conf *conf)
 		return ret;
 	old = l2sw_pconf_decode(atomic_load_explicit(&sw->port_word[port], memory_order_relaxed));
 	new = l2sw_pconf_decode(w);
+	ret = twin_check(sw, port, conf, &new);
+	if (ret < 0)
+		return ret;
 	/* take the port out first so no lcore learns on it while its entries are dropped */
 	atomic_store_explicit(&sw->port_word[port], 0, memory_order_release);
 	if (old.kind == L2SW_PORT_VIF)
 		unpin_vif_macs(sw, &old, &sw->policy[2 * port + sel],
 			       sw->policy[2 * port + sel].nb_macs);
+	twin_restore(sw, port, &old);
 	l2sw_fdb_flush_port(&sw->fdb, port);
 	if (new.kind == L2SW_PORT_VIF) {
+		/* an emulated NIC takes its twin's pin (the key is one entry, one port) */
+		if (conf->twin_set)
+			l2sw_fdb_unpin(&sw->fdb, l2sw_fdb_key(new.vlan, new.mac));
 		ret = pin_vif_macs(sw, port, &new, pol);
-		if (ret < 0)
+		if (ret < 0) {
+			sw->twin[port] = conf->twin_set ? conf->twin : -1;
+			twin_restore(sw, port, &new);
 			return ret;
+		}
+		sw->twin[port] = conf->twin_set ? conf->twin : -1;
 	}
 	atomic_store_explicit(&sw->policy_sel[port], sel ^ 1, memory_order_release);
 	/* before the word: a learner that sees the new port sees its cap */

@@ -161,6 +161,17 @@ struct l2sw_port_conf {
 	 * counted as @c learn_cap, the frame still forwarded. Pinned vif MACs never count.
 	 */
 	uint32_t max_learned;
+	/**
+	 * vif only: this port is the emulated NIC of vif port @c twin (an HVM guest's device
+	 * model NIC, a tap: the same guest, the same @c mac and @c access_vlan). A Linux bridge
+	 * learns the guest's MAC on whichever of the two sent last; here the MAC stays pinned,
+	 * to this port while it is set (the guest uses the emulated NIC until its PV drivers
+	 * unplug it), back to @c twin when this port is reconfigured or removed. Not with
+	 * @c trunk, @c learn or @c extra_macs. Precondition: @c twin is a vif port with that MAC
+	 * and VLAN, and stays one until this port is removed (remove this port first).
+	 */
+	bool twin_set;
+	uint16_t twin;
 };
 
 /** Switch configuration for l2sw_create(). */
@@ -244,7 +255,8 @@ void l2sw_free(struct l2sw *sw);
  * @return 0; -EINVAL (bad port, VLAN, vif MAC multicast/zero, a trunk vif with an access
  *   VLAN or VID 4095 in its set, trunk_vlans on a port that is no trunk vif, max_learned
  *   on a vif without learn, an extra MAC multicast/zero, too many extra MACs or IPs, a policy
- *   field on a wire port, tx_writes without a copy pool); -EADDRINUSE if an extra MAC is
+ *   field on a wire port, tx_writes without a copy pool, a @c twin that is not a vif port
+ *   of the same MAC and VLAN, or with trunk, learn or extra MACs); -EADDRINUSE if an extra MAC is
  *   pinned to another port; -ENOSPC if a vif MAC cannot be pinned because both of its FDB
  *   buckets hold only pinned entries (the port is then left as L2SW_PORT_NONE).
  */

@@ -107,6 +107,7 @@ struct l2sw {
 	 */
 	struct l2sw_policy *policy;
 	_Atomic uint8_t *policy_sel;     /**< [nb_ports] 0 or 1: the published policy */
+	int32_t *twin;                   /**< [nb_ports] l2sw_port_conf::twin, -1: none; control */
 	struct l2sw_in_stats *in_stats;  /**< [nb_ports] */
 	uint64_t *aged;                  /**< [nb_ports], written by the ager */
 	struct l2sw_eg_stats *retired;   /**< [nb_ports], egress counters of freed outputs */

@@ -23,15 +23,19 @@
  *   Initialising -> InitWait | Closing | Closed
  *   InitWait     -> Connected | Closing
  *   Connected    -> Closing                (the data plane is released first)
+ *   Connected    -> Reconfigured           (the frontend's Reconfiguring: a new xdp-headroom)
+ *   Reconfigured -> Connected | Closing
  *   Closing      -> Closed
  *   Closed       -> InitWait | Closing
  *
  * e.g. Connected to InitWait (frontend restarted) writes Closing, Closed, InitWait.
  *
  * Frontend state -> backend target: Initialising -> InitWait, Initialised -> (nothing),
- * Connected -> Connected (after the keys validate and the caller confirms), Closing ->
- * Closing, Closed -> Closed, Unknown or missing -> Closed. Any other value (InitWait,
- * Reconfiguring, Reconfigured, out of range, not a number) is fatal for that vif.
+ * Connected -> Connected (after the keys validate and the caller confirms; from Reconfigured
+ * at once), Reconfiguring -> Reconfigured (only from Connected or Reconfigured: re-read
+ * "xdp-headroom", XB_EV_HEADROOM), Closing -> Closing, Closed -> Closed, Unknown or missing
+ * -> Closed. Any other value (InitWait, Reconfigured, Reconfiguring before the backend is
+ * Connected, out of range, not a number) is fatal for that vif.
  *
  * After a refusal (or xb_vif_fail / xb_vif_disconnect) the backend holds in Closing and
  * ignores a frontend that stays Connected or Initialised; it follows again once the frontend
@@ -60,6 +64,14 @@
 
 /** Size of struct xb_event::reason, and the longest error message xb writes. */
 #define XB_REASON_MAX 160
+
+/**
+ * Largest "xdp-headroom" xb passes on (bytes). xen-netback caps the frontend's value at
+ * netif.h's XEN_NETIF_MAX_XDP_HEADROOM (0x7FFF), past the 4 KiB page, where its chunk length
+ * wraps; xb caps at half a page instead, so the first RX slot still holds a whole 1514-byte
+ * frame (and eight times Linux's XDP_PACKET_HEADROOM, 256, which is what netfront asks for).
+ */
+#define XB_XDP_HEADROOM_MAX 2048u
 
 /** Xenstore path buffer size used throughout xb (paths are far shorter). */
 #define XB_PATH_MAX 128
@@ -304,6 +316,24 @@ int xb_discover_read_bridge(struct xb_xs *xs, uint16_t domid, uint16_t devid,
 		char name[XB_IFNAME_MAX + 1]);
 
 /**
+ * The backend key naming the tap of the vif's emulated NIC (an HVM guest's device model
+ * NIC, libxl's `vifD.V-emu`): written by the hotplug script (vif-dpdk-netback, run by
+ * libxl as root with `type_if=tap` and INTERFACE naming the tap) and removed by it when
+ * libxl removes the tap. Dom0's backend directory: the guest cannot write it. It lives
+ * as long as the vif's directory, so a restarted service finds the tap again.
+ */
+#define XB_EMU_TAP_KEY "dpdk-netback-emu"
+
+/**
+ * Read the vif's XB_EMU_TAP_KEY, as xb_discover_read_bridge() reads `bridge` (the same
+ * rule, one read, a malformed value logged naming the vif, the key and the value).
+ * @return XB_BRIDGE_NONE (no key: no emulated NIC), XB_BRIDGE_NAMED (the tap's name in
+ *   @p name), XB_BRIDGE_MALFORMED; a negative errno when xenstore could not answer.
+ */
+int xb_discover_read_emu_tap(struct xb_xs *xs, uint16_t domid, uint16_t devid,
+		char name[XB_IFNAME_MAX + 1]);
+
+/**
  * List the vifs that exist under XB_BACKEND_VIF_DIR: every domain directory, then every
  * device directory in it. Names that are not canonical decimal ids in range are skipped (and
  * logged at DEBUG), domain 0 too.
@@ -338,7 +368,7 @@ enum xb_discover_what {
 	XB_DISCOVER_ALL,
 	/** A domain directory appeared or went: that domain (id->domid) and its vifs. */
 	XB_DISCOVER_DOMAIN,
-	/** A vif's directory, "online", "script" or "mac" changed: that vif (*id). */
+	/** A vif's directory, "online", "script", "mac" or XB_EMU_TAP_KEY changed: that vif (*id). */
 	XB_DISCOVER_VIF,
 	/** Only a vif's backend "state" changed: that vif (*id), if its state matters. */
 	XB_DISCOVER_VIF_STATE,
@@ -384,8 +414,10 @@ int xb_parse_mac(const char *s, uint8_t mac[6]);
 
 /**
  * Features the backend advertises. feature-rx-copy=1, feature-rx-flip=0 and
- * feature-split-event-channels=1 are always written, feature-ctrl-ring always (0 or 1);
- * feature-multicast-control is never written (an absent key means "not supported").
+ * feature-split-event-channels=1 and feature-xdp-headroom=1 (the frontend may ask for room
+ * before each packet it receives, see xb_frontend_conf::xdp_headroom) are always written,
+ * feature-ctrl-ring always (0 or 1); feature-multicast-control is never written (an absent
+ * key means "not supported").
  */
 struct xb_backend_features {
 	bool sg;                /**< feature-sg: guest may send/receive multi-slot packets */
@@ -439,6 +471,12 @@ struct xb_frontend_conf {
 	bool ctrl_ring;
 	uint32_t ctrl_ring_ref; /**< grant ref of the control ring page */
 	uint32_t evtchn_ctrl;   /**< the guest's port for control-ring notifications */
+	/**
+	 * The frontend's "xdp-headroom" (xen-netback's vif->xdp_headroom): bytes left free before
+	 * each guest-RX packet in its first buffer, 0..XB_XDP_HEADROOM_MAX (a larger number is
+	 * capped, logged). 0: no key. Read at connect and at each Reconfiguring.
+	 */
+	uint16_t xdp_headroom;
 };
 
 /** Smallest MTU the "mtu" key may give: IPv4's minimum (RFC 791), Linux's ETH_MIN_MTU. */
@@ -474,6 +512,13 @@ enum xb_event_type {
 	 * rate_bytes/rate_usec (xen-netback's xen_net_rate_changed). Nothing else changed.
 	 */
 	XB_EV_RATE,
+	/**
+	 * While connected, the frontend went Reconfiguring with a new "xdp-headroom" (netfront
+	 * attaching or removing an XDP program): lay out guest-RX packets from conf's
+	 * xdp_headroom on. The backend is already Reconfigured (as xen-netback switches at
+	 * once); the frontend goes Connected again by itself. Nothing else changed.
+	 */
+	XB_EV_HEADROOM,
 };
 
 /** What xb_vif_poll tells the caller. */
@@ -508,12 +553,14 @@ struct xb_vif;
  * A bad "frontend"/"frontend-id" does not fail the call: the vif is returned already
  * refused (error node written, state Closing) and the first xb_vif_poll reports XB_EV_FATAL.
  *
- * Resume: when the backend's state is already Connected (the service was restarted, or
- * crashed, while the guest ran), nothing is written. The first xb_vif_poll then reports
- * XB_EV_CONNECT with resume set if the frontend is still Connected (its keys validated as
- * at any connect: keys a guest rewrote meanwhile refuse the vif), and otherwise follows the
- * frontend from Connected as netback's frontend_changed would (a netfront reloaded
- * meanwhile: Closing, Closed, InitWait).
+ * Resume: when the backend's state is already Connected or Reconfigured (the service was
+ * restarted, or crashed, while the guest ran), nothing is written. The first xb_vif_poll
+ * then reports XB_EV_CONNECT with resume set if the frontend is still Connected or
+ * Reconfiguring (its keys validated as at any connect: keys a guest rewrote meanwhile refuse
+ * the vif; xdp-headroom as it is now), and otherwise follows the frontend from Connected as
+ * netback's frontend_changed would (a netfront reloaded meanwhile: Closing, Closed,
+ * InitWait). xb_vif_connected then answers a Reconfiguring frontend with Reconfigured, and
+ * ends a finished reconfiguration with Connected.
  *
  * @param xs    xenstore client; must outlive the vif. Not owned.
  * @param domid the guest's domain id (< 0x7ff0).

@@ -11,7 +11,7 @@
 #include "xb_internal.h"
 
 /* How many keys feature_keys() fills. */
-#define NB_FEATURE_KEYS 9
+#define NB_FEATURE_KEYS 10
 
 struct feature_key {
 	const char *key;
@@ -42,6 +42,8 @@ static unsigned int feature_keys(const struct xb_backend_features *feat,
 	/* The datapath grant-copies into guest buffers; page flipping is not supported. */
 	keys[n++] = (struct feature_key){ "feature-rx-copy", 1 };
 	keys[n++] = (struct feature_key){ "feature-rx-flip", 0 };
+	/* netback's provides_xdp_headroom: guest-RX data may start past a requested headroom */
+	keys[n++] = (struct feature_key){ "feature-xdp-headroom", 1 };
 	keys[n++] = (struct feature_key){ "feature-split-event-channels", 1 };
 	keys[n++] = (struct feature_key){ "multi-queue-max-queues", feat->max_queues };
 	/* Written as 0 too: a "1" the kernel's netback left must not outlive it. */
@@ -165,14 +167,15 @@ void xb_backend_remove_error_dir(struct xb_vif *vif)
 		XB_LOG(DEBUG, vif, "removing %s: %s", dom_dir, strerror(-ret));
 }
 
-bool xb_backend_connected(struct xb_vif *vif)
+enum xb_state xb_backend_connected(struct xb_vif *vif)
 {
 	char value[XB_VALUE_MAX];
 	enum xb_state s;
 
-	if (xb_read_key(vif->xs, XB_TXN_NONE, vif->be_path, "state", value, sizeof(value)) < 0)
-		return false;
-	return xb_parse_state(value, &s) == 0 && s == XB_STATE_CONNECTED;
+	if (xb_read_key(vif->xs, XB_TXN_NONE, vif->be_path, "state", value, sizeof(value)) < 0 ||
+	    xb_parse_state(value, &s) < 0)
+		return XB_STATE_UNKNOWN;
+	return s == XB_STATE_CONNECTED || s == XB_STATE_RECONFIGURED ? s : XB_STATE_UNKNOWN;
 }
 
 bool xb_backend_online(struct xb_vif *vif)

@@ -203,6 +203,8 @@ static enum xb_discover_what classify_key(const char *key)
 		return XB_DISCOVER_IGNORE;
 	if (strcmp(key, "state") == 0)
 		return XB_DISCOVER_VIF_STATE;
+	if (strcmp(key, XB_EMU_TAP_KEY) == 0)
+		return XB_DISCOVER_VIF;
 	for (unsigned int i = 0; i < RTE_DIM(disc_keys); i++)
 		if (strcmp(key, disc_keys[i].key) == 0)
 			return XB_DISCOVER_VIF;
@@ -258,7 +260,8 @@ static const char *log_safe(const char *v, char *buf, size_t size)
 	return buf;
 }
 
-int xb_discover_read_bridge(struct xb_xs *xs, uint16_t domid, uint16_t devid,
+/* One interface-name key of the vif's backend (`bridge`, XB_EMU_TAP_KEY): xb.h. */
+static int read_ifname_key(struct xb_xs *xs, uint16_t domid, uint16_t devid, const char *key,
 		char name[XB_IFNAME_MAX + 1])
 {
 	/* room for a value one byte too long: read whole, it is refused by its length */
@@ -268,24 +271,36 @@ int xb_discover_read_bridge(struct xb_xs *xs, uint16_t domid, uint16_t devid,
 	name[0] = '\0';
 	snprintf(dir, sizeof(dir), XB_BACKEND_VIF_DIR "/%u/%u", (unsigned int)domid,
 		(unsigned int)devid);
-	ret = xb_read_key(xs, XB_TXN_NONE, dir, "bridge", value, sizeof(value));
+	ret = xb_read_key(xs, XB_TXN_NONE, dir, key, value, sizeof(value));
 	if (ret == -ENOENT)
 		return XB_BRIDGE_NONE;
 	if (ret == -EOVERFLOW) {
-		DISC_LOG(ERR, "vif%u.%u: backend key 'bridge' over %u bytes: no bridge name",
-			(unsigned int)domid, (unsigned int)devid, XB_IFNAME_MAX);
+		DISC_LOG(ERR, "vif%u.%u: backend key '%s' over %u bytes: no interface name",
+			(unsigned int)domid, (unsigned int)devid, key, XB_IFNAME_MAX);
 		return XB_BRIDGE_MALFORMED;
 	}
 	if (ret < 0)
 		return ret;
 	if (xb_parse_ifname(value) != 0) {
-		DISC_LOG(ERR, "vif%u.%u: backend key 'bridge' = '%s' malformed (1..%u letters, "
-			"digits, '.', '-', '_')", (unsigned int)domid, (unsigned int)devid,
+		DISC_LOG(ERR, "vif%u.%u: backend key '%s' = '%s' malformed (1..%u letters, "
+			"digits, '.', '-', '_')", (unsigned int)domid, (unsigned int)devid, key,
 			log_safe(value, shown, sizeof(shown)), XB_IFNAME_MAX);
 		return XB_BRIDGE_MALFORMED;
 	}
 	memcpy(name, value, strlen(value) + 1);
 	return XB_BRIDGE_NAMED;
+}
+
+int xb_discover_read_bridge(struct xb_xs *xs, uint16_t domid, uint16_t devid,
+		char name[XB_IFNAME_MAX + 1])
+{
+	return read_ifname_key(xs, domid, devid, "bridge", name);
+}
+
+int xb_discover_read_emu_tap(struct xb_xs *xs, uint16_t domid, uint16_t devid,
+		char name[XB_IFNAME_MAX + 1])
+{
+	return read_ifname_key(xs, domid, devid, XB_EMU_TAP_KEY, name);
 }
 
 int xb_discover_read_ips(struct xb_xs *xs, uint16_t domid, uint16_t devid,

@@ -253,6 +253,35 @@ void xb_frontend_read_mtu(struct xb_vif *vif)
 	vif->conf.mtu = mtu;
 }
 
+int xb_frontend_read_xdp(struct xb_vif *vif)
+{
+	char value[XB_VALUE_MAX];
+	uint32_t v;
+	int ret;
+
+	vif->conf.xdp_headroom = 0;
+	ret = xb_read_key(vif->xs, XB_TXN_NONE, vif->fe_path, "xdp-headroom", value,
+			  sizeof(value));
+	if (ret == -ENOENT)
+		return 0;
+	if (ret == -EOVERFLOW)
+		return xb_vif_reason(vif, -EINVAL, "reading %s/xdp-headroom: over %d bytes",
+				     vif->fe_path, XB_VALUE_MAX - 1);
+	if (ret < 0)
+		return xb_vif_reason(vif, ret, "reading %s/xdp-headroom", vif->fe_path);
+	/* netback's %hu takes "12abc" as 12; a frontend that writes that is refused here. */
+	if (xb_parse_u32(value, &v) < 0)
+		return xb_vif_reason(vif, -EINVAL, "reading %s/xdp-headroom '%s': not a decimal u32",
+				     vif->fe_path, value);
+	if (v > XB_XDP_HEADROOM_MAX) {
+		XB_LOG(WARNING, vif, "%s/xdp-headroom %u capped at %u", vif->fe_path, v,
+		       XB_XDP_HEADROOM_MAX);
+		v = XB_XDP_HEADROOM_MAX;
+	}
+	vif->conf.xdp_headroom = (uint16_t)v;
+	return 0;
+}
+
 int xb_frontend_read_conf(struct xb_vif *vif)
 {
 	unsigned int i;
@@ -264,6 +293,9 @@ int xb_frontend_read_conf(struct xb_vif *vif)
 		ret = read_mac(vif);
 	if (ret == 0)
 		ret = read_flags(vif);
+	/* read_xenbus_vif_flags reads it too: a netfront reconnecting with XDP on */
+	if (ret == 0)
+		ret = xb_frontend_read_xdp(vif);
 	if (ret == 0 && vif->conf.nb_queues > 1)
 		ret = check_no_toplevel_rings(vif);
 	for (i = 0; ret == 0 && i < vif->conf.nb_queues; i++)

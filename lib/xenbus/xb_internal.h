@@ -120,8 +120,9 @@ int xb_backend_write_error(struct xb_vif *vif, int err, const char *message);
 int xb_backend_clear_error(struct xb_vif *vif);
 /* The vif is released: remove its error directory, and its domain's once empty. */
 void xb_backend_remove_error_dir(struct xb_vif *vif);
-/* Whether the backend's "state" key says Connected (a previous process left it so). */
-bool xb_backend_connected(struct xb_vif *vif);
+/* The backend's "state" key when it says Connected or Reconfigured (a previous process left
+ * it so, with a data plane), else XB_STATE_UNKNOWN. */
+enum xb_state xb_backend_connected(struct xb_vif *vif);
 /* Reads the backend's "online" key (xb_parse_online). */
 bool xb_backend_online(struct xb_vif *vif);
 
@@ -141,6 +142,12 @@ void xb_frontend_read_rate(struct xb_vif *vif);
  * and when it is malformed or out of range (logged, naming the key and the value).
  */
 void xb_frontend_read_mtu(struct xb_vif *vif);
+/*
+ * The frontend's "xdp-headroom" into vif->conf (read_xenbus_frontend_xdp): 0 when absent,
+ * capped at XB_XDP_HEADROOM_MAX (logged). 0, or -EINVAL (not a decimal u32) or a xenstore
+ * error with the reason recorded (xb_vif_reason), naming the key and the value.
+ */
+int xb_frontend_read_xdp(struct xb_vif *vif);
 /* Validate the toolstack's "frontend" and "frontend-id": 0, or as xb_frontend_read_conf. */
 int xb_frontend_read_path(struct xb_vif *vif);
 

@@ -138,7 +138,9 @@ int xb_vif_refuse(struct xb_vif *vif, struct xb_event *ev, int err, const char *
 static bool resume_step(struct xb_vif *vif, int fe, struct xb_event *ev)
 {
 	vif->resuming = false;
-	if (fe != XB_STATE_CONNECTED)
+	/* Reconfiguring: the previous process died before it answered (or the frontend has not
+	 * seen its answer yet); the conf read here has the new xdp-headroom either way. */
+	if (fe != XB_STATE_CONNECTED && fe != XB_STATE_RECONFIGURING)
 		return false;
 	if (xb_frontend_read_conf(vif) < 0) {
 		xb_state_refuse(vif, ev);
@@ -152,6 +154,36 @@ static bool resume_step(struct xb_vif *vif, int fe, struct xb_event *ev)
 	ev->resume = true;
 	ev->conf = &vif->conf;
 	return true;
+}
+
+/*
+ * The frontend's Reconfiguring (netfront's xennet_xdp_set): read its new "xdp-headroom" and
+ * answer Reconfigured at once, as netback's frontend_changed does. Only a connected vif has a
+ * data plane to reconfigure; before that the state is a protocol error, as any unexpected one.
+ */
+static int reconfigure_step(struct xb_vif *vif, struct xb_event *ev)
+{
+	int ret;
+
+	if (vif->hold)
+		return 0;
+	if (!vif->attached || vif->connect_pending ||
+	    (vif->state != XB_STATE_CONNECTED && vif->state != XB_STATE_RECONFIGURED)) {
+		xb_vif_refuse(vif, ev, -EINVAL, "saw state %d (Reconfiguring) at frontend while %s",
+			      XB_STATE_RECONFIGURING, xb_state_name(vif->state));
+		return 0;
+	}
+	if (xb_frontend_read_xdp(vif) < 0) {
+		xb_state_refuse(vif, ev);
+		return 0;
+	}
+	ret = xb_backend_write_state(vif, XB_STATE_RECONFIGURED);
+	if (ret < 0)
+		return ret;
+	XB_LOG(INFO, vif, "xdp-headroom now %u", vif->conf.xdp_headroom);
+	ev->type = XB_EV_HEADROOM;
+	ev->conf = &vif->conf;
+	return 0;
 }
 
 /* Linux netback's frontend_changed. */
@@ -172,7 +204,12 @@ static int frontend_changed(struct xb_vif *vif, int fe, struct xb_event *ev)
 		/* After a refusal, wait for the frontend to close or restart. */
 		if (vif->hold)
 			return 0;
+		/* The end of a reconfiguration: the data plane never stopped. */
+		if (vif->state == XB_STATE_RECONFIGURED)
+			return xb_backend_write_state(vif, XB_STATE_CONNECTED);
 		return xb_state_walk(vif, XB_STATE_CONNECTED, ev);
+	case XB_STATE_RECONFIGURING:
+		return reconfigure_step(vif, ev);
 	case XB_STATE_CLOSING:
 		return xb_state_walk(vif, XB_STATE_CLOSING, ev);
 	case XB_STATE_CLOSED:
@@ -282,7 +319,17 @@ int xb_vif_connected(struct xb_vif *vif)
 {
 	int ret;
 
-	if (vif->connect_pending && vif->resumed && vif->state == XB_STATE_CONNECTED) {
+	if (vif->connect_pending && vif->resumed &&
+	    (vif->state == XB_STATE_CONNECTED || vif->state == XB_STATE_RECONFIGURED)) {
+		/* A frontend still Reconfiguring gets its answer; one Connected again its end. */
+		enum xb_state want = vif->last_fe == XB_STATE_RECONFIGURING ?
+			XB_STATE_RECONFIGURED : XB_STATE_CONNECTED;
+
+		if (vif->state != want) {
+			ret = xb_backend_write_state(vif, want);
+			if (ret < 0)
+				return ret;
+		}
 		vif->connect_pending = false;
 		vif->resumed = false;
 		XB_LOG(NOTICE, vif, "resumed, %u queue(s)", vif->conf.nb_queues);

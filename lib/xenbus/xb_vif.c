@@ -39,6 +39,7 @@ static int check_args(struct xb_xs *xs, uint16_t domid, const struct xb_backend_
 struct xb_vif *xb_vif_create(struct xb_xs *xs, uint16_t domid, uint32_t devid,
 		const struct xb_backend_features *feat)
 {
+	enum xb_state found;
 	struct xb_vif *vif;
 	int ret;
 
@@ -74,12 +75,15 @@ struct xb_vif *xb_vif_create(struct xb_xs *xs, uint16_t domid, uint32_t devid,
 		vif->fatal_unreported = true;
 		return vif;
 	}
-	if (xb_backend_connected(vif)) {
-		/* A previous backend process left it Connected: its features are the ones the
-		 * frontend negotiated, so nothing is written; the first poll decides. */
-		vif->state = XB_STATE_CONNECTED;
+	found = xb_backend_connected(vif);
+	if (found != XB_STATE_UNKNOWN) {
+		/* A previous backend process left it Connected (or Reconfigured, in the middle
+		 * of an xdp-headroom change): its features are the ones the frontend negotiated,
+		 * so nothing is written; the first poll decides. */
+		vif->state = found;
 		vif->resuming = true;
-		XB_LOG(NOTICE, vif, "found Connected, frontend %s: resuming", vif->fe_path);
+		XB_LOG(NOTICE, vif, "found %s, frontend %s: resuming", xb_state_name(found),
+		       vif->fe_path);
 		return vif;
 	}
 	ret = xb_backend_write_features(vif);

@@ -10,9 +10,10 @@
  * placed + counted drops; placed = delivered (rx_packets) + copy errors (rx_gcopy_err);
  * copies read only the taken packets' data (and ASan-poisoned bytes around each segment
  * catch any read past it) and write only granted pages within [0, 4096); each delivered
- * packet's bytes equal its linearized copy, in packed layout in exactly ceil(len / 4096)
- * full slots but the last; a GSO extra slot carries the packet's MSS. At the end every
- * mbuf is back in the pool.
+ * packet's bytes equal its linearized copy, its first slot at the queue's headroom (the
+ * frontend's xdp-headroom, 0 or 1..2045) and the others at 0, in packed layout in slots
+ * full to the page's end but the last; a GSO extra slot carries the packet's MSS. At the
+ * end every mbuf is back in the pool.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,7 @@ struct rx_run {
 	netif_rx_front_ring_t fe;
 	struct nif_rxq *q;
 	bool packed;
+	uint16_t headroom;            /* where each packet's first slot starts */
 	uint16_t max_burst;
 	struct rx_pkt pend[RX_MAX_PENDING];
 	uint16_t nb_pend;
@@ -213,7 +215,8 @@ static bool rx_matches(const struct rx_run *r, const struct rx_seen *s, const st
 	for (uint16_t k = 0; k < s->nslots; k++) {
 		/* A gref posted twice in one burst holds whichever copy came last. */
 		if (s->gref[k] < FZ_GNT_PAGES && gref_uses[s->gref[k]] == 1 &&
-		    memcmp(r->gnt.page[s->gref[k]], p->lin + off, s->size[k]) != 0)
+		    memcmp(r->gnt.page[s->gref[k]] + (k == 0 ? r->headroom : 0), p->lin + off,
+			   s->size[k]) != 0)
 			return false;
 		off += s->size[k];
 	}
@@ -234,14 +237,14 @@ static uint32_t rx_read_pkt(struct rx_run *r, RING_IDX idx, uint32_t left,
 
 		fz_check(k < left && s->nslots < NIF_MAX_DATA_SLOTS,
 			 "RX packet runs past the pushed responses or 18 slots");
-		fz_check(rsp->id == req->id && rsp->offset == 0,
-			 "RX response id %u offset %u for request id %u", rsp->id, rsp->offset,
-			 req->id);
+		fz_check(rsp->id == req->id && rsp->offset == (s->nslots == 0 ? r->headroom : 0),
+			 "RX response id %u offset %u (headroom %u) for request id %u", rsp->id,
+			 rsp->offset, r->headroom, req->id);
 		if (rsp->status < 0)
 			s->error = true;
 		else
 			s->total += (uint16_t)rsp->status;
-		fz_check(rsp->status <= (int)NIF_PAGE_SIZE && rsp->status != 0,
+		fz_check(rsp->status <= (int)NIF_PAGE_SIZE - rsp->offset && rsp->status != 0,
 			 "RX slot of %d bytes", rsp->status);
 		s->size[s->nslots] = rsp->status > 0 ? (uint16_t)rsp->status : 0;
 		s->gref[s->nslots++] = req->gref;
@@ -282,9 +285,10 @@ static void rx_check_responses(struct rx_run *r, RING_IDX old, uint32_t nslots,
 			continue;
 		}
 		(*ok)++;
-		for (uint16_t d = 0; r->packed && d < s.nslots; d++)
-			fz_check(s.size[d] == (d + 1 < s.nslots ? NIF_PAGE_SIZE :
-					       s.total - NIF_PAGE_SIZE * d),
+		for (uint32_t d = 0, at = 0; r->packed && d < s.nslots; at += s.size[d++])
+			fz_check(s.size[d] == (d + 1 < s.nslots ?
+					       NIF_PAGE_SIZE - (d == 0 ? r->headroom : 0) :
+					       s.total - at),
 				 "packed slot %u of %u holds %u of %u bytes", d, s.nslots,
 				 s.size[d], s.total);
 		while (cursor < r->nb_offered && !rx_matches(r, &s, &r->pend[cursor], gref_uses))
@@ -383,12 +387,15 @@ static bool rx_setup(struct rx_run *r, struct fz_in *in)
 			.csum_ipv6 = f & 16, .rx_notify = f & 32, .mtu = fz_u16(in),
 		},
 		.layout = f & 64 ? NIF_LAYOUT_NAIVE : NIF_LAYOUT_PACKED,
+		/* b's low bits are the burst; its high ones a headroom up to NIF_RX_HEADROOM_MAX */
+		.headroom = f & 128 ? (uint16_t)(1 + (b >> 5) * 292) : 0,
 		.max_burst = (uint16_t)(1 + b % 32),
 		.max_copy_segs = segs == 0 ? 0 : 2 * NIF_MAX_DATA_SLOTS + segs,
 		.socket_id = SOCKET_ID_ANY,
 	};
 
 	r->packed = c.layout == NIF_LAYOUT_PACKED;
+	r->headroom = c.headroom;
 	r->max_burst = c.max_burst;
 	r->seed = start;
 	fz_gnt_init(&r->gnt);

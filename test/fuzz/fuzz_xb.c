@@ -45,7 +45,7 @@ static const char *const xb_keys[] = {
 	"queue-0/rx-ring-ref", "queue-0/event-channel", "queue-0/event-channel-tx",
 	"queue-0/event-channel-rx", "queue-1/tx-ring-ref", "queue-1/rx-ring-ref",
 	"queue-1/event-channel", "queue-3/tx-ring-ref", "queue-4/rx-ring-ref", "queue-0",
-	"feature-split-event-channels", "request-rx-flip", "feature-ctrl-ring", "",
+	"feature-split-event-channels", "request-rx-flip", "feature-ctrl-ring", "xdp-headroom", "",
 };
 
 static const char *const xb_values[] = {
@@ -129,7 +129,8 @@ static void xb_release(void *arg)
 	struct xb_run *r = arg;
 	const char *node = fxs_get(r->fx, r->state_path);
 
-	fz_check(node != NULL && (strcmp(node, "2") == 0 || strcmp(node, "4") == 0),
+	fz_check(node != NULL && (strcmp(node, "2") == 0 || strcmp(node, "4") == 0 ||
+				  strcmp(node, "8") == 0),
 		 "release callback after the backend wrote state %s", node != NULL ? node : "-");
 	r->released = true;
 }
@@ -137,7 +138,7 @@ static void xb_release(void *arg)
 static bool xb_state_legal(enum xb_state s)
 {
 	return s == XB_STATE_INITWAIT || s == XB_STATE_CONNECTED || s == XB_STATE_CLOSING ||
-	       s == XB_STATE_CLOSED;
+	       s == XB_STATE_CLOSED || s == XB_STATE_RECONFIGURED;
 }
 
 /* The backend state node mirrors xb_vif_state(). */
@@ -151,7 +152,8 @@ static void xb_check_state(struct xb_run *r)
 	fz_check(xb_state_legal(s), "victim in state %d", (int)s);
 	fz_check(node != NULL && strcmp(node, want) == 0, "state node '%s' but xb says %d",
 		 node != NULL ? node : "(none)", (int)s);
-	fz_check(!r->attached || s == XB_STATE_INITWAIT || s == XB_STATE_CONNECTED,
+	fz_check(!r->attached || s == XB_STATE_INITWAIT || s == XB_STATE_CONNECTED ||
+		 s == XB_STATE_RECONFIGURED,
 		 "caller still holds a data plane in backend state %d", (int)s);
 }
 
@@ -172,6 +174,14 @@ static void xb_check_event(struct xb_run *r, const struct xb_event *ev)
 		fz_check(!r->attached, "CONNECT while the caller already holds a data plane");
 		fz_check(xb_vif_state(r->victim) == XB_STATE_INITWAIT, "CONNECT outside InitWait");
 		r->attached = true;
+		return;
+	}
+	if (ev->type == XB_EV_HEADROOM) {
+		fz_check(r->attached && !ev->detach, "HEADROOM without a data plane, or detaching");
+		fz_check(ev->conf != NULL && ev->conf->xdp_headroom <= XB_XDP_HEADROOM_MAX,
+			 "HEADROOM of %u bytes", ev->conf != NULL ? ev->conf->xdp_headroom : 0);
+		fz_check(xb_vif_state(r->victim) == XB_STATE_RECONFIGURED,
+			 "HEADROOM outside Reconfigured");
 		return;
 	}
 	if (ev->type == XB_EV_NONE) {

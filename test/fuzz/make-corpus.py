@@ -244,7 +244,7 @@ def tx_seeds():
 
 # ---- fuzz_nif_rx ---------------------------------------------------------------------------
 RX_POST, RX_RAW, RX_PUSH, RX_RSP_EVENT, RX_PKTS, RX_BURST = range(6)
-SG, GSO4, GSO6, CSUM4, CSUM6, NOTIFY, NAIVE = 1, 2, 4, 8, 16, 32, 64
+SG, GSO4, GSO6, CSUM4, CSUM6, NOTIFY, NAIVE, XDP = 1, 2, 4, 8, 16, 32, 64, 128
 F_TSO, F_LRO, F_TCP_CKSUM, F_L4_GOOD, F_IPV4, F_IPV6, F_IP_BAD = 1, 2, 4, 8, 16, 32, 64
 
 
@@ -348,6 +348,15 @@ def rx_seeds():
     s.u8(RX_RAW).raw(struct.pack('<HHI', 77, 0, 0xffffffff))
     s.u8(RX_PUSH).u8(0)
     out['raw-request'] = rx_burst(rx_pkts(s, [dict(segs=[100])] * 3))
+    # #15 xdp-headroom (XDP: 1 + (burst >> 5) * 292 bytes): 1, then the largest, 2045, with
+    # a chain that fills the first slot to the byte, a 64 KiB TSO packet and a naive layout.
+    for name, burst, feat in (('xdp-headroom-1', 31, 0), ('xdp-headroom-2045', 255, 0),
+                              ('xdp-headroom-naive', 95, NAIVE)):
+        s = rx_post(rx(feat=SG | GSO4 | CSUM4 | NOTIFY | XDP | feat, burst=burst, mtu=9000), 32)
+        first = 4096 - (1 + (burst >> 5) * 292)
+        out[name] = rx_burst(rx_pkts(s, [dict(segs=[first]), dict(segs=[first + 1]),
+                                         dict(segs=[4000] * 16, flags=F_LRO | F_IPV4,
+                                              tso=1448)]))
     return out
 
 

@@ -53,6 +53,7 @@ struct guest_opts {
 	uint8_t junk_dst[6];     /* --junk-dst: where "big" frames go */
 	bool rx_stall;           /* --rx-stall: post RX buffers once, never again */
 	unsigned int mtu;        /* --mtu: the TAP's MTU once connected (0: left as it is) */
+	unsigned int xdp_headroom; /* --xdp-headroom: asked for once connected (0: none) */
 };
 
 /* Kinds of --junk (guest_junk.c). */
@@ -89,6 +90,10 @@ struct guest {
 	bool split_evtchn_ok;     /* backend offers feature-split-event-channels */
 	struct gr_tx_features txf;
 	bool rx_sg, rx_gso;        /* what we offered the backend */
+	bool be_xdp;               /* backend offers feature-xdp-headroom */
+	unsigned int xdp_want;     /* headroom to ask for (--xdp-headroom, SIGUSR2 toggles) */
+	unsigned int xdp_asked;    /* "xdp-headroom" written, Reconfiguring under way */
+	unsigned int xdp_have;     /* what the backend took (Reconfigured, or at connect) */
 	int tap_fd[GUEST_MAX_QUEUES];
 	unsigned int nr_tap;
 	struct guest_queue q[GUEST_MAX_QUEUES];
@@ -142,6 +147,9 @@ int guest_xenbus_start(struct guest *g);
 void guest_xenbus_watch_event(struct guest *g);
 /** Close as netfront's remove does (Closing, wait, Closed, wait), then tear down. */
 void guest_xenbus_close(struct guest *g);
+/** SIGUSR2: switch the xdp-headroom on (--xdp-headroom, or 256) or off, as netfront's
+ *  xennet_xdp_set does when a program is attached or removed. */
+void guest_xenbus_toggle_xdp(struct guest *g);
 
 /* guest_hostile.c: a guest that breaks the ring protocol on purpose (tests only). */
 /** Write garbage into one connected queue's shared rings; the backend must cope. */

@@ -42,6 +42,7 @@ static int signals_open(void)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -errno;
 	signal(SIGPIPE, SIG_IGN);
@@ -57,6 +58,8 @@ static bool signals_read(struct guest *g, int fd)
 	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGUSR1)
 			guest_stats_print(g, "sigusr1");
+		else if (si.ssi_signo == SIGUSR2)
+			guest_xenbus_toggle_xdp(g);
 		else
 			stop = true;
 	}

@@ -33,6 +33,7 @@ enum {
 	OPT_JUNK_DST,
 	OPT_RX_STALL,
 	OPT_MTU,
+	OPT_XDP_HEADROOM,
 };
 
 static const struct option long_opts[] = {
@@ -56,6 +57,7 @@ static const struct option long_opts[] = {
 	{ "junk", required_argument, NULL, OPT_JUNK },
 	{ "junk-dst", required_argument, NULL, OPT_JUNK_DST },
 	{ "rx-stall", no_argument, NULL, OPT_RX_STALL },
+	{ "xdp-headroom", required_argument, NULL, OPT_XDP_HEADROOM },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -92,6 +94,10 @@ static void usage(FILE *out)
 "                      csum, mcast, gso (junk) and big (64 KiB TCP GSO to --junk-dst)\n"
 "  --junk-dst MAC      destination of --junk big frames (default broadcast)\n"
 "  --rx-stall          tests: post RX buffers once and never again (a stuck guest)\n"
+"  --xdp-headroom N    once connected, ask for N bytes before each received packet\n"
+"                      (xdp-headroom, Reconfiguring) if the backend offers\n"
+"                      feature-xdp-headroom, as netfront attaching an XDP program;\n"
+"                      SIGUSR2 switches it off and on again (N, or 256)\n"
 "  -h, --help          this text\n"
 "\n"
 "Environment: XENSTORED_PATH is the xenstore daemon's socket; libxenstore's xs_open(0)\n"
@@ -230,6 +236,11 @@ static int opts_one(int c, const char *arg, struct guest_opts *o)
 	case OPT_MTU:
 		rc = parse_uint("mtu", arg, 68, 65535, &v);
 		o->mtu = (unsigned int)v;
+		break;
+	case OPT_XDP_HEADROOM:
+		/* any u16: a test may ask for more than the backend allows (it caps) */
+		rc = parse_uint("xdp-headroom", arg, 0, 0xffff, &v);
+		o->xdp_headroom = (unsigned int)v;
 		break;
 	default: rc = -EINVAL; break;
 	}

@@ -95,6 +95,7 @@ struct gr_rx_stats {
 	uint64_t bad_prod;       /**< impossible rsp_prod: queue broken */
 	uint64_t grant_busy;     /**< backend still held a consumed buffer: queue broken */
 	uint64_t grant_fail;     /**< could not grant a buffer when refilling */
+	uint64_t headroom;       /**< packets whose data started past offset 0 (xdp-headroom) */
 };
 
 /** Transmit counters. */

@@ -156,6 +156,9 @@ static void rx_add_data(struct gr_rxq *q, RING_IDX idx, const netif_rx_response_
 	} else if ((uint32_t)rsp->offset + (uint32_t)rsp->status > GR_PAGE_SIZE) {
 		chain_fail(c, &q->st.bad_offset);
 	} else if (c->nr_slots < GR_RX_MAX_SLOTS) {
+		/* netfront reads each slot at its response's offset (xdp-headroom) */
+		if (c->nr_slots == 0 && rsp->offset > 0)
+			q->st.headroom++;
 		c->seg[c->nr_slots].iov_base = (uint8_t *)b->page + rsp->offset;
 		c->seg[c->nr_slots].iov_len = (size_t)rsp->status;
 		c->len += (uint32_t)rsp->status;

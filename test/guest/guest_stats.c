@@ -24,6 +24,7 @@ static const struct stat_name rx_names[] = {
 	RX_STAT(bad_offset), RX_STAT(bad_id), RX_STAT(too_many_slots), RX_STAT(incomplete),
 	RX_STAT(bad_extra), RX_STAT(bad_gso), RX_STAT(unrequested), RX_STAT(runt),
 	RX_STAT(bad_csum_hdr), RX_STAT(bad_prod), RX_STAT(grant_busy), RX_STAT(grant_fail),
+	RX_STAT(headroom),
 };
 
 static const struct stat_name tx_names[] = {

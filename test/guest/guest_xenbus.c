@@ -170,6 +170,12 @@ static bool write_keys_once(struct guest *g, xs_transaction_t t)
 	}
 	for (i = 0; ok && i < g->nr_queues; i++)
 		ok = write_queue_keys(g, t, i);
+	/* talk_to_netback: a netfront reconnecting with XDP on asks at once */
+	g->xdp_have = g->be_xdp ? g->xdp_want : 0;
+	if (ok && g->xdp_have > 0)
+		ok = txn_printf(g, t, g->fe_path, "xdp-headroom", "%u", g->xdp_have);
+	else if (ok)
+		txn_rm(g, t, g->fe_path, "xdp-headroom");
 	return ok && txn_printf(g, t, g->fe_path, "request-rx-copy", "1") &&
 	       write_flag(g, t, "feature-rx-notify", g->opt.rx_notify) &&
 	       write_flag(g, t, "feature-sg", g->opt.sg) &&
@@ -231,6 +237,7 @@ static int read_backend_features(struct guest *g)
 		      xb_read_ulong(g, g->be_path, "feature-gso-tcpv6", 0) == 1;
 	g->rx_sg = g->opt.sg;
 	g->rx_gso = g->opt.gso;
+	g->be_xdp = xb_read_ulong(g, g->be_path, "feature-xdp-headroom", 0) == 1;
 	return 0;
 }
 
@@ -317,6 +324,23 @@ fail:
 	return rc;
 }
 
+/*
+ * netfront's xennet_xdp_set: a new headroom is asked for by writing "xdp-headroom" and
+ * going Reconfiguring (the key first: netfront switches first and races the backend's read);
+ * the backend answers Reconfigured, then we are Connected again. Only from a settled
+ * Connected backend, so two changes in a row cannot be taken for one.
+ */
+static void xdp_reconfigure(struct guest *g, int be)
+{
+	if (!g->connected || be != XenbusStateConnected || !g->be_xdp || g->xdp_want == g->xdp_have)
+		return;
+	if (!txn_printf(g, XBT_NULL, g->fe_path, "xdp-headroom", "%u", g->xdp_want))
+		return;
+	g->xdp_asked = g->xdp_want;
+	GLOG(g, "asking for xdp-headroom %u: Reconfiguring", g->xdp_asked);
+	write_state(g, XenbusStateReconfiguring);
+}
+
 static bool be_is(int be, int a, int b, int c, int d)
 {
 	return be == a || be == b || be == c || be == d;
@@ -348,6 +372,19 @@ static bool step_once(struct guest *g, int be)
 					     be == XenbusStateInitialising))) {
 			/* InitWait right after our Connected is the backend not having caught
 			 * up yet; after it was Connected, it means the backend restarted. */
+			disconnect(g);
+			write_state(g, XenbusStateClosed);
+		} else {
+			xdp_reconfigure(g, be);
+		}
+		break;
+	case XenbusStateReconfiguring:
+		if (be == XenbusStateReconfigured) {
+			g->xdp_have = g->xdp_asked;
+			GLOG(g, "xdp-headroom %u: backend Reconfigured", g->xdp_have);
+			write_state(g, XenbusStateConnected);
+		} else if (be_is(be, XenbusStateClosing, XenbusStateClosed, XenbusStateUnknown,
+				 -1)) {
 			disconnect(g);
 			write_state(g, XenbusStateClosed);
 		}
@@ -389,6 +426,7 @@ int guest_xenbus_start(struct guest *g)
 	snprintf(g->fe_path, sizeof(g->fe_path), "/local/domain/%u/device/vif/%u",
 		 (unsigned int)g->opt.domid, (unsigned int)g->opt.devid);
 	g->be_domid = g->opt.backend_domid;
+	g->xdp_want = g->opt.xdp_headroom;
 	snprintf(path, sizeof(path), "%s/backend", g->fe_path);
 	if (!xs_watch(g->xs, path, TOKEN_FE)) {
 		GLOG(g, "watch %s: %s", path, strerror(errno));
@@ -397,6 +435,13 @@ int guest_xenbus_start(struct guest *g)
 	write_state(g, XenbusStateInitialising);
 	step(g);
 	return 0;
+}
+
+void guest_xenbus_toggle_xdp(struct guest *g)
+{
+	g->xdp_want = g->xdp_want != 0 ? 0 : g->opt.xdp_headroom != 0 ? g->opt.xdp_headroom : 256;
+	GLOG(g, "SIGUSR2: xdp-headroom %u wanted", g->xdp_want);
+	step(g);
 }
 
 void guest_xenbus_watch_event(struct guest *g)

@@ -1617,6 +1617,59 @@ test_extra_macs_pinned(void **state)
 	assert_int_equal(walk_count(f).pinned, 2);
 }
 
+/* An HVM guest's emulated NIC (a tap) beside its vif: the one MAC, pinned to the emulated
+ * NIC while it is there, back to the vif when it goes. */
+static void
+test_emulated_nic_twin(void **state)
+{
+	struct fixture *f = *state;
+	struct l2sw_port_conf pc = {.kind = L2SW_PORT_VIF, .mac = vif_mac[P_VIF1],
+				    .twin_set = true, .twin = P_VIF1};
+	struct l2sw_port_conf bad;
+	struct got g;
+
+	/* refused: not the twin's MAC, itself, a wire twin, with learning or a trunk */
+	bad = pc;
+	bad.mac = vif_mac[P_VIF2];
+	assert_int_equal(l2sw_port_set(f->sw, P_WIRE2, &bad), -EINVAL);
+	bad = pc;
+	bad.twin = P_WIRE2;
+	assert_int_equal(l2sw_port_set(f->sw, P_WIRE2, &bad), -EINVAL);
+	bad.twin = P_WIRE;
+	assert_int_equal(l2sw_port_set(f->sw, P_WIRE2, &bad), -EINVAL);
+	bad = pc;
+	bad.learn = true;
+	assert_int_equal(l2sw_port_set(f->sw, P_WIRE2, &bad), -EINVAL);
+	bad = pc;
+	bad.trunk = true;
+	assert_int_equal(l2sw_port_set(f->sw, P_WIRE2, &bad), -EINVAL);
+	/* the refusals left the port as it was: a wire port */
+	assert_true(passes(f, P_WIRE2, frame(f, &host_a, &host_b)));
+
+	assert_int_equal(l2sw_port_set(f->sw, P_WIRE2, &pc), 0);
+	assert_int_equal(walk_count(f).pinned, 3); /* one entry for the two ports */
+	assert_int_equal(fwd(f, P_WIRE, frame(f, &vif_mac[P_VIF1], &host_a), 1, &g), 1);
+	assert_dests(&g, BIT(P_WIRE2));
+	got_free(&g);
+	/* the emulated NIC sends from the guest's MAC only; nobody else takes it */
+	assert_true(passes(f, P_WIRE2, frame(f, &host_a, &vif_mac[P_VIF1])));
+	assert_false(passes(f, P_WIRE2, frame(f, &host_a, &host_b)));
+	assert_int_equal(stats(f, P_WIRE2).spoofed, 1);
+	assert_false(passes(f, P_WIRE, frame(f, &host_a, &vif_mac[P_VIF1])));
+	assert_int_equal(stats(f, P_WIRE).spoofed, 1);
+	/* the vif's own frames still pass (its source check is its port's, not the FDB's) */
+	assert_true(passes(f, P_VIF1, frame(f, &host_a, &vif_mac[P_VIF1])));
+
+	/* the tap goes: the MAC is the vif's again, pinned */
+	set_port(f->sw, P_WIRE2, L2SW_PORT_NONE, 0, false, false);
+	assert_int_equal(walk_count(f).pinned, 3);
+	assert_int_equal(fwd(f, P_WIRE, frame(f, &vif_mac[P_VIF1], &host_a), 1, &g), 1);
+	assert_dests(&g, BIT(P_VIF1));
+	got_free(&g);
+	assert_false(passes(f, P_WIRE, frame(f, &host_a, &vif_mac[P_VIF1])));
+	assert_int_equal(stats(f, P_WIRE).spoofed, 2);
+}
+
 static void
 test_vif_learn(void **state)
 {
@@ -1693,6 +1746,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ip_check_fail_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_extra_macs_pinned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vif_learn, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emulated_nic_twin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_forwarders, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_station_counts, setup_small_fdb,
 						teardown),

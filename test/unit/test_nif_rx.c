@@ -7,6 +7,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <rte_errno.h>
+
 #include "test_nif_fe.h"
 
 #define MSS 1448u
@@ -92,26 +94,42 @@ static struct rte_mbuf *rand_chain(uint32_t *x, uint32_t len, bool big, uint32_t
 	return fe_chain(mp, lens, nb, heads, seed);
 }
 
-static void check_rx_packet(struct fe *fe, const uint8_t *lin, uint32_t len, bool gso,
-			    uint16_t id0, grant_ref_t gref0)
+/* Data slots of a @len-byte packet whose first slot starts at @h (nif_rx_walk, packed). */
+static uint16_t slots_for(uint32_t len, uint16_t h)
 {
-	uint16_t nd = (uint16_t)((len + NIF_PAGE_SIZE - 1) / NIF_PAGE_SIZE);
+	uint32_t first = NIF_PAGE_SIZE - h;
+
+	return (uint16_t)(len <= first ? 1 : 1 + (len - first + NIF_PAGE_SIZE - 1) / NIF_PAGE_SIZE);
+}
+
+/* The packet at rsp_cons: every slot's id, offset, size, flags and bytes, the headroom's
+ * bytes left as they were (0xa5), the GSO extra. */
+static void check_rx_packet_at(struct fe *fe, const uint8_t *lin, uint32_t len, bool gso,
+			       uint16_t id0, grant_ref_t gref0, uint16_t h)
+{
+	uint16_t nd = slots_for(len, h);
 	RING_IDX cons = fe->rx.rsp_cons;
+	uint32_t at = 0;
 
 	for (uint16_t d = 0; d < nd; d++) {
 		uint16_t k = d == 0 ? 0 : (uint16_t)(d + gso);
 		netif_rx_response_t *rsp = RING_GET_RESPONSE(&fe->rx, cons + k);
-		uint32_t size = RTE_MIN(NIF_PAGE_SIZE, len - d * NIF_PAGE_SIZE);
+		uint16_t off = d == 0 ? h : 0;
+		uint32_t size = RTE_MIN(NIF_PAGE_SIZE - off, len - at);
 		uint16_t flags = d + 1 < nd ? NETRXF_more_data : 0;
 
 		if (d == 0 && gso)
 			flags |= NETRXF_extra_info | NETRXF_csum_blank | NETRXF_data_validated;
 		assert_int_equal(rsp->id, id0 + k);
-		assert_int_equal(rsp->offset, 0);
+		assert_int_equal(rsp->offset, off);
 		assert_int_equal(rsp->status, size);
 		assert_int_equal(rsp->flags, flags);
-		assert_memory_equal(fe_page(fe, gref0 + k), lin + d * NIF_PAGE_SIZE, size);
+		assert_memory_equal(fe_page(fe, gref0 + k) + off, lin + at, size);
+		for (uint16_t b = 0; b < off; b++)
+			assert_int_equal(fe_page(fe, gref0 + k)[b], 0xa5);
+		at += size;
 	}
+	assert_int_equal(at, len);
 	if (gso) {
 		netif_extra_info_t *ex = (void *)RING_GET_RESPONSE(&fe->rx, cons + 1);
 
@@ -121,6 +139,12 @@ static void check_rx_packet(struct fe *fe, const uint8_t *lin, uint32_t len, boo
 		assert_int_equal(ex->u.gso.type, XEN_NETIF_GSO_TYPE_TCPV4);
 	}
 	fe->rx.rsp_cons = cons + nd + gso;
+}
+
+static void check_rx_packet(struct fe *fe, const uint8_t *lin, uint32_t len, bool gso,
+			    uint16_t id0, grant_ref_t gref0)
+{
+	check_rx_packet_at(fe, lin, len, gso, id0, gref0, 0);
 }
 
 /* The key claim: any chain lands in exactly the slots its linearized copy would use. */
@@ -145,7 +169,8 @@ static void test_rx_packed_equals_linear(void **state)
 		assert_non_null(m);
 		fe_linearize(m, lin);
 		nd = (uint16_t)((len + NIF_PAGE_SIZE - 1) / NIF_PAGE_SIZE);
-		slots = nif_rx_slot_layout(m, NIF_LAYOUT_PACKED, sizes, NIF_MAX_DATA_SLOTS, NULL);
+		slots = nif_rx_slot_layout(m, NIF_LAYOUT_PACKED, 0, sizes, NIF_MAX_DATA_SLOTS,
+					   NULL);
 		assert_int_equal(slots, nd);
 		for (uint16_t d = 0; d < nd; d++)
 			assert_int_equal(sizes[d], RTE_MIN(NIF_PAGE_SIZE, len - d * NIF_PAGE_SIZE));
@@ -179,11 +204,11 @@ static void test_rx_naive_layout(void **state)
 	for (int i = 0; i < 45; i++)
 		lens[i] = MSS;
 	m = fe_chain(nif_test_mp, lens, 3, NULL, 1);
-	assert_int_equal(nif_rx_slot_layout(m, NIF_LAYOUT_NAIVE, sizes, 18, &nsegs), 3);
+	assert_int_equal(nif_rx_slot_layout(m, NIF_LAYOUT_NAIVE, 0, sizes, 18, &nsegs), 3);
 	assert_int_equal(sizes[0], MSS);
 	assert_int_equal(sizes[2], MSS);
 	assert_int_equal(nsegs, 3);
-	assert_int_equal(nif_rx_slot_layout(m, NIF_LAYOUT_PACKED, sizes, 18, &nsegs), 2);
+	assert_int_equal(nif_rx_slot_layout(m, NIF_LAYOUT_PACKED, 0, sizes, 18, &nsegs), 2);
 	assert_int_equal(sizes[0], 4096);
 	assert_int_equal(sizes[1], 3 * MSS - 4096);
 	assert_int_equal(nsegs, 4); /* segment 3 splits at the page end */
@@ -193,7 +218,7 @@ static void test_rx_naive_layout(void **state)
 	m->ol_flags = RTE_MBUF_F_RX_LRO | RTE_MBUF_F_RX_L4_CKSUM_GOOD;
 	m->packet_type = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_TCP;
 	m->tso_segsz = MSS;
-	assert_int_equal(nif_rx_slot_layout(m, NIF_LAYOUT_NAIVE, NULL, 0, NULL), 45);
+	assert_int_equal(nif_rx_slot_layout(m, NIF_LAYOUT_NAIVE, 0, NULL, 0, NULL), 45);
 	q = rxq_make(fe, &feat_all, NIF_LAYOUT_NAIVE);
 	fe_rx_post(fe, 64, 0, 0);
 	assert_int_equal(rx_burst(fe, q, &m, 1, 0), 1);
@@ -566,10 +591,93 @@ static void test_rx_resume(void **state)
 	}
 }
 
+/* One packet of @len bytes through @q at headroom @h (a TSO packet when over 1518 bytes). */
+static void rx_one_at(struct fe *fe, struct nif_rxq *q, uint32_t *x, uint32_t len, uint16_t h,
+		      int it)
+{
+	static uint8_t lin[65536];
+	struct rte_mbuf *m = rand_chain(x, len, it % 3 == 0, (uint32_t)it);
+	uint16_t sizes[NIF_MAX_DATA_SLOTS], nd = slots_for(len, h);
+	bool gso = len > 1518;
+	uint16_t id0 = (uint16_t)(it * 37);
+	grant_ref_t gref0 = (grant_ref_t)((it * 19) % (FE_NB_PAGES - 20));
+
+	assert_non_null(m);
+	fe_linearize(m, lin);
+	assert_int_equal(nif_rx_slot_layout(m, NIF_LAYOUT_PACKED, h, sizes, NIF_MAX_DATA_SLOTS,
+					    NULL), nd);
+	assert_int_equal(sizes[0], RTE_MIN(NIF_PAGE_SIZE - h, len));
+	if (gso) {
+		m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
+		m->tso_segsz = MSS;
+	}
+	for (uint16_t k = 0; k < nd + gso; k++)
+		memset(fe_page(fe, gref0 + k), 0xa5, NIF_PAGE_SIZE);
+	fe_rx_post(fe, (uint16_t)(nd + gso), id0, gref0);
+	assert_int_equal(rx_burst(fe, q, &m, 1, 0), 1);
+	assert_int_equal(fe->rx_sring->rsp_prod, fe->rx.rsp_cons + nd + gso);
+	check_rx_packet_at(fe, lin, len, gso, id0, gref0, h);
+}
+
+/*
+ * #15 xdp-headroom: each packet's first slot starts at the headroom (its response's offset
+ * says so) and holds NIF_PAGE_SIZE - headroom bytes at most, the rest as before; a 64 KiB
+ * TSO packet takes one more slot. A change applies from the next packet prepared.
+ */
+static void test_rx_headroom(void **state)
+{
+	static const uint16_t heads[] = { 256, 1, 2048, 0, 256 };
+	static const uint32_t edges[] = { 60, 1514, 3839, 3840, 3841, 4096, 7936, 65535 };
+	struct fe *fe = *state;
+	struct nif_rxq *q = rxq_make(fe, &feat_all, NIF_LAYOUT_PACKED);
+	struct nif_rxq_conf bad = {
+		.sring = fe->rx_sring, .ring_bytes = NIF_PAGE_SIZE, .domid = FE_DOMID,
+		.features = feat_all, .headroom = NIF_RX_HEADROOM_MAX + 1,
+		.socket_id = SOCKET_ID_ANY,
+	};
+	struct rte_mbuf *m;
+	nif_gcopy_seg *segs;
+	uint32_t x = 777, nsegs;
+	bool notify;
+	int it = 0;
+
+	assert_null(nif_rxq_create(&bad));
+	assert_int_equal(rte_errno, EINVAL);
+	assert_int_equal(nif_rxq_set_headroom(q, NIF_RX_HEADROOM_MAX + 1), -EINVAL);
+	for (unsigned int i = 0; i < RTE_DIM(heads); i++) {
+		assert_int_equal(nif_rxq_set_headroom(q, heads[i]), 0);
+		for (unsigned int e = 0; e < RTE_DIM(edges); e++)
+			rx_one_at(fe, q, &x, edges[e], heads[i], it++);
+		for (int r = 0; r < 40; r++)
+			rx_one_at(fe, q, &x, pick_len(&x, 100 + r), heads[i], it++);
+	}
+	/* The exact counts: a 64 KiB packet is 16 slots flat, 17 with any headroom. */
+	assert_int_equal(slots_for(65536, 0), 16);
+	assert_int_equal(slots_for(65536, 256), 17);
+	assert_int_equal(slots_for(3840, 256), 1);
+	assert_int_equal(slots_for(3841, 256), 2);
+	assert_int_equal(nif_rxq_stats(q)->rx_gcopy_err, 0);
+	assert_int_equal(nif_rxq_stats(q)->rx_packets, (uint64_t)it);
+	/* Not inside a burst: the prepared packets' layout is already decided. */
+	m = rand_chain(&x, 1000, false, 1);
+	fe_rx_post(fe, 1, 0, 0);
+	assert_int_equal(nif_rx_prepare_burst(q, &m, 1), 1);
+	assert_int_equal(nif_rxq_set_headroom(q, 0), -EBUSY);
+	nsegs = nif_rx_gcopy_segs(q, &segs);
+	assert_int_equal(fe_gcopy(fe, nsegs, segs), 0);
+	assert_int_equal(nif_rx_finish_burst(q, 0, &notify), 0);
+	assert_int_equal(RING_GET_RESPONSE(&fe->rx, fe->rx.rsp_cons)->offset, 256);
+	assert_int_equal(RING_GET_RESPONSE(&fe->rx, fe->rx.rsp_cons)->status, 1000);
+	fe->rx.rsp_cons++;
+	nif_rxq_free(q);
+}
+
 int nif_test_rx_group(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_rx_packed_equals_linear, nif_test_setup,
+						nif_test_teardown),
+		cmocka_unit_test_setup_teardown(test_rx_headroom, nif_test_setup,
 						nif_test_teardown),
 		cmocka_unit_test_setup_teardown(test_rx_naive_layout, nif_test_setup,
 						nif_test_teardown),

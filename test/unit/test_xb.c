@@ -268,7 +268,7 @@ static void test_features_and_initwait(void **state)
 		{ "feature-sg", "1" }, { "feature-gso-tcpv4", "1" }, { "feature-gso-tcpv6", "1" },
 		{ "feature-ipv6-csum-offload", "1" }, { "feature-rx-copy", "1" },
 		{ "feature-rx-flip", "0" }, { "feature-split-event-channels", "1" },
-		{ "multi-queue-max-queues", "4" },
+		{ "multi-queue-max-queues", "4" }, { "feature-xdp-headroom", "1" },
 	};
 	struct fake_xs *fx = *state;
 	struct xb_vif *vif;
@@ -512,7 +512,8 @@ static void test_rx_copy_log_line(void **state)
 
 static void test_unknown_frontend_states(void **state)
 {
-	static const char *const bad[] = { "2", "7", "8", "9", "4294967296", "abc", "", "-1" };
+	/* "7" (Reconfiguring) while InitWait: a connected vif takes it (test_xdp_headroom). */
+	static const char *const bad[] = { "2", "8", "7", "9", "4294967296", "abc", "", "-1" };
 	struct fake_xs *fx = *state;
 	unsigned int i;
 
@@ -1017,6 +1018,204 @@ static void test_rate(void **state)
 	xb_vif_destroy(vif);
 }
 
+/* The frontend goes Reconfiguring with @p headroom: the event xb answers with. */
+static struct xb_event reconfigure(struct fake_xs *fx, struct xb_vif *vif, unsigned int domid,
+		const char *headroom)
+{
+	if (headroom != NULL)
+		fe_set(fx, domid, 0, "xdp-headroom", headroom);
+	fe_state(fx, domid, 0, XB_STATE_RECONFIGURING);
+	return poll_ok(vif);
+}
+
+/* Reconfiguring with @p headroom, Reconfigured with @p expect, Connected again. */
+static void headroom_dance(struct fake_xs *fx, struct xb_vif *vif, const char *headroom,
+		unsigned int expect)
+{
+	struct xb_event ev = reconfigure(fx, vif, 3, headroom);
+
+	assert_int_equal(ev.type, XB_EV_HEADROOM);
+	assert_false(ev.detach); /* the data plane stays */
+	assert_int_equal(ev.conf->xdp_headroom, expect);
+	assert_state(fx, vif, 3, 0, XB_STATE_RECONFIGURED);
+	assert_int_equal(poll_ok(vif).type, XB_EV_NONE); /* acted on once */
+	fe_state(fx, 3, 0, XB_STATE_CONNECTED);
+	assert_int_equal(poll_ok(vif).type, XB_EV_NONE); /* no second connect */
+	assert_state(fx, vif, 3, 0, XB_STATE_CONNECTED);
+}
+
+/*
+ * #15 feature-xdp-headroom: netfront attaching an XDP program writes "xdp-headroom" and goes
+ * Reconfiguring; xb answers Reconfigured at once with XB_EV_HEADROOM, then Connected when
+ * the frontend is. A value past XB_XDP_HEADROOM_MAX is capped (logged); the key is read at
+ * connect too (a netfront that reconnects with XDP on).
+ */
+static void test_xdp_headroom(void **state)
+{
+	struct fake_xs *fx = *state;
+	struct xb_frontend_conf c;
+	struct xb_vif *vif = bring_up(fx, 3, 0, 1, false, &c);
+	char p[FXS_PATH_MAX], h[64];
+
+	assert_int_equal(c.xdp_headroom, 0); /* no key */
+	headroom_dance(fx, vif, "256", 256);
+	headroom_dance(fx, vif, "0", 0);
+	headroom_dance(fx, vif, "2048", 2048);
+	headroom_dance(fx, vif, "2049", XB_XDP_HEADROOM_MAX);
+	headroom_dance(fx, vif, "4294967295", XB_XDP_HEADROOM_MAX);
+	assert_true(log_contains("vif3.0: /local/domain/3/device/vif/0/xdp-headroom 4294967295 "
+				 "capped at 2048"));
+	fe_del(fx, 3, 0, "xdp-headroom");
+	headroom_dance(fx, vif, NULL, 0); /* key removed: no headroom, as netback's default */
+	assert_string_equal(fxs_history(fx, be_key(p, 3, 0, "state"), 0, h, sizeof(h)),
+			    "1,2,4,8,4,8,4,8,4,8,4,8,4,8,4");
+	/* Closing from Reconfigured releases the data plane like Closing from Connected. */
+	fe_set(fx, 3, 0, "xdp-headroom", "256");
+	assert_int_equal(reconfigure(fx, vif, 3, NULL).type, XB_EV_HEADROOM);
+	fe_state(fx, 3, 0, XB_STATE_CLOSING);
+	assert_true(poll_ok(vif).detach);
+	assert_state(fx, vif, 3, 0, XB_STATE_CLOSING);
+	/* It reconnects with the key still there: the headroom comes with CONNECT. */
+	fe_state(fx, 3, 0, XB_STATE_CLOSED);
+	poll_ok(vif);
+	fe_state(fx, 3, 0, XB_STATE_INITIALISING);
+	poll_ok(vif);
+	connect_now(fx, vif, 3, 0, &c);
+	assert_int_equal(c.xdp_headroom, 256);
+	xb_vif_destroy(vif);
+}
+
+/* A guest's malformed "xdp-headroom" refuses that vif alone, at Reconfiguring or at connect. */
+static void test_xdp_headroom_hostile(void **state)
+{
+	static const char *const bad[] = {
+		"", "abc", "-1", "+256", " 256", "256 ", "0x100", "12abc", "4294967296",
+		"99999999999999999999999",
+	};
+	struct fake_xs *fx = *state;
+	char log_line[160], longv[200];
+	struct xb_event ev;
+	struct xb_vif *vif;
+
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		print_message("xdp-headroom \"%s\"\n", bad[i]);
+		fxs_init(fx);
+		vif = bring_up(fx, VICTIM, 0, 1, false, NULL);
+		ev = reconfigure(fx, vif, VICTIM, bad[i]);
+		assert_true(ev.detach);
+		assert_refused(fx, vif, VICTIM, &ev, EINVAL, "xdp-headroom");
+		snprintf(log_line, sizeof(log_line), "vif1.0: refusing frontend: reading "
+			 "/local/domain/1/device/vif/0/xdp-headroom '%s': not a decimal u32", bad[i]);
+		assert_true(log_contains(log_line));
+		assert_neighbour_connects(fx);
+		xb_vif_destroy(vif);
+	}
+	/* Longer than any value xb reads. */
+	fxs_init(fx);
+	memset(longv, '1', sizeof(longv) - 1);
+	longv[sizeof(longv) - 1] = '\0';
+	vif = bring_up(fx, VICTIM, 0, 1, false, NULL);
+	ev = reconfigure(fx, vif, VICTIM, longv);
+	assert_refused(fx, vif, VICTIM, &ev, EINVAL, "xdp-headroom: over");
+	xb_vif_destroy(vif);
+	/* At connect. */
+	fxs_init(fx);
+	vif = create_initwait(fx, VICTIM, 0);
+	fe_write_keys(fx, VICTIM, 0, 1, false);
+	fe_set(fx, VICTIM, 0, "xdp-headroom", "256k");
+	fe_state(fx, VICTIM, 0, XB_STATE_CONNECTED);
+	ev = poll_ok(vif);
+	assert_false(ev.detach);
+	assert_refused(fx, vif, VICTIM, &ev, EINVAL, "xdp-headroom '256k'");
+	assert_neighbour_connects(fx);
+	xb_vif_destroy(vif);
+}
+
+/* Reconfiguring before the backend is Connected is a protocol error; after a refusal, held. */
+static void test_reconfiguring_not_connected(void **state)
+{
+	struct fake_xs *fx = *state;
+	struct xb_event ev;
+	struct xb_vif *vif;
+
+	/* InitWait. */
+	vif = create_initwait(fx, VICTIM, 0);
+	ev = reconfigure(fx, vif, VICTIM, "256");
+	assert_false(ev.detach);
+	assert_refused(fx, vif, VICTIM, &ev, EINVAL, "saw state 7 (Reconfiguring) at frontend "
+		       "while InitWait");
+	/* Held after the refusal: Reconfiguring again changes nothing. */
+	fe_state(fx, VICTIM, 0, XB_STATE_CONNECTED);
+	assert_int_equal(poll_ok(vif).type, XB_EV_NONE);
+	fe_state(fx, VICTIM, 0, XB_STATE_RECONFIGURING);
+	assert_int_equal(poll_ok(vif).type, XB_EV_NONE);
+	assert_state(fx, vif, VICTIM, 0, XB_STATE_CLOSING);
+	xb_vif_destroy(vif);
+	/* A connect handed over but not yet confirmed: the caller lets go. */
+	fxs_init(fx);
+	vif = create_initwait(fx, VICTIM, 0);
+	fe_write_keys(fx, VICTIM, 0, 1, false);
+	fe_state(fx, VICTIM, 0, XB_STATE_CONNECTED);
+	assert_int_equal(poll_ok(vif).type, XB_EV_CONNECT);
+	ev = reconfigure(fx, vif, VICTIM, "256");
+	assert_true(ev.detach);
+	assert_refused(fx, vif, VICTIM, &ev, EINVAL, "(Reconfiguring) at frontend while InitWait");
+	assert_int_equal(xb_vif_connected(vif), -EINVAL);
+	assert_neighbour_connects(fx);
+	xb_vif_destroy(vif);
+}
+
+/* A new process finds the vif in the middle of an xdp-headroom change (see resume_step). */
+static struct xb_vif *resume_mid_reconfigure(struct fake_xs *fx, bool answered, int fe_now,
+		enum xb_state after_connect)
+{
+	struct xb_vif *vif = bring_up(fx, VICTIM, 0, 1, false, NULL);
+	struct xb_event ev;
+
+	if (answered)
+		assert_int_equal(reconfigure(fx, vif, VICTIM, "256").type, XB_EV_HEADROOM);
+	xb_vif_free_keep(vif);
+	if (!answered) {
+		fe_set(fx, VICTIM, 0, "xdp-headroom", "256");
+		fe_state(fx, VICTIM, 0, XB_STATE_RECONFIGURING);
+	}
+	fe_state(fx, VICTIM, 0, fe_now);
+	vif = xb_vif_create(&fx->base, VICTIM, 0, &feat);
+	assert_non_null(vif);
+	assert_int_equal(xb_vif_state(vif), answered ? XB_STATE_RECONFIGURED : XB_STATE_CONNECTED);
+	ev = poll_ok(vif);
+	assert_int_equal(ev.type, XB_EV_CONNECT);
+	assert_true(ev.resume);
+	assert_int_equal(ev.conf->xdp_headroom, 256);
+	assert_int_equal(xb_vif_connected(vif), 0);
+	assert_state(fx, vif, VICTIM, 0, after_connect);
+	return vif;
+}
+
+static void test_resume_reconfiguring(void **state)
+{
+	struct fake_xs *fx = *state;
+	struct xb_vif *vif;
+
+	/* Reconfigured, the frontend not yet Connected again: it gets there. */
+	vif = resume_mid_reconfigure(fx, true, XB_STATE_RECONFIGURING, XB_STATE_RECONFIGURED);
+	fe_state(fx, VICTIM, 0, XB_STATE_CONNECTED);
+	assert_int_equal(poll_ok(vif).type, XB_EV_NONE);
+	assert_state(fx, vif, VICTIM, 0, XB_STATE_CONNECTED);
+	xb_vif_destroy(vif);
+	/* Reconfigured, the frontend Connected again meanwhile: Connected. */
+	fxs_init(fx);
+	vif = resume_mid_reconfigure(fx, true, XB_STATE_CONNECTED, XB_STATE_CONNECTED);
+	xb_vif_destroy(vif);
+	/* The frontend went Reconfiguring while no process ran: answered at the resume. */
+	fxs_init(fx);
+	vif = resume_mid_reconfigure(fx, false, XB_STATE_RECONFIGURING, XB_STATE_RECONFIGURED);
+	fe_state(fx, VICTIM, 0, XB_STATE_CONNECTED);
+	assert_int_equal(poll_ok(vif).type, XB_EV_NONE);
+	assert_state(fx, vif, VICTIM, 0, XB_STATE_CONNECTED);
+	xb_vif_destroy(vif);
+}
+
 /*
  * #14 mtu=: the toolstack's "mtu" (libxl writes it only when xl's mtu= is not 1500) is read
  * at connect into conf.mtu; none, or a malformed or out-of-range one (logged naming the key),
@@ -1291,6 +1490,10 @@ int main(void)
 		CASE(test_ctrl_ring_keys),
 		CASE(test_ip_key_parse),
 		CASE(test_ip_key_read),
+		CASE(test_xdp_headroom),
+		CASE(test_xdp_headroom_hostile),
+		CASE(test_reconfiguring_not_connected),
+		CASE(test_resume_reconfiguring),
 		CASE(test_random_flips),
 	};
 	int ret;

@@ -339,6 +339,33 @@ static void test_bridge_values(void **state)
 	assert_int_equal(xb_discover_read_bridge(&fx->base, 6, 0, name), XB_BRIDGE_NONE);
 }
 
+/* The emulated NIC's tap name: the same rule as `bridge`, under its own key. */
+static void test_emu_tap_values(void **state)
+{
+	char name[XB_IFNAME_MAX + 1];
+	struct fake_xs *fx = *state;
+
+	toolstack_add(fx, 6, 0);
+	assert_int_equal(xb_discover_read_emu_tap(&fx->base, 6, 0, name), XB_BRIDGE_NONE);
+	be_set(fx, 6, 0, XB_EMU_TAP_KEY, "vif6.0-emu");
+	assert_int_equal(xb_discover_read_emu_tap(&fx->base, 6, 0, name), XB_BRIDGE_NAMED);
+	assert_string_equal(name, "vif6.0-emu");
+	/* the bridge key is not this one */
+	assert_int_equal(xb_discover_read_bridge(&fx->base, 6, 0, name), XB_BRIDGE_NONE);
+	be_set(fx, 6, 0, XB_EMU_TAP_KEY, "vif6.0-emu; reboot");
+	assert_int_equal(xb_discover_read_emu_tap(&fx->base, 6, 0, name), XB_BRIDGE_MALFORMED);
+	assert_string_equal(name, "");
+	be_set(fx, 6, 0, XB_EMU_TAP_KEY, "a-tap-name-of-16");
+	assert_int_equal(xb_discover_read_emu_tap(&fx->base, 6, 0, name), XB_BRIDGE_MALFORMED);
+	snprintf(fx->fail_path, sizeof(fx->fail_path), "%s",
+		 XB_BACKEND_VIF_DIR "/6/0/" XB_EMU_TAP_KEY);
+	fx->fail_err = -EIO;
+	assert_int_equal(xb_discover_read_emu_tap(&fx->base, 6, 0, name), -EIO);
+	fx->fail_err = 0;
+	be_del(fx, 6, 0, XB_EMU_TAP_KEY);
+	assert_int_equal(xb_discover_read_emu_tap(&fx->base, 6, 0, name), XB_BRIDGE_NONE);
+}
+
 /* ---- scans --------------------------------------------------------------------------------- */
 
 static bool listed(const struct xb_vif_id *ids, int nb, unsigned int domid, unsigned int devid)
@@ -521,6 +548,8 @@ static void test_classify(void **state)
 		{ XB_BACKEND_VIF_DIR "/5/3/online", XB_DISCOVER_VIF, 5, 3 },
 		{ XB_BACKEND_VIF_DIR "/5/3/script", XB_DISCOVER_VIF, 5, 3 },
 		{ XB_BACKEND_VIF_DIR "/5/3/mac", XB_DISCOVER_VIF, 5, 3 },
+		{ XB_BACKEND_VIF_DIR "/5/3/" XB_EMU_TAP_KEY, XB_DISCOVER_VIF, 5, 3 },
+		{ XB_BACKEND_VIF_DIR "/5/3/" XB_EMU_TAP_KEY "/x", XB_DISCOVER_IGNORE, 0, 0 },
 		{ XB_BACKEND_VIF_DIR "/32751/65535/state", XB_DISCOVER_VIF_STATE, 32751, 65535 },
 		{ XB_BACKEND_VIF_DIR "/5/3/error", XB_DISCOVER_IGNORE, 0, 0 },
 		{ XB_BACKEND_VIF_DIR "/5/3/hotplug-status", XB_DISCOVER_IGNORE, 0, 0 },
@@ -622,6 +651,7 @@ int main(void)
 		CASE(test_lookup_bare_directory),
 		CASE(test_lookup_read_fails),
 		CASE(test_bridge_values),
+		CASE(test_emu_tap_values),
 		CASE(test_scan_hostile_names),
 		CASE(test_scan_empty_and_missing),
 		CASE(test_scan_read_fails),

@@ -157,29 +157,63 @@ static void guest_write_keys(struct xs_handle *g)
 	assert_true(xs_transaction_end(g, t, false));
 }
 
-/* Wait for watch events and feed them to the vif until it reports @p want. */
-static struct xb_event wait_event(struct xb_xs *xs, struct xb_vif *vif, enum xb_event_type want)
+/* Wait (bounded) for the next watch event and feed it to the vif: its answer in @p ev. */
+static void next_event(struct xb_xs *xs, struct xb_vif *vif, struct xb_event *ev)
 {
 	struct pollfd pfd = { .fd = xb_xs_libxenstore_fd(xs), .events = POLLIN };
 	char path[XB_PATH_MAX], token[32];
+	int ret;
+
+	assert_true(pfd.fd >= 0);
+	while ((ret = xb_xs_libxenstore_next_watch(xs, path, sizeof(path), token,
+						   sizeof(token))) == -EAGAIN)
+		assert_true(poll(&pfd, 1, 2000) > 0);
+	assert_int_equal(ret, 0);
+	assert_string_equal(token, "vif5.0");
+	assert_int_equal(xb_vif_on_watch(vif, path, ev), 0);
+}
+
+/* Feed watch events to the vif until it reports @p want. */
+static struct xb_event wait_event(struct xb_xs *xs, struct xb_vif *vif, enum xb_event_type want)
+{
 	struct xb_event ev = { .type = XB_EV_NONE };
 	int i;
 
-	assert_true(pfd.fd >= 0);
-	for (i = 0; i < 100 && ev.type != want; i++) {
-		int ret = xb_xs_libxenstore_next_watch(xs, path, sizeof(path), token,
-			sizeof(token));
-
-		if (ret == -EAGAIN) {
-			assert_true(poll(&pfd, 1, 2000) >= 0);
-			continue;
-		}
-		assert_int_equal(ret, 0);
-		assert_string_equal(token, "vif5.0");
-		assert_int_equal(xb_vif_on_watch(vif, path, &ev), 0);
-	}
+	for (i = 0; i < 100 && ev.type != want; i++)
+		next_event(xs, vif, &ev);
 	assert_int_equal(ev.type, want);
 	return ev;
+}
+
+/* Feed watch events to the vif (none an event for the caller) until it is in @p want. */
+static void wait_state(struct xb_xs *xs, struct xb_vif *vif, enum xb_state want)
+{
+	struct xb_event ev;
+	int i;
+
+	for (i = 0; i < 100 && xb_vif_state(vif) != want; i++) {
+		next_event(xs, vif, &ev);
+		assert_int_equal(ev.type, XB_EV_NONE);
+	}
+	assert_int_equal(xb_vif_state(vif), want);
+}
+
+/* #15: netfront attaching an XDP program, through the daemon and its permissions. */
+static void xdp_headroom_via_daemon(struct xs_handle *ts, struct xs_handle *g, struct xb_xs *xs,
+		struct xb_vif *vif)
+{
+	struct xb_event ev;
+
+	assert_value(g, BE "/feature-xdp-headroom", "1"); /* the guest can read the offer */
+	put(g, FE "/xdp-headroom", "256");
+	put(g, FE "/state", "7");
+	ev = wait_event(xs, vif, XB_EV_HEADROOM);
+	assert_false(ev.detach);
+	assert_int_equal(ev.conf->xdp_headroom, 256);
+	assert_value(ts, BE "/state", "8");
+	put(g, FE "/state", "4");
+	wait_state(xs, vif, XB_STATE_CONNECTED);
+	assert_value(ts, BE "/state", "4");
 }
 
 static void test_handshake_via_daemon(void **state)
@@ -233,6 +267,7 @@ static void test_handshake_via_daemon(void **state)
 	ev = wait_event(xs, vif, XB_EV_CONNECT);
 	assert_int_equal(xb_vif_connected(vif), 0);
 	assert_value(ts, BE "/state", "4");
+	xdp_headroom_via_daemon(ts, g, xs, vif);
 
 	/* A bad state from the guest: refused with an error node, through the daemon too. */
 	put(g, FE "/state", "9");

@@ -26,6 +26,7 @@
 #include <cmocka.h>
 #include <xenctrl.h> /* first: __XEN_TOOLS__ for the xen/ headers nif.h takes */
 #include <xen/io/xenbus.h>
+#include <xenstore.h>
 
 #include <rte_ethdev.h>
 #include <rte_ip.h>
@@ -618,6 +619,75 @@ static void test_rx_stall(void **state)
 	xvb_check_both_ways(&bed, VIF_B, 200, 0x55);
 }
 
+/* The guest's next RX response, waited for (bounded): its data must be @p len bytes. */
+static netif_rx_response_t rx_rsp_wait(struct tfe *fe, const uint8_t *expect, uint16_t len)
+{
+	uint64_t start = now_ms();
+	netif_rx_response_t rsp;
+	const uint8_t *data;
+
+	while (!tfe_rx_rsp(fe, &rsp, &data)) {
+		if (now_ms() - start > XVB_WAIT_MS)
+			fail_msg("no RX response after %d ms", XVB_WAIT_MS);
+		sched_yield();
+	}
+	assert_int_equal(rsp.status, len);
+	assert_memory_equal(data, expect, len);
+	return rsp;
+}
+
+/*
+ * #15: A asks for @p want bytes of headroom (xdp-headroom, Reconfiguring), the backend
+ * answers Reconfigured, A is Connected again; the port lays packets out from @p want on once
+ * its next tx_burst saw the change (every packet meanwhile whole, at the old offset).
+ */
+static void headroom_switch(uint16_t want, uint16_t old)
+{
+	struct tfe *fe = &VIF_A->fe;
+	uint8_t expect[100];
+	char path[96], v[8];
+	int n = snprintf(v, sizeof(v), "%u", want);
+
+	snprintf(path, sizeof(path), "%s/xdp-headroom", fe->fe_path);
+	assert_true(xs_write(fe->xs, XBT_NULL, path, v, (unsigned int)n));
+	assert_int_equal(tfe_set_state(fe, XenbusStateReconfiguring), 0);
+	assert_int_equal(tfe_wait_backend(fe, XenbusStateReconfigured, XVB_WAIT_MS), 0);
+	assert_int_equal(tfe_set_state(fe, XenbusStateConnected), 0);
+	assert_int_equal(tfe_wait_backend(fe, XenbusStateConnected, XVB_WAIT_MS), 0);
+	for (int i = 0;; i++) {
+		struct rte_mbuf *m = xvb_mbuf(bed.mp, sizeof(expect), VIF_A->mac, (uint8_t)i);
+		netif_rx_response_t rsp;
+		uint64_t ms;
+
+		assert_true(i < 1000); /* the control thread publishes it at once */
+		xvb_frame(expect, sizeof(expect), VIF_A->mac, (uint8_t)i);
+		tfe_rx_post(fe, 1);
+		send_until_taken(m, &ms);
+		rsp = rx_rsp_wait(fe, expect, sizeof(expect));
+		if (rsp.offset == want)
+			break;
+		assert_int_equal(rsp.offset, old);
+	}
+	assert_int_equal(xvb_xstat(VIF_A->port, "guest_rx_headroom"), want);
+}
+
+static void test_xdp_headroom(void **state)
+{
+	(void)state;
+	assert_backend_key(VIF_A->domid, "feature-xdp-headroom", "1");
+	assert_int_equal(xvb_xstat(VIF_A->port, "guest_rx_headroom_changes"), 0);
+	headroom_switch(256, 0);
+	xvb_check_both_ways(&bed, VIF_A, 1514, 0x91); /* 1514 bytes still one slot */
+	/* the value in use survives a reset of the counters */
+	assert_int_equal(rte_eth_xstats_reset(VIF_A->port), 0);
+	assert_int_equal(xvb_xstat(VIF_A->port, "guest_rx_headroom"), 256);
+	headroom_switch(0, 256);
+	/* one change since the reset */
+	assert_int_equal(xvb_xstat(VIF_A->port, "guest_rx_headroom_changes"), 1);
+	assert_up(VIF_A);
+	xvb_check_both_ways(&bed, VIF_B, 200, 0x92);
+}
+
 /*
  * Frames the guest has no buffers for wait in the backlog and reach it in order once it
  * posts some, sent by a tx_burst of no packets; a disconnect frees what is left.
@@ -999,6 +1069,7 @@ int main(void)
 		cmocka_unit_test(test_guest_revokes_tx_grant),
 		cmocka_unit_test(test_rx_stall),
 		cmocka_unit_test(test_rx_backlog),
+		cmocka_unit_test(test_xdp_headroom),
 		cmocka_unit_test(test_rx_burst_budget),
 		cmocka_unit_test(test_resume_after_keep),
 		cmocka_unit_test(test_reconnect_loop),

@@ -419,7 +419,8 @@ static void check_guest_rx(struct xvb *b, struct xvb_vif *v, uint16_t len, uint8
 	assert_int_equal(rte_eth_tx_burst(v->port, 0, &m, 1), 1);
 	assert_true(tfe_rx_rsp(&v->fe, &rsp, &data));
 	assert_int_equal(rsp.id, id);
-	assert_int_equal(rsp.offset, 0);
+	/* the data after the guest's xdp-headroom (0 unless it asked for one) */
+	assert_int_equal(rsp.offset, xvb_snap_value(&s, "guest_rx_headroom"));
 	assert_int_equal(rsp.flags, 0);
 	assert_int_equal(rsp.status, len);
 	assert_memory_equal(data, frame, len);

@@ -4,23 +4,26 @@
 # Dom0's /init in place of scenario.sh when Xen's Dom0 command line has dnb_scenario=bench
 # (run-xen-test.sh --bench). Not a test: it prints figures.
 #
-# One PV guest (1 vCPU, stock Linux xen-netfront) lives through every configuration in one
-# boot, so the configurations differ in the backend only:
-#   - dpdk-netback --lro off, linearize, chain, and chain with a worker that never sleeps
-#     (--idle-sleep-us 0): the process restarted with SIGTERM between them (the next one
-#     resumes the vif: the guest never reconnects);
-#   - then xen-netback + a Linux bridge: the last dpdk-netback stops with --on-exit kernel,
-#     the kernel's driver takes the vif over (Connected throughout), and the wire veth and the
-#     vif go into bridge dnbbr0.
-# The dpdk-netback configurations run DNB_BENCH_ROUNDS times (default 3) round-robin, the
-# kernel's as many times after them. Each run: netperf from the wire peer (a netns of Dom0),
-# DNB_BENCH_SECS seconds (default 10) each of TCP_STREAM (into the guest: its RX),
-# TCP_MAERTS (out of the guest: its TX) and TCP_RR. Around each: Xen's own CPU seconds of
-# Dom0 and of the guest (`xl list`, 0.1 s resolution) and dpdk-netback's busy seconds over
-# its ports (its stats line, asked for with SIGUSR1). One line per run:
+# Two PV guests (1 vCPU each, stock Linux xen-netfront, the same kernel and image), each
+# with a wire of its own to the peer (a netns of Dom0), served at the same time:
+#   - "dpdk" (10.77.0.2) by dpdk-netback on veth dnbw0 <-> dnbp0, restarted with SIGTERM
+#     into each configuration (the next process resumes the vif: the guest never
+#     reconnects): --lro off, linearize, chain, and chain with a worker that never sleeps
+#     (--idle-sleep-us 0);
+#   - "kernel" (10.78.0.2) by xen-netback, its vif in Linux bridge dnbbr0 with veth
+#     dnbw2 <-> dnbp2.
+# Each of DNB_BENCH_ROUNDS rounds (default 3) runs the kernel's configuration, then the four
+# of dpdk-netback, so that a change in the host's load (QEMU's TCG shares the host's CPUs)
+# falls on both within minutes; the idle guest meanwhile costs next to nothing (dpdk-netback
+# sleeps when idle; "chain-poll" runs last in a round and is restarted into "off" before
+# the next kernel run). Each run: netperf from the peer, DNB_BENCH_SECS seconds (default
+# 10) each of TCP_STREAM (into the guest: its RX), TCP_MAERTS (out of the guest: its TX) and
+# TCP_RR. Around each: Xen's own CPU seconds of Dom0 and of the guest (`xl list`, 0.1 s
+# resolution) and dpdk-netback's busy seconds over its ports (its stats line, asked for with
+# SIGUSR1). One line per run:
 #   DNB-BENCH config=C round=R test=T value=V unit=U dom0_s=S domu_s=S busy_s=S secs=N
-# The peer's netperf runs in Dom0 too: Dom0's CPU includes the wire's end, the same in
-# every configuration. test/xen/bench-table.py makes the table of medians and spreads.
+# The peer's netperf runs in Dom0 too: Dom0's CPU includes the wire's end, the same in every
+# configuration. test/xen/bench-table.py makes the table of medians and spreads.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 DNB_SCENARIO_LIB=1
 . /scenario.sh
@@ -54,17 +57,19 @@ busy_s() {
 		awk '{ for (i = 1; i < NF; i++) if ($i == "busy") b += $(i + 1) } END { printf "%.3f", b }'
 }
 
-# run_one CONFIG ROUND TEST: one netperf run with the CPU seconds around it.
+# run_one CONFIG ROUND TEST: one netperf run with the CPU seconds around it, against the
+# kernel's guest for CONFIG kernel, else dpdk-netback's.
 run_one() {
-	local d0 u0 b0 d1 u1 b1 out value unit=Mbit/s
+	local d0 u0 b0 d1 u1 b1 out value unit=Mbit/s name=dnbguest-dpdk ip=$ip_dpdk
 	[ "$3" = TCP_RR ] && unit=transactions/s
+	[ "$1" = kernel ] && name=dnbguest-kernel ip=$ip_kernel
 	d0=$(cpu_s Domain-0)
-	u0=$(cpu_s "$guest")
+	u0=$(cpu_s "$name")
 	b0=$(busy_s)
-	out=$(peer timeout $((secs + 30)) netperf -H $guest_ip -t "$3" -l "$secs" -P 0 -- \
+	out=$(peer timeout $((secs + 30)) netperf -H "$ip" -t "$3" -l "$secs" -P 0 -- \
 		-o THROUGHPUT 2>&1 | tail -n 1)
 	d1=$(cpu_s Domain-0)
-	u1=$(cpu_s "$guest")
+	u1=$(cpu_s "$name")
 	b1=$(busy_s)
 	value=${out%%,*}
 	if ! positive "$value"; then
@@ -92,7 +97,7 @@ run_config() {
 # CONFIG's options (and OPTS) started; it must resume the guest's vif.
 restart_as() {
 	local d
-	d=$(domid_of $guest)
+	d=$(domid_of dnbguest-dpdk)
 	kill -TERM "$nb_pid"
 	wait_for 30 sh -c "! kill -0 $nb_pid" || { result "bench-restart-$1" FAIL "still running"; return 1; }
 	netback_start dnbw0 "bench-$1" "$(opts "$1") ${2:-}" || return 1
@@ -104,64 +109,68 @@ restart_as() {
 	return 1
 }
 
-# to_kernel: the last dpdk-netback leaves with --on-exit kernel; xen-netback takes the vif,
-# which joins the wire in bridge dnbbr0.
-to_kernel() {
-	local d dev=/sys/bus/xen-backend/devices
-	d=$(domid_of $guest)
-	netback_stop bench
-	nb_pid=
-	if wait_for 30 test -e "$dev/vif-$d-0/driver" && wait_for 30 test -e "/sys/class/net/vif$d.0" &&
-		ip link set dnbw0 master dnbbr0 && ip link set "vif$d.0" master dnbbr0 &&
-		ip link set "vif$d.0" up && wait_for 20 peer /usr/bin/ping -c 1 -W 1 $guest_ip; then
-		result bench-kernel PASS "vif$d.0 bound to xen-netback, in bridge dnbbr0 with the wire"
+ip_dpdk=10.77.0.2
+ip_kernel=10.78.0.2
+
+# bench_guest WHO IP SCRIPT MAC: guest dnbguest-WHO with only its address and a netserver,
+# connected and answering the peer.
+bench_guest() {
+	local name=dnbguest-$1 d
+	guest_cfg "$name" pv "DNB_GUEST_IP=$2 DNB_GUEST_TESTS=0" 1 "mac=$4,script=$3" ""
+	rm -f "$console_dir/guest-$name.log"
+	if ! xl create /tmp/$name.cfg >/tmp/xl-create-$1.log 2>&1; then
+		result "bench-guest-$1" FAIL "xl create failed"
+		evidence /tmp/xl-create-$1.log
+		return 1
+	fi
+	d=$(domid_of "$name")
+	if wait_for 60 both_connected "$d" &&
+		wait_for 120 grep -q "DNB-GUEST done" "$console_dir/guest-$name.log" &&
+		wait_for 30 peer /usr/bin/ping -c 1 -W 1 "$2"; then
+		result "bench-guest-$1" PASS "domid $d, $2, vif script $3"
 		return 0
 	fi
-	result bench-kernel FAIL "driver '$(readlink "$dev/vif-$d-0/driver" 2>&1)'"
+	result "bench-guest-$1" FAIL "domid $d not connected or not answering"
 	evidence "$nb_log" 20
 	return 1
 }
 
+# bench_wires: the kernel's wire (dnbw2 in bridge dnbbr0, the peer's dnbp2 10.78.0.1/24)
+# beside dpdk-netback's (wire_up: dnbw0, the peer's dnbp0 10.77.0.1/24); xen-netback first
+# (a driver loaded later would reset dpdk-netback's vif).
+bench_wires() {
+	insmod "$(grep '/xen-netback.ko$' /etc/modules.order)" &&
+		ip link add dnbbr0 type bridge && ip link set dnbbr0 up &&
+		ip link add dnbw2 type veth peer name dnbp2 && ip link set dnbp2 netns peer &&
+		peer ip addr add 10.78.0.1/24 dev dnbp2 && peer ip link set dnbp2 up &&
+		peer ethtool -K dnbp2 tso off gso off tx off >/dev/null &&
+		ethtool -K dnbw2 tso off gso off gro off tx off >/dev/null &&
+		ip link set dnbw2 master dnbbr0 && ip link set dnbw2 up
+}
+
 bench_main() {
-	local r m last
+	local r m
 	phase boot
 	check_xenstore
 	wire_up
 	watch_backends
-	# xen-netback first (a driver loaded later would reset dpdk-netback's vif); its bridge
-	# takes the wire only for the kernel's runs.
-	if ! insmod "$(grep '/xen-netback.ko$' /etc/modules.order)" ||
-		! ip link add dnbbr0 type bridge || ! ip link set dnbbr0 up; then
-		result bench-setup FAIL "xen-netback or bridge dnbbr0"
-		return 1
-	fi
+	bench_wires || { result bench-setup FAIL "xen-netback, bridge dnbbr0 or wire dnbw2"; return 1; }
 	phase bench
 	backend=dpdk
 	netback_start dnbw0 bench "--lro off" || return 1
-	guest_cfg "$guest" pv "DNB_GUEST_TESTS=0" 1 "mac=00:16:3e:00:00:01,script=vif-dpdk-netback" ""
-	xl create /tmp/$guest.cfg >/tmp/xl-create.log 2>&1 || { evidence /tmp/xl-create.log; return 1; }
-	vif_connected bench || return 1
-	wait_for 120 grep -q "DNB-GUEST done" "$console_dir/guest-$guest.log" ||
-		{ result bench-guest FAIL "no netserver"; return 1; }
-	wait_for 20 peer /usr/bin/ping -c 1 -W 1 $guest_ip ||
-		{ result bench-ping FAIL "no reply"; backend_evidence; return 1; }
-	last=off
+	bench_guest dpdk $ip_dpdk vif-dpdk-netback 00:16:3e:00:00:01 || return 1
+	bench_guest kernel $ip_kernel vif-kernel-bridge 00:16:3e:00:00:02 || return 1
 	for r in $(seq 1 "$rounds"); do
+		# a sleeping dpdk-netback beside the kernel's runs
+		[ "$r" = 1 ] || restart_as off || return 1
+		run_config kernel "$r"
 		for m in $modes; do
-			# the first run's process is already --lro off
-			[ "$r" = 1 ] && [ "$m" = off ] || restart_as "$m" || return 1
-			last=$m
+			[ "$m" = off ] || restart_as "$m" || return 1
 			run_config "$m" "$r"
 		done
 	done
-	# the kernel's turn: the last process restarted once more, with --on-exit kernel
-	restart_as "$last" "--on-exit kernel" || return 1
-	to_kernel || return 1
-	backend=kernel
-	for r in $(seq 1 "$rounds"); do
-		run_config kernel "$r"
-	done
-	xl destroy "$guest" >/dev/null 2>&1
+	xl destroy dnbguest-dpdk >/dev/null 2>&1
+	xl destroy dnbguest-kernel >/dev/null 2>&1
 	return 0
 }
 

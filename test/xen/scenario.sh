@@ -531,39 +531,12 @@ vifline_capture=/var/lib/dpdk-netback/capture/vifline.pcapng
 
 # vifline_create WHO IP VIF-KEYS GUEST-ENV: guest dnbguest-WHO, MTU 9000
 vifline_create() {
-	local name=dnbguest-$1
-	guest_cfg "$name" pv "DNB_GUEST_IP=$2 DNB_GUEST_MTU=9000 $4" 1 \
-		"$3,mtu=9000,script=vif-dpdk-netback" ""
-	rm -f "$console_dir/guest-$name.log"
-	if xl create /tmp/$name.cfg >/tmp/xl-create-$1.log 2>&1; then
-		result "xl-create-vifline-$1" PASS "domid $(domid_of $name), vif '$3,mtu=9000'"
-		return 0
-	fi
-	result "xl-create-vifline-$1" FAIL "xl create failed"
-	evidence /tmp/xl-create-$1.log
-	evidence "$nb_log" 20
-	return 1
+	named_guest vifline "$1" "DNB_GUEST_IP=$2 DNB_GUEST_MTU=9000 $4" \
+		"$3,mtu=9000,script=vif-dpdk-netback"
 }
 
-# vifline_ready WHO: both ends Connected and the guest's own tests done, relayed.
-vifline_ready() {
-	local name=dnbguest-$1 d log
-	d=$(domid_of $name)
-	log="$console_dir/guest-$name.log"
-	if ! wait_for 60 both_connected "$d"; then
-		result "vif-connected-vifline-$1" FAIL "backend state '$(xenstore-read /local/domain/0/backend/vif/$d/0/state 2>&1)'"
-		evidence "$nb_log" 20
-		return 1
-	fi
-	result "vif-connected-vifline-$1" PASS "backend and frontend state 4 (domid $d)"
-	if ! wait_for 120 grep -q "DNB-GUEST done" "$log"; then
-		result "guest-vifline-$1" FAIL "no 'DNB-GUEST done' on the console in 120 s"
-		evidence "$log"
-		return 1
-	fi
-	grep -a "^DNB-RESULT guest-ip-" "$log" | tr -d '\r' | sed "s/^DNB-RESULT guest-/DNB-RESULT guest-vifline-$1-/"
-	return 0
-}
+# vifline_ready WHO: both ends Connected, the guest's own source checks relayed.
+vifline_ready() { named_ready vifline "$1" 'guest-ip-'; }
 
 # vifline_counter WHO NAME: a counter of the guest's port (/dpdk_netback/stats, xtel.pl)
 vifline_counter() {
@@ -635,8 +608,10 @@ vifline_phase() {
 		result vifline-wire FAIL "wire MTU 9000"
 		return 1
 	}
+	# frames of 9018 bytes in the wire's packet socket; 8192 shared buffers of 9 KiB fit
+	# dpdk-netback's -m 256 (the default 32768 would not)
 	wire_devargs=",framesz=9216,blocksz=36864"
-	netback_start dnbw0 vifline "--mtu 9000" || return 1
+	netback_start dnbw0 vifline "--mtu 9000 --mbufs 8192" || return 1
 	wire_devargs=
 	if vifline_create rate $vifline_ip_rate \
 		"mac=00:16:3e:00:00:21,ip=$vifline_ip_rate,rate=10Mb/s" DNB_GUEST_TESTS=vifline &&
@@ -672,36 +647,48 @@ beside_wire_up() {
 # beside_create WHO SCRIPT MAC IP: guest dnbguest-WHO, a PV guest that only brings up its
 # address and a netserver (Dom0 runs the tests, at once for both guests).
 beside_create() {
-	local name=dnbguest-$1
-	guest_cfg "$name" pv "DNB_GUEST_IP=$4 DNB_GUEST_TESTS=0" 1 "mac=$3,script=$2" ""
+	named_guest beside "$1" "DNB_GUEST_IP=$4 DNB_GUEST_TESTS=0" "mac=$3,script=$2"
+}
+
+# beside_connected WHO: both ends Connected and the guest's netfront up.
+beside_connected() { named_ready beside "$1" 'guest-netfront'; }
+
+# named_guest PHASE WHO GUEST-ENV VIF: xl create of guest dnbguest-WHO (PV, 1 vCPU) with
+# GUEST-ENV on its kernel command line and vif VIF; check xl-create-PHASE-WHO.
+named_guest() {
+	local name=dnbguest-$2
+	guest_cfg "$name" pv "$3" 1 "$4" ""
 	rm -f "$console_dir/guest-$name.log"
-	if xl create /tmp/$name.cfg >/tmp/xl-create-$1.log 2>&1; then
-		result "xl-create-beside-$1" PASS "domid $(domid_of $name), vif script $2"
+	if xl create /tmp/$name.cfg >/tmp/xl-create-$2.log 2>&1; then
+		result "xl-create-$1-$2" PASS "domid $(domid_of $name), vif '$4'"
 		return 0
 	fi
-	result "xl-create-beside-$1" FAIL "xl create failed"
-	evidence /tmp/xl-create-$1.log
+	result "xl-create-$1-$2" FAIL "xl create failed"
+	evidence /tmp/xl-create-$2.log
 	evidence "$nb_log" 20
 	return 1
 }
 
-# beside_connected WHO: both ends Connected and the guest's netfront up.
-beside_connected() {
-	local name=dnbguest-$1 d log
+# named_ready PHASE WHO PATTERN: guest dnbguest-WHO's both ends Connected
+# (vif-connected-PHASE-WHO) and its own tests done; its result lines starting with
+# DNB-RESULT PATTERN relayed as guest-PHASE-WHO-...
+named_ready() {
+	local name=dnbguest-$2 d log
 	d=$(domid_of $name)
 	log="$console_dir/guest-$name.log"
 	if ! wait_for 60 both_connected "$d"; then
-		result "vif-connected-beside-$1" FAIL "backend state '$(xenstore-read /local/domain/0/backend/vif/$d/0/state 2>&1)' frontend '$(xenstore-read /local/domain/$d/device/vif/0/state 2>&1)'"
+		result "vif-connected-$1-$2" FAIL "backend state '$(xenstore-read /local/domain/0/backend/vif/$d/0/state 2>&1)' frontend '$(xenstore-read /local/domain/$d/device/vif/0/state 2>&1)'"
 		xenstore-ls -f /local/domain/0/backend/vif/$d | sed 's/^/DNB-LOG xenstore: /'
+		evidence "$nb_log" 20
 		return 1
 	fi
-	result "vif-connected-beside-$1" PASS "backend and frontend state 4 (domid $d)"
+	result "vif-connected-$1-$2" PASS "backend and frontend state 4 (domid $d)"
 	if wait_for 120 grep -q "DNB-GUEST done" "$log"; then
-		grep -a "^DNB-RESULT guest-netfront" "$log" | tr -d '\r' |
-			sed "s/^DNB-RESULT guest-/DNB-RESULT guest-beside-$1-/"
+		grep -a "^DNB-RESULT $3" "$log" | tr -d '\r' |
+			sed "s/^DNB-RESULT guest-/DNB-RESULT guest-$1-$2-/"
 		return 0
 	fi
-	result "guest-beside-$1" FAIL "no 'DNB-GUEST done' on the console in 120 s"
+	result "guest-$1-$2" FAIL "no 'DNB-GUEST done' on the console in 120 s"
 	evidence "$log"
 	return 1
 }

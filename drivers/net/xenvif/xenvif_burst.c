@@ -50,6 +50,23 @@ static void rate_apply(struct xenvif_queue *q)
 			 atomic_load_explicit(&q->rate_usec, memory_order_relaxed));
 }
 
+/* A headroom the control thread published (headroom_changed): from the next packet on.
+ * Looked at again inside the burst: a reconnect meanwhile took the frontend's latest. */
+static void headroom_apply(struct xenvif_queue *q)
+{
+	unsigned int seq = atomic_load_explicit(&q->headroom_seq, memory_order_acquire);
+	uint16_t h = atomic_load_explicit(&q->headroom, memory_order_relaxed);
+
+	if (seq == q->headroom_seen)
+		return;
+	q->headroom_seen = seq;
+	/* Outside a burst, and xb bounds it: a refusal would leave the old layout. */
+	if (nif_rxq_set_headroom(q->guest_rx, h) == 0) {
+		q->stats.rx_headroom_changes++;
+		q->stats.rx_headroom = h;
+	}
+}
+
 /*
  * ethdev rx_burst: packets the guest sent (its TX ring).
  *
@@ -171,14 +188,21 @@ uint16_t xenvif_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	uint16_t nb_tx = 0, sent = 0;
 	bool notify = false;
 
-	if (nb_pkts == 0 && xenvif_backlog_pending(q) == 0)
-		return 0; /* the flush call of an idle queue: nothing to enter for */
+	bool new_headroom = atomic_load_explicit(&q->headroom_seq, memory_order_relaxed) !=
+			    q->headroom_seen;
+
+	/* the flush call of an idle queue: nothing to enter for, unless a new headroom waits
+	 * (applied here, so a queue without traffic is not left on the old one) */
+	if (nb_pkts == 0 && xenvif_backlog_pending(q) == 0 && likely(!new_headroom))
+		return 0;
 	if (unlikely(!xenvif_burst_enter(q, &q->in_tx))) {
 		q->stats.rx_not_connected += nb_pkts != 0;
 		goto out;
 	}
 	if (q->vif->cring != NULL)
 		hash_refresh(q);
+	if (unlikely(new_headroom))
+		headroom_apply(q);
 	if (q->backlog.nb != 0)
 		sent = xenvif_backlog_flush(q, ring_send, &notify);
 	if (q->backlog.nb == 0) {

@@ -191,7 +191,7 @@ static int queue_connect(struct xenvif_queue *q, const struct xb_frontend_conf *
 		q->guest_rx = nif_rxq_create(&(struct nif_rxq_conf){
 			.sring = q->rx_ring, .ring_bytes = NIF_PAGE_SIZE, .domid = vif->domid,
 			.features = rx_features(vif, fe), .layout = vif->layout,
-			.socket_id = SOCKET_ID_ANY});
+			.headroom = fe->xdp_headroom, .socket_id = SOCKET_ID_ANY});
 	if (q->guest_tx == NULL || q->guest_rx == NULL) {
 		snprintf(why, why_size, "attaching the rings of queue %u: %s", q->qid,
 			 rte_strerror(rte_errno));
@@ -201,7 +201,26 @@ static int queue_connect(struct xenvif_queue *q, const struct xb_frontend_conf *
 	nif_txq_set_rate(q->guest_tx, fe->rate_bytes, fe->rate_usec);
 	q->rate_seen = atomic_load(&q->rate_seq);
 	q->hash_gen = 0; /* a new guest-RX queue hashes nothing until the control ring says */
+	atomic_store(&q->headroom, fe->xdp_headroom);
+	q->headroom_seen = atomic_load(&q->headroom_seq);
+	q->stats.rx_headroom = fe->xdp_headroom;
 	return 0;
+}
+
+/* xb bounds the frontend's xdp-headroom; lib/netif must be able to lay out any it passes. */
+_Static_assert(XB_XDP_HEADROOM_MAX <= NIF_RX_HEADROOM_MAX, "xdp-headroom past lib/netif's bound");
+
+/* The frontend reconfigured its xdp-headroom: each connected queue's next tx_burst lays
+ * out packets for the guest from it on (xen-netback reads vif->xdp_headroom per packet). */
+static void headroom_changed(struct xenvif *vif, const struct xb_frontend_conf *fe)
+{
+	for (unsigned int i = 0; i < vif->nb_connected; i++) {
+		struct xenvif_queue *q = &vif->queues[i];
+
+		atomic_store_explicit(&q->headroom, fe->xdp_headroom, memory_order_relaxed);
+		atomic_fetch_add_explicit(&q->headroom_seq, 1, memory_order_release);
+	}
+	XENVIF_LOG(NOTICE, vif, "guest RX headroom: %u bytes (xdp-headroom)", fe->xdp_headroom);
 }
 
 /* The toolstack changed the rate: each connected queue's next rx_burst applies it. */
@@ -356,6 +375,10 @@ static void handle_event(struct xenvif *vif, struct ctrl_state *cs, const struct
 	case XB_EV_RATE:
 		if (vif->nb_connected > 0)
 			rate_changed(vif, ev->conf);
+		break;
+	case XB_EV_HEADROOM:
+		if (vif->nb_connected > 0)
+			headroom_changed(vif, ev->conf);
 		break;
 	case XB_EV_DISCONNECT:
 	case XB_EV_FATAL:

@@ -396,10 +396,12 @@ static int eth_stats_reset(struct rte_eth_dev *dev)
 	pthread_mutex_lock(&vif->ctrl_lock);
 	for (unsigned int i = 0; i < vif->max_queues; i++) {
 		struct xenvif_queue *q = &vif->queues[i];
+		uint64_t headroom = q->stats.rx_headroom; /* a value in use, not a count */
 
 		memset(&q->rx_base, 0, sizeof(q->rx_base));
 		memset(&q->tx_base, 0, sizeof(q->tx_base));
 		memset(&q->stats, 0, sizeof(q->stats));
+		q->stats.rx_headroom = headroom;
 		if (q->guest_rx != NULL)
 			nif_rxq_stats_reset(q->guest_rx);
 		if (q->guest_tx != NULL)
@@ -427,6 +429,8 @@ static const struct nif_stat_name drv_stat_names[] = {
 	{"guest_rx_backlog_pkts", offsetof(struct xenvif_queue_stats, rx_backlog_pkts)},
 	{"guest_rx_backlog_full", offsetof(struct xenvif_queue_stats, rx_backlog_full)},
 	{"guest_rx_backlog_drops", offsetof(struct xenvif_queue_stats, rx_backlog_drops)},
+	{"guest_rx_headroom_changes", offsetof(struct xenvif_queue_stats, rx_headroom_changes)},
+	{"guest_rx_headroom", offsetof(struct xenvif_queue_stats, rx_headroom)},
 	{NULL, 0},
 };
 

@@ -73,6 +73,8 @@ struct xenvif_queue_stats {
 	uint64_t rx_backlog_pkts;  /**< frames that waited in the backlog for guest buffers */
 	uint64_t rx_backlog_full;  /**< frames refused (left to the caller): the backlog full */
 	uint64_t rx_backlog_drops; /**< frames dropped from the backlog: a stall, a disconnect */
+	uint64_t rx_headroom_changes; /**< xdp-headroom changes applied to guest RX */
+	uint64_t rx_headroom;      /**< the guest-RX headroom in use (bytes), not a counter */
 };
 
 /**
@@ -129,6 +131,11 @@ struct xenvif_queue {
 	unsigned int rate_seen;
 	_Atomic uint32_t rate_bytes, rate_usec;
 	uint32_t hash_gen;           /**< the control ring's hashing state tx_burst applied */
+	/* control -> lcore: a new guest-RX headroom (the frontend reconfigured xdp-headroom),
+	 * applied by the next tx_burst when headroom_seq moved past headroom_seen */
+	atomic_uint headroom_seq;
+	unsigned int headroom_seen;
+	_Atomic uint16_t headroom;
 	struct xenvif_queue_stats stats;
 	/* Counters of previous connections, so a reconnect does not reset the port's stats. */
 	struct nif_rx_stats rx_base;
