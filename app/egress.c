@@ -19,6 +19,7 @@
 #include "capture.h"
 #include "dnb.h"
 #include "pkt.h"
+#include "rte_pmd_xenvif.h"
 
 /* The most segments one 64 KiB TSO packet can become (MSS of at least 536 bytes). */
 #define DNB_GSO_MAX_SEGS 128
@@ -316,19 +317,22 @@ static void tx_queue(struct dnb_port *p, uint16_t q, struct rte_mbuf **out, uint
 }
 
 /*
- * A multi-queue guest's frames spread over its queues by flow (xenvif_select_queue), so
- * that each of its vCPUs takes a share of the receive work; a flow stays on one queue, in
- * order. The burst is sorted by queue in place (stable), then sent queue by queue.
+ * A multi-queue guest's frames spread over its queues as the PMD chooses
+ * (rte_pmd_xenvif_tx_queues: the guest's own hash mapping when it set one over its control
+ * ring, else by flow), so that each of its vCPUs takes a share of the receive work; a flow
+ * stays on one queue, in order. A wire port's spread by flow. The burst is sorted by queue
+ * in place (stable), then sent queue by queue.
  */
 static void tx_spread(struct dnb_port *p, uint16_t nq, struct rte_mbuf **out, uint16_t n)
 {
 	struct rte_mbuf *by_q[DNB_GSO_MAX_SEGS + DNB_BURST * LRO_OUT_PER_PKT];
 	uint16_t count[DNB_MAX_TXQ] = {0}, start[DNB_MAX_TXQ], qof[RTE_DIM(by_q)];
 
-	for (uint16_t i = 0; i < n; i++) {
-		qof[i] = (uint16_t)(pkt_flow_hash(out[i]) % nq);
+	if (!p->is_vif || rte_pmd_xenvif_tx_queues(p->port_id, out, n, nq, qof) != 0)
+		for (uint16_t i = 0; i < n; i++)
+			qof[i] = (uint16_t)(pkt_flow_hash(out[i]) % nq);
+	for (uint16_t i = 0; i < n; i++)
 		count[qof[i]]++;
-	}
 	start[0] = 0;
 	for (uint16_t q = 1; q < nq; q++)
 		start[q] = start[q - 1] + count[q - 1];

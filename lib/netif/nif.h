@@ -542,6 +542,8 @@ enum nif_fatal nif_ctrl_fatal(const struct nif_ctrl *c);
 bool nif_ctrl_hash_read(const struct nif_ctrl *c, struct nif_hash *out, uint32_t *gen);
 
 const struct nif_ctrl_stats *nif_ctrl_stats(const struct nif_ctrl *c);
+/** Zero @p c's counters. On the thread that polls, or with it excluded. */
+void nif_ctrl_stats_reset(struct nif_ctrl *c);
 
 /**
  * Hash guest-RX frames: a frame @p h gives a hash (nif_hash_frame) gets a
@@ -561,5 +563,6 @@ struct nif_stat_name {
 };
 extern const struct nif_stat_name nif_rx_stat_names[];
 extern const struct nif_stat_name nif_tx_stat_names[];
+extern const struct nif_stat_name nif_ctrl_stat_names[];
 
 #endif /* DNB_NIF_H */

@@ -276,3 +276,8 @@ const struct nif_ctrl_stats *nif_ctrl_stats(const struct nif_ctrl *c)
 {
 	return &c->stats;
 }
+
+void nif_ctrl_stats_reset(struct nif_ctrl *c)
+{
+	memset(&c->stats, 0, sizeof(c->stats));
+}

@@ -41,6 +41,15 @@ const struct nif_stat_name nif_tx_stat_names[] = {
 	{ NULL, 0 },
 };
 
+#define NIF_CTRL_STAT(f) { #f, offsetof(struct nif_ctrl_stats, f) }
+
+const struct nif_stat_name nif_ctrl_stat_names[] = {
+	NIF_CTRL_STAT(ctrl_requests), NIF_CTRL_STAT(ctrl_not_supported),
+	NIF_CTRL_STAT(ctrl_invalid), NIF_CTRL_STAT(ctrl_gcopy_err),
+	NIF_CTRL_STAT(ctrl_fatal_impossible_reqs),
+	{ NULL, 0 },
+};
+
 const char *nif_fatal_str(enum nif_fatal reason)
 {
 	static const char *const names[NIF_FATAL_MAX] = {

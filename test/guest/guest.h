@@ -10,6 +10,7 @@
  *  guest_queue.c   per-queue rings, grants, event channels and the datapath glue
  *  guest_tap.c     the TAP device (IFF_VNET_HDR, offloads, MAC, carrier)
  *  guest_stats.c   counters: printed on SIGUSR1 and at exit
+ *  guest_ctrl.c    the control ring (--ctrl-ring): hashing set up, hash extras checked
  *  guest_*_ring.c  pure ring bookkeeping (guest_ring.h)
  */
 #ifndef DNB_GUEST_H
@@ -54,12 +55,29 @@ struct guest_opts {
 	bool rx_stall;           /* --rx-stall: post RX buffers once, never again */
 	unsigned int mtu;        /* --mtu: the TAP's MTU once connected (0: left as it is) */
 	unsigned int xdp_headroom; /* --xdp-headroom: asked for once connected (0: none) */
+	bool ctrl_ring;          /* --ctrl-ring: a control ring, hashing set up and checked */
 };
 
 /* Kinds of --junk (guest_junk.c). */
 enum {
 	GUEST_JUNK_RUNT, GUEST_JUNK_CSUM, GUEST_JUNK_MCAST, GUEST_JUNK_GSO, GUEST_JUNK_BIG,
 	GUEST_JUNK_NR
+};
+
+/* Pages after the queues' in the domain: the control ring and its requests' data page. */
+#define GUEST_CTRL_PAGES 2
+/* Entries of the hash mapping table the control ring sets. */
+#define GUEST_CTRL_MAP 8
+
+/** The control ring (guest_ctrl.c), as a Windows frontend uses it for RSS. */
+struct guest_ctrl {
+	bool on;              /* ring granted and its keys written */
+	bool hashing;         /* every setting acknowledged: frames are checked */
+	int ring_ref, data_ref, port;
+	xen_netif_ctrl_front_ring_t ring;
+	uint8_t key[40];
+	uint32_t map[GUEST_CTRL_MAP];
+	uint64_t hash_ok, hash_bad, queue_ok, queue_bad, unhashed;
 };
 
 /** One queue: its rings in the domain, grants, event channels and ring state. */
@@ -91,6 +109,7 @@ struct guest {
 	struct gr_tx_features txf;
 	bool rx_sg, rx_gso;        /* what we offered the backend */
 	bool be_xdp;               /* backend offers feature-xdp-headroom */
+	bool be_ctrl;              /* backend offers feature-ctrl-ring */
 	unsigned int xdp_want;     /* headroom to ask for (--xdp-headroom, SIGUSR2 toggles) */
 	unsigned int xdp_asked;    /* "xdp-headroom" written, Reconfiguring under way */
 	unsigned int xdp_have;     /* what the backend took (Reconfigured, or at connect) */
@@ -104,6 +123,7 @@ struct guest {
 	uint64_t notify_fail_gone, tap_write_err_gone, tap_read_err_gone;
 	uint64_t grants_leaked;    /* grants the backend never gave back at teardown */
 	uint64_t junk_posted;      /* --junk requests posted */
+	struct guest_ctrl ctrl;
 };
 
 /* guest_opts.c */
@@ -150,6 +170,17 @@ void guest_xenbus_close(struct guest *g);
 /** SIGUSR2: switch the xdp-headroom on (--xdp-headroom, or 256) or off, as netfront's
  *  xennet_xdp_set does when a program is attached or removed. */
 void guest_xenbus_toggle_xdp(struct guest *g);
+
+/* guest_ctrl.c */
+/** Grant the control ring page and allocate its event channel, when --ctrl-ring was given
+ *  and the backend offers feature-ctrl-ring (else nothing). @return 0 / -errno. */
+int guest_ctrl_setup(struct guest *g);
+/** End its grants, close its port. */
+void guest_ctrl_teardown(struct guest *g);
+/** Connected: set algorithm, flags, key, mapping size and mapping; each answer checked. */
+void guest_ctrl_configure(struct guest *g);
+/** Check a received frame's hash extra and queue @p qidx against our own computation. */
+void guest_ctrl_check(struct guest *g, unsigned int qidx, const struct gr_rx_pkt *pkt);
 
 /* guest_hostile.c: a guest that breaks the ring protocol on purpose (tests only). */
 /** Write garbage into one connected queue's shared rings; the backend must cope. */

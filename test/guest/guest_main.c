@@ -146,8 +146,9 @@ static void run(struct guest *g, int sig_fd)
 
 static int setup(struct guest *g)
 {
-	unsigned int pages = g->opt.queues * GUEST_QUEUE_PAGES;
-	unsigned int grefs = GUEST_RESERVED_GREFS + g->opt.queues * GUEST_QUEUE_GREFS;
+	unsigned int pages = g->opt.queues * GUEST_QUEUE_PAGES + GUEST_CTRL_PAGES;
+	unsigned int grefs = GUEST_RESERVED_GREFS + g->opt.queues * GUEST_QUEUE_GREFS +
+			     GUEST_CTRL_PAGES;
 	int rc;
 
 	g->dom = xensim_dom_create(g->opt.sim_dir, g->opt.domid, pages, grefs);

@@ -34,6 +34,7 @@ enum {
 	OPT_RX_STALL,
 	OPT_MTU,
 	OPT_XDP_HEADROOM,
+	OPT_CTRL_RING,
 };
 
 static const struct option long_opts[] = {
@@ -58,6 +59,7 @@ static const struct option long_opts[] = {
 	{ "junk-dst", required_argument, NULL, OPT_JUNK_DST },
 	{ "rx-stall", no_argument, NULL, OPT_RX_STALL },
 	{ "xdp-headroom", required_argument, NULL, OPT_XDP_HEADROOM },
+	{ "ctrl-ring", no_argument, NULL, OPT_CTRL_RING },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -94,6 +96,11 @@ static void usage(FILE *out)
 "                      csum, mcast, gso (junk) and big (64 KiB TCP GSO to --junk-dst)\n"
 "  --junk-dst MAC      destination of --junk big frames (default broadcast)\n"
 "  --rx-stall          tests: post RX buffers once and never again (a stuck guest)\n"
+"  --ctrl-ring         when the backend offers feature-ctrl-ring, give it a control\n"
+"                      ring as a Windows frontend does, set Toeplitz hashing of\n"
+"                      IPv4+TCP and IPv6+TCP, a key and a mapping table once\n"
+"                      connected, and check every received frame's hash extra\n"
+"                      and queue against its own computation (stats line 'ctrl')\n"
 "  --xdp-headroom N    once connected, ask for N bytes before each received packet\n"
 "                      (xdp-headroom, Reconfiguring) if the backend offers\n"
 "                      feature-xdp-headroom, as netfront attaching an XDP program;\n"
@@ -233,6 +240,7 @@ static int opts_one(int c, const char *arg, struct guest_opts *o)
 	case OPT_JUNK: rc = parse_junk(arg, &o->junk); break;
 	case OPT_JUNK_DST: rc = parse_mac(arg, o->junk_dst); break;
 	case OPT_RX_STALL: o->rx_stall = true; break;
+	case OPT_CTRL_RING: o->ctrl_ring = true; break;
 	case OPT_MTU:
 		rc = parse_uint("mtu", arg, 68, 65535, &v);
 		o->mtu = (unsigned int)v;

@@ -158,6 +158,8 @@ static bool queue_receive(struct guest *g, struct guest_queue *q)
 
 		if (rc == 0 || rc == -EIO)
 			return false;
+		if (rc == 1)
+			guest_ctrl_check(g, q->idx, &pkt);
 		if (rc == 1 && writev(fd, pkt.iov, (int)pkt.nr_iov) < 0)
 			q->tap_write_err++;
 	}

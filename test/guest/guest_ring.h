@@ -139,6 +139,9 @@ struct gr_rx_pkt {
 	uint32_t hdr_len;           /**< 0 when no header processing was needed */
 	uint32_t len;               /**< frame bytes, vnet header excluded */
 	unsigned int nr_iov;
+	bool has_hash;              /**< a XEN_NETIF_EXTRA_TYPE_HASH slot came with it */
+	uint8_t hash_type;          /**< its _XEN_NETIF_CTRL_HASH_TYPE_* */
+	uint32_t hash;              /**< its value */
 	/** iov[0] is vh; then hdr when hdr_len > 0; then the slot data past hdr_len. */
 	struct iovec iov[2 + GR_RX_MAX_SLOTS];
 };

@@ -101,6 +101,7 @@ static int rx_take_slot(struct gr_rxq *q, RING_IDX idx)
 /* What a chain walk found, before the packet is built. */
 struct rx_chain {
 	netif_extra_info_t gso;     /* type 0 when the packet has no GSO extra */
+	netif_extra_info_t hash;    /* type 0 when the packet has no hash extra */
 	uint16_t flags;             /* flags of the first response */
 	unsigned int nr_slots;      /* data slots, may exceed GR_RX_MAX_SLOTS */
 	uint32_t len;
@@ -138,7 +139,9 @@ static int rx_get_extras(struct gr_rxq *q, RING_IDX *cons, RING_IDX rp, struct r
 			chain_fail(c, &q->st.bad_extra);
 		else if (extra.type == XEN_NETIF_EXTRA_TYPE_GSO)
 			c->gso = extra;
-		/* MCAST and HASH extras carry nothing a TAP can use. */
+		else if (extra.type == XEN_NETIF_EXTRA_TYPE_HASH)
+			c->hash = extra; /* for --ctrl-ring's check; a TAP has no use for it */
+		/* MCAST extras carry nothing a TAP can use. */
 	} while (extra.flags & XEN_NETIF_EXTRA_FLAG_MORE);
 	return 0;
 }
@@ -337,6 +340,7 @@ int gr_rx_next(struct gr_rxq *q, struct gr_rx_pkt *pkt)
 	if (rc <= 0)
 		return rc;
 	memset(&c.gso, 0, sizeof(c.gso));
+	memset(&c.hash, 0, sizeof(c.hash));
 	c.nr_slots = 0;
 	c.len = 0;
 	c.cause = NULL;
@@ -349,6 +353,9 @@ int gr_rx_next(struct gr_rxq *q, struct gr_rx_pkt *pkt)
 		q->st.errors++;
 		return -EBADMSG;
 	}
+	pkt->has_hash = c.hash.type == XEN_NETIF_EXTRA_TYPE_HASH;
+	pkt->hash_type = c.hash.u.hash.type;
+	memcpy(&pkt->hash, c.hash.u.hash.value, sizeof(pkt->hash));
 	q->st.packets++;
 	q->st.bytes += pkt->len;
 	if (pkt->vh.gso_type != VIRTIO_NET_HDR_GSO_NONE)

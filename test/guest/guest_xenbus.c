@@ -176,6 +176,13 @@ static bool write_keys_once(struct guest *g, xs_transaction_t t)
 		ok = txn_printf(g, t, g->fe_path, "xdp-headroom", "%u", g->xdp_have);
 	else if (ok)
 		txn_rm(g, t, g->fe_path, "xdp-headroom");
+	if (ok && g->ctrl.on) {
+		ok = txn_printf(g, t, g->fe_path, "ctrl-ring-ref", "%d", g->ctrl.ring_ref) &&
+		     txn_printf(g, t, g->fe_path, "event-channel-ctrl", "%d", g->ctrl.port);
+	} else if (ok) {
+		txn_rm(g, t, g->fe_path, "ctrl-ring-ref");
+		txn_rm(g, t, g->fe_path, "event-channel-ctrl");
+	}
 	return ok && txn_printf(g, t, g->fe_path, "request-rx-copy", "1") &&
 	       write_flag(g, t, "feature-rx-notify", g->opt.rx_notify) &&
 	       write_flag(g, t, "feature-sg", g->opt.sg) &&
@@ -238,6 +245,7 @@ static int read_backend_features(struct guest *g)
 	g->rx_sg = g->opt.sg;
 	g->rx_gso = g->opt.gso;
 	g->be_xdp = xb_read_ulong(g, g->be_path, "feature-xdp-headroom", 0) == 1;
+	g->be_ctrl = xb_read_ulong(g, g->be_path, "feature-ctrl-ring", 0) == 1;
 	return 0;
 }
 
@@ -272,6 +280,7 @@ static void disconnect(struct guest *g)
 	(void)guest_tap_set_carrier(g->tap_fd[0], false);
 	for (i = 0; i < GUEST_MAX_QUEUES; i++)
 		guest_queue_teardown(g, i);
+	guest_ctrl_teardown(g);
 }
 
 /* --mtu: a packet must fit one slot without SG, so xen-netfront holds the MTU to 1500. */
@@ -304,7 +313,9 @@ static int connect_rings(struct guest *g)
 		if (rc < 0)
 			goto fail;
 	}
-	rc = write_keys(g);
+	rc = guest_ctrl_setup(g);
+	if (rc == 0)
+		rc = write_keys(g);
 	if (rc < 0)
 		goto fail;
 	mac = vif_mac(g, macbuf);
@@ -367,6 +378,7 @@ static bool step_once(struct guest *g, int be)
 			g->connected = true;
 			(void)guest_tap_set_carrier(g->tap_fd[0], true);
 			GLOG(g, "connected");
+			guest_ctrl_configure(g);
 		} else if (be_is(be, XenbusStateClosing, XenbusStateClosed, XenbusStateUnknown, -1) ||
 			   (g->connected && (be == XenbusStateInitWait ||
 					     be == XenbusStateInitialising))) {

@@ -24,15 +24,21 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <xenctrl.h> /* first: __XEN_TOOLS__ for the xen/ headers nif.h takes */
 #include <xen/io/xenbus.h>
 #include <xenstore.h>
 
 #include <rte_ethdev.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_tcp.h>
 
 #include "dnb_test_eal.h"
+#include "nif.h"
+#include "pkt.h"
 #include "rte_pmd_xenvif.h"
 #include "test_xenvif_bed.h"
+#include "xensim_dom.h"
 
 #define DOMID_A 5
 #define DOMID_B 6
@@ -171,6 +177,7 @@ static void test_connect(void **state)
 		assert_up(&bed.vif[i]);
 		assert_backend_key(bed.vif[i].domid, "hotplug-status", "connected");
 		assert_backend_key(bed.vif[i].domid, "feature-rx-copy", "1");
+		assert_backend_key(bed.vif[i].domid, "feature-ctrl-ring", "1");
 		assert_int_equal(rte_eth_macaddr_get(bed.vif[i].port, &mac), 0);
 		assert_memory_equal(mac.addr_bytes, bed.vif[i].mac, 6);
 	}
@@ -883,6 +890,170 @@ static void test_minimal_and_refused_frontends(void **state)
 	restart_and_check(VIF_A);
 }
 
+/* ---- the control ring (feature-ctrl-ring) ------------------------------------------ */
+
+/* A vif-wide xstat (no queue prefix) by its exact name. */
+static uint64_t port_xstat(uint16_t port, const char *name)
+{
+	uint64_t id, v;
+
+	assert_int_equal(rte_eth_xstats_get_id_by_name(port, name, &id), 0);
+	assert_int_equal(rte_eth_xstats_get_by_id(port, &id, &v, 1), 1);
+	return v;
+}
+
+/* A TCP/IPv4 frame to A of flow @i (10.0.0.<i>:<1000+i> -> 10.0.1.1:80), 100 bytes. */
+static struct rte_mbuf *tcp4_mbuf(unsigned int i)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(bed.mp);
+	struct rte_ether_hdr *eh;
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *tcp;
+
+	assert_non_null(m);
+	eh = (struct rte_ether_hdr *)rte_pktmbuf_append(m, 100);
+	memset(eh, 0, 100);
+	memcpy(eh->dst_addr.addr_bytes, VIF_A->mac, 6);
+	memcpy(eh->src_addr.addr_bytes, VIF_B->mac, 6);
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip = (struct rte_ipv4_hdr *)(eh + 1);
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16(100 - sizeof(*eh));
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = rte_cpu_to_be_32(RTE_IPV4(10, 0, 0, i & 0xff));
+	ip->dst_addr = rte_cpu_to_be_32(RTE_IPV4(10, 0, 1, 1));
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	tcp = (struct rte_tcp_hdr *)(ip + 1);
+	tcp->src_port = rte_cpu_to_be_16((uint16_t)(1000 + i));
+	tcp->dst_port = rte_cpu_to_be_16(80);
+	tcp->data_off = 5 << 4;
+	return m;
+}
+
+/* netif.h's Toeplitz input of flow @i under IPV4_TCP: addresses then ports, as on the wire. */
+static uint32_t tcp4_hash(const uint8_t *key, unsigned int i)
+{
+	uint8_t in[12] = {10, 0, 0, (uint8_t)i, 10, 0, 1, 1};
+	uint16_t sport = rte_cpu_to_be_16((uint16_t)(1000 + i)), dport = rte_cpu_to_be_16(80);
+
+	memcpy(in + 8, &sport, 2);
+	memcpy(in + 10, &dport, 2);
+	return nif_toeplitz(key, in, sizeof(in));
+}
+
+/* Send flow @i to A; the guest's response must carry a hash extra of @want (or none). */
+static void expect_hash_extra(unsigned int i, bool has, uint32_t want)
+{
+	struct rte_mbuf *m = tcp4_mbuf(i);
+	struct netif_extra_info ex;
+	netif_rx_response_t rsp;
+	const uint8_t *data;
+	uint32_t got;
+
+	tfe_rx_post(&VIF_A->fe, has ? 2 : 1); /* the extra takes a request of its own */
+	assert_int_equal(rte_eth_tx_burst(VIF_A->port, 0, &m, 1), 1);
+	assert_true(tfe_rx_rsp(&VIF_A->fe, &rsp, &data));
+	assert_int_equal(rsp.status, 100);
+	assert_int_equal(!!(rsp.flags & NETRXF_extra_info), has);
+	if (!has)
+		return;
+	assert_true(tfe_rx_extra(&VIF_A->fe, &ex));
+	assert_int_equal(ex.type, XEN_NETIF_EXTRA_TYPE_HASH);
+	assert_int_equal(ex.u.hash.algorithm, XEN_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ);
+	assert_int_equal(ex.u.hash.type, _XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP);
+	memcpy(&got, ex.u.hash.value, sizeof(got));
+	assert_int_equal(got, want);
+}
+
+/* rte_pmd_xenvif_tx_queues over 4 queues for flows 0..n-1 equals @want(i). */
+static void expect_queues(unsigned int n, const uint8_t *key, int how)
+{
+	struct rte_mbuf *pkts[16];
+	uint16_t qids[16];
+
+	assert_true(n <= 16);
+	for (unsigned int i = 0; i < n; i++)
+		pkts[i] = tcp4_mbuf(i);
+	assert_int_equal(rte_pmd_xenvif_tx_queues(VIF_A->port, pkts, (uint16_t)n, 4, qids), 0);
+	for (unsigned int i = 0; i < n; i++) {
+		uint16_t want = how == 0 ? (uint16_t)(pkt_flow_hash(pkts[i]) % 4) :
+				how == 1 ? (uint16_t)(tcp4_hash(key, i) % 4) : 0;
+
+		if (qids[i] != want)
+			fail_msg("flow %u: queue %u, expected %u (mode %d)", i, qids[i], want, how);
+	}
+	rte_pktmbuf_free_bulk(pkts, n);
+}
+
+static void inject_ctrl_impossible_prod(struct tfe *fe)
+{
+	__atomic_store_n(&fe->ctrl.sring->req_prod,
+			 fe->ctrl.req_prod_pvt + RING_SIZE(&fe->ctrl) + 1, __ATOMIC_RELEASE);
+	xensim_evtchn_notify(fe->dom, (uint32_t)fe->port_ctrl);
+}
+
+/*
+ * A Windows-like frontend with a control ring: Toeplitz, IPv4/IPv6 TCP, a key, a mapping.
+ * Frames to the guest carry the hash it would compute; the PMD picks queues by it; a broken
+ * control ring disables that vif alone; a frontend without one is served as before.
+ */
+static void test_ctrl_ring(void **state)
+{
+	struct tfe_opts opts = tfe_full;
+	struct tfe *fe = &VIF_A->fe;
+	uint8_t key[NIF_HASH_KEY_SIZE];
+	uint64_t reqs0 = port_xstat(VIF_A->port, "ctrl_requests");
+	unsigned int in_use = rte_mempool_in_use_count(bed.mp);
+	uint16_t qid;
+
+	(void)state;
+	for (unsigned int i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(0x6d + 13 * i);
+	opts.ctrl_ring = true;
+	assert_int_equal(tfe_ctrl(fe, XEN_NETIF_CTRL_TYPE_GET_HASH_FLAGS, 0, 0, 0, NULL), -ENODEV);
+	assert_int_equal(tfe_connect(fe, &opts), 0);
+	assert_up(VIF_A);
+	expect_hash_extra(1, false, 0);
+	expect_queues(16, key, 0); /* nothing set: by flow */
+
+	assert_int_equal(tfe_ctrl(fe, XEN_NETIF_CTRL_TYPE_SET_HASH_ALGORITHM,
+				  XEN_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ, 0, 0, NULL), 0);
+	assert_int_equal(tfe_ctrl(fe, XEN_NETIF_CTRL_TYPE_SET_HASH_FLAGS,
+				  XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP |
+				  XEN_NETIF_CTRL_HASH_TYPE_IPV6_TCP, 0, 0, NULL), 0);
+	memcpy(tfe_ctrl_data(fe), key, sizeof(key));
+	assert_int_equal(tfe_ctrl(fe, XEN_NETIF_CTRL_TYPE_SET_HASH_KEY, (uint32_t)fe->ctrl_data_gref,
+				  sizeof(key), 0, NULL), 0);
+	for (unsigned int i = 0; i < 8; i++)
+		expect_hash_extra(i, true, tcp4_hash(key, i));
+	expect_queues(16, key, 1); /* no table: hash % queues */
+
+	/* a table of 8 entries, each the guest's one queue; one past it is refused */
+	assert_int_equal(tfe_ctrl(fe, XEN_NETIF_CTRL_TYPE_SET_HASH_MAPPING_SIZE, 8, 0, 0, NULL), 0);
+	memset(tfe_ctrl_data(fe), 0, 8 * sizeof(uint32_t));
+	assert_int_equal(tfe_ctrl(fe, XEN_NETIF_CTRL_TYPE_SET_HASH_MAPPING,
+				  (uint32_t)fe->ctrl_data_gref, 8, 0, NULL), 0);
+	((uint32_t *)tfe_ctrl_data(fe))[3] = 1;
+	assert_int_equal(tfe_ctrl(fe, XEN_NETIF_CTRL_TYPE_SET_HASH_MAPPING,
+				  (uint32_t)fe->ctrl_data_gref, 8, 0, NULL),
+			 XEN_NETIF_CTRL_STATUS_INVALID_PARAMETER);
+	expect_queues(16, key, 2);
+	assert_int_equal(port_xstat(VIF_A->port, "ctrl_requests"), reqs0 + 6);
+	assert_int_equal(port_xstat(VIF_A->port, "ctrl_invalid"), 1);
+	assert_int_equal(rte_pmd_xenvif_tx_queues(RTE_MAX_ETHPORTS - 1, NULL, 0, 4, &qid),
+			 -ENODEV);
+	assert_int_equal(rte_mempool_in_use_count(bed.mp), in_use);
+
+	/* a broken control ring disables A alone; a restart without one works as before */
+	inject_ctrl_impossible_prod(fe);
+	assert_refused(VIF_A, EPROTO, "control ring: impossible number of requests");
+	assert_int_equal(port_xstat(VIF_A->port, "ctrl_fatal_impossible_reqs"), 1);
+	restart_and_check(VIF_A);
+	expect_queues(16, key, 0);
+	expect_hash_extra(2, false, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -904,6 +1075,7 @@ int main(void)
 		cmocka_unit_test(test_reconnect_loop),
 		cmocka_unit_test(test_minimal_and_refused_frontends),
 		cmocka_unit_test(test_mtu),
+		cmocka_unit_test(test_ctrl_ring),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -22,7 +22,9 @@
 #define TFE_PFN_RX_RING 1u
 #define TFE_PFN_TX_BUF 2u
 #define TFE_PFN_RX_BUF (TFE_PFN_TX_BUF + TFE_NR_BUFS)
-#define TFE_NR_PAGES (TFE_PFN_RX_BUF + TFE_NR_BUFS)
+#define TFE_PFN_CTRL_RING (TFE_PFN_RX_BUF + TFE_NR_BUFS)
+#define TFE_PFN_CTRL_DATA (TFE_PFN_CTRL_RING + 1)
+#define TFE_NR_PAGES (TFE_PFN_CTRL_DATA + 1)
 #define TFE_NR_GREFS 256u
 #define TFE_WAIT_MS 5000
 #define TFE_TXN_RETRIES 50
@@ -41,8 +43,8 @@ int tfe_create(struct tfe *fe, const char *sim_dir, const char *xs_sock, uint16_
 
 	memset(fe, 0, sizeof(*fe));
 	fe->domid = domid;
-	fe->tx_ring_ref = fe->rx_ring_ref = -1;
-	fe->port_tx = fe->port_rx = -1;
+	fe->tx_ring_ref = fe->rx_ring_ref = fe->ctrl_ring_ref = -1;
+	fe->port_tx = fe->port_rx = fe->port_ctrl = -1;
 	snprintf(fe->fe_path, sizeof(fe->fe_path), "/local/domain/%u/device/vif/0", domid);
 	snprintf(fe->be_path, sizeof(fe->be_path), "/local/domain/0/backend/vif/%u/0", domid);
 	/* libxenstore takes the socket from the environment at open: the guest's, then back. */
@@ -63,7 +65,8 @@ int tfe_create(struct tfe *fe, const char *sim_dir, const char *xs_sock, uint16_
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	fe->ctrl_data_gref = xensim_gnttab_grant(fe->dom, 0, TFE_PFN_CTRL_DATA, true);
+	return fe->ctrl_data_gref < 0 ? fe->ctrl_data_gref : 0;
 }
 
 void tfe_destroy(struct tfe *fe)
@@ -180,6 +183,13 @@ static int write_keys_once(struct tfe *fe, xs_transaction_t t, const struct tfe_
 		else
 			xs_del(fe, t, flags[i]);
 	}
+	xs_del(fe, t, "ctrl-ring-ref");
+	xs_del(fe, t, "event-channel-ctrl");
+	if (rc == 0 && o->ctrl_ring) {
+		rc = xs_put(fe, t, "ctrl-ring-ref", "%d", fe->ctrl_ring_ref);
+		if (rc == 0)
+			rc = xs_put(fe, t, "event-channel-ctrl", "%d", fe->port_ctrl);
+	}
 	return rc;
 }
 
@@ -227,6 +237,19 @@ int tfe_setup(struct tfe *fe, const struct tfe_opts *opts)
 	fe->port_rx = opts->split_evtchn ? xensim_evtchn_alloc_unbound(fe->dom, 0) : fe->port_tx;
 	if (fe->port_rx < 0)
 		return fe->port_rx;
+	if (opts->ctrl_ring) {
+		xen_netif_ctrl_sring_t *cs = xensim_dom_page(fe->dom, TFE_PFN_CTRL_RING);
+
+		memset(cs, 0, TFE_PAGE);
+		SHARED_RING_INIT(cs);
+		FRONT_RING_INIT(&fe->ctrl, cs, TFE_PAGE);
+		fe->ctrl_ring_ref = xensim_gnttab_grant(fe->dom, 0, TFE_PFN_CTRL_RING, false);
+		if (fe->ctrl_ring_ref < 0)
+			return fe->ctrl_ring_ref;
+		fe->port_ctrl = xensim_evtchn_alloc_unbound(fe->dom, 0);
+		if (fe->port_ctrl < 0)
+			return fe->port_ctrl;
+	}
 	return write_keys(fe, opts);
 }
 
@@ -249,9 +272,17 @@ int tfe_teardown(struct tfe *fe)
 	if (fe->port_tx >= 0)
 		xensim_evtchn_close(fe->dom, (uint32_t)fe->port_tx);
 	fe->port_tx = fe->port_rx = -1;
+	if (fe->port_ctrl >= 0)
+		xensim_evtchn_close(fe->dom, (uint32_t)fe->port_ctrl);
+	fe->port_ctrl = -1;
+	if (fe->ctrl_ring_ref >= 0) {
+		r = end_ring_grant(fe, fe->ctrl_ring_ref);
+		rc = r;
+	}
+	fe->ctrl_ring_ref = -1;
 	if (fe->tx_ring_ref >= 0) {
 		r = end_ring_grant(fe, fe->tx_ring_ref);
-		rc = r;
+		rc = rc != 0 ? rc : r;
 	}
 	if (fe->rx_ring_ref >= 0) {
 		r = end_ring_grant(fe, fe->rx_ring_ref);
@@ -393,5 +424,52 @@ bool tfe_rx_rsp(struct tfe *fe, netif_rx_response_t *rsp, const uint8_t **data)
 	fe->rx.rsp_cons++;
 	/* id and offset are the backend's word: bound them before use */
 	*data = tfe_rx_buf(fe, rsp->id) + (rsp->offset % TFE_PAGE);
+	return true;
+}
+
+uint8_t *tfe_ctrl_data(struct tfe *fe)
+{
+	return xensim_dom_page(fe->dom, TFE_PFN_CTRL_DATA);
+}
+
+int tfe_ctrl(struct tfe *fe, uint16_t type, uint32_t d0, uint32_t d1, uint32_t d2,
+	     uint32_t *data)
+{
+	struct xen_netif_ctrl_request *req;
+	struct xen_netif_ctrl_response rsp;
+	uint64_t end = now_ms() + TFE_WAIT_MS;
+	RING_IDX i;
+	int notify;
+
+	if (fe->port_ctrl < 0)
+		return -ENODEV;
+	i = fe->ctrl.req_prod_pvt++;
+	req = RING_GET_REQUEST(&fe->ctrl, i);
+	*req = (struct xen_netif_ctrl_request){
+		.id = (uint16_t)i, .type = type, .data = {d0, d1, d2}};
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&fe->ctrl, notify);
+	if (notify)
+		xensim_evtchn_notify(fe->dom, (uint32_t)fe->port_ctrl);
+	while (fe->ctrl.sring->rsp_prod == fe->ctrl.rsp_cons) {
+		if (now_ms() > end)
+			return -ETIMEDOUT;
+		usleep(1000);
+	}
+	xen_rmb();
+	rsp = *RING_GET_RESPONSE(&fe->ctrl, fe->ctrl.rsp_cons);
+	fe->ctrl.rsp_cons++;
+	drain_events(fe);
+	if (data != NULL)
+		*data = rsp.data;
+	return rsp.id == (uint16_t)i && rsp.type == type ? (int)rsp.status : -EPROTO;
+}
+
+bool tfe_rx_extra(struct tfe *fe, struct netif_extra_info *ex)
+{
+	if (fe->rx.rsp_cons == fe->rx.sring->rsp_prod)
+		return false;
+	xen_rmb();
+	memcpy(ex, RING_GET_RESPONSE(&fe->rx, fe->rx.rsp_cons), sizeof(*ex));
+	fe->rx.rsp_cons++;
 	return true;
 }

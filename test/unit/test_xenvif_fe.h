@@ -7,7 +7,8 @@
  * access so a test can play a hostile frontend.
  *
  * Pages of the domain: pfn 0 the TX ring, pfn 1 the RX ring, then TFE_NR_BUFS TX buffer
- * pages and TFE_NR_BUFS RX buffer pages. Buffer pages are granted once at creation (the
+ * pages and TFE_NR_BUFS RX buffer pages, then the control ring's page and the page its
+ * requests pass (a hash key or mapping: granted once, read-only). Buffer pages are granted once at creation (the
  * backend only grant-copies them); ring pages are granted at each connect and their grants
  * ended at each disconnect, which fails (-EBUSY) if the backend keeps them mapped.
  * Request ids and buffers follow the ring index: slot i uses buffer (i % TFE_NR_BUFS).
@@ -32,6 +33,7 @@ struct tfe_opts {
 	bool gso;          /**< feature-gso-tcpv4/-tcpv6 */
 	bool rx_notify;    /**< feature-rx-notify */
 	bool mq_key;       /**< multi-queue-num-queues=1 */
+	bool ctrl_ring;    /**< ctrl-ring-ref and event-channel-ctrl (a Windows frontend) */
 };
 
 /** Linux netfront's usual keys. */
@@ -51,6 +53,10 @@ struct tfe {
 	int port_tx, port_rx;         /**< -1 while not allocated; equal when shared */
 	int tx_gref[TFE_NR_BUFS];
 	int rx_gref[TFE_NR_BUFS];
+	xen_netif_ctrl_front_ring_t ctrl;
+	int ctrl_ring_ref;            /**< -1 while not granted */
+	int port_ctrl;                /**< -1 while not allocated */
+	int ctrl_data_gref;           /**< the control requests' data page */
 };
 
 /**
@@ -117,5 +123,18 @@ void tfe_rx_post(struct tfe *fe, unsigned int n);
  * the buffer is posted again). @return true with @p rsp, false when none is pending.
  */
 bool tfe_rx_rsp(struct tfe *fe, netif_rx_response_t *rsp, const uint8_t **data);
+
+/** The page a control request's key or mapping goes in (granted as ctrl_data_gref). */
+uint8_t *tfe_ctrl_data(struct tfe *fe);
+/**
+ * One control-ring request (netif.h "Control ring"): post it, notify, and wait up to
+ * TFE_WAIT_MS for its response. @return its status (XEN_NETIF_CTRL_STATUS_*) with
+ * @p data (may be NULL) set, or -ETIMEDOUT, -ENODEV without a control ring.
+ */
+int tfe_ctrl(struct tfe *fe, uint16_t type, uint32_t d0, uint32_t d1, uint32_t d2,
+	     uint32_t *data);
+
+/** Take the next RX slot as an extra-info slot (after a response flagged extra_info). */
+bool tfe_rx_extra(struct tfe *fe, struct netif_extra_info *ex);
 
 #endif /* DNB_TEST_XENVIF_FE_H */

@@ -64,4 +64,22 @@ int rte_pmd_xenvif_get_offloads(uint16_t port_id, struct rte_pmd_xenvif_offloads
  */
 int rte_pmd_xenvif_keep_on_close(uint16_t port_id, bool keep);
 
+struct rte_mbuf;
+
+/**
+ * The guest queue each of @p pkts is to be sent on (tx_burst's queue id), the one place
+ * that chooses it, as xen-netback's xenvif_select_queue: when the guest set the Toeplitz
+ * algorithm over its control ring (feature-ctrl-ring, netif.h "Hash types"), the queue its
+ * mapping table gives for the frame's hash (hash % nb_queues without a table; hash 0 for a
+ * frame no enabled hash type applies to); else by flow (pkt_flow_hash % nb_queues), so a
+ * flow stays on one queue. Every id is below @p nb_queues (0 when it is 0 or 1). Any lcore;
+ * reads the hashing state once per call, without locks (while the guest is changing it, the
+ * call may use the flow hash).
+ * @param nb_queues the queues transmitted on (at most rte_pmd_xenvif_offloads.nb_queues)
+ * @param[out] qids @p nb_pkts entries. The mbufs are only read.
+ * @return 0; -ENODEV when @p port_id is not a net_xenvif port (@p qids untouched).
+ */
+int rte_pmd_xenvif_tx_queues(uint16_t port_id, struct rte_mbuf *const *pkts, uint16_t nb_pkts,
+			     uint16_t nb_queues, uint16_t *qids);
+
 #endif /* RTE_PMD_XENVIF_H */

@@ -167,6 +167,16 @@ static uint16_t ring_send(struct xenvif_queue *q, struct rte_mbuf **pkts, uint16
 	return done;
 }
 
+/* What the guest last set over its control ring: hash extras on what we send it from now on
+ * (the control thread published it; read once per burst, copied only when it changed). */
+static void hash_refresh(struct xenvif_queue *q)
+{
+	struct nif_hash h;
+
+	if (nif_ctrl_hash_read(q->vif->cring, &h, &q->hash_gen))
+		nif_rxq_set_hash(q->guest_rx, &h);
+}
+
 /*
  * ethdev tx_burst: packets for the guest (its RX ring). What the ring has no posted buffers
  * for goes to the backlog, while it has room, and out first at the next call (a call with
@@ -189,6 +199,8 @@ uint16_t xenvif_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		q->stats.rx_not_connected += nb_pkts != 0;
 		goto out;
 	}
+	if (q->vif->cring != NULL)
+		hash_refresh(q);
 	if (unlikely(new_headroom))
 		headroom_apply(q);
 	if (q->backlog.nb != 0)

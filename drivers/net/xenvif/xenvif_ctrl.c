@@ -103,6 +103,7 @@ static void data_disconnect(struct xenvif *vif)
 	for (unsigned int i = 0; i < vif->nb_connected; i++)
 		queue_disconnect(&vif->queues[i]);
 	vif->nb_connected = 0;
+	xenvif_cring_disconnect(vif); /* after the queues: tx_burst no longer reads it */
 }
 
 /* xb's release callback: runs before xb writes Closing/Closed (ctrl_lock held). */
@@ -199,6 +200,7 @@ static int queue_connect(struct xenvif_queue *q, const struct xb_frontend_conf *
 	/* Each queue the full rate, as xen-netback gives each of its queues credit_bytes. */
 	nif_txq_set_rate(q->guest_tx, fe->rate_bytes, fe->rate_usec);
 	q->rate_seen = atomic_load(&q->rate_seq);
+	q->hash_gen = 0; /* a new guest-RX queue hashes nothing until the control ring says */
 	atomic_store(&q->headroom, fe->xdp_headroom);
 	q->headroom_seen = atomic_load(&q->headroom_seq);
 	q->stats.rx_headroom = fe->xdp_headroom;
@@ -280,6 +282,8 @@ static bool try_connect(struct xenvif *vif, const struct xb_frontend_conf *fe, b
 		vif->nb_connected = i + 1; /* count what was taken: the teardown releases it */
 		rc = queue_connect(&vif->queues[i], fe, &fe->queues[i], why, sizeof(why));
 	}
+	if (rc == 0)
+		rc = xenvif_cring_connect(vif, fe, resume, why, sizeof(why));
 	if (rc == 0 && !vif->mac_from_devarg)
 		memcpy(vif->mac.addr_bytes, fe->mac, RTE_ETHER_ADDR_LEN);
 	if (rc == 0)
@@ -297,10 +301,11 @@ static bool try_connect(struct xenvif *vif, const struct xb_frontend_conf *fe, b
 		.tso_v6 = fe->sg && fe->gso_tcpv6, .csum_v4 = fe->ip_csum, .csum_v6 = fe->ipv6_csum,
 		.nb_queues = (uint16_t)fe->nb_queues, .mtu = conn_mtu(vif, fe),
 	};
-	XENVIF_LOG(INFO, vif, "%s: %u queue(s), %s event channels, sg %d gso %d/%d, MTU %u%s",
+	XENVIF_LOG(INFO, vif, "%s: %u queue(s), %s event channels, sg %d gso %d/%d, MTU %u%s%s",
 		   resume ? "resumed" : "connected", fe->nb_queues,
 		   fe->queues[0].split_evtchn ? "split" : "shared", fe->sg, fe->gso_tcpv4,
-		   fe->gso_tcpv6, vif->fe_offloads.mtu, fe->mtu != 0 ? " (backend key mtu)" : "");
+		   fe->gso_tcpv6, vif->fe_offloads.mtu, fe->mtu != 0 ? " (backend key mtu)" : "",
+		   fe->ctrl_ring ? ", control ring" : "");
 	for (i = 0; resume && i < vif->nb_connected; i++)
 		queue_resumed(&vif->queues[i]);
 	for (i = 0; i < vif->nb_connected; i++) {
@@ -327,6 +332,26 @@ static void check_fatal(struct xenvif *vif)
 		xb_vif_fail(vif->xb, -EPROTO, why);
 		return;
 	}
+}
+
+/*
+ * Serve the control ring (xenvif_ctrl_irq_fn). A protocol violation there disables the vif
+ * as one on a data ring does. Requests left over wake the thread again at once.
+ */
+static void serve_cring(struct xenvif *vif)
+{
+	char why[XB_REASON_MAX];
+	int rc = xenvif_cring_poll(vif);
+
+	if (rc > 0)
+		xenvif_ctrl_kick(vif);
+	if (rc >= 0)
+		return;
+	vif->fatal_count++;
+	snprintf(why, sizeof(why), "control ring: %s", nif_fatal_str(nif_ctrl_fatal(vif->cring)));
+	XENVIF_LOG(ERR, vif, "guest broke the ring protocol (%s): vif disabled", why);
+	data_disconnect(vif);
+	xb_vif_fail(vif->xb, -EPROTO, why);
 }
 
 struct ctrl_state {
@@ -383,9 +408,10 @@ static void *ctrl_main(void *arg)
 {
 	struct xenvif *vif = arg;
 	struct ctrl_state cs = {.connect_pending = false};
-	struct pollfd pfd[2] = {
+	struct pollfd pfd[3] = {
 		{.fd = xb_xs_libxenstore_fd(vif->xs), .events = POLLIN},
 		{.fd = vif->ctrl_wake_fd, .events = POLLIN},
+		{.fd = xenvif_cring_fd(vif), .events = POLLIN},
 	};
 	struct xb_event ev;
 	uint64_t junk;
@@ -393,13 +419,14 @@ static void *ctrl_main(void *arg)
 	if (xb_vif_poll(vif->xb, &ev) == 0)
 		handle_event(vif, &cs, &ev);
 	while (!atomic_load(&vif->ctrl_stop)) {
-		if (poll(pfd, 2, XENVIF_CTRL_TICK_MS) < 0 && errno != EINTR)
+		if (poll(pfd, RTE_DIM(pfd), XENVIF_CTRL_TICK_MS) < 0 && errno != EINTR)
 			XENVIF_LOG(ERR, vif, "control poll: %s", strerror(errno));
 		if (pfd[1].revents & POLLIN && read(vif->ctrl_wake_fd, &junk, sizeof(junk)) < 0)
 			junk = 0;
 		pthread_mutex_lock(&vif->ctrl_lock);
 		drain_watches(vif, &cs);
 		check_fatal(vif);
+		serve_cring(vif);
 		if (cs.connect_pending)
 			cs.connect_pending = !try_connect(vif, &cs.pending, cs.resume);
 		pthread_mutex_unlock(&vif->ctrl_lock);

@@ -248,6 +248,8 @@ static void vif_release(struct xenvif *vif)
 		vif->queues[i].hv = NULL;
 		xenvif_intr_queue_fini(&vif->queues[i]);
 	}
+	xen_hv_close(vif->ctrl_hv);
+	vif->ctrl_hv = NULL;
 	pthread_mutex_destroy(&vif->ctrl_lock);
 }
 
@@ -405,6 +407,9 @@ static int eth_stats_reset(struct rte_eth_dev *dev)
 		if (q->guest_tx != NULL)
 			nif_txq_stats_reset(q->guest_tx);
 	}
+	memset(&vif->cring_base, 0, sizeof(vif->cring_base));
+	if (vif->cring != NULL)
+		nif_ctrl_stats_reset(vif->cring);
 	pthread_mutex_unlock(&vif->ctrl_lock);
 	return 0;
 }
@@ -486,11 +491,29 @@ static void xstat_store(void *arg, unsigned int idx, const char *prefix, const c
 			 prefix, name);
 }
 
+/* The vif's control-ring counters, after every queue's, without a queue prefix. */
+static unsigned int xstats_fill_cring(const struct xenvif *vif, struct rte_eth_xstat *xstats,
+				      struct rte_eth_xstat_name *names, unsigned int idx)
+{
+	struct nif_ctrl_stats cs;
+
+	xenvif_cring_stats(vif, &cs);
+	for (const struct nif_stat_name *n = nif_ctrl_stat_names; n->name != NULL; n++, idx++) {
+		if (xstats != NULL)
+			xstats[idx] = (struct rte_eth_xstat){
+				.id = idx, .value = *(const uint64_t *)((const char *)&cs + n->offset)};
+		if (names != NULL)
+			snprintf(names[idx].name, sizeof(names[idx].name), "%s", n->name);
+	}
+	return idx;
+}
+
 static int xstats_fill(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
 		       struct rte_eth_xstat_name *names, unsigned int n)
 {
 	struct xenvif *vif = dev->data->dev_private;
-	unsigned int total = xstats_per_queue() * vif->max_queues, idx = 0;
+	unsigned int total = xstats_per_queue() * vif->max_queues +
+			     names_count(nif_ctrl_stat_names), idx = 0;
 
 	if (n < total || (xstats == NULL && names == NULL))
 		return (int)total;
@@ -500,6 +523,7 @@ static int xstats_fill(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
 
 		idx = xstats_walk_queue(&vif->queues[i], xstat_store, &o, idx);
 	}
+	xstats_fill_cring(vif, xstats, names, idx);
 	pthread_mutex_unlock(&vif->ctrl_lock);
 	return (int)total;
 }
@@ -545,7 +569,7 @@ static int vif_init(struct xenvif *vif, const struct xenvif_args *a, uint16_t po
 {
 	const struct xb_backend_features feat = {
 		.sg = true, .gso_tcpv4 = true, .gso_tcpv6 = true, .ipv6_csum_offload = true,
-		.max_queues = (unsigned int)a->queues,
+		.max_queues = (unsigned int)a->queues, .ctrl_ring = true,
 	};
 
 	snprintf(vif->name, sizeof(vif->name), "vif%lu.%lu", a->domid, a->devid);
@@ -560,6 +584,7 @@ static int vif_init(struct xenvif *vif, const struct xenvif_args *a, uint16_t po
 	vif->mtu = a->mtu != 0 ? (uint16_t)a->mtu : RTE_ETHER_MTU;
 	vif->mtu_from_devarg = a->mtu != 0;
 	vif->ctrl_wake_fd = -1;
+	vif->cring_port = -1;
 	pthread_mutex_init(&vif->ctrl_lock, NULL);
 	vif->xops = a->xops;
 	for (unsigned int i = 0; i < vif->max_queues; i++)
@@ -582,6 +607,12 @@ static int vif_init(struct xenvif *vif, const struct xenvif_args *a, uint16_t po
 				   vif->xops->name, strerror(errno));
 			return -errno;
 		}
+	}
+	vif->ctrl_hv = xen_hv_open(vif->xops); /* the control ring's: queues' are their lcores' */
+	if (vif->ctrl_hv == NULL) {
+		XENVIF_LOG(ERR, vif, "opening the %s hypervisor interface: %s", vif->xops->name,
+			   strerror(errno));
+		return -errno;
 	}
 	vif->xs = xb_xs_libxenstore_open();
 	if (vif->xs == NULL) {
@@ -678,6 +709,17 @@ int rte_pmd_xenvif_keep_on_close(uint16_t port_id, bool keep)
 	if (vif == NULL)
 		return -ENODEV;
 	atomic_store(&vif->keep_on_close, keep);
+	return 0;
+}
+
+int rte_pmd_xenvif_tx_queues(uint16_t port_id, struct rte_mbuf *const *pkts, uint16_t nb_pkts,
+			     uint16_t nb_queues, uint16_t *qids)
+{
+	struct xenvif *vif = vif_of_port(port_id);
+
+	if (vif == NULL)
+		return -ENODEV;
+	xenvif_cring_select(vif, pkts, nb_pkts, nb_queues, qids);
 	return 0;
 }
 

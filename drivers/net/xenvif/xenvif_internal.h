@@ -9,6 +9,8 @@
  *   xenvif_ctrl.c     the control thread: xenstore handshake (lib/xenbus), ring mapping,
  *                     event channels, connect and disconnect of the data plane, the link
  *                     state it implies, and the PMD's log type
+ *   xenvif_cring.c    the control ring (feature-ctrl-ring): its mapping, its event channel,
+ *                     serving it (lib/netif) and the hashing state it leaves
  * "tx"/"rx" in names of guest rings are from the guest's point of view (netif.h); ethdev's
  * rx_burst therefore serves the guest's TX ring and tx_burst its RX ring.
  */
@@ -128,6 +130,7 @@ struct xenvif_queue {
 	atomic_uint rate_seq;
 	unsigned int rate_seen;
 	_Atomic uint32_t rate_bytes, rate_usec;
+	uint32_t hash_gen;           /**< the control ring's hashing state tx_burst applied */
 	/* control -> lcore: a new guest-RX headroom (the frontend reconfigured xdp-headroom),
 	 * applied by the next tx_burst when headroom_seq moved past headroom_seen */
 	atomic_uint headroom_seq;
@@ -171,6 +174,20 @@ struct xenvif {
 	uint64_t fatal_count;        /**< data-plane protocol violations seen on this vif */
 	uint64_t connects;           /**< successful connections */
 	struct rte_pmd_xenvif_offloads fe_offloads; /**< of the connected frontend */
+	/*
+	 * The control ring (xenvif_cring.c), the control thread's. The queues' lcores read
+	 * @c cring (nif_ctrl_hash_read) inside their burst sections: it is set before they are
+	 * enabled and freed after they are quiesced. rte_pmd_xenvif_tx_queues callers, on any
+	 * lcore, read it between announcing themselves in @c cring_readers and leaving, while
+	 * @c cring_on is set: the control thread clears it and waits for them before the free.
+	 */
+	struct xen_hv *ctrl_hv;      /**< the control thread's own hypervisor handle */
+	struct nif_ctrl *cring;      /**< NULL: no control ring connected */
+	void *cring_page;
+	int cring_port;              /**< local port of event-channel-ctrl, -1 when unbound */
+	atomic_uint cring_on;
+	atomic_uint cring_readers;
+	struct nif_ctrl_stats cring_base; /**< counters of previous connections */
 };
 
 /* Add counter struct @p src to @p dst, both made only of uint64_t (the stats structs). */
@@ -240,6 +257,33 @@ uint16_t xenvif_backlog_flush(struct xenvif_queue *q, xenvif_send_fn send, bool 
 
 /** Free every frame of the backlog (counted rx_backlog_drops): a stall, a disconnect. */
 void xenvif_backlog_purge(struct xenvif_queue *q);
+
+/* xenvif_cring.c: the control ring, on the control thread (ctrl_lock held) unless said */
+/**
+ * Map the frontend's control ring (fe->ctrl_ring; without it nothing is done), bind its
+ * event channel on ctrl_hv and attach lib/netif's server where the ring stands; on a
+ * @p resume, notify the guest once. @return 0, or a negative errno with @p why saying what
+ * failed (naming the key); xenvif_cring_disconnect releases what was taken.
+ */
+int xenvif_cring_connect(struct xenvif *vif, const struct xb_frontend_conf *fe, bool resume,
+			 char *why, size_t why_size);
+/** Release the control ring, after the queues were quiesced. Safe when none is connected. */
+void xenvif_cring_disconnect(struct xenvif *vif);
+/** The file that polls readable when the guest notified the control ring (ctrl_hv's), or -1. */
+int xenvif_cring_fd(const struct xenvif *vif);
+/**
+ * Take the control ring's notifications and serve a bounded number of requests.
+ * @return 0; 1 when more may wait (call again soon); -EIO when the guest broke the ring
+ *         protocol (nif_ctrl_fatal says how): disable the vif.
+ */
+int xenvif_cring_poll(struct xenvif *vif);
+/** The control ring's counters, this connection's and all before it. ctrl_lock held. */
+void xenvif_cring_stats(const struct xenvif *vif, struct nif_ctrl_stats *out);
+/**
+ * rte_pmd_xenvif_tx_queues: the guest queue of each of @p pkts into @p qids. Any lcore.
+ */
+void xenvif_cring_select(struct xenvif *vif, struct rte_mbuf *const *pkts, uint16_t nb,
+			 uint16_t nb_queues, uint16_t *qids);
 
 /* xenvif_ctrl.c */
 int xenvif_ctrl_start(struct xenvif *vif);

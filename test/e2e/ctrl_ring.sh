@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# e2e (#15 feature-ctrl-ring): a 2-queue guest with a control ring, as a Windows frontend
+# uses it for RSS, beside a guest without one:
+#  - guest 1 reloads its netfront with --ctrl-ring: it grants a control ring, sets Toeplitz
+#    over IPv4+TCP and IPv6+TCP, a key and an 8-entry mapping table that is not hash % 2
+#    (the service counts the 5 requests: xstat ctrl_requests);
+#  - 16 TCP flows from the wire to guest 1, byte-exact: guest 1 checks every frame's hash
+#    extra against its own Toeplitz and that it arrived on the queue its table says
+#    (dnb-guest's 'ctrl' stats: no hash_bad, no queue_bad), and both of its queues
+#    received (per-queue xstats q0_/q1_guest_rx_packets);
+#  - guest 2 (no control ring, 2 queues) streams byte-exact as before.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+name=cr$$
+e2e_init "${name:0:8}"
+stream=$e2e_top/test/e2e/stream.py
+flows=16
+
+# ctrl_lines: how many 'ctrl' stats lines guest 1 printed on SIGUSR1
+ctrl_lines() { grep -c "stats sigusr1 ctrl" "$E2E_STATE/guest1.log"; }
+more_ctrl_than() { [ "$(ctrl_lines)" -gt "$1" ]; }
+
+# ctrl_stats: guest 1's 'ctrl' stats line, asked for with SIGUSR1
+ctrl_stats() {
+	local before
+	before=$(ctrl_lines)
+	kill -USR1 "$(cat "$E2E_STATE/guest1.pid")" || e2e_fail "guest 1 gone"
+	e2e_wait_for 5 more_ctrl_than "$before" || e2e_fail "guest 1 printed no ctrl stats"
+	grep "stats sigusr1 ctrl" "$E2E_STATE/guest1.log" | tail -n 1
+}
+
+# field LINE KEY: KEY=N of a stats line
+field() {
+	local n
+	n=$(sed -n "s/.* $2=\([0-9]*\).*/\1/p" <<<"$1")
+	[ -n "$n" ] || e2e_fail "guest 1's ctrl stats have no $2: '$1'"
+	echo "$n"
+}
+
+# port_xstat PORT NAME: one xstat by its exact name
+port_xstat() {
+	e2e_telemetry "/ethdev/xstats,$1" | python3 -c '
+import json, sys
+v = json.load(sys.stdin)["/ethdev/xstats"].get(sys.argv[1])
+sys.exit(f"no xstat {sys.argv[1]}") if type(v) is not int else print(v)' "$2" ||
+		e2e_fail "port $1: no xstat $2"
+}
+
+e2e_bed_up 2 --queues 2
+e2e_netback_start --vif-queues 2
+e2e_wait_connected 1
+e2e_wait_connected 2
+port1=$(e2e_port_of 1)
+bash "$e2e_bed" -n "$E2E_NAME" guest-restart 1 -- --queues 2 --ctrl-ring >/dev/null ||
+	e2e_fail "guest 1 did not restart with --ctrl-ring"
+e2e_wait_for 15 grep -q "control ring: Toeplitz" "$E2E_STATE/guest1.log" ||
+	e2e_fail "guest 1 could not set up hashing over its control ring"
+[ "$(port_xstat "$port1" ctrl_requests)" = 5 ] || e2e_fail "ctrl_requests is not 5"
+
+ip1=$(e2e_guest_ip 1)
+for ((i = 0; i < flows; i++)); do
+	port=$((5200 + i))
+	e2e_in_guest 1 python3 "$stream" serve "$port" >"$E2E_STATE/srv$port.out" &
+	srv=$!
+	e2e_listen_wait "$(e2e_guest_ns 1)" "$port"
+	sent=$(e2e_in_wire timeout 60 python3 "$stream" send "$ip1" "$port" 200000) ||
+		e2e_fail "flow $i: sender failed"
+	wait "$srv" || e2e_fail "flow $i: receiver failed"
+	[ "$sent" = "$(cat "$E2E_STATE/srv$port.out")" ] || e2e_fail "flow $i: not byte-exact"
+done
+line=$(ctrl_stats) || exit 1
+ok=$(field "$line" hash_ok) && bad=$(field "$line" hash_bad) &&
+	qok=$(field "$line" queue_ok) && qbad=$(field "$line" queue_bad) || exit 1
+e2e_log "guest 1: hash_ok $ok hash_bad $bad queue_ok $qok queue_bad $qbad"
+[ "$bad" = 0 ] || e2e_fail "$bad frames with a wrong or missing hash (guest1.log)"
+[ "$qbad" = 0 ] || e2e_fail "$qbad frames on a queue the mapping did not give (guest1.log)"
+[ "$ok" -ge $((flows * 10)) ] || e2e_fail "only $ok hashed frames checked"
+[ "$qok" = "$ok" ] || e2e_fail "queue_ok $qok != hash_ok $ok"
+q0=$(port_xstat "$port1" q0_guest_rx_packets)
+q1=$(port_xstat "$port1" q1_guest_rx_packets)
+e2e_log "guest 1's queues: q0 $q0 q1 $q1 packets"
+[ "$q0" -gt 0 ] && [ "$q1" -gt 0 ] || e2e_fail "$flows flows did not use both queues"
+
+DNB_STREAM_BYTES=16777216 e2e_stream "$E2E_WIRE_NS" "$(e2e_guest_ns 2)" "$(e2e_guest_ip 2)" \
+	"wire -> guest 2 (no control ring)"
+e2e_netback_stop
+echo "PASS: the control ring's hash reaches the guest on every frame, on the queue it chose"
