@@ -77,15 +77,7 @@ l2sw_create(const struct l2sw_conf *conf)
 	return sw;
 
 err_free:
-	rte_free(sw->twin);
-	rte_free(sw->policy_sel);
-	rte_free(sw->policy);
-	rte_free(sw->retired);
-	rte_free(sw->aged);
-	rte_free(sw->in_stats);
-	rte_free(sw->max_learned);
-	rte_free(sw->port_word);
-	rte_free(sw);
+	l2sw_free(sw); /* every table still NULL or whole, the FDB's too: freed alike */
 err_nomem:
 	rte_errno = ENOMEM;
 	return NULL;
