@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file
- * net_xenvif internals: one Xen guest vif as a DPDK ethdev port. Shared by the three parts
- * of the driver, split the way xen-netback is, each using only those listed after it:
+ * net_xenvif internals: one Xen guest vif as a DPDK ethdev port. Shared by the parts of
+ * the driver, split the way xen-netback is, each using only those listed after it:
  *   xenvif_ethdev.c   probe/remove, devargs, ethdev ops, stats and xstats
  *   xenvif_burst.c    the data path: rx_burst (guest TX ring) and tx_burst (guest RX ring)
- *   xenvif_backlog.c  tx_burst's queue of frames waiting for the guest's RX buffers
  *   xenvif_ctrl.c     the control thread: xenstore handshake (lib/xenbus), ring mapping,
  *                     event channels, connect and disconnect of the data plane, the link
  *                     state it implies, and the PMD's log type
+ *   xenvif_intr.c     RX interrupts for a caller that sleeps when idle
  *   xenvif_cring.c    the control ring (feature-ctrl-ring): its mapping, its event channel,
  *                     serving it (lib/netif) and the hashing state it leaves
+ *   xenvif_backlog.c  tx_burst's queue of frames waiting for the guest's RX buffers
  * "tx"/"rx" in names of guest rings are from the guest's point of view (netif.h); ethdev's
  * rx_burst therefore serves the guest's TX ring and tx_burst its RX ring.
  */
