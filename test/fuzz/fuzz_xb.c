@@ -305,6 +305,7 @@ static void xb_check_history(struct xb_run *r)
 {
 	static const char *const edges[] = {
 		"1>2", "1>5", "1>6", "2>4", "2>5", "4>5", "5>6", "6>2", "6>5",
+		"4>8", "8>4", "8>5", /* a frontend's Reconfiguring (xdp-headroom) */
 	};
 	const char *prev = NULL;
 
