@@ -75,7 +75,9 @@ void dnb_config_usage(const char *prog)
 	       "and the like) are the physical side; guest vifs are served over netif rings.\n"
 	       "\n"
 	       "Options:\n"
-	       "  --vif DOMID/DEVID      serve this vif (repeatable), e.g. --vif 5/0\n"
+	       "  --vif D/V              serve this vif (repeatable), e.g. --vif 5/0. D/V, here\n"
+	       "                         and below: a domain id or the domain's xl name=, then\n"
+	       "                         the vif's devid (web1/0: the first vif of web1)\n"
 	       "  --marked-vifs          also serve every vif whose xl config says\n"
 	       "                         script=" XB_MARK_SCRIPT " (watched in xenstore)\n"
 	       "  --vlan D/V=VID         put vif D/V in 802.1Q VLAN VID (1..4094), untagged to\n"
@@ -140,7 +142,7 @@ void dnb_config_usage(const char *prog)
 	       "/dpdk_netback/mempool, /dpdk_netback/workers,\n"
 	       "/dpdk_netback/shutdown,keep|release|kernel,\n"
 	       "/dpdk_netback/capture[,start,PORT,FILE[,MAXBYTES]|,stop,PORT] (PORT: a port id,\n"
-	       "DOMID/DEVID or wire; FILE: a name in --capture-dir; pcapng)\n"
+	       "D/V or wire; FILE: a name in --capture-dir; pcapng)\n"
 	       "\n"
 	       "A vif's backend key 'ip' (xl's ip=) limits its guest's IPv4/ARP (and IPv6, when\n"
 	       "it lists some) sources to those addresses, as vif-bridge's iptables rules do;\n"
@@ -160,29 +162,48 @@ static int parse_u32(const char *opt, const char *arg, uint32_t min, uint32_t ma
 	return 0;
 }
 
-int dnb_vif_id_parse(const char *s, struct dnb_vif_id *id)
+int dnb_vif_sel_parse(const char *s, struct dnb_vif_sel *sel)
 {
+	struct dnb_vif_sel out = {0};
 	uint32_t domid, devid;
-	char buf[32], *slash;
+	char buf[XB_DOMAIN_NAME_MAX + 8], *slash;
 
 	if (strlen(s) >= sizeof(buf) || (slash = strchr(strcpy(buf, s), '/')) == NULL)
 		return -EINVAL;
 	*slash = '\0';
-	/* DOMID_FIRST_RESERVED (0x7ff0) and above are no guest's */
-	if (xb_parse_u32(buf, &domid) != 0 || domid < 1 || domid > 0x7fef ||
-	    xb_parse_u32(slash + 1, &devid) != 0 || devid > UINT16_MAX)
+	if (xb_parse_u32(slash + 1, &devid) != 0 || devid > UINT16_MAX)
 		return -EINVAL;
-	*id = (struct dnb_vif_id){.domid = (uint16_t)domid, .devid = (uint16_t)devid};
+	out.id.devid = (uint16_t)devid;
+	if (xb_parse_domain_name(buf) == 0) {
+		memcpy(out.name, buf, strlen(buf) + 1);
+	} else if (xb_parse_u32(buf, &domid) == 0 && domid >= 1 && domid <= 0x7fef) {
+		/* DOMID_FIRST_RESERVED (0x7ff0) and above are no guest's */
+		out.id.domid = (uint16_t)domid;
+	} else {
+		return -EINVAL;
+	}
+	*sel = out;
 	return 0;
 }
 
-/* "DOMID/DEVID" into @p id; @p opt names the option in the error. */
-static int parse_vif_id(const char *opt, const char *arg, struct dnb_vif_id *id)
+bool dnb_vif_sel_match(const struct dnb_vif_sel *sel, struct dnb_vif_id vif,
+		       const char *domain)
 {
-	if (dnb_vif_id_parse(arg, id) == 0)
+	if (sel->id.devid != vif.devid)
+		return false;
+	if (sel->id.domid != 0)
+		return sel->id.domid == vif.domid;
+	return domain != NULL && domain[0] != '\0' && strcmp(sel->name, domain) == 0;
+}
+
+/* "D/V" into @p sel; @p opt names the option in the error. */
+static int parse_vif_id(const char *opt, const char *arg, struct dnb_vif_sel *sel)
+{
+	if (dnb_vif_sel_parse(arg, sel) == 0)
 		return 0;
-	fprintf(stderr, "dpdk-netback: bad --%s '%s' (DOMID/DEVID, e.g. 5/0: DOMID 1..32751, "
-		"DEVID 0..65535)\n", opt, arg);
+	fprintf(stderr, "dpdk-netback: bad --%s '%s' (DOMID/DEVID or NAME/DEVID, e.g. 5/0 or "
+		"web1/0: DOMID 1..32751, NAME the domain's xl name= of letters, digits, '.', '-', "
+		"'_', DEVID 0..65535)\n", opt, arg);
 	return -EINVAL;
 }
 
@@ -218,11 +239,11 @@ static int parse_vif(const char *arg, struct dnb_config *cfg)
 
 static int parse_vlan(const char *arg, struct dnb_config *cfg)
 {
-	char buf[48], *eq;
+	char buf[XB_DOMAIN_NAME_MAX + 8], *eq;
 	uint32_t vid;
 
 	if (strlen(arg) >= sizeof(buf) || (eq = strchr(strcpy(buf, arg), '=')) == NULL) {
-		fprintf(stderr, "dpdk-netback: bad --vlan '%s' (DOMID/DEVID=VID, e.g. 5/0=10)\n",
+		fprintf(stderr, "dpdk-netback: bad --vlan '%s' (D/V=VID, e.g. 5/0=10)\n",
 			arg);
 		return -EINVAL;
 	}
@@ -238,26 +259,56 @@ static int parse_vlan(const char *arg, struct dnb_config *cfg)
 	return 0;
 }
 
-static bool same_vif(struct dnb_vif_id a, struct dnb_vif_id b)
-{
-	return a.domid == b.domid && a.devid == b.devid;
-}
-
-uint16_t dnb_config_vif_vlan(const struct dnb_config *cfg, struct dnb_vif_id vif)
+uint16_t dnb_config_vif_vlan(const struct dnb_config *cfg, struct dnb_vif_id vif,
+			     const char *domain)
 {
 	for (unsigned int i = 0; i < cfg->nb_vlans; i++)
-		if (same_vif(cfg->vlans[i].vif, vif))
+		if (dnb_vif_sel_match(&cfg->vlans[i].vif, vif, domain))
 			return cfg->vlans[i].vlan;
 	return 0;
 }
 
 const struct dnb_vif_trunk *dnb_config_vif_trunk(const struct dnb_config *cfg,
-						 struct dnb_vif_id vif)
+						 struct dnb_vif_id vif, const char *domain)
 {
 	for (unsigned int i = 0; i < cfg->nb_vif_trunks; i++)
-		if (same_vif(cfg->vif_trunks[i].vif, vif))
+		if (dnb_vif_sel_match(&cfg->vif_trunks[i].vif, vif, domain))
 			return &cfg->vif_trunks[i];
 	return NULL;
+}
+
+bool dnb_config_vif_named(const struct dnb_config *cfg, struct dnb_vif_id vif,
+			  const char *domain)
+{
+	for (unsigned int i = 0; i < cfg->nb_vifs; i++)
+		if (dnb_vif_sel_match(&cfg->vifs[i], vif, domain))
+			return true;
+	return false;
+}
+
+bool dnb_config_vifs_by_name(const struct dnb_config *cfg)
+{
+	for (unsigned int i = 0; i < cfg->nb_vifs; i++)
+		if (cfg->vifs[i].name[0] != '\0')
+			return true;
+	return false;
+}
+
+/* "D/V" as the option wrote it, for a message. */
+static const char *sel_text(const struct dnb_vif_sel *v, char *buf, size_t len)
+{
+	if (v->name[0] != '\0')
+		snprintf(buf, len, "%s/%u", v->name, v->id.devid);
+	else
+		snprintf(buf, len, "%u/%u", v->id.domid, v->id.devid);
+	return buf;
+}
+
+/* Do two options name the same vif the same way (both by id or both by name)? */
+static bool same_sel(const struct dnb_vif_sel *a, const struct dnb_vif_sel *b)
+{
+	return a->id.domid == b->id.domid && a->id.devid == b->id.devid &&
+	       strcmp(a->name, b->name) == 0;
 }
 
 /* The VID list of --vif-trunk into @p t (consumed by strtok_r). */
@@ -286,11 +337,11 @@ static int parse_vif_trunk(const char *arg, struct dnb_config *cfg)
 	const char *eq = strchr(arg, '=');
 	size_t id_len = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
 	struct dnb_vif_trunk *t;
-	char buf[32], *list = NULL;
+	char buf[XB_DOMAIN_NAME_MAX + 8], *list = NULL;
 	int rc = -EINVAL;
 
 	if (id_len >= sizeof(buf)) {
-		fprintf(stderr, "dpdk-netback: bad --vif-trunk '%s' (DOMID/DEVID[=VID,...])\n",
+		fprintf(stderr, "dpdk-netback: bad --vif-trunk '%s' (D/V[=VID,...])\n",
 			arg);
 		return -EINVAL;
 	}
@@ -304,7 +355,9 @@ static int parse_vif_trunk(const char *arg, struct dnb_config *cfg)
 	memset(t, 0, sizeof(*t));
 	if (parse_vif_id("vif-trunk", buf, &t->vif) != 0)
 		return -EINVAL;
-	if (dnb_config_vif_trunk(cfg, t->vif) != NULL) {
+	for (unsigned int i = 0; i < cfg->nb_vif_trunks; i++) {
+		if (!same_sel(&cfg->vif_trunks[i].vif, &t->vif))
+			continue;
 		fprintf(stderr, "dpdk-netback: --vif-trunk '%s': that vif has one already\n", arg);
 		return -EINVAL;
 	}
@@ -322,12 +375,16 @@ static int parse_vif_trunk(const char *arg, struct dnb_config *cfg)
 /* A vif is in one access VLAN or a trunk, not both. */
 static int check_vlans(const struct dnb_config *cfg)
 {
-	for (unsigned int i = 0; i < cfg->nb_vlans; i++) {
-		struct dnb_vif_id v = cfg->vlans[i].vif;
+	char text[XB_DOMAIN_NAME_MAX + 8];
 
-		if (dnb_config_vif_trunk(cfg, v) != NULL) {
-			fprintf(stderr, "dpdk-netback: vif %u/%u has both --vlan and --vif-trunk: "
-				"an access VLAN or a trunk, not both\n", v.domid, v.devid);
+	for (unsigned int i = 0; i < cfg->nb_vlans; i++) {
+		const struct dnb_vif_sel *v = &cfg->vlans[i].vif;
+
+		for (unsigned int j = 0; j < cfg->nb_vif_trunks; j++) {
+			if (!same_sel(v, &cfg->vif_trunks[j].vif))
+				continue;
+			fprintf(stderr, "dpdk-netback: --vlan and --vif-trunk name one vif ('%s'): "
+				"an access VLAN or a trunk, not both\n", sel_text(v, text, sizeof(text)));
 			return -EINVAL;
 		}
 	}
@@ -335,35 +392,37 @@ static int check_vlans(const struct dnb_config *cfg)
 }
 
 /* The vif's entry of --vif-macs/--vif-learn, added if new; NULL (reported) when full. */
-static struct dnb_vif_macs *vif_macs_entry(struct dnb_config *cfg, struct dnb_vif_id vif)
+static struct dnb_vif_macs *vif_macs_entry(struct dnb_config *cfg,
+					   const struct dnb_vif_sel *vif)
 {
-	struct dnb_vif_macs *e = (struct dnb_vif_macs *)dnb_config_vif_macs(cfg, vif);
+	struct dnb_vif_macs *e;
 
-	if (e != NULL)
-		return e;
+	for (unsigned int i = 0; i < cfg->nb_vif_macs; i++)
+		if (same_sel(&cfg->vif_macs[i].vif, vif))
+			return &cfg->vif_macs[i];
 	if (cfg->nb_vif_macs == DNB_MAX_VIFS) {
 		fprintf(stderr, "dpdk-netback: --vif-macs/--vif-learn for more than %u vifs\n",
 			DNB_MAX_VIFS);
 		return NULL;
 	}
 	e = &cfg->vif_macs[cfg->nb_vif_macs++];
-	*e = (struct dnb_vif_macs){.vif = vif};
+	*e = (struct dnb_vif_macs){.vif = *vif};
 	return e;
 }
 
 static int parse_vif_macs(const char *arg, struct dnb_config *cfg)
 {
-	char buf[48 + DNB_VIF_EXTRA_MACS * 18], *eq, *mac, *save;
+	char buf[XB_DOMAIN_NAME_MAX + 8 + DNB_VIF_EXTRA_MACS * 18], *eq, *mac, *save;
 	struct dnb_vif_macs *e;
-	struct dnb_vif_id vif;
+	struct dnb_vif_sel vif;
 
 	if (strlen(arg) >= sizeof(buf) || (eq = strchr(strcpy(buf, arg), '=')) == NULL) {
-		fprintf(stderr, "dpdk-netback: bad --vif-macs '%s' (DOMID/DEVID=MAC[,MAC...])\n",
+		fprintf(stderr, "dpdk-netback: bad --vif-macs '%s' (D/V=MAC[,MAC...])\n",
 			arg);
 		return -EINVAL;
 	}
 	*eq = '\0';
-	if (parse_vif_id("vif-macs", buf, &vif) != 0 || (e = vif_macs_entry(cfg, vif)) == NULL)
+	if (parse_vif_id("vif-macs", buf, &vif) != 0 || (e = vif_macs_entry(cfg, &vif)) == NULL)
 		return -EINVAL;
 	/* bounded by buf: strtok_r consumes it */
 	for (mac = strtok_r(eq + 1, ",", &save); mac != NULL; mac = strtok_r(NULL, ",", &save)) {
@@ -382,19 +441,19 @@ static int parse_vif_macs(const char *arg, struct dnb_config *cfg)
 static int parse_vif_learn(const char *arg, struct dnb_config *cfg)
 {
 	struct dnb_vif_macs *e;
-	struct dnb_vif_id vif;
+	struct dnb_vif_sel vif;
 
-	if (parse_vif_id("vif-learn", arg, &vif) != 0 || (e = vif_macs_entry(cfg, vif)) == NULL)
+	if (parse_vif_id("vif-learn", arg, &vif) != 0 || (e = vif_macs_entry(cfg, &vif)) == NULL)
 		return -EINVAL;
 	e->learn = true;
 	return 0;
 }
 
 const struct dnb_vif_macs *dnb_config_vif_macs(const struct dnb_config *cfg,
-					       struct dnb_vif_id vif)
+					       struct dnb_vif_id vif, const char *domain)
 {
 	for (unsigned int i = 0; i < cfg->nb_vif_macs; i++)
-		if (same_vif(cfg->vif_macs[i].vif, vif))
+		if (dnb_vif_sel_match(&cfg->vif_macs[i].vif, vif, domain))
 			return &cfg->vif_macs[i];
 	return NULL;
 }

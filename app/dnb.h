@@ -116,6 +116,9 @@ struct dnb_port {
 	/** Written by the owner on every burst: on a line of its own, so that other workers
 	 *  reading owner/handoff above (egress to this port) do not share it. */
 	struct dnb_port_stats stats __rte_cache_aligned;
+	/** A vif's (and its emulated NIC's) domain name when it attached ("": none usable):
+	 *  options may name the vif by it (dnb_vif_sel_match). */
+	char domain[XB_DOMAIN_NAME_MAX + 1];
 } __rte_cache_aligned;
 
 /** What the worker polls: published as a whole, never changed in place. */
@@ -260,12 +263,14 @@ void dnb_port_tx_kick(struct dnb_port *p);
 /* ports.c */
 struct xb_vif_ips; /* xb.h */
 /**
- * Bring up a wire port (@p vif and @p ips NULL) or the vif @p vif, and start forwarding on
- * it in switch @p sw (< app->nb_switches). @p ips: the vif's backend `ip`
+ * Bring up a wire port (@p vif, @p domain and @p ips NULL) or the vif @p vif of the domain
+ * named @p domain ("": none usable; options may name the vif by it), and start forwarding
+ * on it in switch @p sw (< app->nb_switches). @p ips: the vif's backend `ip`
  * (xb_discover_read_ips), its IP source check in the switch; read during the call only.
  */
 int dnb_port_init(struct dnb_app *app, uint16_t port_id, unsigned int sw,
-		  const struct dnb_vif_id *vif, const struct xb_vif_ips *ips);
+		  const struct dnb_vif_id *vif, const char *domain,
+		  const struct xb_vif_ips *ips);
 /**
  * Bring up port @p port_id (a net_af_packet vdev on the tap) as the emulated NIC of the vif
  * on port @p twin (attached), in its switch, with the vif's MAC pinned to it and @p ips (the

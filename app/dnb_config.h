@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "xb.h"
+
 /** Most vifs named with --vif. */
 #define DNB_MAX_VIFS 64
 
@@ -36,9 +38,16 @@ struct dnb_vif_id {
 	uint16_t devid;
 };
 
-/** --vlan DOMID/DEVID=VID: a vif's 802.1Q access VLAN. */
+/** A vif as an option names it: DOMID/DEVID, or NAME/DEVID by its domain's name (xl's
+ *  name=, what an admin knows before the guest exists; then @c id.domid is 0, no guest's). */
+struct dnb_vif_sel {
+	struct dnb_vif_id id;
+	char name[XB_DOMAIN_NAME_MAX + 1]; /**< "" when named by id */
+};
+
+/** --vlan D/V=VID: a vif's 802.1Q access VLAN. */
 struct dnb_vif_vlan {
-	struct dnb_vif_id vif;
+	struct dnb_vif_sel vif;
 	uint16_t vlan;
 };
 
@@ -47,7 +56,7 @@ struct dnb_vif_vlan {
 
 /** --vif-trunk D/V[=VID,...]: the guest sends and receives these VLANs tagged. */
 struct dnb_vif_trunk {
-	struct dnb_vif_id vif;
+	struct dnb_vif_sel vif;
 	bool all;                         /**< no list: every VLAN, and untagged (VLAN 0) */
 	uint64_t vlans[DNB_VLAN_WORDS];   /**< the listed VIDs; bit 0: untagged frames */
 };
@@ -57,7 +66,7 @@ struct dnb_vif_trunk {
 
 /** --vif-macs D/V=MAC[,MAC...] and --vif-learn D/V: a vif's sources beyond its mac=. */
 struct dnb_vif_macs {
-	struct dnb_vif_id vif;
+	struct dnb_vif_sel vif;
 	bool learn;                            /**< --vif-learn: any source MAC, learned */
 	unsigned int nb;                       /**< --vif-macs: entries of @c macs */
 	uint8_t macs[DNB_VIF_EXTRA_MACS][6];
@@ -88,7 +97,7 @@ struct dnb_wire_port {
 };
 
 struct dnb_config {
-	struct dnb_vif_id vifs[DNB_MAX_VIFS]; /**< --vif DOMID/DEVID */
+	struct dnb_vif_sel vifs[DNB_MAX_VIFS]; /**< --vif D/V */
 	unsigned int nb_vifs;
 	struct dnb_vif_vlan vlans[DNB_MAX_VIFS]; /**< --vlan */
 	unsigned int nb_vlans;
@@ -139,20 +148,36 @@ const char *dnb_lro_mode_str(enum dnb_lro_mode mode);
 /** "keep", "release" or "kernel" to @p mode. @return 0, or -EINVAL for anything else. */
 int dnb_exit_mode_parse(const char *s, enum dnb_exit_mode *mode);
 
-/** "DOMID/DEVID" (DOMID 1..32751) to @p id. The one parser of a vif's name (--vif,
- *  --vlan, telemetry). Pure. @return 0, or -EINVAL (@p id untouched). */
-int dnb_vif_id_parse(const char *s, struct dnb_vif_id *id);
+/** "DOMID/DEVID" (DOMID 1..32751) or "NAME/DEVID" (NAME: xb_parse_domain_name()) to @p sel.
+ *  The one parser of a vif's name (--vif, --vlan, --vif-trunk, --vif-macs, --vif-learn,
+ *  telemetry). Pure. @return 0, or -EINVAL (@p sel untouched). */
+int dnb_vif_sel_parse(const char *s, struct dnb_vif_sel *sel);
+
+/** Does @p sel name the vif @p vif of the domain called @p domain ("": none usable)? */
+bool dnb_vif_sel_match(const struct dnb_vif_sel *sel, struct dnb_vif_id vif,
+		       const char *domain);
+
+/* The lookups below: the first option naming the vif (by its domain's id or its name
+ * @p domain, as dnb_vif_sel_match) is the one that counts. */
 
 /** The access VLAN configured for @p vif (--vlan), or 0 for none. */
-uint16_t dnb_config_vif_vlan(const struct dnb_config *cfg, struct dnb_vif_id vif);
+uint16_t dnb_config_vif_vlan(const struct dnb_config *cfg, struct dnb_vif_id vif,
+			     const char *domain);
 
 /** The trunk configured for @p vif (--vif-trunk), or NULL when it has none. */
 const struct dnb_vif_trunk *dnb_config_vif_trunk(const struct dnb_config *cfg,
-						 struct dnb_vif_id vif);
+						 struct dnb_vif_id vif, const char *domain);
 
 /** The extra source MACs and learning configured for @p vif, or NULL for none (strict). */
 const struct dnb_vif_macs *dnb_config_vif_macs(const struct dnb_config *cfg,
-					       struct dnb_vif_id vif);
+					       struct dnb_vif_id vif, const char *domain);
+
+/** Is @p vif named with --vif? */
+bool dnb_config_vif_named(const struct dnb_config *cfg, struct dnb_vif_id vif,
+			  const char *domain);
+
+/** Does some --vif name a vif by its domain's name (then its name must be read to know)? */
+bool dnb_config_vifs_by_name(const struct dnb_config *cfg);
 
 /**
  * Give the switches their wire ports, once the EAL made the ports (@p wires, @p nb: every

@@ -101,7 +101,7 @@ static void wire_ports_init(struct dnb_app *a)
 	RTE_ETH_FOREACH_DEV(port) {
 		int sw = dnb_config_wire_switch(&a->cfg, port);
 
-		rc = dnb_port_init(a, port, (unsigned int)sw, NULL, NULL);
+		rc = dnb_port_init(a, port, (unsigned int)sw, NULL, NULL, NULL);
 		if (rc != 0)
 			rte_exit(EXIT_FAILURE, "wire port %u: %s\n", port, rte_strerror(-rc));
 		DNB_LOG(NOTICE, "wire port %u: switch %s, tso %s, checksum offload %s", port,

@@ -3,6 +3,7 @@
  * capabilities, configure, queues, the port's ingress state (ingress.c) and hand-off ring,
  * start, then the switch port. */
 #include <errno.h>
+#include <stdio.h>
 #include <net/if.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -246,7 +247,7 @@ static int port_resources(struct dnb_app *app, struct dnb_port *p)
 static void vif_source_policy(const struct dnb_app *app, const struct dnb_port *p,
 			      const struct xb_vif_ips *ips, struct l2sw_port_conf *swconf)
 {
-	const struct dnb_vif_macs *vm = p != NULL ? dnb_config_vif_macs(&app->cfg, p->vif) : NULL;
+	const struct dnb_vif_macs *vm = p != NULL ? dnb_config_vif_macs(&app->cfg, p->vif, p->domain) : NULL;
 
 	RTE_BUILD_BUG_ON(DNB_VIF_EXTRA_MACS > L2SW_MAX_EXTRA_MACS);
 	RTE_BUILD_BUG_ON(XB_VIF_IP_MAX > L2SW_MAX_IPS);
@@ -276,14 +277,14 @@ static int port_start(struct dnb_app *app, struct dnb_port *p, const struct xb_v
 		/* the vif's MAC and VLAN, moved here; its `ip` check; nothing it learns */
 		swconf.kind = L2SW_PORT_VIF;
 		rte_eth_macaddr_get(p->twin, &swconf.mac);
-		swconf.access_vlan = dnb_config_vif_vlan(&app->cfg, p->vif);
+		swconf.access_vlan = dnb_config_vif_vlan(&app->cfg, p->vif, p->domain);
 		swconf.twin_set = true;
 		swconf.twin = p->twin;
 		vif_source_policy(app, NULL, ips, &swconf);
 	} else if (p->is_vif) {
 		rte_eth_macaddr_get(p->port_id, &swconf.mac);
-		swconf.access_vlan = dnb_config_vif_vlan(&app->cfg, p->vif);
-		trunk = dnb_config_vif_trunk(&app->cfg, p->vif);
+		swconf.access_vlan = dnb_config_vif_vlan(&app->cfg, p->vif, p->domain);
+		trunk = dnb_config_vif_trunk(&app->cfg, p->vif, p->domain);
 		if (trunk != NULL) {
 			swconf.trunk = true;
 			swconf.trunk_vlans = trunk->all ? NULL : trunk->vlans;
@@ -337,7 +338,8 @@ static int port_bring_up(struct dnb_app *app, struct dnb_port *p, const struct x
 }
 
 int dnb_port_init(struct dnb_app *app, uint16_t port_id, unsigned int sw,
-		  const struct dnb_vif_id *vif, const struct xb_vif_ips *ips)
+		  const struct dnb_vif_id *vif, const char *domain,
+		  const struct xb_vif_ips *ips)
 {
 	struct dnb_port *p = &app->ports[port_id];
 	bool is_vif = vif != NULL;
@@ -350,8 +352,10 @@ int dnb_port_init(struct dnb_app *app, uint16_t port_id, unsigned int sw,
 			       .tso_v4 = is_vif, .tso_v6 = is_vif,
 			       .csum_v4 = is_vif, .csum_v6 = is_vif, .wake_fd = -1,
 			       .tx_queues = 1};
-	if (is_vif)
+	if (is_vif) {
 		p->vif = *vif;
+		snprintf(p->domain, sizeof(p->domain), "%s", domain);
+	}
 	return port_bring_up(app, p, ips);
 }
 
@@ -365,6 +369,7 @@ int dnb_port_init_emu(struct dnb_app *app, uint16_t port_id, uint16_t twin,
 			       .vif = app->ports[twin].vif, .nb_queues = 1,
 			       .owner = (uint16_t)(app->next_owner++ % app->nb_workers),
 			       .sw = app->ports[twin].sw, .wake_fd = -1, .tx_queues = 1};
+	memcpy(p->domain, app->ports[twin].domain, sizeof(p->domain));
 	return port_bring_up(app, p, ips);
 }
 

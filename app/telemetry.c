@@ -30,6 +30,8 @@ static void port_dict(struct rte_tel_data *d, const struct dnb_port *p)
 		snprintf(vif, sizeof(vif), "%u/%u", p->vif.domid, p->vif.devid);
 		rte_tel_data_add_dict_string(d, "emu_of", vif);
 	}
+	if (p->is_vif || p->is_emu)
+		rte_tel_data_add_dict_string(d, "domain", p->domain);
 	rte_tel_data_add_dict_string(d, "switch", tel_app->switches[p->sw].name);
 	dnb_tel_dict_add_u64(d, "rx_pkts", p->stats.rx_pkts);
 	dnb_tel_dict_add_u64(d, "tx_pkts", p->stats.tx_pkts);
@@ -85,23 +87,53 @@ static void port_dict(struct rte_tel_data *d, const struct dnb_port *p)
 	}
 }
 
-/* /dpdk_netback/stats,PORT: one port's counters (app, ethdev, LRO). */
-static int tel_stats(const char *params, struct rte_tel_data *d)
+/* A port being forwarded by its id, its vif's DOMID/DEVID or NAME/DEVID, or "wire" (the one
+ * wire port). @return it, or NULL with the reason in @p why. */
+static struct dnb_port *port_named(const char *s, char *why, size_t why_len)
 {
 	struct dnb_port_table *t = atomic_load(&tel_app->table);
-	uint32_t port;
+	struct dnb_port *found = NULL;
+	struct dnb_vif_sel vif = {0};
+	unsigned int wires = 0;
+	bool by_vif = strchr(s, '/') != NULL, wire = strcmp(s, "wire") == 0;
+	uint32_t id = UINT32_MAX;
 
-	if (t == NULL || tel_app->nb_switches == 0)
+	if (by_vif ? dnb_vif_sel_parse(s, &vif) != 0 : !wire && xb_parse_u32(s, &id) != 0) {
+		snprintf(why, why_len, "bad PORT '%.40s' (a port id, DOMID/DEVID, NAME/DEVID or "
+			 "wire)", s);
+		return NULL;
+	}
+	for (unsigned int i = 0; t != NULL && i < t->nb; i++) {
+		struct dnb_port *p = t->ports[i];
+
+		if ((wire && !p->is_vif && !p->is_emu && wires++ == 0) || (!by_vif && !wire && p->port_id == id) ||
+		    (by_vif && p->is_vif && dnb_vif_sel_match(&vif, p->vif, p->domain)))
+			found = p;
+	}
+	if (wires > 1) {
+		snprintf(why, why_len, "%u wire ports: name one by its port id", wires);
+		return NULL;
+	}
+	if (found == NULL)
+		snprintf(why, why_len, "no port '%.40s' is being forwarded", s);
+	return found;
+}
+
+/* /dpdk_netback/stats,PORT: one port's counters (app, ethdev, LRO); PORT as port_named
+ * takes it. None such: null (an error). */
+static int tel_stats(const char *params, struct rte_tel_data *d)
+{
+	struct dnb_port *p;
+	char why[96];
+
+	if (atomic_load(&tel_app->table) == NULL || tel_app->nb_switches == 0)
 		return -EAGAIN;
-	if (xb_parse_u32(params, &port) != 0)
-		return -EINVAL;
-	for (unsigned int i = 0; i < t->nb; i++)
-		if (t->ports[i]->port_id == port) {
-			rte_tel_data_start_dict(d);
-			port_dict(d, t->ports[i]);
-			return 0;
-		}
-	return -ENOENT;
+	p = port_named(params != NULL ? params : "", why, sizeof(why));
+	if (p == NULL)
+		return -ENOENT;
+	rte_tel_data_start_dict(d);
+	port_dict(d, p);
+	return 0;
 }
 
 /* /dpdk_netback/ports: the ports being forwarded, each with its switch: {"PORT": "SWITCH"}
@@ -252,36 +284,6 @@ static int tel_refuse(struct rte_tel_data *d, const char *cmd, const char *why)
 	return 0;
 }
 
-/* A port being forwarded by its id, its vif's DOMID/DEVID, or "wire" (the one wire port).
- * @return it, or NULL with the reason in @p why. */
-static struct dnb_port *port_named(const char *s, char *why, size_t why_len)
-{
-	struct dnb_port_table *t = atomic_load(&tel_app->table);
-	struct dnb_port *found = NULL;
-	struct dnb_vif_id vif = {0};
-	unsigned int wires = 0;
-	bool by_vif = strchr(s, '/') != NULL, wire = strcmp(s, "wire") == 0;
-	uint32_t id = UINT32_MAX;
-
-	if (by_vif ? dnb_vif_id_parse(s, &vif) != 0 : !wire && xb_parse_u32(s, &id) != 0) {
-		snprintf(why, why_len, "bad PORT '%.40s' (a port id, DOMID/DEVID or wire)", s);
-		return NULL;
-	}
-	for (unsigned int i = 0; t != NULL && i < t->nb; i++) {
-		struct dnb_port *p = t->ports[i];
-
-		if ((wire && !p->is_vif && !p->is_emu && wires++ == 0) || (!by_vif && !wire && p->port_id == id) ||
-		    (by_vif && p->is_vif && p->vif.domid == vif.domid && p->vif.devid == vif.devid))
-			found = p;
-	}
-	if (wires > 1) {
-		snprintf(why, why_len, "%u wire ports: name one by its port id", wires);
-		return NULL;
-	}
-	if (found == NULL)
-		snprintf(why, why_len, "no port '%.40s' is being forwarded", s);
-	return found;
-}
 
 /* /dpdk_netback/capture: the running captures; ,start,PORT,FILE[,MAXBYTES]; ,stop,PORT.
  * One command with parameters: DPDK 22.11 keeps only 64 (see dnb_telemetry_register). */
@@ -335,7 +337,7 @@ static const struct {
 	{ "/dpdk_netback/ports", tel_ports,
 	  "Ports being forwarded, each with its switch. No parameters" },
 	{ "/dpdk_netback/stats", tel_stats,
-	  "One port's forwarding, switch, ethdev and LRO counters. Parameters: int port_id" },
+	  "One port's forwarding, switch, ethdev and LRO counters. Parameters: port id, D/V or wire" },
 	{ "/dpdk_netback/fdb", tel_fdb,
 	  "A switch's MAC table: stations, pinned, up to 256 \"aa_bb_cc_dd_ee_ff/vlan\": port. "
 	  "Parameter: switch (the first)" },

@@ -35,6 +35,7 @@
 struct vif_slot {
 	bool attached;
 	struct xb_vif_id id;
+	char domain[XB_DOMAIN_NAME_MAX + 1]; /* its domain's name when it attached */
 	uint16_t port_id;
 	char name[RTE_DEV_NAME_MAX_LEN];
 };
@@ -107,22 +108,6 @@ static int vif_switch(const struct dnb_app *app, struct xb_xs *xs, struct xb_vif
 	return -EPERM;
 }
 
-static bool vif_named(const struct dnb_app *app, struct xb_vif_id id)
-{
-	for (unsigned int i = 0; i < app->cfg.nb_vifs; i++)
-		if (app->cfg.vifs[i].domid == id.domid && app->cfg.vifs[i].devid == id.devid)
-			return true;
-	return false;
-}
-
-/* Is the vif ours? Online (the toolstack's "online"), and named with --vif or (with
- * --marked-vifs) marked by its xl config's script=. */
-static bool vif_wanted(const struct dnb_app *app, const struct xb_vif_info *info)
-{
-	return info->online &&
-	       (vif_named(app, info->id) || (app->cfg.marked_vifs && info->script_marked));
-}
-
 static struct vif_slot *slot_find(struct xb_vif_id id)
 {
 	for (unsigned int i = 0; i < RTE_DIM(slots); i++)
@@ -132,12 +117,38 @@ static struct vif_slot *slot_find(struct xb_vif_id id)
 	return NULL;
 }
 
+/* Is the vif named with --vif, by its domain's id or name? An attached vif's name is the
+ * one read when it attached (a transient xenstore error must not detach it); another's is
+ * read only when some --vif names a domain. */
+static bool vif_named(const struct dnb_app *app, struct xb_xs *xs, struct xb_vif_id id)
+{
+	const struct vif_slot *s = slot_find(id);
+	char domain[XB_DOMAIN_NAME_MAX + 1] = "";
+	const struct dnb_vif_id vif = {id.domid, id.devid};
+
+	if (s != NULL)
+		memcpy(domain, s->domain, sizeof(domain));
+	else if (dnb_config_vifs_by_name(&app->cfg))
+		(void)xb_discover_read_domain_name(xs, id.domid, domain);
+	return dnb_config_vif_named(&app->cfg, vif, domain);
+}
+
+/* Is the vif ours? Online (the toolstack's "online"), and named with --vif or (with
+ * --marked-vifs) marked by its xl config's script=. */
+static bool vif_wanted(const struct dnb_app *app, struct xb_xs *xs,
+		       const struct xb_vif_info *info)
+{
+	return info->online && ((app->cfg.marked_vifs && info->script_marked) ||
+				vif_named(app, xs, info->id));
+}
+
 /* Hotplug a net_xenvif port for the vif and start forwarding on it, with the source check
  * its backend's `ip` asks for (vif-bridge's handle_iptable): 0 or a negative errno. */
 static int vif_attach(struct dnb_app *app, struct xb_xs *xs, const struct xb_vif_info *info,
 		      unsigned int sw)
 {
 	struct xb_vif_ips ips;
+	char domain[XB_DOMAIN_NAME_MAX + 1];
 	unsigned int domid = info->id.domid, devid = info->id.devid;
 	char args[160], mac[RTE_ETHER_ADDR_FMT_SIZE];
 	struct rte_ether_addr ea;
@@ -154,8 +165,10 @@ static int vif_attach(struct dnb_app *app, struct xb_xs *xs, const struct xb_vif
 		return s == NULL ? -ENOSPC : -EINVAL;
 	}
 	rc = xb_discover_read_ips(xs, info->id.domid, info->id.devid, &ips);
+	if (rc == 0)
+		rc = xb_discover_read_domain_name(xs, info->id.domid, domain);
 	if (rc != 0) {
-		DNB_LOG(ERR, "vif%u.%u: reading backend key 'ip': %s", domid, devid, strerror(-rc));
+		DNB_LOG(ERR, "vif%u.%u: reading its keys: %s", domid, devid, strerror(-rc));
 		return rc;
 	}
 	memcpy(ea.addr_bytes, info->mac, sizeof(ea.addr_bytes));
@@ -168,17 +181,19 @@ static int vif_attach(struct dnb_app *app, struct xb_xs *xs, const struct xb_vif
 		rc = rte_eth_dev_get_port_by_name(s->name, &port);
 	if (rc == 0)
 		rc = dnb_port_init(app, port, sw,
-				   &(struct dnb_vif_id){info->id.domid, info->id.devid}, &ips);
+				   &(struct dnb_vif_id){info->id.domid, info->id.devid}, domain,
+				   &ips);
 	if (rc != 0) {
 		DNB_LOG(ERR, "vif%u.%u: attaching %s: %s", domid, devid, s->name, strerror(-rc));
 		rte_eal_hotplug_remove("vdev", s->name);
 		return rc;
 	}
 	*s = (struct vif_slot){.attached = true, .id = info->id, .port_id = port};
+	memcpy(s->domain, domain, sizeof(s->domain));
 	snprintf(s->name, sizeof(s->name), "net_xenvif_%u_%u", domid, devid);
 	refused_forget(info->id);
-	DNB_LOG(NOTICE, "vif%u.%u: attached as port %u, switch %s%s", domid, devid, port,
-		app->switches[sw].name, app->cfg.switches_named ? "" :
+	DNB_LOG(NOTICE, "vif%u.%u: attached as port %u, domain '%s', switch %s%s", domid, devid,
+		port, domain, app->switches[sw].name, app->cfg.switches_named ? "" :
 		" (one switch: its backend key 'bridge' is not used without --switch)");
 	return 0;
 }
@@ -244,7 +259,7 @@ bool dnb_vif_examine(struct dnb_app *app, struct xb_xs *xs, struct xb_vif_id id)
 	struct vif_slot *s = slot_find(id);
 	struct xb_vif_info info;
 	enum xb_presence p = xb_discover_lookup(xs, id.domid, id.devid, &info);
-	bool wanted = p == XB_VIF_PRESENT && vif_wanted(app, &info);
+	bool wanted = p == XB_VIF_PRESENT && vif_wanted(app, xs, &info);
 
 	/* A transient xenstore error must not look like a removed vif: change nothing. */
 	if (p == XB_VIF_UNKNOWN)

@@ -296,6 +296,27 @@ int xb_discover_read_ips(struct xb_xs *xs, uint16_t domid, uint16_t devid,
  */
 int xb_parse_ifname(const char *s);
 
+/** Longest domain name the service takes, without its NUL (xl's name= as admins write it). */
+#define XB_DOMAIN_NAME_MAX 63
+
+/**
+ * Is @p s a domain name as the service takes one (the toolstack's /local/domain/D/name, and
+ * NAME/DEVID in options naming a vif): 1..XB_DOMAIN_NAME_MAX bytes of ASCII letters, digits,
+ * '.', '-' and '_', not all digits (that is a domain id). xl takes other bytes too; a domain
+ * whose name is outside this set can be named by its id only.
+ * @return 0, or -EINVAL (NULL too). Pure.
+ */
+int xb_parse_domain_name(const char *s);
+
+/**
+ * Read the name the toolstack gave domain @p domid (/local/domain/DOMID/name, which only
+ * Dom0 may write) into @p name: "" when it has none or one xb_parse_domain_name() refuses
+ * (logged at DEBUG: such a domain is named by its id).
+ * @return 0; a negative errno when xenstore could not answer. Control path only.
+ */
+int xb_discover_read_domain_name(struct xb_xs *xs, uint16_t domid,
+		char name[XB_DOMAIN_NAME_MAX + 1]);
+
 /** What xb_discover_read_bridge() found. */
 enum xb_bridge_key {
 	XB_BRIDGE_NONE,      /**< no `bridge` key */

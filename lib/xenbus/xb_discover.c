@@ -303,6 +303,28 @@ int xb_discover_read_emu_tap(struct xb_xs *xs, uint16_t domid, uint16_t devid,
 	return read_ifname_key(xs, domid, devid, XB_EMU_TAP_KEY, name);
 }
 
+int xb_discover_read_domain_name(struct xb_xs *xs, uint16_t domid,
+		char name[XB_DOMAIN_NAME_MAX + 1])
+{
+	/* room for a value one byte too long: read whole, it is refused by its length */
+	char dir[XB_PATH_MAX], value[XB_DOMAIN_NAME_MAX + 2];
+	int ret;
+
+	name[0] = '\0';
+	snprintf(dir, sizeof(dir), "/local/domain/%u", (unsigned int)domid);
+	ret = xb_read_key(xs, XB_TXN_NONE, dir, "name", value, sizeof(value));
+	if (ret == -ENOENT || ret == -EOVERFLOW || (ret >= 0 && xb_parse_domain_name(value) != 0)) {
+		DISC_LOG(DEBUG, "domain %u: no name options can use (%s): named by its id",
+			(unsigned int)domid, ret >= 0 ? "not 1..63 letters, digits, '.', '-', '_'" :
+			strerror(-ret));
+		return 0;
+	}
+	if (ret < 0)
+		return ret;
+	memcpy(name, value, strlen(value) + 1);
+	return 0;
+}
+
 int xb_discover_read_ips(struct xb_xs *xs, uint16_t domid, uint16_t devid,
 		struct xb_vif_ips *ips)
 {

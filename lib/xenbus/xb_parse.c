@@ -98,6 +98,13 @@ int xb_parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
+/* Letters, digits, '.', '-', '_': the bytes of a bridge's or a domain's name. */
+static bool is_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_dec_digit(c) ||
+	       c == '.' || c == '-' || c == '_';
+}
+
 /* A bridge's name: the characters every tool takes unquoted (xb.h); Linux's own rule
  * (dev_valid_name) is looser, so every name accepted here is one Linux accepts. */
 int xb_parse_ifname(const char *s)
@@ -109,12 +116,26 @@ int xb_parse_ifname(const char *s)
 	for (n = 0; s[n] != '\0'; n++) {
 		char c = s[n];
 
-		if (n == XB_IFNAME_MAX ||
-		    !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_dec_digit(c) ||
-		      c == '.' || c == '-' || c == '_'))
+		if (n == XB_IFNAME_MAX || !is_name_char(c))
 			return -EINVAL;
 	}
 	return n == 0 ? -EINVAL : 0;
+}
+
+/* A domain's name as options may write it: a name of digits only would read as an id. */
+int xb_parse_domain_name(const char *s)
+{
+	bool digits_only = true;
+	size_t n;
+
+	if (s == NULL)
+		return -EINVAL;
+	for (n = 0; s[n] != '\0'; n++) {
+		if (n == XB_DOMAIN_NAME_MAX || !is_name_char(s[n]))
+			return -EINVAL;
+		digits_only = digits_only && is_dec_digit(s[n]);
+	}
+	return n == 0 || digits_only ? -EINVAL : 0;
 }
 
 int xb_parse_rate(const char *s, uint32_t *bytes, uint32_t *usec)

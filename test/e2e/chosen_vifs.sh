@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# e2e: dpdk-netback --vif 1/0 --vif 3/0 serves guest 1 and leaves guest 2's vif alone (for
+# e2e: dpdk-netback --vif 1/0 --vif guest3/0 serves guest 1, and guest 3 (named by its domain's
+# name before it exists) once it starts, and leaves guest 2's vif alone (for
 # the kernel's netback): its backend directory is not touched and its frontend keeps
 # waiting. The check is made once the service has provably looked at vif2: a watch event on
 # vif2's directory is followed by guest 3's vif appearing, and vif3 attaching means the
@@ -11,7 +12,7 @@ name=cv$$
 e2e_init "${name:0:8}"
 
 e2e_bed_up 2
-E2E_VIF_ARGS="--vif 1/0 --vif 3/0" e2e_netback_start
+E2E_VIF_ARGS="--vif 1/0 --vif guest3/0" e2e_netback_start
 e2e_wait_connected 1
 e2e_in_guest 1 ping -c 2 -i 0.2 -W 2 10.99.0.1 >/dev/null || e2e_fail "ping from the chosen guest"
 # an event on vif2 (the toolstack rewriting a key), then a new chosen vif after it

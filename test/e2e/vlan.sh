@@ -5,7 +5,8 @@
 #  - default (no --vlan, no --trunk): guest 1's frames tagged 100 reach the wire host with
 #    their tag and its answers come back tagged, as over a bridge without vlan_filtering
 #    (af_packet hands the switch each tagged frame marked RX_VLAN); nothing counted dropped;
-#  - --trunk --vif-trunk 1/0=100 --vlan 2/0=100: the same exchange through the switch's
+#  - --trunk --vif-trunk guest1/0=100 --vlan 2/0=100 (guest 1's vif named by its domain's
+#    name, as an admin writes it before the guest exists): the same exchange through the switch's
 #    VLAN 100 (the tag taken off at the vif, put back on the wire and towards the guest by
 #    egress.c); VLAN 200 from guest 1 is refused, sw_vlan_drop counts exactly those frames;
 #    guest 1's VLAN 100 reaches guest 2 (access VLAN 100) untagged.
@@ -64,11 +65,14 @@ for port in 0 "$p1"; do
 done
 e2e_netback_stop
 
-start --trunk --vif-trunk 1/0=100 --vlan 2/0=100
+start --trunk --vif-trunk guest1/0=100 --vlan 2/0=100
+grep -q "vif1.0: attached as port $p1, domain 'guest1'" "$E2E_STATE/netback.log" ||
+	e2e_fail "guest 1's attach line does not name its domain guest1"
 expect "trunk vif" 100 5 "answered 5 vids 100 / echoed 5 vids 100"
-d0=$(e2e_stat "$p1" sw_vlan_drop) || exit 1
-expect "trunk vif 1/0=100, VLAN 200" 200 4 "answered 0 vids - / echoed 0 vids -"
-d1=$(e2e_stat "$p1" sw_vlan_drop) || exit 1
+# telemetry names the port by the domain's name too
+d0=$(e2e_stat guest1/0 sw_vlan_drop) || exit 1
+expect "trunk vif guest1/0=100, VLAN 200" 200 4 "answered 0 vids - / echoed 0 vids -"
+d1=$(e2e_stat guest1/0 sw_vlan_drop) || exit 1
 [ $((d1 - d0)) -eq 4 ] || e2e_fail "sw_vlan_drop moved by $((d1 - d0)), not 4"
 
 # guest 1 (trunk) to guest 2 (access VLAN 100): it arrives untagged

@@ -2,7 +2,8 @@
 /*
  * app/config.c's --switch: the options as an admin writes them (good and bad), and how the
  * switches get the EAL's wire ports (dnb_config_switches_resolve): by port id or device
- * name, every port in exactly one switch, the default switch without --switch. Pure: no EAL.
+ * name, every port in exactly one switch, the default switch without --switch. The options
+ * naming a vif, by its domain's id or name. Pure: no EAL.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -139,6 +140,54 @@ static void test_bad_switch_ports(void **state)
 	}
 }
 
+/* Options naming a vif by its domain's id or name (xl's name=, known before the guest has an
+ * id): a vif matches by either; ids and names never confused; bad names refused. */
+static void test_vifs_by_domain_name(void **state)
+{
+	const struct dnb_vif_id web = {7, 0}, web1 = {7, 1}, db = {8, 0};
+
+	(void)state;
+	assert_int_equal(parse("--vlan", "web/0=100", "--vif-trunk", "8/0=0,200", "--vif-learn",
+			       "web/1", "--vif-macs", "db-1/0=02:00:00:00:00:01", "--vif", "db-1/0",
+			       NULL), 0);
+	assert_int_equal(dnb_config_vif_vlan(&cfg, web, "web"), 100);
+	assert_int_equal(dnb_config_vif_vlan(&cfg, web, ""), 0);    /* no name read */
+	assert_int_equal(dnb_config_vif_vlan(&cfg, web1, "web"), 0); /* another devid */
+	assert_int_equal(dnb_config_vif_vlan(&cfg, web, "web2"), 0);
+	assert_null(dnb_config_vif_trunk(&cfg, web, "web"));
+	assert_non_null(dnb_config_vif_trunk(&cfg, db, "anything"));  /* by id */
+	assert_true(dnb_config_vif_macs(&cfg, web1, "web")->learn);
+	assert_int_equal(dnb_config_vif_macs(&cfg, db, "db-1")->nb, 1);
+	assert_null(dnb_config_vif_macs(&cfg, db, "db"));
+	assert_true(dnb_config_vifs_by_name(&cfg));
+	assert_true(dnb_config_vif_named(&cfg, db, "db-1"));
+	assert_true(dnb_config_vif_named(&cfg, (struct dnb_vif_id){1, 0}, "")); /* parse()'s */
+	assert_false(dnb_config_vif_named(&cfg, db, "db-2"));
+
+	/* the first option naming a vif counts: by name here, by id after */
+	assert_int_equal(parse("--vlan", "web/0=10", "--vlan", "7/0=20", NULL), 0);
+	assert_int_equal(dnb_config_vif_vlan(&cfg, web, "web"), 10);
+	assert_int_equal(dnb_config_vif_vlan(&cfg, web, "other"), 20);
+	assert_false(dnb_config_vifs_by_name(&cfg));
+
+	/* one vif named the same way twice, or in a VLAN and a trunk: refused at start */
+	assert_int_equal(parse("--vif-trunk", "web/0", "--vif-trunk", "web/0=5", NULL), -EINVAL);
+	assert_int_equal(parse("--vlan", "web/0=5", "--vif-trunk", "web/0", NULL), -EINVAL);
+	/* names that are no domain names, or no vif */
+	static const char *const bad[] = {
+		"0/0", "32752/0", "web", "web/", "/0", "web/65536", "we b/0", "web:1/0", "w/e/0",
+		"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl/0",
+	};
+	for (size_t i = 0; i < DIM(bad); i++) {
+		char opt[96];
+
+		snprintf(opt, sizeof(opt), "%s=100", bad[i]);
+		print_message("--vlan %s\n", opt);
+		assert_int_equal(parse("--vlan", opt, NULL), -EINVAL);
+		assert_int_equal(parse("--vif-learn", bad[i], NULL), -EINVAL);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -146,6 +195,7 @@ int main(void)
 		cmocka_unit_test(test_switches_by_id_and_name),
 		cmocka_unit_test(test_bad_switch_options),
 		cmocka_unit_test(test_bad_switch_ports),
+		cmocka_unit_test(test_vifs_by_domain_name),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

@@ -339,6 +339,48 @@ static void test_bridge_values(void **state)
 	assert_int_equal(xb_discover_read_bridge(&fx->base, 6, 0, name), XB_BRIDGE_NONE);
 }
 
+/* The domain's name (xl's name=), by which options may name its vifs: names as admins write
+ * them taken, everything else (or none) read as "" (the domain is named by its id then), a
+ * read that fails an error to ask again with. */
+static void test_domain_name_values(void **state)
+{
+	static const char *const good[] = {
+		"web1", "db-primary", "guest_2.example", "a", "1a", "0x10",
+		"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijk", /* 63 */
+	};
+	static const char *const bad[] = {
+		"", "5", "00", "32768", "web 1", "web/1", "web=1", "web,1", "web:1", "web\n",
+		"w\xc3\xa9" "b", "web\x01",
+		"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl", /* 64 */
+		long_value,
+	};
+	char name[XB_DOMAIN_NAME_MAX + 1];
+	struct fake_xs *fx = *state;
+	unsigned int i;
+
+	assert_int_equal(xb_discover_read_domain_name(&fx->base, 6, name), 0);
+	assert_string_equal(name, "");
+	for (i = 0; i < DIM(good); i++) {
+		fxs_write(fx, "/local/domain/6/name", good[i]);
+		assert_int_equal(xb_parse_domain_name(good[i]), 0);
+		assert_int_equal(xb_discover_read_domain_name(&fx->base, 6, name), 0);
+		assert_string_equal(name, good[i]);
+	}
+	for (i = 0; i < DIM(bad); i++) {
+		print_message("name \"%.20s\"\n", bad[i]);
+		fxs_write(fx, "/local/domain/6/name", bad[i]);
+		assert_int_equal(xb_parse_domain_name(bad[i]), -EINVAL);
+		memset(name, 'x', sizeof(name));
+		assert_int_equal(xb_discover_read_domain_name(&fx->base, 6, name), 0);
+		assert_string_equal(name, "");
+	}
+	assert_int_equal(xb_parse_domain_name(NULL), -EINVAL);
+	snprintf(fx->fail_path, sizeof(fx->fail_path), "%s", "/local/domain/6/name");
+	fx->fail_err = -EIO;
+	assert_int_equal(xb_discover_read_domain_name(&fx->base, 6, name), -EIO);
+	fx->fail_err = 0;
+}
+
 /* The emulated NIC's tap name: the same rule as `bridge`, under its own key. */
 static void test_emu_tap_values(void **state)
 {
@@ -651,6 +693,7 @@ int main(void)
 		CASE(test_lookup_bare_directory),
 		CASE(test_lookup_read_fails),
 		CASE(test_bridge_values),
+		CASE(test_domain_name_values),
 		CASE(test_emu_tap_values),
 		CASE(test_scan_hostile_names),
 		CASE(test_scan_empty_and_missing),
