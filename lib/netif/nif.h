@@ -42,6 +42,7 @@
 
 struct netif_rx_sring;
 struct netif_tx_sring;
+struct nif_mcast;
 
 /**
  * A shared ring's indices as a queue found them when it attached. A backend attaches at
@@ -145,6 +146,9 @@ struct nif_rxq_conf {
 	uint16_t max_burst;           /**< most packets one prepare takes; 0 = 64 */
 	uint32_t max_copy_segs;       /**< grant-copy batch capacity in segments; 0 = 2048 */
 	int socket_id;                /**< NUMA socket for the queue's memory (SOCKET_ID_ANY ok) */
+	/** The vif's multicast filter (not owned; outlives the queue): a frame it filters
+	 *  (nif_mcast_filtered) is dropped, counted rx_mcast_filtered. NULL: none. */
+	const struct nif_mcast *mcast;
 };
 
 /** Per-queue guest-RX counters. Written only by the lcore using the queue. */
@@ -160,6 +164,7 @@ struct nif_rx_stats {
 	uint64_t rx_drop_no_gso;         /**< over MTU, GSO flagged, frontend lacks that GSO */
 	uint64_t rx_drop_bad_gso;        /**< GSO needed but no MSS (tso_segsz 0) or no TCP/IP */
 	uint64_t rx_drop_oversize;       /**< over MTU and not a TSO/LRO packet */
+	uint64_t rx_mcast_filtered;      /**< multicast not on the guest's list (nif_mcast) */
 	uint64_t rx_drop_no_csum;        /**< partial checksum, frontend lacks csum offload */
 	uint64_t rx_drop_bad_mbuf;       /**< empty packet or pkt_len != sum of data_len */
 	uint64_t rx_drop_too_many_segs;  /**< needs more copy segments than a whole batch */
@@ -281,6 +286,10 @@ struct nif_txq_conf {
 	uint16_t max_burst;           /**< most packets one prepare builds; 0 = 64 */
 	uint32_t max_copy_segs;       /**< batch capacity; 0 = 4096; must hold one worst packet */
 	int socket_id;
+	/** The vif's multicast filter, which MCAST_ADD/DEL extras change (not owned; outlives
+	 *  the queue; shared with the vif's other queues). NULL: the queue keeps one of its
+	 *  own (nif_txq_mcast). */
+	struct nif_mcast *mcast;
 };
 
 /** Per-queue guest-TX counters. Written only by the lcore using the queue. */
@@ -392,6 +401,8 @@ enum nif_fatal nif_txq_fatal(const struct nif_txq *q);
 /** The ring's indices when @p q attached (see struct nif_ring_pos). */
 struct nif_ring_pos nif_txq_attach_pos(const struct nif_txq *q);
 const struct nif_tx_stats *nif_txq_stats(const struct nif_txq *q);
+/** The multicast filter @p q's MCAST extras change: the conf's, or the queue's own. */
+const struct nif_mcast *nif_txq_mcast(const struct nif_txq *q);
 void nif_txq_stats_reset(struct nif_txq *q);
 
 /**
@@ -404,14 +415,76 @@ void nif_txq_stats_reset(struct nif_txq *q);
 #define NIF_MBUF_L2_LEN_MAX 127u
 #define NIF_MBUF_L3_LEN_MAX 511u
 
+/*
+ * ---------------------------------------------------------------------------------------
+ * Multicast control (netif.h "feature-multicast-control"): the frontend's list of
+ * multicast addresses it wants to receive (nif_mcast.c, xen-netback's xenvif_mcast_*)
+ * ---------------------------------------------------------------------------------------
+ */
+
 /** Most multicast addresses a frontend may add (xen-netback's XEN_NETBK_MCAST_MAX). */
 #define NIF_MCAST_MAX 64u
 
 /**
- * Whether the frontend asked for multicast @p addr (6 bytes) with MCAST_ADD extras.
- * Applying the filter is the caller's choice ("request-multicast-control").
+ * One vif's multicast filter: the addresses its frontend added with
+ * XEN_NETIF_EXTRA_TYPE_MCAST_ADD (guest TX, any queue) and whether it asked for filtering
+ * ("request-multicast-control"), as xen-netback's vif->fe_mcast_addr and
+ * vif->multicast_control. One per vif, shared by all its queues: a guest may send an ADD on
+ * any TX queue, and every guest-RX queue of the vif filters by the same list.
+ *
+ * Threading, without a lock: each address is one 64-bit word (its six bytes and a "used"
+ * bit), changed only by one atomic compare-and-swap and never moved: an ADD claims a free
+ * word, a DEL empties the word holding the address. A reader on another lcore sees each
+ * word before or after a change, never half of one, so an address on the list for the whole
+ * of a match is always found, however ADDs and DELs of other addresses interleave (what
+ * netback's RCU list gives its readers; no grace period is needed, nothing is freed).
+ * Writers on several lcores (the vif's TX queues) are safe for the same reason: a free word
+ * is claimed by compare-and-swap, a full scan bounds every call. The control flag is one
+ * atomic word too. Fields are private; the caller owns the memory (e.g. in its vif).
  */
-bool nif_tx_mcast_match(const struct nif_txq *q, const uint8_t *addr);
+struct nif_mcast {
+	uint64_t slot[NIF_MCAST_MAX]; /* 0: free; else NIF_MCAST_USED | address */
+	uint32_t control;             /* request-multicast-control */
+};
+
+/** Empty @p f and turn filtering off. Not concurrently with writers (a connect). */
+void nif_mcast_init(struct nif_mcast *f);
+
+/**
+ * Add @p addr (6 bytes, any value: netback checks none) as xen-netback's xenvif_mcast_add:
+ * an address added twice takes two entries, and each DEL removes one.
+ * @return 0, or -ENOSPC when NIF_MCAST_MAX entries are in use (the frontend's request is
+ *   answered NETIF_RSP_ERROR). Any lcore; hot-path safe.
+ */
+int nif_mcast_add(struct nif_mcast *f, const uint8_t *addr);
+
+/**
+ * Remove one entry of @p addr (xenvif_mcast_del). @return true when one was removed; an
+ * address not on the list is no error (netback answers OKAY). Any lcore; hot-path safe.
+ */
+bool nif_mcast_del(struct nif_mcast *f, const uint8_t *addr);
+
+/** Whether @p addr is on the list (xenvif_mcast_match). Any lcore; hot-path safe. */
+bool nif_mcast_match(const struct nif_mcast *f, const uint8_t *addr);
+
+/** Entries in use, 0..NIF_MCAST_MAX (a snapshot while writers run). */
+unsigned int nif_mcast_count(const struct nif_mcast *f);
+
+/**
+ * Filtering on or off ("request-multicast-control", read at connect and watched while
+ * connected: feature-dynamic-multicast-control). The list is kept either way, as netback
+ * keeps it. Any thread.
+ */
+void nif_mcast_set_control(struct nif_mcast *f, bool on);
+bool nif_mcast_control(const struct nif_mcast *f);
+
+/**
+ * Is @p m to be kept from the guest? True only when filtering is on, the frame's
+ * destination is multicast but not broadcast (netback's PACKET_MULTICAST) and not on the
+ * list: xen-netback's xenvif_start_xmit. A frame too short for a destination passes (the
+ * caller's own checks drop it). Any lcore; hot-path safe.
+ */
+bool nif_mcast_filtered(const struct nif_mcast *f, const struct rte_mbuf *m);
 
 /*
  * ---------------------------------------------------------------------------------------

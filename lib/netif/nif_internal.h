@@ -72,6 +72,7 @@ struct nif_rxq {
 	uint32_t max_segs;
 	uint32_t max_frame;          /* MTU + Ethernet + VLAN header */
 	struct nif_hash hash;        /* hash extras: nif_rxq_set_hash */
+	const struct nif_mcast *mcast; /* the vif's multicast filter, or NULL */
 	bool hashing;                /* hash.alg is Toeplitz and hash.flags not 0 */
 	enum nif_fatal fatal;
 	bool in_burst;
@@ -122,13 +123,13 @@ struct nif_txq {
 	bool in_burst;
 	uint16_t nb_pkts;
 	uint32_t nb_segs;
-	uint16_t nb_mcast;
 	struct nif_tx_stats stats;
 	struct nif_tx_pkt *pkts;     /* [max_burst] */
 	nif_gcopy_seg *segs;         /* [max_segs] */
 	uint16_t *rsp_id;            /* [ring_size] request id by ring index */
 	bool *rsp_null;              /* [ring_size] extra-info slot: NETIF_RSP_NULL */
-	uint8_t mcast[NIF_MCAST_MAX][6];
+	struct nif_mcast *mcast;     /* the vif's list (conf) or own_mcast */
+	struct nif_mcast own_mcast;
 	struct nif_tx_credit credit;
 };
 

@@ -35,6 +35,7 @@ struct nif_rxq *nif_rxq_create(const struct nif_rxq_conf *conf)
 	q->feat = conf->features;
 	q->layout = conf->layout;
 	q->headroom = conf->headroom;
+	q->mcast = conf->mcast;
 	q->max_burst = conf->max_burst != 0 ? conf->max_burst : NIF_DEFAULT_BURST;
 	q->max_segs = conf->max_copy_segs != 0 ? conf->max_copy_segs : NIF_RX_DEFAULT_SEGS;
 	q->max_frame = (uint32_t)(conf->features.mtu != 0 ? conf->features.mtu :
@@ -240,6 +241,9 @@ static enum rx_place rx_place_packet(struct nif_rxq *q, struct rte_mbuf *m, RING
 	uint32_t nsegs;
 	int nslots;
 
+	/* xenvif_start_xmit's check: before any work, a frame the guest did not ask for */
+	if (q->mcast != NULL && nif_mcast_filtered(q->mcast, m))
+		return rx_drop(m, &st->rx_mcast_filtered);
 	/* The chain first: offload parsing reads headers up to pkt_len through it. */
 	nslots = nif_rx_walk(m, q->layout, q->headroom, NULL, &nsegs);
 	if (nslots < 0)

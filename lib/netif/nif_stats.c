@@ -15,6 +15,7 @@ const struct nif_stat_name nif_rx_stat_names[] = {
 	NIF_RX_STAT(rx_gso), NIF_RX_STAT(rx_hash), NIF_RX_STAT(rx_csum_blank), NIF_RX_STAT(rx_data_validated),
 	NIF_RX_STAT(rx_drop_too_many_slots), NIF_RX_STAT(rx_drop_no_gso),
 	NIF_RX_STAT(rx_drop_bad_gso), NIF_RX_STAT(rx_drop_oversize),
+	NIF_RX_STAT(rx_mcast_filtered),
 	NIF_RX_STAT(rx_drop_no_csum), NIF_RX_STAT(rx_drop_bad_mbuf),
 	NIF_RX_STAT(rx_drop_too_many_segs), NIF_RX_STAT(rx_gcopy_err),
 	NIF_RX_STAT(rx_no_slots), NIF_RX_STAT(rx_fatal_impossible_reqs),

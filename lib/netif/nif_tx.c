@@ -60,6 +60,8 @@ struct nif_txq *nif_txq_create(const struct nif_txq_conf *conf)
 	}
 	q->domid = conf->domid;
 	q->mp = conf->mp;
+	/* zmalloc'd: an empty list of its own unless the vif shares one */
+	q->mcast = conf->mcast != NULL ? conf->mcast : &q->own_mcast;
 	q->mbuf_room = (uint16_t)room;
 	q->max_burst = conf->max_burst != 0 ? conf->max_burst : NIF_DEFAULT_BURST;
 	q->max_segs = conf->max_copy_segs != 0 ? conf->max_copy_segs : NIF_TX_DEFAULT_SEGS;
@@ -94,42 +96,29 @@ void nif_txq_free(struct nif_txq *q)
 	rte_free(q);
 }
 
-/* MCAST_ADD / MCAST_DEL (ADD wins when both are given, as in netback). */
+/* MCAST_ADD / MCAST_DEL (ADD wins when both are given, as in netback's
+ * xenvif_tx_build_gops): the vif's list changes, the request is answered, no packet. */
 static int16_t tx_mcast(struct nif_txq *q, const struct nif_tx_req_set *rs)
 {
 	const netif_extra_info_t *add = &rs->extras[XEN_NETIF_EXTRA_TYPE_MCAST_ADD - 1];
 	const netif_extra_info_t *del = &rs->extras[XEN_NETIF_EXTRA_TYPE_MCAST_DEL - 1];
 
 	if (add->type != 0) {
-		if (nif_tx_mcast_match(q, add->u.mcast.addr)) {
-			q->stats.tx_mcast_add++;
-			return NETIF_RSP_OKAY;
-		}
-		if (q->nb_mcast == NIF_MCAST_MAX) {
+		if (nif_mcast_add(q->mcast, add->u.mcast.addr) < 0) {
 			q->stats.tx_mcast_full++;
 			return NETIF_RSP_ERROR;
 		}
-		memcpy(q->mcast[q->nb_mcast++], add->u.mcast.addr, 6);
 		q->stats.tx_mcast_add++;
 		return NETIF_RSP_OKAY;
 	}
-	for (uint16_t i = 0; i < q->nb_mcast; i++) {
-		if (memcmp(q->mcast[i], del->u.mcast.addr, 6) == 0) {
-			memcpy(q->mcast[i], q->mcast[--q->nb_mcast], 6);
-			break;
-		}
-	}
+	nif_mcast_del(q->mcast, del->u.mcast.addr);
 	q->stats.tx_mcast_del++;
 	return NETIF_RSP_OKAY;
 }
 
-bool nif_tx_mcast_match(const struct nif_txq *q, const uint8_t *addr)
+const struct nif_mcast *nif_txq_mcast(const struct nif_txq *q)
 {
-	for (uint16_t i = 0; i < q->nb_mcast; i++) {
-		if (memcmp(q->mcast[i], addr, 6) == 0)
-			return true;
-	}
-	return false;
+	return q->mcast;
 }
 
 /* Chain @n fresh mbufs into one packet of @total bytes. */

@@ -61,5 +61,6 @@ int main(void)
 	failed += nif_test_rx_group();
 	failed += nif_test_tx_group();
 	failed += nif_test_ctrl_group();
+	failed += nif_test_mcast_group();
 	return failed != 0;
 }

@@ -60,5 +60,6 @@ int nif_test_teardown(void **state);
 int nif_test_rx_group(void);
 int nif_test_tx_group(void);
 int nif_test_ctrl_group(void);
+int nif_test_mcast_group(void);
 
 #endif

@@ -513,6 +513,45 @@ static void test_rx_impossible_reqs(void **state)
 	}
 }
 
+/* Frames to groups the guest did not join are dropped before any slot is used, counted. */
+static void test_rx_mcast_filter(void **state)
+{
+	static const uint8_t dst[4][6] = {
+		{0x01, 0x00, 0x5e, 0x01, 0x02, 0x03}, /* joined */
+		{0x01, 0x00, 0x5e, 0x01, 0x02, 0x04}, /* not joined: filtered */
+		{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, /* broadcast: always */
+		{0x00, 0x16, 0x3e, 0x00, 0x00, 0x01}, /* unicast */
+	};
+	struct fe *fe = *state;
+	struct nif_mcast f;
+	struct nif_rxq_conf conf = {
+		.sring = fe->rx_sring, .ring_bytes = NIF_PAGE_SIZE, .domid = FE_DOMID,
+		.features = feat_all, .layout = NIF_LAYOUT_PACKED, .socket_id = SOCKET_ID_ANY,
+		.mcast = &f,
+	};
+	struct rte_mbuf *m[4];
+	struct nif_rxq *q;
+	uint16_t len = 60;
+
+	nif_mcast_init(&f);
+	assert_int_equal(nif_mcast_add(&f, dst[0]), 0);
+	q = nif_rxq_create(&conf);
+	assert_non_null(q);
+	for (int control = 0; control < 2; control++) {
+		nif_mcast_set_control(&f, control != 0);
+		for (unsigned int i = 0; i < 4; i++) {
+			m[i] = fe_chain(nif_test_mp, &len, 1, NULL, i);
+			memcpy(rte_pktmbuf_mtod(m[i], uint8_t *), dst[i], 6);
+		}
+		fe_rx_post(fe, 4, 0, 0);
+		assert_int_equal(rx_burst(fe, q, m, 4, 0), 4);
+	}
+	assert_int_equal(nif_rxq_stats(q)->rx_mcast_filtered, 1);
+	assert_int_equal(nif_rxq_stats(q)->rx_packets, 7);
+	assert_int_equal(nif_rxq_stats(q)->rx_slots, 7);
+	nif_rxq_free(q);
+}
+
 /* Notification: pushed responses notify only when rsp_event is crossed. */
 static void test_rx_notify(void **state)
 {
@@ -692,6 +731,8 @@ int nif_test_rx_group(void)
 		cmocka_unit_test_setup_teardown(test_rx_impossible_reqs, nif_test_setup,
 						nif_test_teardown),
 		cmocka_unit_test_setup_teardown(test_rx_resume, nif_test_setup,
+						nif_test_teardown),
+		cmocka_unit_test_setup_teardown(test_rx_mcast_filter, nif_test_setup,
 						nif_test_teardown),
 		cmocka_unit_test_setup_teardown(test_rx_notify, nif_test_setup,
 						nif_test_teardown),

@@ -756,11 +756,22 @@ static void test_tx_rate(void **state)
 	nif_txq_free(q);
 }
 
+/* Post one multicast-control request: @id's slot, then its extra(s). */
+static void fe_tx_mcast(struct fe *fe, uint16_t id, const netif_extra_info_t *ex,
+			const netif_extra_info_t *ex2)
+{
+	fe_tx_raw(fe, 0, 0, NETTXF_extra_info, id, 0);
+	fe_tx_extra(fe, ex);
+	if (ex2 != NULL)
+		fe_tx_extra(fe, ex2);
+}
+
 /* MCAST_ADD / MCAST_DEL dummy requests: answered, filter updated, no packet. */
 static void test_tx_mcast(void **state)
 {
 	struct fe *fe = *state;
 	struct nif_txq *q = txq_make(fe, nif_test_mp);
+	const struct nif_mcast *f = nif_txq_mcast(q);
 	static const uint8_t a[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
 	netif_extra_info_t add = { .type = XEN_NETIF_EXTRA_TYPE_MCAST_ADD };
 	netif_extra_info_t del = { .type = XEN_NETIF_EXTRA_TYPE_MCAST_DEL };
@@ -768,34 +779,89 @@ static void test_tx_mcast(void **state)
 
 	memcpy(add.u.mcast.addr, a, 6);
 	memcpy(del.u.mcast.addr, a, 6);
-	fe_tx_raw(fe, 0, 0, NETTXF_extra_info, 5, 0);
-	fe_tx_extra(fe, &add);
+	fe_tx_mcast(fe, 5, &add, NULL);
 	fe_tx_push(fe);
 	assert_int_equal(tx_burst(fe, q, out, 0, NULL), 0);
 	check_tx_rsp(fe, 0, 1, 1, 5, NETIF_RSP_OKAY);
-	assert_true(nif_tx_mcast_match(q, a));
-	fe_tx_raw(fe, 0, 0, NETTXF_extra_info, 6, 0);
-	fe_tx_extra(fe, &del);
+	assert_true(nif_mcast_match(f, a));
+	fe_tx_mcast(fe, 6, &del, NULL);
 	fe_tx_push(fe);
 	assert_int_equal(tx_burst(fe, q, out, 0, NULL), 0);
 	check_tx_rsp(fe, 2, 1, 1, 6, NETIF_RSP_OKAY);
-	assert_false(nif_tx_mcast_match(q, a));
+	assert_false(nif_mcast_match(f, a));
 	/* Fill the filter, then one more is refused with ERROR. */
 	for (unsigned int i = 0; i <= NIF_MCAST_MAX; i++) {
 		add.u.mcast.addr[5] = (uint8_t)i;
-		fe_tx_raw(fe, 0, 0, NETTXF_extra_info, (uint16_t)i, 0);
-		fe_tx_extra(fe, &add);
+		fe_tx_mcast(fe, (uint16_t)i, &add, NULL);
 	}
 	fe_tx_push(fe);
 	assert_int_equal(tx_burst(fe, q, out, 0, NULL), 0);
 	assert_int_equal(tx_burst(fe, q, out, 0, NULL), 0);
 	check_tx_rsp(fe, 4 + 2 * NIF_MCAST_MAX, 1, 1, NIF_MCAST_MAX, NETIF_RSP_ERROR);
+	assert_int_equal(nif_mcast_count(f), NIF_MCAST_MAX);
 	assert_int_equal(nif_txq_stats(q)->tx_mcast_full, 1);
 	assert_int_equal(nif_txq_stats(q)->tx_mcast_add, 1 + NIF_MCAST_MAX);
 	assert_int_equal(nif_txq_stats(q)->tx_mcast_del, 1);
 	/* Final check before sleeping: empty ring arms req_event. */
 	assert_false(nif_tx_final_check(q));
 	assert_int_equal(fe->tx_sring->req_event, fe->tx_sring->req_prod + 1);
+	nif_txq_free(q);
+}
+
+/*
+ * The vif's list is the conf's: shared by its queues and kept past a queue (one queue adds,
+ * another deletes). A duplicate ADD takes a second entry, as netback's; a request with both
+ * ADD and DEL is an ADD (netback looks at ADD first); a DEL of an unknown address is OKAY.
+ */
+static void test_tx_mcast_shared(void **state)
+{
+	struct fe *fe = *state;
+	struct nif_mcast f;
+	struct nif_txq_conf conf = {
+		.sring = fe->tx_sring, .ring_bytes = NIF_PAGE_SIZE, .domid = FE_DOMID,
+		.mp = nif_test_mp, .socket_id = SOCKET_ID_ANY, .mcast = &f,
+	};
+	static const uint8_t a[6] = { 0x33, 0x33, 0x00, 0x00, 0x00, 0xfb };
+	netif_extra_info_t add = { .type = XEN_NETIF_EXTRA_TYPE_MCAST_ADD };
+	netif_extra_info_t del = { .type = XEN_NETIF_EXTRA_TYPE_MCAST_DEL };
+	struct rte_mbuf *out[BURST];
+	struct nif_txq *q;
+
+	nif_mcast_init(&f);
+	memcpy(add.u.mcast.addr, a, 6);
+	memcpy(del.u.mcast.addr, a, 6);
+	q = nif_txq_create(&conf);
+	assert_non_null(q);
+	assert_ptr_equal(nif_txq_mcast(q), &f);
+	fe_tx_mcast(fe, 1, &add, NULL);
+	fe_tx_mcast(fe, 2, &add, NULL);
+	fe_tx_push(fe);
+	assert_int_equal(tx_burst(fe, q, out, 0, NULL), 0);
+	assert_int_equal(nif_mcast_count(&f), 2);
+	nif_txq_free(q);
+	assert_true(nif_mcast_match(&f, a)); /* the vif's, not the queue's */
+
+	q = nif_txq_create(&conf); /* another queue of the vif (here: on the same ring) */
+	assert_non_null(q);
+	fe_tx_mcast(fe, 3, &del, NULL);
+	fe_tx_push(fe);
+	assert_int_equal(tx_burst(fe, q, out, 0, NULL), 0);
+	check_tx_rsp(fe, 4, 1, 1, 3, NETIF_RSP_OKAY);
+	assert_true(nif_mcast_match(&f, a)); /* one entry of two removed */
+	add.flags = XEN_NETIF_EXTRA_FLAG_MORE;
+	fe_tx_mcast(fe, 4, &add, &del);       /* both: ADD wins */
+	fe_tx_mcast(fe, 5, &del, NULL);
+	fe_tx_mcast(fe, 6, &del, NULL);
+	fe_tx_mcast(fe, 7, &del, NULL);       /* not on the list any more: OKAY all the same */
+	fe_tx_push(fe);
+	assert_int_equal(tx_burst(fe, q, out, 0, NULL), 0);
+	check_tx_rsp(fe, 6, 1, 2, 4, NETIF_RSP_OKAY);
+	check_tx_rsp(fe, 13, 1, 1, 7, NETIF_RSP_OKAY);
+	assert_false(nif_mcast_match(&f, a));
+	assert_int_equal(nif_mcast_count(&f), 0);
+	assert_int_equal(nif_txq_stats(q)->tx_mcast_add, 1);
+	assert_int_equal(nif_txq_stats(q)->tx_mcast_del, 4);
+	assert_int_equal(nif_txq_stats(q)->tx_packets, 0);
 	nif_txq_free(q);
 }
 
@@ -966,6 +1032,8 @@ int nif_test_tx_group(void)
 		cmocka_unit_test_setup_teardown(test_tx_no_mbuf, nif_test_setup,
 						nif_test_teardown),
 		cmocka_unit_test_setup_teardown(test_tx_rate, nif_test_setup,
+						nif_test_teardown),
+		cmocka_unit_test_setup_teardown(test_tx_mcast_shared, nif_test_setup,
 						nif_test_teardown),
 		cmocka_unit_test_setup_teardown(test_tx_mcast, nif_test_setup,
 						nif_test_teardown),
