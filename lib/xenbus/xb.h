@@ -437,8 +437,10 @@ int xb_parse_mac(const char *s, uint8_t mac[6]);
  * Features the backend advertises. feature-rx-copy=1, feature-rx-flip=0 and
  * feature-split-event-channels=1 and feature-xdp-headroom=1 (the frontend may ask for room
  * before each packet it receives, see xb_frontend_conf::xdp_headroom) are always written,
- * feature-ctrl-ring always (0 or 1); feature-multicast-control is never written (an absent
- * key means "not supported").
+ * feature-ctrl-ring always (0 or 1). feature-multicast-control=1 and
+ * feature-dynamic-multicast-control=1 are always written: the caller keeps the frontend's
+ * MCAST_ADD/DEL list and filters by it while xb_frontend_conf::mcast_control is set (read at
+ * connect, then watched: XB_EV_MCAST).
  */
 struct xb_backend_features {
 	bool sg;                /**< feature-sg: guest may send/receive multi-slot packets */
@@ -498,6 +500,14 @@ struct xb_frontend_conf {
 	 * capped, logged). 0: no key. Read at connect and at each Reconfiguring.
 	 */
 	uint16_t xdp_headroom;
+	/**
+	 * The frontend's "request-multicast-control" (netif.h; xen-netback's
+	 * vif->multicast_control): deliver it only the multicast frames whose address it added
+	 * with MCAST_ADD extras. Read at connect (a value that is not a decimal u32 refuses the
+	 * vif, naming the key, as every frontend flag) and watched while connected
+	 * (XB_EV_MCAST; a malformed value there is logged and means off, netback's default).
+	 */
+	bool mcast_control;
 };
 
 /** Smallest MTU the "mtu" key may give: IPv4's minimum (RFC 791), Linux's ETH_MIN_MTU. */
@@ -540,6 +550,13 @@ enum xb_event_type {
 	 * once); the frontend goes Connected again by itself. Nothing else changed.
 	 */
 	XB_EV_HEADROOM,
+	/**
+	 * While connected, the frontend rewrote "request-multicast-control"
+	 * (feature-dynamic-multicast-control, xen-netback's xen_mcast_ctrl_changed): filter by
+	 * the multicast list from now on when conf's mcast_control is set, else not. The list
+	 * itself is kept either way. Nothing else changed.
+	 */
+	XB_EV_MCAST,
 };
 
 /** What xb_vif_poll tells the caller. */

@@ -11,7 +11,7 @@
 #include "xb_internal.h"
 
 /* How many keys feature_keys() fills. */
-#define NB_FEATURE_KEYS 10
+#define NB_FEATURE_KEYS 12
 
 struct feature_key {
 	const char *key;
@@ -48,6 +48,10 @@ static unsigned int feature_keys(const struct xb_backend_features *feat,
 	keys[n++] = (struct feature_key){ "multi-queue-max-queues", feat->max_queues };
 	/* Written as 0 too: a "1" the kernel's netback left must not outlive it. */
 	keys[n++] = (struct feature_key){ "feature-ctrl-ring", feat->ctrl_ring };
+	/* netback_probe: MCAST_ADD/DEL extras are served, and request-multicast-control is
+	 * watched while connected (the dynamic variant: a frontend may change it any time) */
+	keys[n++] = (struct feature_key){ "feature-multicast-control", 1 };
+	keys[n++] = (struct feature_key){ "feature-dynamic-multicast-control", 1 };
 	return n;
 }
 

@@ -122,6 +122,8 @@ static int read_flags(struct xb_vif *vif)
 		ret = read_flag(vif, "feature-no-csum-offload", false, &no_csum);
 	if (ret == 0)
 		ret = read_flag(vif, "feature-ipv6-csum-offload", false, &c->ipv6_csum);
+	if (ret == 0)
+		ret = read_flag(vif, "request-multicast-control", false, &c->mcast_control);
 	if (ret < 0)
 		return ret;
 	c->ip_csum = !no_csum;
@@ -235,6 +237,25 @@ void xb_frontend_read_rate(struct xb_vif *vif)
 	}
 }
 
+void xb_frontend_read_mcast(struct xb_vif *vif)
+{
+	char value[XB_VALUE_MAX];
+	uint32_t v = 0;
+	int ret;
+
+	vif->conf.mcast_control = false;
+	ret = xb_read_key(vif->xs, XB_TXN_NONE, vif->fe_path, "request-multicast-control",
+			  value, sizeof(value));
+	if (ret == -ENOENT)
+		return;
+	if (ret < 0 || xb_parse_u32(value, &v) < 0) {
+		XB_LOG(WARNING, vif, "ignoring %s '%s' (not a decimal u32): multicast control off",
+		       vif->mcast_path, ret < 0 ? strerror(-ret) : value);
+		return;
+	}
+	vif->conf.mcast_control = v != 0;
+}
+
 void xb_frontend_read_mtu(struct xb_vif *vif)
 {
 	char value[XB_VALUE_MAX];
@@ -339,5 +360,8 @@ int xb_frontend_read_path(struct xb_vif *vif)
 		vif->fe_state_path[0] = '\0';
 		return xb_vif_reason(vif, ret, "building %s/state", vif->fe_path);
 	}
+	/* fits: fe_path is the short "expect" above */
+	xb_path_join(vif->mcast_path, sizeof(vif->mcast_path), vif->fe_path,
+		     "request-multicast-control");
 	return 0;
 }

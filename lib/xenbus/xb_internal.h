@@ -57,6 +57,8 @@ struct xb_vif {
 	char fe_state_path[XB_PATH_MAX]; /* <fe_path>/state; "" while fe_path is refused */
 	char watch_token[XB_PATH_MAX];   /* non-empty while xb_vif_watch's watch is registered */
 	char rate_path[XB_PATH_MAX];     /* <be_path>/rate, watched with the frontend's state */
+	/* <fe_path>/request-multicast-control, watched with it; "" while fe_path is refused */
+	char mcast_path[XB_PATH_MAX];
 
 	enum xb_state state;    /* last state written to <be_path>/state */
 	/* The frontend state last acted on: an enum xb_state, XB_FE_NONE or XB_FE_GARBAGE. */
@@ -137,6 +139,12 @@ int xb_frontend_read_conf(struct xb_vif *vif);
  * and when it is malformed (logged, naming the key and the value, as netback warns).
  */
 void xb_frontend_read_rate(struct xb_vif *vif);
+/*
+ * The frontend's "request-multicast-control" into vif->conf.mcast_control, after a change
+ * while connected (xen_mcast_ctrl_changed): off when there is none, and when it is malformed
+ * (logged, naming the key and the value, as xenbus_read_unsigned's default).
+ */
+void xb_frontend_read_mcast(struct xb_vif *vif);
 /*
  * The toolstack's "mtu" into vif->conf.mtu: 0 (the caller's default) when there is none,
  * and when it is malformed or out of range (logged, naming the key and the value).

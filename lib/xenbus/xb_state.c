@@ -307,6 +307,21 @@ int xb_vif_on_watch(struct xb_vif *vif, const char *path, struct xb_event *ev)
 		}
 		return 0;
 	}
+	if (strcmp(path, vif->mcast_path) == 0) {
+		/* feature-dynamic-multicast-control: the frontend may switch it while connected */
+		if (vif->attached && !vif->connect_pending) {
+			bool was = vif->conf.mcast_control;
+
+			xb_frontend_read_mcast(vif);
+			if (vif->conf.mcast_control != was) {
+				XB_LOG(INFO, vif, "multicast control %s",
+				       vif->conf.mcast_control ? "on" : "off");
+				ev->type = XB_EV_MCAST;
+				ev->conf = &vif->conf;
+			}
+		}
+		return 0;
+	}
 	/* The state node itself, or an ancestor (reported when the directory is removed). */
 	len = strlen(path);
 	if (strncmp(vif->fe_state_path, path, len) != 0 ||

@@ -162,6 +162,14 @@ int xb_vif_watch(struct xb_vif *vif, const char *token)
 		vif->xs->ops->unwatch(vif->xs, vif->fe_state_path, token);
 		return ret;
 	}
+	/* netback's mcast_ctrl_watch (it offers feature-dynamic-multicast-control) */
+	ret = vif->xs->ops->watch(vif->xs, vif->mcast_path, token);
+	if (ret < 0) {
+		XB_LOG(ERR, vif, "watching %s: %s", vif->mcast_path, strerror(-ret));
+		vif->xs->ops->unwatch(vif->xs, vif->rate_path, token);
+		vif->xs->ops->unwatch(vif->xs, vif->fe_state_path, token);
+		return ret;
+	}
 	memcpy(vif->watch_token, token, strlen(token) + 1);
 	return 0;
 }
@@ -174,6 +182,8 @@ int xb_vif_unwatch(struct xb_vif *vif)
 		return 0;
 	ret = vif->xs->ops->unwatch(vif->xs, vif->fe_state_path, vif->watch_token);
 	if (vif->xs->ops->unwatch(vif->xs, vif->rate_path, vif->watch_token) < 0 && ret == 0)
+		ret = -EIO;
+	if (vif->xs->ops->unwatch(vif->xs, vif->mcast_path, vif->watch_token) < 0 && ret == 0)
 		ret = -EIO;
 	vif->watch_token[0] = '\0';
 	return ret;

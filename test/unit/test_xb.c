@@ -282,7 +282,8 @@ static void test_features_and_initwait(void **state)
 		assert_non_null(be_get(fx, 3, 1, expect[i][0]));
 		assert_string_equal(be_get(fx, 3, 1, expect[i][0]), expect[i][1]);
 	}
-	assert_null(be_get(fx, 3, 1, "feature-multicast-control"));
+	assert_string_equal(be_get(fx, 3, 1, "feature-multicast-control"), "1");
+	assert_string_equal(be_get(fx, 3, 1, "feature-dynamic-multicast-control"), "1");
 	assert_string_equal(be_get(fx, 3, 1, "feature-ctrl-ring"), "0"); /* not offered */
 	assert_int_equal(fx->nb_commits, 1);
 	assert_state(fx, vif, 3, 1, XB_STATE_INITWAIT);
@@ -940,7 +941,8 @@ static void test_watch(void **state)
 	assert_int_equal(xb_vif_watch(a, "vif3.0"), 0);
 	assert_int_equal(xb_vif_watch(a, "again"), -EINVAL);
 	assert_int_equal(xb_vif_watch(b, "vif4.0"), 0);
-	assert_int_equal(fx->nb_watches, 4); /* each: the frontend's state, the rate */
+	/* each: the frontend's state, the rate, request-multicast-control */
+	assert_int_equal(fx->nb_watches, 6);
 	fe_write_keys(fx, 3, 0, 1, false);
 	fe_write_keys(fx, 4, 0, 1, true);
 	fx->nb_events = 0;
@@ -957,10 +959,74 @@ static void test_watch(void **state)
 	assert_int_equal(xb_vif_on_watch(a, "/local/domain/3", &ev), 0); /* ancestor: polled */
 	assert_int_equal(ev.type, XB_EV_NONE);
 	assert_int_equal(xb_vif_unwatch(a), 0);
-	assert_int_equal(fx->nb_watches, 2);
+	assert_int_equal(fx->nb_watches, 3);
 	xb_vif_destroy(a);
 	xb_vif_destroy(b); /* removes its watch too */
 	assert_int_equal(fx->nb_watches, 0);
+}
+
+/* Deliver the queued watch events: 1/0 for the last XB_EV_MCAST's mcast_control, -1: none. */
+static int mcast_event(struct fake_xs *fx, struct xb_vif *vif)
+{
+	struct xb_event ev;
+	int on = -1;
+
+	for (unsigned int i = 0; i < fx->nb_events; i++) {
+		assert_int_equal(xb_vif_on_watch(vif, fx->events[i], &ev), 0);
+		if (ev.type == XB_EV_MCAST)
+			on = ev.conf->mcast_control;
+	}
+	fx->nb_events = 0;
+	return on;
+}
+
+/*
+ * request-multicast-control: read at connect, strictly (garbage refuses the vif, naming
+ * the key, as every frontend flag); while connected a change is an XB_EV_MCAST
+ * (feature-dynamic-multicast-control), a rewrite of the same value none, and a malformed
+ * value there means off, logged naming the key (netback's xenbus_read_unsigned default).
+ */
+static void test_mcast_control(void **state)
+{
+	struct fake_xs *fx = *state;
+	struct xb_frontend_conf c;
+	struct xb_vif *vif = create_initwait(fx, 3, 0);
+	struct xb_vif *bad = create_initwait(fx, 4, 0);
+	struct xb_event ev;
+
+	assert_int_equal(xb_vif_watch(vif, "vif3.0"), 0);
+	fe_write_keys(fx, 3, 0, 1, false);
+	fe_set(fx, 3, 0, "request-multicast-control", "1");
+	fx->nb_events = 0;
+	connect_now(fx, vif, 3, 0, &c);
+	assert_true(c.mcast_control);
+	fx->nb_events = 0;
+	fe_set(fx, 3, 0, "request-multicast-control", "1");
+	assert_int_equal(mcast_event(fx, vif), -1); /* no change */
+	fe_set(fx, 3, 0, "request-multicast-control", "0");
+	assert_int_equal(mcast_event(fx, vif), 0);
+	fe_set(fx, 3, 0, "request-multicast-control", "2");
+	assert_int_equal(mcast_event(fx, vif), 1);
+	fe_set(fx, 3, 0, "request-multicast-control", "1x");
+	assert_int_equal(mcast_event(fx, vif), 0);
+	assert_true(log_contains("request-multicast-control '1x' (not a decimal u32): "
+				 "multicast control off"));
+	fe_set(fx, 3, 0, "request-multicast-control", "1");
+	assert_int_equal(mcast_event(fx, vif), 1);
+	fe_del(fx, 3, 0, "request-multicast-control");
+	assert_int_equal(mcast_event(fx, vif), 0);
+	assert_state(fx, vif, 3, 0, XB_STATE_CONNECTED);
+
+	/* At connect a malformed value refuses this vif alone. */
+	fe_write_keys(fx, 4, 0, 1, false);
+	fe_set(fx, 4, 0, "request-multicast-control", "on");
+	fe_state(fx, 4, 0, XB_STATE_CONNECTED);
+	ev = poll_ok(bad);
+	assert_int_equal(ev.type, XB_EV_FATAL);
+	assert_non_null(strstr(ev.reason, "request-multicast-control: not a decimal u32"));
+	assert_state(fx, vif, 3, 0, XB_STATE_CONNECTED);
+	xb_vif_destroy(bad);
+	xb_vif_destroy(vif);
 }
 
 /* The rate of the last XB_EV_RATE among the queued watch events, or -1 when none. */
@@ -1486,6 +1552,7 @@ int main(void)
 		CASE(test_txn_conflict),
 		CASE(test_watch),
 		CASE(test_rate),
+		CASE(test_mcast_control),
 		CASE(test_mtu),
 		CASE(test_ctrl_ring_keys),
 		CASE(test_ip_key_parse),
