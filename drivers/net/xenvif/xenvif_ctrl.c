@@ -186,12 +186,13 @@ static int queue_connect(struct xenvif_queue *q, const struct xb_frontend_conf *
 		return rc;
 	q->guest_tx = nif_txq_create(&(struct nif_txq_conf){
 		.sring = q->tx_ring, .ring_bytes = NIF_PAGE_SIZE, .domid = vif->domid,
-		.mp = q->mp, .socket_id = SOCKET_ID_ANY});
+		.mp = q->mp, .socket_id = SOCKET_ID_ANY, .mcast = &vif->mcast});
 	if (q->guest_tx != NULL)
 		q->guest_rx = nif_rxq_create(&(struct nif_rxq_conf){
 			.sring = q->rx_ring, .ring_bytes = NIF_PAGE_SIZE, .domid = vif->domid,
 			.features = rx_features(vif, fe), .layout = vif->layout,
-			.headroom = fe->xdp_headroom, .socket_id = SOCKET_ID_ANY});
+			.headroom = fe->xdp_headroom, .socket_id = SOCKET_ID_ANY,
+			.mcast = &vif->mcast});
 	if (q->guest_tx == NULL || q->guest_rx == NULL) {
 		snprintf(why, why_size, "attaching the rings of queue %u: %s", q->qid,
 			 rte_strerror(rte_errno));
@@ -221,6 +222,31 @@ static void headroom_changed(struct xenvif *vif, const struct xb_frontend_conf *
 		atomic_fetch_add_explicit(&q->headroom_seq, 1, memory_order_release);
 	}
 	XENVIF_LOG(NOTICE, vif, "guest RX headroom: %u bytes (xdp-headroom)", fe->xdp_headroom);
+}
+
+/*
+ * Multicast control at a connect. netback empties the list when the data plane goes
+ * (xenvif_mcast_addr_list_free) and a reconnecting frontend adds its groups again. On a
+ * resume the list lived in the previous process and the frontend will not send it again:
+ * filtering by an empty list would cut the guest off every group it joined, so the filter
+ * stays off (all multicast passes, as for a frontend without multicast control) until the
+ * frontend switches request-multicast-control again or reconnects.
+ */
+static void mcast_connect(struct xenvif *vif, const struct xb_frontend_conf *fe, bool resume)
+{
+	nif_mcast_init(&vif->mcast);
+	nif_mcast_set_control(&vif->mcast, fe->mcast_control && !resume);
+	if (fe->mcast_control && resume)
+		XENVIF_LOG(NOTICE, vif, "multicast control: the list was the previous process's; "
+			   "off until the frontend requests it again or reconnects");
+}
+
+/* feature-dynamic-multicast-control: the frontend switched filtering (the list stays). */
+static void mcast_changed(struct xenvif *vif, const struct xb_frontend_conf *fe)
+{
+	nif_mcast_set_control(&vif->mcast, fe->mcast_control);
+	XENVIF_LOG(NOTICE, vif, "multicast control %s (%u addresses listed)",
+		   fe->mcast_control ? "on" : "off", nif_mcast_count(&vif->mcast));
 }
 
 /* The toolstack changed the rate: each connected queue's next rx_burst applies it. */
@@ -268,6 +294,7 @@ static bool try_connect(struct xenvif *vif, const struct xb_frontend_conf *fe, b
 
 	if (!atomic_load(&vif->started))
 		return false;
+	mcast_connect(vif, fe, resume); /* before the queues, which share it */
 	if (fe->nb_queues > vif->max_queues) {
 		snprintf(why, sizeof(why), "frontend asked for %u queues, port has %u",
 			 fe->nb_queues, vif->max_queues);
@@ -301,11 +328,12 @@ static bool try_connect(struct xenvif *vif, const struct xb_frontend_conf *fe, b
 		.tso_v6 = fe->sg && fe->gso_tcpv6, .csum_v4 = fe->ip_csum, .csum_v6 = fe->ipv6_csum,
 		.nb_queues = (uint16_t)fe->nb_queues, .mtu = conn_mtu(vif, fe),
 	};
-	XENVIF_LOG(INFO, vif, "%s: %u queue(s), %s event channels, sg %d gso %d/%d, MTU %u%s%s",
+	XENVIF_LOG(INFO, vif, "%s: %u queue(s), %s event channels, sg %d gso %d/%d, MTU %u%s%s%s",
 		   resume ? "resumed" : "connected", fe->nb_queues,
 		   fe->queues[0].split_evtchn ? "split" : "shared", fe->sg, fe->gso_tcpv4,
 		   fe->gso_tcpv6, vif->fe_offloads.mtu, fe->mtu != 0 ? " (backend key mtu)" : "",
-		   fe->ctrl_ring ? ", control ring" : "");
+		   fe->ctrl_ring ? ", control ring" : "",
+		   nif_mcast_control(&vif->mcast) ? ", multicast control" : "");
 	for (i = 0; resume && i < vif->nb_connected; i++)
 		queue_resumed(&vif->queues[i]);
 	for (i = 0; i < vif->nb_connected; i++) {
@@ -379,6 +407,10 @@ static void handle_event(struct xenvif *vif, struct ctrl_state *cs, const struct
 	case XB_EV_HEADROOM:
 		if (vif->nb_connected > 0)
 			headroom_changed(vif, ev->conf);
+		break;
+	case XB_EV_MCAST:
+		if (vif->nb_connected > 0)
+			mcast_changed(vif, ev->conf);
 		break;
 	case XB_EV_DISCONNECT:
 	case XB_EV_FATAL:

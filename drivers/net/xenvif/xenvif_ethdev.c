@@ -343,7 +343,8 @@ static int eth_promisc_noop(struct rte_eth_dev *dev __rte_unused)
 static uint64_t rx_drops(const struct nif_rx_stats *s)
 {
 	return s->rx_drop_too_many_slots + s->rx_drop_no_gso + s->rx_drop_bad_gso +
-	       s->rx_drop_oversize + s->rx_drop_no_csum + s->rx_drop_bad_mbuf +
+	       s->rx_drop_oversize + s->rx_mcast_filtered + s->rx_drop_no_csum +
+	       s->rx_drop_bad_mbuf +
 	       s->rx_drop_too_many_segs + s->rx_gcopy_err;
 }
 
@@ -508,12 +509,35 @@ static unsigned int xstats_fill_cring(const struct xenvif *vif, struct rte_eth_x
 	return idx;
 }
 
+/* Gauges of the vif's multicast filter (not counters): request-multicast-control, entries. */
+#define XSTATS_MCAST 2u
+
+static unsigned int xstats_fill_mcast(const struct xenvif *vif, struct rte_eth_xstat *xstats,
+				      struct rte_eth_xstat_name *names, unsigned int idx)
+{
+	const struct {
+		const char *name;
+		uint64_t value;
+	} g[XSTATS_MCAST] = {
+		{"guest_mcast_control", nif_mcast_control(&vif->mcast)},
+		{"guest_mcast_addrs", nif_mcast_count(&vif->mcast)},
+	};
+
+	for (unsigned int i = 0; i < XSTATS_MCAST; i++, idx++) {
+		if (xstats != NULL)
+			xstats[idx] = (struct rte_eth_xstat){.id = idx, .value = g[i].value};
+		if (names != NULL)
+			snprintf(names[idx].name, sizeof(names[idx].name), "%s", g[i].name);
+	}
+	return idx;
+}
+
 static int xstats_fill(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
 		       struct rte_eth_xstat_name *names, unsigned int n)
 {
 	struct xenvif *vif = dev->data->dev_private;
 	unsigned int total = xstats_per_queue() * vif->max_queues +
-			     names_count(nif_ctrl_stat_names), idx = 0;
+			     names_count(nif_ctrl_stat_names) + XSTATS_MCAST, idx = 0;
 
 	if (n < total || (xstats == NULL && names == NULL))
 		return (int)total;
@@ -523,7 +547,8 @@ static int xstats_fill(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
 
 		idx = xstats_walk_queue(&vif->queues[i], xstat_store, &o, idx);
 	}
-	xstats_fill_cring(vif, xstats, names, idx);
+	idx = xstats_fill_cring(vif, xstats, names, idx);
+	xstats_fill_mcast(vif, xstats, names, idx);
 	pthread_mutex_unlock(&vif->ctrl_lock);
 	return (int)total;
 }

@@ -189,6 +189,14 @@ struct xenvif {
 	atomic_uint cring_on;
 	atomic_uint cring_readers;
 	struct nif_ctrl_stats cring_base; /**< counters of previous connections */
+	/*
+	 * The frontend's multicast list and request-multicast-control (netback's
+	 * fe_mcast_addr, multicast_control): one per vif, as a guest may add on any TX queue.
+	 * Written by the lcores polling the queues (rx_burst: MCAST extras) and by the control
+	 * thread (the flag; emptied at connect, the queues quiesced), read by whichever lcore
+	 * calls tx_burst: lock-free by construction, see struct nif_mcast.
+	 */
+	struct nif_mcast mcast;
 };
 
 /* Add counter struct @p src to @p dst, both made only of uint64_t (the stats structs). */
