@@ -36,6 +36,9 @@
 #define GLOG(g, fmt, ...) \
 	fprintf(stderr, "dnb-guest dom%u: " fmt "\n", (unsigned int)(g)->opt.domid, ##__VA_ARGS__)
 
+/* Most groups --mcast-join takes. */
+#define GUEST_MCAST_JOIN_MAX 16
+
 struct guest_opts {
 	uint16_t domid;
 	uint32_t devid;
@@ -56,6 +59,9 @@ struct guest_opts {
 	unsigned int mtu;        /* --mtu: the TAP's MTU once connected (0: left as it is) */
 	unsigned int xdp_headroom; /* --xdp-headroom: asked for once connected (0: none) */
 	bool ctrl_ring;          /* --ctrl-ring: a control ring, hashing set up and checked */
+	bool mcast_control;      /* --mcast-control: request-multicast-control=1 */
+	uint8_t mcast_join[GUEST_MCAST_JOIN_MAX][6]; /* --mcast-join: MCAST_ADD once connected */
+	unsigned int nb_mcast_join;
 };
 
 /* Kinds of --junk (guest_junk.c). */
@@ -110,6 +116,7 @@ struct guest {
 	bool rx_sg, rx_gso;        /* what we offered the backend */
 	bool be_xdp;               /* backend offers feature-xdp-headroom */
 	bool be_ctrl;              /* backend offers feature-ctrl-ring */
+	bool be_mcast;             /* backend offers feature-multicast-control */
 	unsigned int xdp_want;     /* headroom to ask for (--xdp-headroom, SIGUSR2 toggles) */
 	unsigned int xdp_asked;    /* "xdp-headroom" written, Reconfiguring under way */
 	unsigned int xdp_have;     /* what the backend took (Reconfigured, or at connect) */
@@ -123,6 +130,7 @@ struct guest {
 	uint64_t notify_fail_gone, tap_write_err_gone, tap_read_err_gone;
 	uint64_t grants_leaked;    /* grants the backend never gave back at teardown */
 	uint64_t junk_posted;      /* --junk requests posted */
+	uint64_t mcast_added;      /* --mcast-join MCAST_ADD requests posted (all connects) */
 	struct guest_ctrl ctrl;
 };
 
@@ -189,5 +197,9 @@ void guest_hostile_strike(struct guest *g, uint64_t *rng);
 /* guest_junk.c: a guest that keeps the backend busy on purpose (tests only). */
 /** Gc every queue's TX ring and fill it with the --junk kinds; push and notify. */
 void guest_junk_fill(struct guest *g);
+
+/* guest_mcast.c: --mcast-join's MCAST_ADD requests, once connected (a Windows frontend's
+ * multicast list), posted on the last queue. */
+void guest_mcast_join(struct guest *g);
 
 #endif /* DNB_GUEST_H */

@@ -35,6 +35,8 @@ enum {
 	OPT_MTU,
 	OPT_XDP_HEADROOM,
 	OPT_CTRL_RING,
+	OPT_MCAST_CONTROL,
+	OPT_MCAST_JOIN,
 };
 
 static const struct option long_opts[] = {
@@ -60,6 +62,8 @@ static const struct option long_opts[] = {
 	{ "rx-stall", no_argument, NULL, OPT_RX_STALL },
 	{ "xdp-headroom", required_argument, NULL, OPT_XDP_HEADROOM },
 	{ "ctrl-ring", no_argument, NULL, OPT_CTRL_RING },
+	{ "mcast-control", no_argument, NULL, OPT_MCAST_CONTROL },
+	{ "mcast-join", required_argument, NULL, OPT_MCAST_JOIN },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -105,6 +109,11 @@ static void usage(FILE *out)
 "                      (xdp-headroom, Reconfiguring) if the backend offers\n"
 "                      feature-xdp-headroom, as netfront attaching an XDP program;\n"
 "                      SIGUSR2 switches it off and on again (N, or 256)\n"
+"  --mcast-control     write request-multicast-control=1 when the backend offers\n"
+"                      feature-multicast-control (a Windows frontend): it then sends\n"
+"                      only the multicast groups this guest added\n"
+"  --mcast-join MAC[,MAC...]  once connected, add these groups (at most %u) with\n"
+"                      MCAST_ADD requests on the last queue (stats line mcast)\n"
 "  -h, --help          this text\n"
 "\n"
 "Environment: XENSTORED_PATH is the xenstore daemon's socket; libxenstore's xs_open(0)\n"
@@ -113,7 +122,8 @@ static void usage(FILE *out)
 "Strict: a backend sending GSO or multi-slot packets that were not offered, or a\n"
 "NETRXF_gso_prefix, gets a counted drop. Counters go to stdout on SIGUSR1 and at exit;\n"
 "SIGTERM/SIGINT close the vif (Closing, Closed) and destroy the domain.\n",
-		GUEST_MAX_QUEUES, (unsigned int)GR_RX_RING_SIZE, (unsigned int)GR_RX_RING_SIZE);
+		GUEST_MAX_QUEUES, (unsigned int)GR_RX_RING_SIZE, (unsigned int)GR_RX_RING_SIZE,
+		GUEST_MCAST_JOIN_MAX);
 }
 
 static int parse_uint(const char *opt, const char *s, unsigned long min, unsigned long max,
@@ -131,7 +141,8 @@ static int parse_uint(const char *opt, const char *s, unsigned long min, unsigne
 	return 0;
 }
 
-static int parse_mac(const char *s, uint8_t mac[6])
+/* XX:XX:XX:XX:XX:XX, any address. */
+static int parse_mac_any(const char *opt, const char *s, uint8_t mac[6])
 {
 	unsigned int b[6];
 	char tail;
@@ -139,11 +150,44 @@ static int parse_mac(const char *s, uint8_t mac[6])
 
 	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
 		   &tail) != 6) {
-		fprintf(stderr, "dnb-guest: --mac: '%s' is not XX:XX:XX:XX:XX:XX\n", s);
+		fprintf(stderr, "dnb-guest: --%s: '%s' is not XX:XX:XX:XX:XX:XX\n", opt, s);
 		return -EINVAL;
 	}
 	for (i = 0; i < 6; i++)
 		mac[i] = (uint8_t)b[i];
+	return 0;
+}
+
+/* --mcast-join: a comma list of multicast addresses. */
+static int parse_mcast_join(const char *s, struct guest_opts *o)
+{
+	char buf[GUEST_MCAST_JOIN_MAX * 18 + 1], *save = NULL, *tok;
+
+	if (strlen(s) >= sizeof(buf)) {
+		fprintf(stderr, "dnb-guest: --mcast-join: more than %u groups\n",
+			GUEST_MCAST_JOIN_MAX);
+		return -EINVAL;
+	}
+	strcpy(buf, s);
+	o->nb_mcast_join = 0;
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		uint8_t *mac = o->mcast_join[o->nb_mcast_join];
+
+		if (o->nb_mcast_join == GUEST_MCAST_JOIN_MAX ||
+		    parse_mac_any("mcast-join", tok, mac) < 0 || !(mac[0] & 1)) {
+			fprintf(stderr, "dnb-guest: --mcast-join: '%s' is not a list of at most %u "
+				"multicast addresses\n", s, GUEST_MCAST_JOIN_MAX);
+			return -EINVAL;
+		}
+		o->nb_mcast_join++;
+	}
+	return 0;
+}
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	if (parse_mac_any("mac", s, mac) < 0)
+		return -EINVAL;
 	if (mac[0] & 1) {
 		fprintf(stderr, "dnb-guest: --mac: '%s' is a multicast address\n", s);
 		return -EINVAL;
@@ -241,6 +285,8 @@ static int opts_one(int c, const char *arg, struct guest_opts *o)
 	case OPT_JUNK_DST: rc = parse_mac(arg, o->junk_dst); break;
 	case OPT_RX_STALL: o->rx_stall = true; break;
 	case OPT_CTRL_RING: o->ctrl_ring = true; break;
+	case OPT_MCAST_CONTROL: o->mcast_control = true; break;
+	case OPT_MCAST_JOIN: rc = parse_mcast_join(arg, o); break;
 	case OPT_MTU:
 		rc = parse_uint("mtu", arg, 68, 65535, &v);
 		o->mtu = (unsigned int)v;

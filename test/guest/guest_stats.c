@@ -92,6 +92,10 @@ void guest_stats_print(const struct guest *g, const char *why)
 	print_line(g, why, "total", &rx, &tx, nf, tw, tr);
 	printf("dnb-guest dom%u: stats %s grants_leaked=%" PRIu64 " junk_posted=%" PRIu64 "\n",
 	       (unsigned int)g->opt.domid, why, g->grants_leaked, g->junk_posted);
+	if (g->opt.mcast_control || g->opt.nb_mcast_join > 0)
+		printf("dnb-guest dom%u: stats %s mcast control=%d added=%" PRIu64 "\n",
+		       (unsigned int)g->opt.domid, why, g->opt.mcast_control && g->be_mcast,
+		       g->mcast_added);
 	if (g->opt.ctrl_ring)
 		printf("dnb-guest dom%u: stats %s ctrl hashing=%d hash_ok=%" PRIu64 " hash_bad=%"
 		       PRIu64 " queue_ok=%" PRIu64 " queue_bad=%" PRIu64 " unhashed=%" PRIu64 "\n",

@@ -183,6 +183,11 @@ static bool write_keys_once(struct guest *g, xs_transaction_t t)
 		txn_rm(g, t, g->fe_path, "ctrl-ring-ref");
 		txn_rm(g, t, g->fe_path, "event-channel-ctrl");
 	}
+	/* xen-netfront never asks; a Windows frontend does when the backend offers it */
+	if (ok && g->opt.mcast_control && g->be_mcast)
+		ok = txn_printf(g, t, g->fe_path, "request-multicast-control", "1");
+	else if (ok)
+		txn_rm(g, t, g->fe_path, "request-multicast-control");
 	return ok && txn_printf(g, t, g->fe_path, "request-rx-copy", "1") &&
 	       write_flag(g, t, "feature-rx-notify", g->opt.rx_notify) &&
 	       write_flag(g, t, "feature-sg", g->opt.sg) &&
@@ -246,6 +251,7 @@ static int read_backend_features(struct guest *g)
 	g->rx_gso = g->opt.gso;
 	g->be_xdp = xb_read_ulong(g, g->be_path, "feature-xdp-headroom", 0) == 1;
 	g->be_ctrl = xb_read_ulong(g, g->be_path, "feature-ctrl-ring", 0) == 1;
+	g->be_mcast = xb_read_ulong(g, g->be_path, "feature-multicast-control", 0) == 1;
 	return 0;
 }
 
@@ -379,6 +385,7 @@ static bool step_once(struct guest *g, int be)
 			(void)guest_tap_set_carrier(g->tap_fd[0], true);
 			GLOG(g, "connected");
 			guest_ctrl_configure(g);
+			guest_mcast_join(g);
 		} else if (be_is(be, XenbusStateClosing, XenbusStateClosed, XenbusStateUnknown, -1) ||
 			   (g->connected && (be == XenbusStateInitWait ||
 					     be == XenbusStateInitialising))) {
