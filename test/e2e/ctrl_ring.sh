@@ -38,15 +38,6 @@ field() {
 	echo "$n"
 }
 
-# port_xstat PORT NAME: one xstat by its exact name
-port_xstat() {
-	e2e_telemetry "/ethdev/xstats,$1" | python3 -c '
-import json, sys
-v = json.load(sys.stdin)["/ethdev/xstats"].get(sys.argv[1])
-sys.exit(f"no xstat {sys.argv[1]}") if type(v) is not int else print(v)' "$2" ||
-		e2e_fail "port $1: no xstat $2"
-}
-
 e2e_bed_up 2 --queues 2
 e2e_netback_start --vif-queues 2
 e2e_wait_connected 1
@@ -56,7 +47,7 @@ bash "$e2e_bed" -n "$E2E_NAME" guest-restart 1 -- --queues 2 --ctrl-ring >/dev/n
 	e2e_fail "guest 1 did not restart with --ctrl-ring"
 e2e_wait_for 15 grep -q "control ring: Toeplitz" "$E2E_STATE/guest1.log" ||
 	e2e_fail "guest 1 could not set up hashing over its control ring"
-[ "$(port_xstat "$port1" ctrl_requests)" = 5 ] || e2e_fail "ctrl_requests is not 5"
+[ "$(e2e_vif_xstat "$port1" ctrl_requests)" = 5 ] || e2e_fail "ctrl_requests is not 5"
 
 ip1=$(e2e_guest_ip 1)
 for ((i = 0; i < flows; i++)); do
@@ -77,8 +68,8 @@ e2e_log "guest 1: hash_ok $ok hash_bad $bad queue_ok $qok queue_bad $qbad"
 [ "$qbad" = 0 ] || e2e_fail "$qbad frames on a queue the mapping did not give (guest1.log)"
 [ "$ok" -ge $((flows * 10)) ] || e2e_fail "only $ok hashed frames checked"
 [ "$qok" = "$ok" ] || e2e_fail "queue_ok $qok != hash_ok $ok"
-q0=$(port_xstat "$port1" q0_guest_rx_packets)
-q1=$(port_xstat "$port1" q1_guest_rx_packets)
+q0=$(e2e_vif_xstat "$port1" q0_guest_rx_packets)
+q1=$(e2e_vif_xstat "$port1" q1_guest_rx_packets)
 e2e_log "guest 1's queues: q0 $q0 q1 $q1 packets"
 [ "$q0" -gt 0 ] && [ "$q1" -gt 0 ] || e2e_fail "$flows flows did not use both queues"
 

@@ -218,6 +218,10 @@ print(sum(v))
 PY
 }
 
+# e2e_vif_xstat PORT NAME: one xstat of a vif by its exact name (a vif-wide one such as
+# ctrl_requests, or q0_guest_rx_packets); fails naming the cause (e2e_counter).
+e2e_vif_xstat() { e2e_counter "/ethdev/xstats,$1" "$2"; }
+
 # e2e_in_wire CMD...: run in the wire namespace; e2e_in_guest K CMD...
 e2e_in_wire() { ip netns exec "$E2E_WIRE_NS" "$@"; }
 e2e_in_guest() { local k=$1; shift; ip netns exec "$(e2e_guest_ns "$k")" "$@"; }
