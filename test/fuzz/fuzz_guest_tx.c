@@ -30,6 +30,7 @@ struct tx_run {
 	struct nif_txq *q;
 	uint16_t max_burst;
 	uint64_t consumed; /* packets prepared over the queue's life */
+	struct nif_mcast mcast; /* the vif's multicast list, when the input says so */
 	fz_gtx_sink_fn sink;
 	void *sink_arg;
 };
@@ -216,6 +217,20 @@ static void tx_check_responses(struct tx_run *r, RING_IDX old, uint32_t nslots,
 	}
 }
 
+/*
+ * The multicast list the MCAST extras built: never past NIF_MCAST_MAX; every entry from an
+ * accepted ADD; each DEL removes at most one.
+ */
+static void tx_check_mcast(const struct nif_mcast *f, const struct nif_tx_stats *s)
+{
+	unsigned int n = nif_mcast_count(f);
+
+	fz_check(n <= NIF_MCAST_MAX, "%u multicast entries, over %u", n, NIF_MCAST_MAX);
+	fz_check(n <= s->tx_mcast_add && n + s->tx_mcast_del >= s->tx_mcast_add,
+		 "%u multicast entries after %lu ADDs and %lu DELs", n,
+		 (unsigned long)s->tx_mcast_add, (unsigned long)s->tx_mcast_del);
+}
+
 /* Packets consumed = delivered + error responses + multicast controls + offload drops. */
 static void tx_check_fates(const struct nif_tx_stats *s, uint64_t consumed)
 {
@@ -277,6 +292,7 @@ static void tx_burst(struct tx_run *r, struct fz_in *in, uint16_t max_pkts, uint
 	r->sink(out, nb_out, in, r->sink_arg);
 	r->consumed += n;
 	tx_check_fates(nif_txq_stats(r->q), r->consumed);
+	tx_check_mcast(nif_txq_mcast(r->q), nif_txq_stats(r->q));
 }
 
 static bool tx_setup(struct tx_run *r, struct fz_in *in)
@@ -303,6 +319,9 @@ static bool tx_setup(struct tx_run *r, struct fz_in *in)
 		r->sring->req_prod = start + fz_u16(in); /* a garbage ring at attach */
 	c.sring = r->sring;
 	r->max_burst = c.max_burst;
+	nif_mcast_init(&r->mcast);
+	if (conf & 0x40)
+		c.mcast = &r->mcast; /* a vif's list, else the queue's own */
 	r->q = nif_txq_create(&c);
 	if (r->q == NULL) {
 		fz_check(r->sring->req_prod - start > RING_SIZE(&r->fe),

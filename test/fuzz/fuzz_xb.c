@@ -45,7 +45,8 @@ static const char *const xb_keys[] = {
 	"queue-0/rx-ring-ref", "queue-0/event-channel", "queue-0/event-channel-tx",
 	"queue-0/event-channel-rx", "queue-1/tx-ring-ref", "queue-1/rx-ring-ref",
 	"queue-1/event-channel", "queue-3/tx-ring-ref", "queue-4/rx-ring-ref", "queue-0",
-	"feature-split-event-channels", "request-rx-flip", "feature-ctrl-ring", "xdp-headroom", "",
+	"feature-split-event-channels", "request-rx-flip", "feature-ctrl-ring", "xdp-headroom",
+	"request-multicast-control", "",
 };
 
 static const char *const xb_values[] = {
@@ -174,6 +175,11 @@ static void xb_check_event(struct xb_run *r, const struct xb_event *ev)
 		fz_check(!r->attached, "CONNECT while the caller already holds a data plane");
 		fz_check(xb_vif_state(r->victim) == XB_STATE_INITWAIT, "CONNECT outside InitWait");
 		r->attached = true;
+		return;
+	}
+	if (ev->type == XB_EV_MCAST) {
+		fz_check(r->attached && !ev->detach && ev->conf != NULL,
+			 "MCAST without a data plane, or detaching");
 		return;
 	}
 	if (ev->type == XB_EV_HEADROOM) {
