@@ -1054,6 +1054,94 @@ static void test_ctrl_ring(void **state)
 	expect_hash_extra(2, false, 0);
 }
 
+/* ---- multicast control (feature-multicast-control) ---------------------------------- */
+
+/* A's frontend puts one MCAST request (@p type of @p addr); rx_burst answers it @p status. */
+static void mcast_request(uint8_t type, const uint8_t *addr, int16_t status)
+{
+	struct tfe *fe = &VIF_A->fe;
+	unsigned int b = fe->tx.req_prod_pvt % TFE_NR_BUFS;
+	netif_tx_request_t req = {
+		.gref = (grant_ref_t)fe->tx_gref[b], .id = (uint16_t)b, .flags = NETTXF_extra_info,
+	};
+	netif_extra_info_t extra = {.type = type};
+	struct rte_mbuf *none[4];
+	netif_tx_response_t rsp;
+
+	memcpy(extra.u.mcast.addr, addr, 6);
+	tfe_tx_put(fe, &req);
+	memcpy(RING_GET_REQUEST(&fe->tx, fe->tx.req_prod_pvt), &extra, sizeof(extra));
+	fe->tx.req_prod_pvt++;
+	tfe_tx_push(fe);
+	assert_int_equal(rte_eth_rx_burst(VIF_A->port, 0, none, 4), 0);
+	assert_true(tfe_tx_rsp(fe, &rsp));
+	assert_int_equal(rsp.id, b);
+	assert_int_equal(rsp.status, status);
+	assert_true(tfe_tx_rsp(fe, &rsp)); /* the extra's slot */
+	assert_int_equal(rsp.status, NETIF_RSP_NULL);
+}
+
+/* A's frontend writes request-multicast-control; the port's gauge follows (bounded wait). */
+static void mcast_control_set(const char *value, uint64_t want)
+{
+	struct tfe *fe = &VIF_A->fe;
+	uint64_t start = now_ms();
+	char path[96];
+
+	snprintf(path, sizeof(path), "%s/request-multicast-control", fe->fe_path);
+	assert_true(xs_write(fe->xs, XBT_NULL, path, value, (unsigned int)strlen(value)));
+	while (port_xstat(VIF_A->port, "guest_mcast_control") != want) {
+		if (now_ms() - start > XVB_WAIT_MS)
+			fail_msg("guest_mcast_control not %" PRIu64 " after %d ms", want,
+				 XVB_WAIT_MS);
+		sched_yield();
+	}
+}
+
+/*
+ * #15 feature-multicast-control, through the PMD: the frontend's ADD reaches the vif's list
+ * (guest_mcast_addrs); with request-multicast-control on (written while connected), a
+ * frame to a group not on it is dropped in tx_burst and counted, the joined group and a
+ * broadcast reach the guest; a reconnect empties the list; switched off, everything passes.
+ */
+static void test_mcast_control(void **state)
+{
+	static const uint8_t joined[6] = {0x01, 0x00, 0x5e, 0x01, 0x02, 0x03};
+	static const uint8_t other[6] = {0x01, 0x00, 0x5e, 0x01, 0x02, 0x04};
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	const uint8_t *dst[3] = {other, joined, bcast};
+	struct tfe *fe = &VIF_A->fe;
+	uint8_t expect[100];
+	uint64_t filtered;
+
+	(void)state;
+	assert_backend_key(VIF_A->domid, "feature-multicast-control", "1");
+	assert_backend_key(VIF_A->domid, "feature-dynamic-multicast-control", "1");
+	mcast_request(XEN_NETIF_EXTRA_TYPE_MCAST_ADD, joined, NETIF_RSP_OKAY);
+	assert_int_equal(port_xstat(VIF_A->port, "guest_mcast_addrs"), 1);
+	mcast_control_set("1", 1);
+	filtered = xvb_xstat(VIF_A->port, "guest_rx_mcast_filtered");
+	tfe_rx_post(fe, 2);
+	for (unsigned int i = 0; i < 3; i++) {
+		struct rte_mbuf *m = xvb_mbuf(bed.mp, sizeof(expect), dst[i], (uint8_t)i);
+
+		assert_int_equal(rte_eth_tx_burst(VIF_A->port, 0, &m, 1), 1);
+	}
+	for (unsigned int i = 1; i < 3; i++) {
+		xvb_frame(expect, sizeof(expect), dst[i], (uint8_t)i);
+		rx_rsp_wait(fe, expect, sizeof(expect));
+	}
+	assert_int_equal(xvb_xstat(VIF_A->port, "guest_rx_mcast_filtered"), filtered + 1);
+	/* a reconnect empties the list (netback's xenvif_mcast_addr_list_free) */
+	assert_int_equal(tfe_connect(fe, &tfe_full), 0);
+	assert_true(xvb_wait_link(VIF_A->port, true, XVB_WAIT_MS));
+	assert_int_equal(port_xstat(VIF_A->port, "guest_mcast_addrs"), 0);
+	mcast_control_set("0", 0);
+	mcast_request(XEN_NETIF_EXTRA_TYPE_MCAST_DEL, joined, NETIF_RSP_OKAY); /* none: OKAY */
+	xvb_check_both_ways(&bed, VIF_A, 200, 0x95);
+	assert_up(VIF_A);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1070,6 +1158,7 @@ int main(void)
 		cmocka_unit_test(test_rx_stall),
 		cmocka_unit_test(test_rx_backlog),
 		cmocka_unit_test(test_xdp_headroom),
+		cmocka_unit_test(test_mcast_control),
 		cmocka_unit_test(test_rx_burst_budget),
 		cmocka_unit_test(test_resume_after_keep),
 		cmocka_unit_test(test_reconnect_loop),
