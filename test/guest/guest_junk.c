@@ -8,7 +8,9 @@
  * accounting tests. Kinds rotate per request:
  *   runt   a 10-byte frame: NETIF_RSP_ERROR
  *   csum   a 60-byte non-IP frame with NETTXF_csum_blank: copied, OKAY, dropped
- *   mcast  a multicast-add extra (feature-multicast-control): consumed, no packet
+ *   mcast  a multicast-add extra, then a -del of the same group (feature-multicast-control):
+ *          consumed, no packet (alternating, so the backend's list of at most 64 never
+ *          fills: each ADD is accepted, as netback keeps a duplicate as another entry)
  *   gso    a GSO extra on a non-TCP frame: copied, OKAY, dropped
  *   big    a 64 KiB TCP/IPv4 GSO frame to --junk-dst: delivered
  */
@@ -83,10 +85,14 @@ static int junk_one(struct guest *g, struct guest_queue *q, unsigned int kind)
 		return gr_tx_post_raw(&q->tx, 0, 10, NULL);
 	case GUEST_JUNK_CSUM:
 		return gr_tx_post_raw(&q->tx, NETTXF_csum_blank | NETTXF_data_validated, 60, NULL);
-	case GUEST_JUNK_MCAST:
-		extra.type = XEN_NETIF_EXTRA_TYPE_MCAST_ADD;
+	case GUEST_JUNK_MCAST: {
+		static bool del;
+
+		extra.type = del ? XEN_NETIF_EXTRA_TYPE_MCAST_DEL : XEN_NETIF_EXTRA_TYPE_MCAST_ADD;
+		del = !del;
 		memcpy(extra.u.mcast.addr, (const uint8_t[]){0x01, 0x00, 0x5e, 0, 0, 1}, 6);
 		return gr_tx_post_raw(&q->tx, 0, 60, &extra);
+	}
 	default: /* GUEST_JUNK_GSO */
 		extra.type = XEN_NETIF_EXTRA_TYPE_GSO;
 		extra.u.gso.type = XEN_NETIF_GSO_TYPE_TCPV4;
