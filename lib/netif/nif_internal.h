@@ -60,27 +60,137 @@ struct nif_rx_pkt {
 	uint32_t nb_segs;
 };
 
-struct nif_rxq {
-	netif_rx_back_ring_t ring;   /* private: req_cons, rsp_prod_pvt; sring shared */
-	uint32_t ring_size;
+/*
+ * What a guest-RX and a guest-TX queue both have: the shared ring's bookkeeping, the
+ * prepared burst and its grant-copy batch. Embedded first, as h, in struct nif_rxq and
+ * struct nif_txq; nif_queue.c and the inlines below are written once against it. (Linux
+ * xen-netback keeps both directions in one struct xenvif_queue. Ours are two objects, so
+ * one lcore can own each, and the back ring stays in them: its type differs by direction.)
+ */
+struct nif_queue {
+	uint32_t ring_size;          /* RING_SIZE of the direction's back ring */
 	struct nif_ring_pos attach;  /* the shared indices found at create */
+	uint16_t domid;              /* the guest: the foreign side of every segment */
+	uint16_t max_burst;          /* packets one prepare stages at most */
+	uint32_t max_segs;           /* entries of segs */
+	int socket_id;               /* where the queue's arrays live */
+	enum nif_fatal fatal;
+	bool in_burst;               /* between prepare and finish */
+	uint16_t nb_pkts;            /* packets of the prepared burst */
+	uint32_t nb_segs;            /* segments of the prepared burst */
+	nif_gcopy_seg *segs;         /* [max_segs] the burst's grant-copy batch */
+};
+
+/* What nif_queue_init() takes from either direction's conf. */
+struct nif_queue_conf {
+	uint32_t ring_size;          /* RING_SIZE after BACK_RING_ATTACH */
+	struct nif_ring_pos attach;  /* from nif_ring_read_pos(), before the attach */
 	uint16_t domid;
+	uint16_t max_burst;          /* 0: NIF_DEFAULT_BURST */
+	uint32_t max_segs;           /* the direction's default already applied */
+	int socket_id;
+};
+
+/* nif_queue.c (control path). Fill @p h and allocate its batch. 0; -EIO when req_prod -
+ * rsp_prod at attach already exceeds the ring (xenvif_map_frontend_data_rings' refusal);
+ * -ENOMEM. On failure the caller still frees with nif_queue_fini(). */
+int nif_queue_init(struct nif_queue *h, const struct nif_queue_conf *c);
+
+/* A zeroed array of @p n entries of @p size bytes on the queue's socket, or NULL. */
+void *nif_queue_array(const struct nif_queue *h, const char *name, uint32_t n, size_t size);
+
+/* Free what nif_queue_init() allocated (not @p h itself). */
+void nif_queue_fini(struct nif_queue *h);
+
+/* A frontend's ring indices, each read once, rsp_prod first: where BACK_RING_ATTACH starts
+ * and what nif_queue_init() checks. */
+static inline struct nif_ring_pos nif_ring_read_pos(RING_IDX *req_prod, RING_IDX *rsp_prod)
+{
+	struct nif_ring_pos at;
+
+	at.rsp_prod = nif_load_idx(rsp_prod);
+	at.req_prod = nif_load_idx(req_prod);
+	return at;
+}
+
+/* Mbufs an unfinished burst still holds: what a free must release. */
+static inline uint16_t nif_queue_held(const struct nif_queue *h)
+{
+	return h->in_burst ? h->nb_pkts : 0;
+}
+
+/* Open a burst. false: one is still open (a second prepare without finish). */
+static inline bool nif_queue_begin(struct nif_queue *h)
+{
+	if (h->in_burst)
+		return false;
+	h->in_burst = true;
+	h->nb_pkts = 0;
+	h->nb_segs = 0;
+	return true;
+}
+
+/* The open burst's batch (see nif_rx_gcopy_segs()). */
+static inline uint32_t nif_queue_batch(struct nif_queue *h, nif_gcopy_seg **segs)
+{
+	*segs = h->segs;
+	return h->in_burst ? h->nb_segs : 0;
+}
+
+/*
+ * Whether every grant-copy segment of one packet, segs[first, first + n), succeeded, given
+ * the batch call's return @p copy_rc (< 0: the whole batch was refused).
+ */
+static inline bool nif_queue_copied(const struct nif_queue *h, uint32_t first, uint32_t n,
+				    int copy_rc)
+{
+	if (copy_rc < 0)
+		return false;
+	for (uint32_t s = first; s < first + n; s++)
+		if (h->segs[s].status != GNTST_okay)
+			return false;
+	return true;
+}
+
+/*
+ * Close the burst, counting a non-empty batch in @p gcopy_batches (the direction's stats).
+ * true: it consumed requests, so the caller pushes their responses (NIF_PUSH_RESPONSES).
+ */
+static inline bool nif_queue_end(struct nif_queue *h, uint64_t *gcopy_batches)
+{
+	bool consumed = h->nb_pkts != 0;
+
+	if (h->nb_segs != 0)
+		(*gcopy_batches)++;
+	h->in_burst = false;
+	h->nb_pkts = 0;
+	h->nb_segs = 0;
+	return consumed;
+}
+
+/*
+ * Answer every consumed request of back ring @p r (either direction: Xen's ring macros are
+ * typeless, so this is one too) and set *@p notify when the frontend asked to be told.
+ */
+#define NIF_PUSH_RESPONSES(r, notify) do { \
+	int nif_do_notify_; \
+	(r)->rsp_prod_pvt = (r)->req_cons; \
+	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY((r), nif_do_notify_); \
+	*(notify) = nif_do_notify_ != 0; \
+} while (0)
+
+struct nif_rxq {
+	struct nif_queue h;          /* first: what both directions share */
+	netif_rx_back_ring_t ring;   /* private: req_cons, rsp_prod_pvt; sring shared */
 	struct nif_rx_features feat;
 	enum nif_layout layout;
 	uint16_t headroom;           /* first slot's data offset (the frontend's xdp-headroom) */
-	uint16_t max_burst;
-	uint32_t max_segs;
 	uint32_t max_frame;          /* MTU + Ethernet + VLAN header */
 	struct nif_hash hash;        /* hash extras: nif_rxq_set_hash */
 	const struct nif_mcast *mcast; /* the vif's multicast filter, or NULL */
 	bool hashing;                /* hash.alg is Toeplitz and hash.flags not 0 */
-	enum nif_fatal fatal;
-	bool in_burst;
-	uint16_t nb_pkts;            /* packets of the prepared burst */
-	uint32_t nb_segs;            /* segments of the prepared burst */
 	struct nif_rx_stats stats;
 	struct nif_rx_pkt *pkts;     /* [max_burst] */
-	nif_gcopy_seg *segs;         /* [max_segs] */
 	netif_rx_response_t *rsp;    /* [ring_size] pending responses, by ring index */
 };
 
@@ -111,21 +221,12 @@ struct nif_tx_credit {
 };
 
 struct nif_txq {
+	struct nif_queue h;          /* first: what both directions share */
 	netif_tx_back_ring_t ring;
-	uint32_t ring_size;
-	struct nif_ring_pos attach;  /* the shared indices found at create */
-	uint16_t domid;
 	struct rte_mempool *mp;
 	uint16_t mbuf_room;          /* data bytes one mbuf takes */
-	uint16_t max_burst;
-	uint32_t max_segs;
-	enum nif_fatal fatal;
-	bool in_burst;
-	uint16_t nb_pkts;
-	uint32_t nb_segs;
 	struct nif_tx_stats stats;
 	struct nif_tx_pkt *pkts;     /* [max_burst] */
-	nif_gcopy_seg *segs;         /* [max_segs] */
 	uint16_t *rsp_id;            /* [ring_size] request id by ring index */
 	bool *rsp_null;              /* [ring_size] extra-info slot: NETIF_RSP_NULL */
 	struct nif_mcast *mcast;     /* the vif's list (conf) or own_mcast */
@@ -184,7 +285,7 @@ enum nif_tx_verdict {
 	NIF_TX_PACKET,       /* a valid packet: build it */
 	NIF_TX_MCAST,        /* a multicast-control request: respond only */
 	NIF_TX_ERROR,        /* a bad packet: RSP_ERROR on all its slots */
-	NIF_TX_FATAL,        /* protocol violation: q->fatal is set */
+	NIF_TX_FATAL,        /* protocol violation: q->h.fatal is set */
 };
 
 /*
@@ -195,20 +296,5 @@ enum nif_tx_verdict nif_tx_parse(struct nif_txq *q, struct nif_tx_req_set *rs,
 				 uint16_t *slots);
 
 void nif_tx_set_fatal(struct nif_txq *q, enum nif_fatal reason);
-
-/**
- * Whether every grant-copy segment of one packet, segs[first, first + n), succeeded, given
- * the batch call's return @p copy_rc (< 0: the whole batch was refused).
- */
-static inline bool nif_copy_ok(const nif_gcopy_seg *segs, uint32_t first, uint32_t n,
-			       int copy_rc)
-{
-	if (copy_rc < 0)
-		return false;
-	for (uint32_t s = first; s < first + n; s++)
-		if (segs[s].status != GNTST_okay)
-			return false;
-	return true;
-}
 
 #endif /* DNB_NIF_INTERNAL_H */

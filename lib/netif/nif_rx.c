@@ -11,13 +11,25 @@
 
 #include "nif_internal.h"
 
+static int rx_conf_check(const struct nif_rxq_conf *conf)
+{
+	if (conf == NULL || conf->sring == NULL || !nif_ring_bytes_ok(conf->ring_bytes) ||
+	    conf->headroom > NIF_RX_HEADROOM_MAX)
+		return -EINVAL;
+	/* A full-size packet must fit one batch: 16 pages plus one split per mbuf segment. */
+	if (conf->max_copy_segs != 0 && conf->max_copy_segs < 2 * NIF_MAX_DATA_SLOTS)
+		return -EINVAL;
+	return 0;
+}
+
 struct nif_rxq *nif_rxq_create(const struct nif_rxq_conf *conf)
 {
 	struct nif_rxq *q;
-	RING_IDX rsp_prod, req_prod;
+	struct nif_ring_pos at;
+	int rc = rx_conf_check(conf);
 
-	if (conf == NULL || conf->sring == NULL || !nif_ring_bytes_ok(conf->ring_bytes)) {
-		rte_errno = EINVAL;
+	if (rc < 0) {
+		rte_errno = -rc;
 		return NULL;
 	}
 	q = rte_zmalloc_socket("nif_rxq", sizeof(*q), RTE_CACHE_LINE_SIZE, conf->socket_id);
@@ -25,46 +37,26 @@ struct nif_rxq *nif_rxq_create(const struct nif_rxq_conf *conf)
 		rte_errno = ENOMEM;
 		return NULL;
 	}
-	/* As xenvif_map_frontend_data_rings: start at the ring's rsp_prod, refuse garbage. */
-	rsp_prod = nif_load_idx(&conf->sring->rsp_prod);
-	req_prod = nif_load_idx(&conf->sring->req_prod);
-	BACK_RING_ATTACH(&q->ring, conf->sring, rsp_prod, conf->ring_bytes);
-	q->ring_size = RING_SIZE(&q->ring);
-	q->attach = (struct nif_ring_pos){.req_prod = req_prod, .rsp_prod = rsp_prod};
-	q->domid = conf->domid;
+	at = nif_ring_read_pos(&conf->sring->req_prod, &conf->sring->rsp_prod);
+	BACK_RING_ATTACH(&q->ring, conf->sring, at.rsp_prod, conf->ring_bytes);
+	rc = nif_queue_init(&q->h, &(struct nif_queue_conf){
+		.ring_size = RING_SIZE(&q->ring), .attach = at, .domid = conf->domid,
+		.max_burst = conf->max_burst, .socket_id = conf->socket_id,
+		.max_segs = conf->max_copy_segs != 0 ? conf->max_copy_segs : NIF_RX_DEFAULT_SEGS,
+	});
 	q->feat = conf->features;
 	q->layout = conf->layout;
 	q->headroom = conf->headroom;
 	q->mcast = conf->mcast;
-	q->max_burst = conf->max_burst != 0 ? conf->max_burst : NIF_DEFAULT_BURST;
-	q->max_segs = conf->max_copy_segs != 0 ? conf->max_copy_segs : NIF_RX_DEFAULT_SEGS;
 	q->max_frame = (uint32_t)(conf->features.mtu != 0 ? conf->features.mtu :
 				  NIF_DEFAULT_MTU) + NIF_ETH_HLEN + NIF_VLAN_HLEN;
-	if (conf->headroom > NIF_RX_HEADROOM_MAX) {
-		rte_free(q);
-		rte_errno = EINVAL;
-		return NULL;
-	}
-	if (req_prod - rsp_prod > q->ring_size) {
-		rte_free(q);
-		rte_errno = EIO;
-		return NULL;
-	}
-	/* A full-size packet must fit one batch: 16 pages plus one split per mbuf segment. */
-	if (q->max_segs < 2 * NIF_MAX_DATA_SLOTS) {
-		rte_free(q);
-		rte_errno = EINVAL;
-		return NULL;
-	}
-	q->pkts = rte_zmalloc_socket("nif_rx_pkts", sizeof(*q->pkts) * q->max_burst, 0,
-				     conf->socket_id);
-	q->segs = rte_zmalloc_socket("nif_rx_segs", sizeof(*q->segs) * q->max_segs, 0,
-				     conf->socket_id);
-	q->rsp = rte_zmalloc_socket("nif_rx_rsp", sizeof(*q->rsp) * q->ring_size, 0,
-				    conf->socket_id);
-	if (q->pkts == NULL || q->segs == NULL || q->rsp == NULL) {
+	q->pkts = nif_queue_array(&q->h, "nif_rx_pkts", q->h.max_burst, sizeof(*q->pkts));
+	q->rsp = nif_queue_array(&q->h, "nif_rx_rsp", q->h.ring_size, sizeof(*q->rsp));
+	if (rc == 0 && (q->pkts == NULL || q->rsp == NULL))
+		rc = -ENOMEM;
+	if (rc < 0) {
 		nif_rxq_free(q);
-		rte_errno = ENOMEM;
+		rte_errno = -rc;
 		return NULL;
 	}
 	return q;
@@ -74,13 +66,11 @@ void nif_rxq_free(struct nif_rxq *q)
 {
 	if (q == NULL)
 		return;
-	if (q->in_burst && q->pkts != NULL) {
-		for (uint16_t i = 0; i < q->nb_pkts; i++)
-			rte_pktmbuf_free(q->pkts[i].m);
-	}
+	for (uint16_t i = 0; i < nif_queue_held(&q->h); i++)
+		rte_pktmbuf_free(q->pkts[i].m);
 	rte_free(q->rsp);
-	rte_free(q->segs);
 	rte_free(q->pkts);
+	nif_queue_fini(&q->h);
 	rte_free(q);
 }
 
@@ -88,8 +78,8 @@ void nif_rxq_free(struct nif_rxq *q)
 static bool rx_read_prod(struct nif_rxq *q, RING_IDX *prod)
 {
 	*prod = nif_load_idx(&q->ring.sring->req_prod);
-	if (*prod - q->ring.rsp_prod_pvt > q->ring_size) {
-		q->fatal = NIF_FATAL_IMPOSSIBLE_REQS;
+	if (*prod - q->ring.rsp_prod_pvt > q->h.ring_size) {
+		q->h.fatal = NIF_FATAL_IMPOSSIBLE_REQS;
 		q->stats.rx_fatal_impossible_reqs++;
 		return false;
 	}
@@ -146,13 +136,13 @@ static void rx_consume(struct nif_rxq *q, struct rte_mbuf *m, uint16_t nslots,
 	grant_ref_t grefs[NIF_MAX_DATA_SLOTS];
 	uint16_t ids[NIF_MAX_DATA_SLOTS + NIF_RX_MAX_EXTRAS], sizes[NIF_MAX_DATA_SLOTS];
 	uint16_t needed = nslots + ex->n;
-	struct nif_rx_pkt *p = &q->pkts[q->nb_pkts++];
+	struct nif_rx_pkt *p = &q->pkts[q->h.nb_pkts++];
 	RING_IDX cons = q->ring.req_cons;
 	struct nif_rx_sink sink = {
-		.segs = q->segs + q->nb_segs, .grefs = grefs, .domid = q->domid,
+		.segs = q->h.segs + q->h.nb_segs, .grefs = grefs, .domid = q->h.domid,
 		.slot_sizes = sizes, .max_slots = nslots,
 	};
-	uint32_t nsegs = 0, mask = q->ring_size - 1;
+	uint32_t nsegs = 0, mask = q->h.ring_size - 1;
 
 	for (uint16_t k = 0; k < needed; k++) {
 		netif_rx_request_t req;
@@ -184,9 +174,9 @@ static void rx_consume(struct nif_rxq *q, struct rte_mbuf *m, uint16_t nslots,
 	p->nb_extra = ex->n;
 	p->has_gso = ex->gso;
 	p->has_hash = ex->hash;
-	p->first_seg = q->nb_segs;
+	p->first_seg = q->h.nb_segs;
 	p->nb_segs = nsegs;
-	q->nb_segs += nsegs;
+	q->h.nb_segs += nsegs;
 	q->ring.req_cons = cons + needed;
 	q->stats.rx_slots += needed;
 	q->stats.gcopy_segs += nsegs;
@@ -262,14 +252,14 @@ static enum rx_place rx_place_packet(struct nif_rxq *q, struct rte_mbuf *m, RING
 	}
 	if (nslots > max_slots)
 		return rx_drop(m, &st->rx_drop_too_many_slots);
-	if (nsegs > q->max_segs)
+	if (nsegs > q->h.max_segs)
 		return rx_drop(m, &st->rx_drop_too_many_segs);
-	if (q->nb_segs + nsegs > q->max_segs)
+	if (q->h.nb_segs + nsegs > q->h.max_segs)
 		return RX_STOP;
 	ex.n = ex.gso ? 1 : 0;
 	rx_hash_extra(q, m, &ex);
 	if (!rx_slots_available(q, (uint32_t)nslots + ex.n, prod)) {
-		if (q->fatal == NIF_FATAL_NONE)
+		if (q->h.fatal == NIF_FATAL_NONE)
 			st->rx_no_slots++;
 		return RX_STOP;
 	}
@@ -282,14 +272,11 @@ uint16_t nif_rx_prepare_burst(struct nif_rxq *q, struct rte_mbuf **pkts, uint16_
 	RING_IDX prod;
 	uint16_t i;
 
-	if (q->in_burst)
+	if (!nif_queue_begin(&q->h))
 		return 0;
-	q->in_burst = true;
-	q->nb_pkts = 0;
-	q->nb_segs = 0;
-	if (q->fatal != NIF_FATAL_NONE || !rx_read_prod(q, &prod))
+	if (q->h.fatal != NIF_FATAL_NONE || !rx_read_prod(q, &prod))
 		return 0;
-	for (i = 0; i < nb_pkts && q->nb_pkts < q->max_burst; i++) {
+	for (i = 0; i < nb_pkts && q->h.nb_pkts < q->h.max_burst; i++) {
 		if (rx_place_packet(q, pkts[i], &prod) == RX_STOP)
 			break;
 	}
@@ -298,19 +285,13 @@ uint16_t nif_rx_prepare_burst(struct nif_rxq *q, struct rte_mbuf **pkts, uint16_
 
 uint32_t nif_rx_gcopy_segs(struct nif_rxq *q, nif_gcopy_seg **segs)
 {
-	*segs = q->segs;
-	return q->in_burst ? q->nb_segs : 0;
-}
-
-static bool rx_pkt_copied(const struct nif_rxq *q, const struct nif_rx_pkt *p, int copy_rc)
-{
-	return nif_copy_ok(q->segs, p->first_seg, p->nb_segs, copy_rc);
+	return nif_queue_batch(&q->h, segs);
 }
 
 /* Account one packet and write its responses into the shared ring. */
 static void rx_complete_pkt(struct nif_rxq *q, const struct nif_rx_pkt *p, bool ok)
 {
-	uint32_t mask = q->ring_size - 1;
+	uint32_t mask = q->h.ring_size - 1;
 	netif_rx_response_t *first = &q->rsp[p->first_slot & mask];
 
 	if (ok) {
@@ -338,41 +319,31 @@ static void rx_complete_pkt(struct nif_rxq *q, const struct nif_rx_pkt *p, bool 
 
 int nif_rx_finish_burst(struct nif_rxq *q, int copy_rc, bool *notify)
 {
-	int do_notify = 0;
-
 	*notify = false;
-	if (!q->in_burst)
+	if (!q->h.in_burst)
 		return -EINVAL;
-	for (uint16_t i = 0; i < q->nb_pkts; i++) {
+	for (uint16_t i = 0; i < q->h.nb_pkts; i++) {
 		struct nif_rx_pkt *p = &q->pkts[i];
 
-		rx_complete_pkt(q, p, rx_pkt_copied(q, p, copy_rc));
+		rx_complete_pkt(q, p, nif_queue_copied(&q->h, p->first_seg, p->nb_segs, copy_rc));
 		rte_pktmbuf_free(p->m);
 		p->m = NULL;
 	}
-	if (q->nb_segs != 0)
-		q->stats.gcopy_batches++;
-	q->in_burst = false;
-	if (q->nb_pkts == 0)
-		return 0;
-	q->ring.rsp_prod_pvt = q->ring.req_cons;
-	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&q->ring, do_notify);
-	*notify = do_notify != 0;
-	q->nb_pkts = 0;
-	q->nb_segs = 0;
+	if (nif_queue_end(&q->h, &q->stats.gcopy_batches))
+		NIF_PUSH_RESPONSES(&q->ring, notify);
 	return 0;
 }
 
 struct nif_ring_pos nif_rxq_attach_pos(const struct nif_rxq *q)
 {
-	return q->attach;
+	return q->h.attach;
 }
 
 int nif_rxq_set_headroom(struct nif_rxq *q, uint16_t headroom)
 {
 	if (headroom > NIF_RX_HEADROOM_MAX)
 		return -EINVAL;
-	if (q->in_burst)
+	if (q->h.in_burst)
 		return -EBUSY;
 	q->headroom = headroom;
 	return 0;
@@ -380,7 +351,7 @@ int nif_rxq_set_headroom(struct nif_rxq *q, uint16_t headroom)
 
 enum nif_fatal nif_rxq_fatal(const struct nif_rxq *q)
 {
-	return q->fatal;
+	return q->h.fatal;
 }
 
 const struct nif_rx_stats *nif_rxq_stats(const struct nif_rxq *q)

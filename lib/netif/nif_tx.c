@@ -35,7 +35,7 @@ static int tx_conf_check(const struct nif_txq_conf *conf, uint32_t *room)
 struct nif_txq *nif_txq_create(const struct nif_txq_conf *conf)
 {
 	struct nif_txq *q;
-	RING_IDX rsp_prod, req_prod;
+	struct nif_ring_pos at;
 	uint32_t room;
 	int rc = tx_conf_check(conf, &room);
 
@@ -48,34 +48,26 @@ struct nif_txq *nif_txq_create(const struct nif_txq_conf *conf)
 		rte_errno = ENOMEM;
 		return NULL;
 	}
-	rsp_prod = nif_load_idx(&conf->sring->rsp_prod);
-	req_prod = nif_load_idx(&conf->sring->req_prod);
-	BACK_RING_ATTACH(&q->ring, conf->sring, rsp_prod, conf->ring_bytes);
-	q->ring_size = RING_SIZE(&q->ring);
-	q->attach = (struct nif_ring_pos){.req_prod = req_prod, .rsp_prod = rsp_prod};
-	if (req_prod - rsp_prod > q->ring_size) {
-		rte_free(q);
-		rte_errno = EIO;
-		return NULL;
-	}
-	q->domid = conf->domid;
+	at = nif_ring_read_pos(&conf->sring->req_prod, &conf->sring->rsp_prod);
+	BACK_RING_ATTACH(&q->ring, conf->sring, at.rsp_prod, conf->ring_bytes);
+	rc = nif_queue_init(&q->h, &(struct nif_queue_conf){
+		.ring_size = RING_SIZE(&q->ring), .attach = at, .domid = conf->domid,
+		.max_burst = conf->max_burst, .socket_id = conf->socket_id,
+		.max_segs = conf->max_copy_segs != 0 ? conf->max_copy_segs : NIF_TX_DEFAULT_SEGS,
+	});
 	q->mp = conf->mp;
 	/* zmalloc'd: an empty list of its own unless the vif shares one */
 	q->mcast = conf->mcast != NULL ? conf->mcast : &q->own_mcast;
 	q->mbuf_room = (uint16_t)room;
-	q->max_burst = conf->max_burst != 0 ? conf->max_burst : NIF_DEFAULT_BURST;
-	q->max_segs = conf->max_copy_segs != 0 ? conf->max_copy_segs : NIF_TX_DEFAULT_SEGS;
-	q->pkts = rte_zmalloc_socket("nif_tx_pkts", sizeof(*q->pkts) * q->max_burst, 0,
-				     conf->socket_id);
-	q->segs = rte_zmalloc_socket("nif_tx_segs", sizeof(*q->segs) * q->max_segs, 0,
-				     conf->socket_id);
-	q->rsp_id = rte_zmalloc_socket("nif_tx_rspid", sizeof(*q->rsp_id) * q->ring_size, 0,
-				       conf->socket_id);
-	q->rsp_null = rte_zmalloc_socket("nif_tx_rspnull", sizeof(*q->rsp_null) * q->ring_size,
-					 0, conf->socket_id);
-	if (q->pkts == NULL || q->segs == NULL || q->rsp_id == NULL || q->rsp_null == NULL) {
+	q->pkts = nif_queue_array(&q->h, "nif_tx_pkts", q->h.max_burst, sizeof(*q->pkts));
+	q->rsp_id = nif_queue_array(&q->h, "nif_tx_rspid", q->h.ring_size, sizeof(*q->rsp_id));
+	q->rsp_null = nif_queue_array(&q->h, "nif_tx_rspnull", q->h.ring_size,
+				      sizeof(*q->rsp_null));
+	if (rc == 0 && (q->pkts == NULL || q->rsp_id == NULL || q->rsp_null == NULL))
+		rc = -ENOMEM;
+	if (rc < 0) {
 		nif_txq_free(q);
-		rte_errno = ENOMEM;
+		rte_errno = -rc;
 		return NULL;
 	}
 	return q;
@@ -85,14 +77,12 @@ void nif_txq_free(struct nif_txq *q)
 {
 	if (q == NULL)
 		return;
-	if (q->in_burst && q->pkts != NULL) {
-		for (uint16_t i = 0; i < q->nb_pkts; i++)
-			rte_pktmbuf_free(q->pkts[i].m);
-	}
+	for (uint16_t i = 0; i < nif_queue_held(&q->h); i++)
+		rte_pktmbuf_free(q->pkts[i].m);
 	rte_free(q->rsp_null);
 	rte_free(q->rsp_id);
-	rte_free(q->segs);
 	rte_free(q->pkts);
+	nif_queue_fini(&q->h);
 	rte_free(q);
 }
 
@@ -142,13 +132,13 @@ static void tx_add_slot_segs(struct nif_txq *q, struct rte_mbuf **mb, uint16_t *
 	uint32_t done = 0;
 
 	while (done < size) {
-		nif_gcopy_seg *seg = &q->segs[q->nb_segs++];
+		nif_gcopy_seg *seg = &q->h.segs[q->h.nb_segs++];
 		uint32_t chunk = RTE_MIN(size - done, (uint32_t)mb[*mi]->data_len - *moff);
 
 		memset(seg, 0, sizeof(*seg));
 		seg->source.foreign.ref = slot->gref;
 		seg->source.foreign.offset = (uint16_t)(slot->offset + done);
-		seg->source.foreign.domid = q->domid;
+		seg->source.foreign.domid = q->h.domid;
 		seg->dest.virt = rte_pktmbuf_mtod_offset(mb[*mi], uint8_t *, *moff);
 		seg->len = (uint16_t)chunk;
 		seg->flags = GNTCOPY_source_gref;
@@ -174,7 +164,7 @@ static int tx_build(struct nif_txq *q, const struct nif_tx_req_set *rs, struct n
 	uint16_t n = (uint16_t)((rs->total + q->mbuf_room - 1) / q->mbuf_room), mi = 0;
 	uint32_t moff = 0;
 
-	if (q->nb_segs + 1u + rs->nb_frags + n > q->max_segs)
+	if (q->h.nb_segs + 1u + rs->nb_frags + n > q->h.max_segs)
 		return -ENOSPC;
 	if (rte_pktmbuf_alloc_bulk(q->mp, mb, n) != 0) {
 		q->stats.tx_no_mbuf++;
@@ -184,7 +174,7 @@ static int tx_build(struct nif_txq *q, const struct nif_tx_req_set *rs, struct n
 	tx_add_slot_segs(q, mb, &mi, &moff, &rs->first, rs->first.size);
 	for (uint16_t f = 0; f < rs->nb_frags; f++)
 		tx_add_slot_segs(q, mb, &mi, &moff, &rs->frags[f], rs->frags[f].size);
-	p->nb_segs = q->nb_segs - p->first_seg;
+	p->nb_segs = q->h.nb_segs - p->first_seg;
 	p->txflags = rs->first.flags;
 	p->gso_type = gso->type != 0 ? gso->u.gso.type : XEN_NETIF_GSO_TYPE_NONE;
 	p->gso_size = gso->u.gso.size;
@@ -198,12 +188,12 @@ static int tx_build(struct nif_txq *q, const struct nif_tx_req_set *rs, struct n
 static bool tx_stage_one(struct nif_txq *q)
 {
 	struct nif_tx_req_set rs;
-	struct nif_tx_pkt *p = &q->pkts[q->nb_pkts];
+	struct nif_tx_pkt *p = &q->pkts[q->h.nb_pkts];
 	uint16_t slots = 0;
 
 	memset(p, 0, sizeof(*p));
 	p->first_slot = q->ring.req_cons;
-	p->first_seg = q->nb_segs;
+	p->first_seg = q->h.nb_segs;
 	switch (nif_tx_parse(q, &rs, &slots)) {
 	case NIF_TX_EMPTY:
 	case NIF_TX_FATAL:
@@ -224,39 +214,30 @@ static bool tx_stage_one(struct nif_txq *q)
 	p->nb_slots = slots;
 	q->ring.req_cons += slots;
 	q->stats.tx_slots += slots;
-	q->nb_pkts++;
+	q->h.nb_pkts++;
 	return true;
 }
 
 uint16_t nif_tx_prepare_burst(struct nif_txq *q, uint16_t max_pkts)
 {
-	uint16_t limit = RTE_MIN(max_pkts, q->max_burst);
+	uint16_t limit = RTE_MIN(max_pkts, q->h.max_burst);
 
-	if (q->in_burst)
+	if (!nif_queue_begin(&q->h))
 		return 0;
-	q->in_burst = true;
-	q->nb_pkts = 0;
-	q->nb_segs = 0;
-	while (q->fatal == NIF_FATAL_NONE && q->nb_pkts < limit && tx_stage_one(q))
+	while (q->h.fatal == NIF_FATAL_NONE && q->h.nb_pkts < limit && tx_stage_one(q))
 		;
-	q->stats.gcopy_segs += q->nb_segs;
-	return q->nb_pkts;
+	q->stats.gcopy_segs += q->h.nb_segs;
+	return q->h.nb_pkts;
 }
 
 uint32_t nif_tx_gcopy_segs(struct nif_txq *q, nif_gcopy_seg **segs)
 {
-	*segs = q->segs;
-	return q->in_burst ? q->nb_segs : 0;
-}
-
-static bool tx_pkt_copied(const struct nif_txq *q, const struct nif_tx_pkt *p, int copy_rc)
-{
-	return nif_copy_ok(q->segs, p->first_seg, p->nb_segs, copy_rc);
+	return nif_queue_batch(&q->h, segs);
 }
 
 static void tx_write_responses(struct nif_txq *q, const struct nif_tx_pkt *p, int16_t status)
 {
-	uint32_t mask = q->ring_size - 1;
+	uint32_t mask = q->h.ring_size - 1;
 
 	for (uint16_t k = 0; k < p->nb_slots; k++) {
 		RING_IDX idx = p->first_slot + k;
@@ -277,7 +258,7 @@ static struct rte_mbuf *tx_finish_pkt(struct nif_txq *q, struct nif_tx_pkt *p, i
 	int16_t status = p->status;
 
 	p->m = NULL;
-	if (m != NULL && !tx_pkt_copied(q, p, copy_rc)) {
+	if (m != NULL && !nif_queue_copied(&q->h, p->first_seg, p->nb_segs, copy_rc)) {
 		rte_pktmbuf_free(m);
 		m = NULL;
 		status = NETIF_RSP_ERROR;
@@ -298,30 +279,21 @@ static struct rte_mbuf *tx_finish_pkt(struct nif_txq *q, struct nif_tx_pkt *p, i
 int nif_tx_finish_burst(struct nif_txq *q, int copy_rc, struct rte_mbuf **pkts,
 			uint16_t *nb_out, bool *notify)
 {
-	int do_notify = 0;
 	uint16_t out = 0;
 
 	*nb_out = 0;
 	*notify = false;
-	if (!q->in_burst)
+	if (!q->h.in_burst)
 		return -EINVAL;
-	for (uint16_t i = 0; i < q->nb_pkts; i++) {
+	for (uint16_t i = 0; i < q->h.nb_pkts; i++) {
 		struct rte_mbuf *m = tx_finish_pkt(q, &q->pkts[i], copy_rc);
 
 		if (m != NULL)
 			pkts[out++] = m;
 	}
-	if (q->nb_segs != 0)
-		q->stats.gcopy_batches++;
-	q->in_burst = false;
 	*nb_out = out;
-	if (q->nb_pkts == 0)
-		return 0;
-	q->ring.rsp_prod_pvt = q->ring.req_cons;
-	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&q->ring, do_notify);
-	*notify = do_notify != 0;
-	q->nb_pkts = 0;
-	q->nb_segs = 0;
+	if (nif_queue_end(&q->h, &q->stats.gcopy_batches))
+		NIF_PUSH_RESPONSES(&q->ring, notify);
 	return 0;
 }
 
@@ -329,7 +301,7 @@ bool nif_tx_final_check(struct nif_txq *q)
 {
 	RING_IDX prod;
 
-	if (q->fatal != NIF_FATAL_NONE)
+	if (q->h.fatal != NIF_FATAL_NONE)
 		return false;
 	prod = nif_load_idx(&q->ring.sring->req_prod);
 	if (prod != q->ring.req_cons)
@@ -342,12 +314,12 @@ bool nif_tx_final_check(struct nif_txq *q)
 
 struct nif_ring_pos nif_txq_attach_pos(const struct nif_txq *q)
 {
-	return q->attach;
+	return q->h.attach;
 }
 
 enum nif_fatal nif_txq_fatal(const struct nif_txq *q)
 {
-	return q->fatal;
+	return q->h.fatal;
 }
 
 const struct nif_tx_stats *nif_txq_stats(const struct nif_txq *q)

@@ -14,7 +14,7 @@ void nif_tx_set_fatal(struct nif_txq *q, enum nif_fatal reason)
 {
 	struct nif_tx_stats *st = &q->stats;
 
-	q->fatal = reason;
+	q->h.fatal = reason;
 	switch (reason) {
 	case NIF_FATAL_IMPOSSIBLE_REQS:
 		st->tx_fatal_impossible_reqs++;
@@ -47,11 +47,11 @@ void nif_tx_set_fatal(struct nif_txq *q, enum nif_fatal reason)
 
 static void tx_note_slot(struct nif_txq *q, RING_IDX idx, uint16_t id, bool null_rsp)
 {
-	q->rsp_id[idx & (q->ring_size - 1)] = id;
-	q->rsp_null[idx & (q->ring_size - 1)] = null_rsp;
+	q->rsp_id[idx & (q->h.ring_size - 1)] = id;
+	q->rsp_null[idx & (q->h.ring_size - 1)] = null_rsp;
 }
 
-/* xenvif_get_extras: 0, or -1 with q->fatal set. *work counts the slots still posted. */
+/* xenvif_get_extras: 0, or -1 with q->h.fatal set. *work counts the slots still posted. */
 static int tx_get_extras(struct nif_txq *q, struct nif_tx_req_set *rs, RING_IDX idx,
 			 int *work)
 {
@@ -152,7 +152,7 @@ enum nif_tx_verdict nif_tx_parse(struct nif_txq *q, struct nif_tx_req_set *rs,
 	int work;
 
 	prod = nif_load_idx(&q->ring.sring->req_prod);
-	if (prod - cons > q->ring_size) {
+	if (prod - cons > q->h.ring_size) {
 		nif_tx_set_fatal(q, NIF_FATAL_IMPOSSIBLE_REQS);
 		return NIF_TX_FATAL;
 	}
