@@ -62,6 +62,13 @@ int fe_gcopy(struct fe *fe, uint32_t count, nif_gcopy_seg *segs)
 	return 0;
 }
 
+const int16_t fe_gcopy_fail_statuses[FE_NB_GCOPY_FAIL_STATUSES] = {
+	GNTST_general_error, GNTST_bad_domain, GNTST_bad_gntref, GNTST_bad_handle,
+	GNTST_bad_virt_addr, GNTST_bad_dev_addr, GNTST_no_device_space,
+	GNTST_permission_denied, GNTST_bad_page, GNTST_bad_copy_arg,
+	GNTST_address_too_big, GNTST_eagain, GNTST_no_space,
+};
+
 void fe_rx_post(struct fe *fe, uint16_t n, uint16_t id0, grant_ref_t gref0)
 {
 	for (uint16_t i = 0; i < n; i++) {

@@ -39,6 +39,14 @@ uint8_t *fe_page(struct fe *fe, grant_ref_t gref);
 /** Grant copy with Xen's per-segment checks (domid, gref, page bounds, flags). */
 int fe_gcopy(struct fe *fe, uint32_t count, nif_gcopy_seg *segs);
 
+/**
+ * Every GNTST_* failure a grant-copy segment can report (xen/grant_table.h): what
+ * fail_status cycles through to show that any of them fails its packet, in either
+ * direction (both check their batch through the queue head's one copy check).
+ */
+extern const int16_t fe_gcopy_fail_statuses[];
+#define FE_NB_GCOPY_FAIL_STATUSES 13u
+
 /** Post @n RX requests: ids id0.., grefs gref0.. (one page each). */
 void fe_rx_post(struct fe *fe, uint16_t n, uint16_t id0, grant_ref_t gref0);
 

@@ -414,17 +414,11 @@ static void test_rx_not_enough_requests(void **state)
 /* Every grant-copy failure status: that packet's data slots say ERROR, others deliver. */
 static void test_rx_gcopy_failures(void **state)
 {
-	static const int16_t statuses[] = {
-		GNTST_general_error, GNTST_bad_domain, GNTST_bad_gntref, GNTST_bad_handle,
-		GNTST_bad_virt_addr, GNTST_bad_dev_addr, GNTST_no_device_space,
-		GNTST_permission_denied, GNTST_bad_page, GNTST_bad_copy_arg,
-		GNTST_address_too_big, GNTST_eagain, GNTST_no_space,
-	};
 	struct fe *fe = *state;
 	struct nif_rxq *q = rxq_make(fe, &feat_all, NIF_LAYOUT_PACKED);
 	uint64_t err = 0;
 
-	for (unsigned int i = 0; i <= RTE_DIM(statuses); i++) {
+	for (unsigned int i = 0; i <= FE_NB_GCOPY_FAIL_STATUSES; i++) {
 		uint16_t lens[3] = { 100, 9000, 100 };
 		struct rte_mbuf *pkts[3];
 		RING_IDX c = fe->rx.rsp_cons;
@@ -436,9 +430,9 @@ static void test_rx_gcopy_failures(void **state)
 			pkts[p]->tso_segsz = MSS;
 		}
 		fe_rx_post(fe, 1 + 4 + 1, 0, 0);
-		if (i < RTE_DIM(statuses)) {
+		if (i < FE_NB_GCOPY_FAIL_STATUSES) {
 			fe->fail_seg = 2; /* packet 1's second segment */
-			fe->fail_status = statuses[i];
+			fe->fail_status = fe_gcopy_fail_statuses[i];
 			assert_int_equal(rx_burst(fe, q, pkts, 3, 0), 3);
 		} else {
 			/* The whole batch refused: every packet fails. */
@@ -449,7 +443,7 @@ static void test_rx_gcopy_failures(void **state)
 		for (int k = 0; k < 6; k++) {
 			netif_rx_response_t *r = RING_GET_RESPONSE(&fe->rx, c + k);
 			bool pkt1 = k >= 1 && k <= 4;
-			bool failed = i == RTE_DIM(statuses) || pkt1;
+			bool failed = i == FE_NB_GCOPY_FAIL_STATUSES || pkt1;
 
 			if (k == 2) { /* the GSO extra slot is left intact */
 				assert_int_equal(((netif_extra_info_t *)r)->type,
@@ -464,7 +458,7 @@ static void test_rx_gcopy_failures(void **state)
 		assert_int_equal(RING_GET_RESPONSE(&fe->rx, c + 1)->flags,
 				 NETRXF_more_data | NETRXF_extra_info | NETRXF_csum_blank |
 				 NETRXF_data_validated);
-		err += i < RTE_DIM(statuses) ? 1 : 3;
+		err += i < FE_NB_GCOPY_FAIL_STATUSES ? 1 : 3;
 		assert_int_equal(nif_rxq_stats(q)->rx_gcopy_err, err);
 		fe->rx.rsp_cons = c + 6;
 	}

@@ -613,25 +613,19 @@ static void test_tx_error_classes(void **state)
 /* Every copy failure status (and a refused batch): that packet dropped with ERROR. */
 static void test_tx_gcopy_failures(void **state)
 {
-	static const int16_t statuses[] = {
-		GNTST_general_error, GNTST_bad_domain, GNTST_bad_gntref, GNTST_bad_handle,
-		GNTST_bad_virt_addr, GNTST_bad_dev_addr, GNTST_no_device_space,
-		GNTST_permission_denied, GNTST_bad_page, GNTST_bad_copy_arg,
-		GNTST_address_too_big, GNTST_eagain, GNTST_no_space,
-	};
 	struct fe *fe = *state;
 	struct nif_txq *q = txq_make(fe, nif_test_mp);
 	static uint8_t d[3][6000];
 	uint64_t err = 0;
 
-	for (unsigned int i = 0; i <= RTE_DIM(statuses); i++) {
+	for (unsigned int i = 0; i <= FE_NB_GCOPY_FAIL_STATUSES; i++) {
 		struct tx_slot s1[1] = { { 0, 0, 100 } };
 		struct tx_slot s2[2] = { { 1, 0, 4096 }, { 2, 0, 1904 } };
 		struct tx_slot s3[1] = { { 3, 50, 100 } };
 		netif_extra_info_t gso = { .type = XEN_NETIF_EXTRA_TYPE_GSO };
 		struct rte_mbuf *out[BURST];
 		RING_IDX c = fe->tx.rsp_cons;
-		bool all = i == RTE_DIM(statuses);
+		bool all = i == FE_NB_GCOPY_FAIL_STATUSES;
 		uint16_t nb;
 
 		build_pkt(d[1], 6000, false, false);
@@ -642,7 +636,7 @@ static void test_tx_gcopy_failures(void **state)
 		fe_tx_post(fe, d[2], s3, 1, 0, NULL, 0, 30);
 		if (!all) {
 			fe->fail_seg = 1 + (i % 3); /* one of packet 2's segments */
-			fe->fail_status = statuses[i];
+			fe->fail_status = fe_gcopy_fail_statuses[i];
 		}
 		nb = tx_burst(fe, q, out, all ? -EIO : 0, NULL);
 		fe->fail_seg = FE_NO_FAIL;
