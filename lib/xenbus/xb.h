@@ -412,6 +412,105 @@ enum xb_discover_what xb_discover_classify(const char *path, struct xb_vif_id *i
 int xb_discover_watch(struct xb_xs *xs, const char *token);
 int xb_discover_unwatch(struct xb_xs *xs, const char *token);
 
+/* ---- the backend's own state key: what the guest set through its rings ------------------ */
+
+/*
+ * xen-netback keeps a guest's control-ring hash settings and its multicast list in the
+ * kernel for the life of the connection (vif->hash, vif->fe_mcast_addr) and never restarts,
+ * so it has nowhere to keep them. dpdk-netback restarts under a Connected guest
+ * (--on-exit keep) and the guest sends neither again, so the service keeps them in a key of
+ * its own under the vif's backend directory: dom0's, which the guest cannot write (as
+ * XB_EMU_TAP_KEY). The control thread writes it when they change (never the data path) and
+ * a resume reads it back; xb removes it whenever the backend leaves Connected (every write
+ * of Closing, Closed or InitWait), so a key is only ever read for the connection that wrote
+ * it. The kernel's xen-netback reads no key it does not know.
+ *
+ * Still untrusted: a crashed process or a hand edit may have left anything. The value is
+ * one line, fields in this order, single spaces, numbers in canonical decimal:
+ *
+ *   v=1 alg=A flags=F key=K map=N:M mcast=C:ADDR,ADDR...
+ *
+ *   A     hash algorithm, 0 (none) or 1 (Toeplitz): netif.h XEN_NETIF_CTRL_HASH_ALGORITHM_*
+ *   F     hash types, a subset of the four bits XB_PERSIST_HASH_TYPES
+ *   K     the hash key, XB_PERSIST_KEY_SIZE bytes as exactly twice as many hex digits
+ *   N:M   mapping table size 0..XB_PERSIST_MAPPING_MAX, then N hex digits, one per entry
+ *         (a queue number; each below the connection's queue count: XSA-270's bound)
+ *   C:... multicast list size 0..XB_PERSIST_MCAST_MAX, then C addresses of 12 hex digits
+ *         separated by commas (an address listed twice is two entries, as in netback)
+ *
+ * Anything else (another version, a missing or extra field, a count that disagrees with
+ * what follows) is refused whole: nothing is restored, the guest sees what it would have
+ * seen without the key.
+ */
+
+/** The key, under the vif's backend directory. */
+#define XB_PERSIST_KEY "dpdk-netback-state"
+/** The encoding's version (the "v=" field); another is refused (-EPROTONOSUPPORT). */
+#define XB_PERSIST_VERSION 1u
+/** Hash key bytes: netif.h's Toeplitz key, xen-netback's XEN_NETBK_MAX_HASH_KEY_SIZE. */
+#define XB_PERSIST_KEY_SIZE 40u
+/** Mapping entries: xen-netback's XEN_NETBK_MAX_HASH_MAPPING_SIZE. */
+#define XB_PERSIST_MAPPING_MAX 128u
+/** Multicast addresses: xen-netback's XEN_NETBK_MCAST_MAX. */
+#define XB_PERSIST_MCAST_MAX 64u
+/** The hash types netif.h defines (XEN_NETIF_CTRL_HASH_TYPE_IPV4 .. _IPV6_TCP). */
+#define XB_PERSIST_HASH_TYPES 0xfu
+/** The longest value, with its NUL (all fields at their largest, and some room). */
+#define XB_PERSIST_VALUE_MAX 1280u
+
+struct xb_vif;
+
+/** The state the key holds. Plain data. */
+struct xb_persist {
+	uint32_t hash_alg;    /**< 0 or 1 */
+	uint32_t hash_flags;  /**< within XB_PERSIST_HASH_TYPES */
+	uint8_t hash_key[XB_PERSIST_KEY_SIZE];
+	uint32_t map_size;    /**< 0..XB_PERSIST_MAPPING_MAX */
+	uint8_t mapping[XB_PERSIST_MAPPING_MAX]; /**< [0, map_size): queue numbers */
+	uint32_t nb_mcast;    /**< 0..XB_PERSIST_MCAST_MAX */
+	uint8_t mcast[XB_PERSIST_MCAST_MAX][6];  /**< [0, nb_mcast) */
+};
+
+/**
+ * Encode @p st into @p buf.
+ * @return the length written (without the NUL); -EINVAL when a field is out of the
+ *   ranges above (a mapping entry past 15, which one hex digit cannot hold, included);
+ *   -ENOSPC when @p size is short (XB_PERSIST_VALUE_MAX always suffices). Pure.
+ */
+int xb_persist_encode(const struct xb_persist *st, char *buf, size_t size);
+
+/**
+ * Parse @p s, strictly, as the one parser of the key.
+ * @param nb_queues the connection's queue count (1..XB_MAX_QUEUES): every mapping entry
+ *   must be below it.
+ * @return 0 with *@p out set; -EPROTONOSUPPORT (a "v=" other than XB_PERSIST_VERSION),
+ *   -E2BIG (longer than XB_PERSIST_VALUE_MAX - 1) or -EINVAL (anything else malformed or
+ *   out of range) with *@p out untouched. Pure.
+ */
+int xb_persist_parse(const char *s, unsigned int nb_queues, struct xb_persist *out);
+
+/**
+ * Write @p st to the vif's XB_PERSIST_KEY (one write). Control path: xenstore I/O.
+ * @return 0, -EINVAL (xb_persist_encode refused @p st), or a xenstore error.
+ */
+int xb_vif_persist_save(struct xb_vif *vif, const struct xb_persist *st);
+
+/**
+ * Read the vif's XB_PERSIST_KEY (one read) for a resume.
+ * @return 0 with *@p out set; -ENOENT when there is none; a parse error of
+ *   xb_persist_parse (-EOVERFLOW for a value past XB_PERSIST_VALUE_MAX), logged at ERR
+ *   naming the key and the value: not restored; another xenstore error (logged).
+ * Control path: xenstore I/O.
+ */
+int xb_vif_persist_load(struct xb_vif *vif, unsigned int nb_queues, struct xb_persist *out);
+
+/**
+ * Remove vif D/V's XB_PERSIST_KEY, e.g. before the kernel's xen-netback takes the vif (it
+ * would not read it, but a later resume must not find it). A missing key is success.
+ * @return 0 or a xenstore error. Control path.
+ */
+int xb_persist_remove(struct xb_xs *xs, uint16_t domid, uint16_t devid);
+
 /* ---- strict decimal ---------------------------------------------------------------------- */
 
 /**

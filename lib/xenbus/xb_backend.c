@@ -116,6 +116,13 @@ int xb_backend_write_state(struct xb_vif *vif, enum xb_state state)
 	}
 	XB_LOG(DEBUG, vif, "backend %s -> %s", xb_state_name(vif->state), xb_state_name(state));
 	vif->state = state;
+	/* Out of Connected: what the guest set through its rings was that connection's alone
+	 * (netback frees vif->hash and the multicast list at disconnect). */
+	if (state != XB_STATE_CONNECTED && state != XB_STATE_RECONFIGURED) {
+		ret = xb_persist_forget(vif);
+		if (ret < 0)
+			XB_LOG(ERR, vif, "removing %s: %s", XB_PERSIST_KEY, strerror(-ret));
+	}
 	return 0;
 }
 

@@ -6,6 +6,7 @@
  *   xb_state.c    the backend state graph, the frontend state handling, refusals
  *   xb_frontend.c reading and validating the frontend's keys into struct xb_frontend_conf
  *   xb_backend.c  writing the backend's keys (features transaction, state, error node)
+ *   xb_persist.c  the backend's own state key (XB_PERSIST_KEY): encoding, parser, I/O
  *   xb_discover.c which vifs the toolstack created (no struct xb_vif: the caller's policy)
  *   xb_client.c   log type, paths, reading a key, state names, a refusal's reason
  *   xb_parse.c    strict parsers for untrusted strings (the bottom)
@@ -97,6 +98,10 @@ int xb_parse_id(const char *s, uint32_t max, uint32_t *out);
 int xb_parse_state(const char *s, enum xb_state *out);
 /* The toolstack's "online" key: true only for exactly "1". */
 bool xb_parse_online(const char *s);
+/* One hex digit (either case). */
+int xb_parse_hex_digit(char c, uint8_t *out);
+/* Exactly 2 * @p n hex digits (n <= 64) and nothing after, into @p n bytes. */
+int xb_parse_hex(const char *s, uint8_t *out, size_t n);
 
 /* xb_client.c: the bottom, used by every file below it in this list */
 /* Join @p dir and @p key into @p buf; -ENAMETOOLONG if it does not fit. */
@@ -114,6 +119,10 @@ const char *xb_state_name(unsigned int state);
  */
 int xb_vif_reason(struct xb_vif *vif, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* xb_persist.c */
+/* Remove the vif's XB_PERSIST_KEY (a missing one is success): the backend left Connected. */
+int xb_persist_forget(struct xb_vif *vif);
 
 /* xb_backend.c */
 int xb_backend_write_features(struct xb_vif *vif);

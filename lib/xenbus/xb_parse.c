@@ -75,6 +75,33 @@ bool xb_parse_online(const char *s)
 	return s != NULL && s[0] == '1' && s[1] == '\0';
 }
 
+int xb_parse_hex_digit(char c, uint8_t *out)
+{
+	int v = hex_value(c);
+
+	if (v < 0)
+		return -EINVAL;
+	*out = (uint8_t)v;
+	return 0;
+}
+
+int xb_parse_hex(const char *s, uint8_t *out, size_t n)
+{
+	uint8_t tmp[64];
+
+	if (s == NULL || n > sizeof(tmp) || strlen(s) != 2 * n)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		tmp[i] = (uint8_t)(hi << 4 | lo);
+	}
+	memcpy(out, tmp, n);
+	return 0;
+}
+
 /* "xx:xx:xx:xx:xx:xx", exactly two hex digits per byte, as the toolstack writes it. */
 int xb_parse_mac(const char *s, uint8_t mac[6])
 {
