@@ -445,6 +445,7 @@ void nif_txq_stats_reset(struct nif_txq *q);
 struct nif_mcast {
 	uint64_t slot[NIF_MCAST_MAX]; /* 0: free; else NIF_MCAST_USED | address */
 	uint32_t control;             /* request-multicast-control */
+	uint32_t gen;                 /* moved after every change of slot[] (nif_mcast_gen) */
 };
 
 /** Empty @p f and turn filtering off. Not concurrently with writers (a connect). */
@@ -469,6 +470,21 @@ bool nif_mcast_match(const struct nif_mcast *f, const uint8_t *addr);
 
 /** Entries in use, 0..NIF_MCAST_MAX (a snapshot while writers run). */
 unsigned int nif_mcast_count(const struct nif_mcast *f);
+
+/**
+ * The list's generation: it moves after each ADD, DEL (that changed the list) and init, so
+ * a thread that keeps a copy elsewhere (the control thread saving it for a restart) can
+ * tell it changed without comparing. Read it, then nif_mcast_list(): a change the
+ * generation shows is in the list read after it; one made meanwhile moves it again.
+ * Any thread.
+ */
+uint32_t nif_mcast_gen(const struct nif_mcast *f);
+
+/**
+ * Copy the addresses on the list into @p addrs (at most @p max, in slot order; an address
+ * added twice is there twice). @return how many. Any thread (a snapshot while writers run).
+ */
+unsigned int nif_mcast_list(const struct nif_mcast *f, uint8_t (*addrs)[6], unsigned int max);
 
 /**
  * Filtering on or off ("request-multicast-control", read at connect and watched while
@@ -613,6 +629,16 @@ enum nif_fatal nif_ctrl_fatal(const struct nif_ctrl *c);
  * @return true when @p out was written.
  */
 bool nif_ctrl_hash_read(const struct nif_ctrl *c, struct nif_hash *out, uint32_t *gen);
+
+/**
+ * Set the hashing state to @p h as if the frontend had set it over this ring (a resume:
+ * the previous process's state, read back from xenstore) and publish it. Checked as the
+ * ring's setters check a request: algorithm NONE or TOEPLITZ, known hash types only, at most
+ * NIF_HASH_MAPPING_MAX entries, each below the ring's nb_queues (XSA-270). On the thread
+ * that polls.
+ * @return 0; -EINVAL with the state left as it was.
+ */
+int nif_ctrl_hash_restore(struct nif_ctrl *c, const struct nif_hash *h);
 
 const struct nif_ctrl_stats *nif_ctrl_stats(const struct nif_ctrl *c);
 /** Zero @p c's counters. On the thread that polls, or with it excluded. */

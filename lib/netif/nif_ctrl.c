@@ -272,6 +272,23 @@ bool nif_ctrl_hash_read(const struct nif_ctrl *c, struct nif_hash *out, uint32_t
 	return true;
 }
 
+int nif_ctrl_hash_restore(struct nif_ctrl *c, const struct nif_hash *h)
+{
+	if ((h->alg != XEN_NETIF_CTRL_HASH_ALGORITHM_NONE &&
+	     h->alg != XEN_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ) ||
+	    (h->flags & ~NIF_HASH_TYPES) != 0 || h->size > NIF_HASH_MAPPING_MAX)
+		return -EINVAL;
+	for (uint32_t i = 0; i < h->size; i++)
+		if (h->mapping[i] >= c->nb_queues)
+			return -EINVAL;
+	c->hash = *h;
+	/* entries past size are zero, as set_mapping_size leaves them */
+	memset(&c->hash.mapping[h->size], 0,
+	       (NIF_HASH_MAPPING_MAX - h->size) * sizeof(c->hash.mapping[0]));
+	ctrl_publish(c);
+	return 0;
+}
+
 const struct nif_ctrl_stats *nif_ctrl_stats(const struct nif_ctrl *c)
 {
 	return &c->stats;

@@ -30,6 +30,7 @@ void nif_mcast_init(struct nif_mcast *f)
 	for (unsigned int i = 0; i < NIF_MCAST_MAX; i++)
 		__atomic_store_n(&f->slot[i], 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&f->control, 0, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&f->gen, 1, __ATOMIC_RELEASE);
 }
 
 /* Replace the first word equal to @p from by @p to; false when none could be. One pass:
@@ -48,14 +49,48 @@ static bool mcast_swap(struct nif_mcast *f, uint64_t from, uint64_t to)
 	return false;
 }
 
+/* After a change of slot[]: release, so a reader that sees the new generation (acquire)
+ * sees the change in the slots it reads after it. */
+static void mcast_changed(struct nif_mcast *f)
+{
+	__atomic_fetch_add(&f->gen, 1, __ATOMIC_RELEASE);
+}
+
 int nif_mcast_add(struct nif_mcast *f, const uint8_t *addr)
 {
-	return mcast_swap(f, 0, mcast_word(addr)) ? 0 : -ENOSPC;
+	if (!mcast_swap(f, 0, mcast_word(addr)))
+		return -ENOSPC;
+	mcast_changed(f);
+	return 0;
 }
 
 bool nif_mcast_del(struct nif_mcast *f, const uint8_t *addr)
 {
-	return mcast_swap(f, mcast_word(addr), 0);
+	if (!mcast_swap(f, mcast_word(addr), 0))
+		return false;
+	mcast_changed(f);
+	return true;
+}
+
+uint32_t nif_mcast_gen(const struct nif_mcast *f)
+{
+	return __atomic_load_n(&f->gen, __ATOMIC_ACQUIRE);
+}
+
+unsigned int nif_mcast_list(const struct nif_mcast *f, uint8_t (*addrs)[6], unsigned int max)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < NIF_MCAST_MAX && n < max; i++) {
+		uint64_t w = __atomic_load_n(&f->slot[i], __ATOMIC_RELAXED);
+
+		if (w == 0)
+			continue;
+		for (unsigned int b = 0; b < RTE_ETHER_ADDR_LEN; b++)
+			addrs[n][b] = (uint8_t)(w >> (8 * b));
+		n++;
+	}
+	return n;
 }
 
 bool nif_mcast_match(const struct nif_mcast *f, const uint8_t *addr)

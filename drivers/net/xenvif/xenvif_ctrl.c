@@ -228,15 +228,41 @@ static void headroom_changed(struct xenvif *vif, const struct xb_frontend_conf *
  * Multicast control at a connect. netback empties the list when the data plane goes
  * (xenvif_mcast_addr_list_free) and a reconnecting frontend adds its groups again. On a
  * resume the list lived in the previous process and the frontend will not send it again:
- * filtering by an empty list would cut the guest off every group it joined, so the filter
- * stays off (all multicast passes, as for a frontend without multicast control) until the
- * frontend switches request-multicast-control again or reconnects.
+ * it is filtered by only once persist_resume() restored it.
  */
 static void mcast_connect(struct xenvif *vif, const struct xb_frontend_conf *fe, bool resume)
 {
 	nif_mcast_init(&vif->mcast);
 	nif_mcast_set_control(&vif->mcast, fe->mcast_control && !resume);
-	if (fe->mcast_control && resume)
+}
+
+/*
+ * A resume: take back what the guest set through its rings from the previous process's
+ * key (xenvif_persist.c). Without it (no key, or one refused: lib/xenbus logged it), the
+ * control ring starts with hashing off and filtering by an empty list would cut the guest
+ * off every group it joined, so the filter stays off (all multicast passes, as for a
+ * frontend without multicast control) until the frontend switches
+ * request-multicast-control again or reconnects.
+ */
+static void persist_resume(struct xenvif *vif, const struct xb_frontend_conf *fe)
+{
+	int rc = xenvif_persist_restore(vif, fe->nb_queues);
+
+	if (rc >= 0) {
+		nif_mcast_set_control(&vif->mcast, fe->mcast_control);
+		XENVIF_LOG(NOTICE, vif, "restored from %s: %s, %d multicast address(es)%s",
+			   XB_PERSIST_KEY, fe->ctrl_ring ? "control ring hashing" : "no control ring",
+			   rc, fe->mcast_control ? ", filtering" : "");
+		return;
+	}
+	nif_mcast_init(&vif->mcast); /* a part restored is no list */
+	if (rc == -EINVAL)
+		XENVIF_LOG(ERR, vif, "%s: its hashing state does not fit this connection "
+			   "(control ring %s, %u queue(s)): not restored", XB_PERSIST_KEY,
+			   fe->ctrl_ring ? "refused it" : "none", fe->nb_queues);
+	if (fe->ctrl_ring)
+		XENVIF_LOG(NOTICE, vif, "control ring: hashing off until the frontend sets it");
+	if (fe->mcast_control)
 		XENVIF_LOG(NOTICE, vif, "multicast control: the list was the previous process's; "
 			   "off until the frontend requests it again or reconnects");
 }
@@ -311,6 +337,10 @@ static bool try_connect(struct xenvif *vif, const struct xb_frontend_conf *fe, b
 	}
 	if (rc == 0)
 		rc = xenvif_cring_connect(vif, fe, resume, why, sizeof(why));
+	if (rc == 0)
+		xenvif_persist_connect(vif);
+	if (rc == 0 && resume)
+		persist_resume(vif, fe); /* the queues are not enabled yet */
 	if (rc == 0 && !vif->mac_from_devarg)
 		memcpy(vif->mac.addr_bytes, fe->mac, RTE_ETHER_ADDR_LEN);
 	if (rc == 0)
@@ -459,6 +489,8 @@ static void *ctrl_main(void *arg)
 		drain_watches(vif, &cs);
 		check_fatal(vif);
 		serve_cring(vif);
+		if (vif->nb_connected > 0)
+			xenvif_persist_save(vif, false);
 		if (cs.connect_pending)
 			cs.connect_pending = !try_connect(vif, &cs.pending, cs.resume);
 		pthread_mutex_unlock(&vif->ctrl_lock);
@@ -504,6 +536,9 @@ void xenvif_ctrl_stop(struct xenvif *vif)
 		vif->ctrl_running = false;
 		xb_vif_unwatch(vif->xb);
 	}
+	/* the next process resumes from the key: the changes of the last moment too */
+	if (vif->nb_connected > 0 && atomic_load(&vif->keep_on_close))
+		xenvif_persist_save(vif, true);
 	data_disconnect(vif);
 	if (vif->ctrl_wake_fd >= 0)
 		close(vif->ctrl_wake_fd);

@@ -9,6 +9,8 @@
  *                     event channels, connect and disconnect of the data plane, the link
  *                     state it implies, and the PMD's log type
  *   xenvif_intr.c     RX interrupts for a caller that sleeps when idle
+ *   xenvif_persist.c  what the guest set through its rings (hashing, multicast list),
+ *                     saved to xenstore for a restart and restored at a resume
  *   xenvif_cring.c    the control ring (feature-ctrl-ring): its mapping, its event channel,
  *                     serving it (lib/netif) and the hashing state it leaves
  *   xenvif_backlog.c  tx_burst's queue of frames waiting for the guest's RX buffers
@@ -143,6 +145,20 @@ struct xenvif_queue {
 	struct nif_tx_stats tx_base;
 } __rte_cache_aligned;
 
+/**
+ * What the control thread last saved to the vif's XB_PERSIST_KEY (xenvif_persist.c), and
+ * the generations it saved: the control thread's alone.
+ */
+struct xenvif_persist {
+	struct nif_hash hash;    /**< the control ring's state, as nif_ctrl_hash_read gave it */
+	uint32_t hash_gen;       /**< ... at this generation */
+	uint32_t mcast_gen;      /**< nif_mcast_gen when the list was last read */
+	bool dirty;              /**< something changed that is not saved yet */
+	bool saved_valid;        /**< @c saved is what the key holds */
+	struct xb_persist saved;
+	uint64_t last_tsc;       /**< timer cycles of the last write */
+};
+
 /** Per-port private data (dev->data->dev_private). */
 struct xenvif {
 	char name[32];               /**< "vif<domid>.<devid>", as xen-netback names it */
@@ -197,6 +213,7 @@ struct xenvif {
 	 * calls tx_burst: lock-free by construction, see struct nif_mcast.
 	 */
 	struct nif_mcast mcast;
+	struct xenvif_persist persist; /**< the control thread's: xenvif_persist.c */
 };
 
 /* Add counter struct @p src to @p dst, both made only of uint64_t (the stats structs). */
@@ -293,6 +310,25 @@ void xenvif_cring_stats(const struct xenvif *vif, struct nif_ctrl_stats *out);
  */
 void xenvif_cring_select(struct xenvif *vif, struct rte_mbuf *const *pkts, uint16_t nb,
 			 uint16_t nb_queues, uint16_t *qids);
+
+/* xenvif_persist.c: on the control thread (ctrl_lock held), the vif connected */
+/** A connection starts: forget what was saved; the next save writes the key. */
+void xenvif_persist_connect(struct xenvif *vif);
+/**
+ * A resume, after xenvif_cring_connect and before the queues are enabled: read the key
+ * and restore the hashing state into the control ring and the addresses into vif->mcast
+ * (empty). @return the addresses restored (0..NIF_MCAST_MAX); -ENOENT (no key); -EINVAL
+ * (a hashing state for a vif without a control ring, or one nif_ctrl refused); another
+ * error of xb_vif_persist_load (logged by lib/xenbus). On error nothing was restored but
+ * a part of the list may be: the caller empties it (nif_mcast_init).
+ */
+int xenvif_persist_restore(struct xenvif *vif, unsigned int nb_queues);
+/**
+ * Save the state when it changed since the last save, at most once per XENVIF_PERSIST_MS
+ * unless @p now (the port is closing). @return 1 written, 0 nothing to do (or not yet), a
+ * negative errno from xenstore (tried again at the next call).
+ */
+int xenvif_persist_save(struct xenvif *vif, bool now);
 
 /* xenvif_ctrl.c */
 int xenvif_ctrl_start(struct xenvif *vif);
