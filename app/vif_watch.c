@@ -293,7 +293,7 @@ void dnb_vifs_stop(struct dnb_app *app)
 	if (watch.running)
 		pthread_join(watch.thread, NULL);
 	watch.running = false;
-	dnb_vif_detach_all(app, atomic_load(&app->exit_mode));
+	dnb_vif_detach_all(app, watch.xs, atomic_load(&app->exit_mode));
 	xb_xs_libxenstore_close(watch.xs);
 	watch.xs = NULL;
 }

@@ -293,10 +293,20 @@ bool dnb_vif_attached(struct xb_vif_id id)
 	return slot_find(id) != NULL;
 }
 
-/* After the port let go of the vif (Connected, rings unmapped): the kernel takes it. */
-static void vif_to_kernel(struct xb_vif_id id)
+/*
+ * After the port let go of the vif (Connected, rings unmapped): the kernel takes it. The
+ * state kept for our restart goes first: xen-netback reads no key it does not know, but a
+ * dpdk-netback that later finds the vif Connected must not take the kernel's connection
+ * for the one that wrote it.
+ */
+static void vif_to_kernel(struct xb_xs *xs, struct xb_vif_id id)
 {
-	int rc = dnb_kernel_take(DNB_SYSFS_ROOT, id.domid, id.devid);
+	int rc = xb_persist_remove(xs, id.domid, id.devid);
+
+	if (rc < 0)
+		DNB_LOG(ERR, "vif%u.%u: removing %s: %s", id.domid, id.devid, XB_PERSIST_KEY,
+			strerror(-rc));
+	rc = dnb_kernel_take(DNB_SYSFS_ROOT, id.domid, id.devid);
 
 	if (rc == 0)
 		DNB_LOG(NOTICE, "vif%u.%u: handed to the kernel's xen-netback", id.domid,
@@ -307,7 +317,7 @@ static void vif_to_kernel(struct xb_vif_id id)
 			strerror(-rc));
 }
 
-void dnb_vif_detach_all(struct dnb_app *app, enum dnb_exit_mode mode)
+void dnb_vif_detach_all(struct dnb_app *app, struct xb_xs *xs, enum dnb_exit_mode mode)
 {
 	for (unsigned int i = 0; i < RTE_DIM(slots); i++) {
 		struct xb_vif_id id = slots[i].id;
@@ -318,6 +328,6 @@ void dnb_vif_detach_all(struct dnb_app *app, enum dnb_exit_mode mode)
 		dnb_emu_detach(app, id);
 		vif_detach(app, &slots[i]);
 		if (mode == DNB_EXIT_KERNEL)
-			vif_to_kernel(id);
+			vif_to_kernel(xs, id);
 	}
 }

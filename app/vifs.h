@@ -37,8 +37,9 @@ bool dnb_vif_attached(struct xb_vif_id id);
 /**
  * Detach every attached vif (service shutdown), as @p mode says: leave each Connected for
  * the next process (rte_pmd_xenvif_keep_on_close), release it (Closing, Closed), or leave it
- * Connected and bind it to the kernel's xen-netback (dnb_kernel_take).
+ * Connected and bind it to the kernel's xen-netback (dnb_kernel_take), without the state
+ * the service kept for a restart (XB_PERSIST_KEY, removed through @p xs).
  */
-void dnb_vif_detach_all(struct dnb_app *app, enum dnb_exit_mode mode);
+void dnb_vif_detach_all(struct dnb_app *app, struct xb_xs *xs, enum dnb_exit_mode mode);
 
 #endif /* DNB_VIFS_H */
