@@ -3,7 +3,8 @@
  * lib/xenbus against an in-memory xenstore: features, InitWait, connect (single queue,
  * split and shared event channels, multi-queue), every refusal class and its error node
  * (dom0's error/ tree, removed with the vif), reconnect cycles, transaction conflicts,
- * watches, and a frontend flipping states at random.
+ * watches, a frontend flipping states at random, and the backend's own state key
+ * (XB_PERSIST_KEY): its encoding, its parser against hostile values, its life in xenstore.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -1524,6 +1525,255 @@ static void test_ip_key_read(void **state)
 }
 
 /* Every case on a fresh fake store. */
+/* ---- the backend's own state key (XB_PERSIST_KEY) ------------------------------------------ */
+
+/* Every field at its largest: a 40-byte key, 128 entries, 64 addresses. */
+static void persist_full(struct xb_persist *st, unsigned int nb_queues)
+{
+	memset(st, 0, sizeof(*st));
+	st->hash_alg = 1;
+	st->hash_flags = XB_PERSIST_HASH_TYPES;
+	for (unsigned int i = 0; i < XB_PERSIST_KEY_SIZE; i++)
+		st->hash_key[i] = (uint8_t)(0x6d + 37 * i);
+	st->map_size = XB_PERSIST_MAPPING_MAX;
+	for (unsigned int i = 0; i < st->map_size; i++)
+		st->mapping[i] = (uint8_t)(i % nb_queues);
+	st->nb_mcast = XB_PERSIST_MCAST_MAX;
+	for (unsigned int i = 0; i < st->nb_mcast; i++) {
+		static const uint8_t base[6] = {0x01, 0x00, 0x5e, 0x01, 0x02, 0x00};
+
+		memcpy(st->mcast[i], base, 6);
+		st->mcast[i][5] = (uint8_t)(i / 2); /* each twice: netback keeps duplicates */
+	}
+}
+
+static void test_persist_roundtrip(void **state)
+{
+	char buf[XB_PERSIST_VALUE_MAX], small[16];
+	struct xb_persist st, back, empty;
+	int n;
+
+	(void)state;
+	persist_full(&st, 16);
+	n = xb_persist_encode(&st, buf, sizeof(buf));
+	assert_true(n > 1000 && n < (int)XB_PERSIST_VALUE_MAX - 1);
+	assert_int_equal(strlen(buf), n);
+	assert_int_equal(xb_persist_parse(buf, 16, &back), 0);
+	assert_memory_equal(&st, &back, sizeof(st));
+	/* the same state with one queue fewer has an entry out of range (XSA-270) */
+	assert_int_equal(xb_persist_parse(buf, 15, &back), -EINVAL);
+	assert_int_equal(xb_persist_encode(&st, small, sizeof(small)), -ENOSPC);
+	/* nothing set: hashing off, an empty list */
+	memset(&empty, 0, sizeof(empty));
+	n = xb_persist_encode(&empty, buf, sizeof(buf));
+	assert_int_equal(n, strlen(buf));
+	assert_string_equal(buf, "v=1 alg=0 flags=0 key=0000000000000000000000000000000000000000"
+			    "0000000000000000000000000000000000000000 map=0: mcast=0:");
+	assert_int_equal(xb_persist_parse(buf, 1, &back), 0);
+	assert_memory_equal(&empty, &back, sizeof(empty));
+	/* the encoder refuses what the parser would */
+	st.mapping[3] = 16;
+	assert_int_equal(xb_persist_encode(&st, buf, sizeof(buf)), -EINVAL);
+	persist_full(&st, 16);
+	st.hash_flags = 0x10;
+	assert_int_equal(xb_persist_encode(&st, buf, sizeof(buf)), -EINVAL);
+	persist_full(&st, 16);
+	st.nb_mcast = XB_PERSIST_MCAST_MAX + 1;
+	assert_int_equal(xb_persist_encode(&st, buf, sizeof(buf)), -EINVAL);
+}
+
+/* Every proper prefix of a valid value is refused: a write cut short restores nothing. */
+static void test_persist_truncated(void **state)
+{
+	char buf[XB_PERSIST_VALUE_MAX];
+	struct xb_persist st, out;
+	int n;
+
+	(void)state;
+	persist_full(&st, 4);
+	n = xb_persist_encode(&st, buf, sizeof(buf));
+	assert_true(n > 0);
+	memset(&out, 0xa5, sizeof(out));
+	for (int len = n - 1; len >= 0; len--) {
+		struct xb_persist before = out;
+
+		buf[len] = '\0';
+		assert_int_equal(xb_persist_parse(buf, 4, &out), -EINVAL);
+		assert_memory_equal(&before, &out, sizeof(out)); /* untouched */
+	}
+}
+
+#define K80 "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2021222324252627"
+
+struct persist_case {
+	const char *value;
+	unsigned int nb_queues;
+	int ret;
+};
+
+static const struct persist_case persist_cases[] = {
+	{ "v=1 alg=1 flags=15 key=" K80 " map=4:0123 mcast=2:01005e010203,333300000001", 4, 0 },
+	{ "v=1 alg=0 flags=3 key=" K80 " map=0: mcast=0:", 1, 0 },
+	{ "v=1 alg=1 flags=15 key=" K80 " map=4:0123 mcast=2:01005E010203,333300000001", 4, 0 },
+	/* version */
+	{ "v=2 alg=1 flags=15 key=" K80 " map=0: mcast=0:", 1, -EPROTONOSUPPORT },
+	{ "v=0 alg=1 flags=15 key=" K80 " map=0: mcast=0:", 1, -EPROTONOSUPPORT },
+	{ "v=01 alg=1 flags=15 key=" K80 " map=0: mcast=0:", 1, -EINVAL },
+	{ "v= alg=1 flags=15 key=" K80 " map=0: mcast=0:", 1, -EINVAL },
+	{ "alg=1 flags=15 key=" K80 " map=0: mcast=0:", 1, -EINVAL },
+	{ "", 1, -EINVAL },
+	{ "v=1", 1, -EINVAL },
+	/* hash fields out of range */
+	{ "v=1 alg=2 flags=15 key=" K80 " map=0: mcast=0:", 1, -EINVAL },
+	{ "v=1 alg=1 flags=16 key=" K80 " map=0: mcast=0:", 1, -EINVAL },
+	{ "v=1 alg=1 flags=-1 key=" K80 " map=0: mcast=0:", 1, -EINVAL },
+	{ "v=1 alg=01 flags=15 key=" K80 " map=0: mcast=0:", 1, -EINVAL },
+	{ "v=1 alg=1 flags=4294967311 key=" K80 " map=0: mcast=0:", 1, -EINVAL },
+	/* key: short, long, bad hex */
+	{ "v=1 alg=1 flags=15 key=" K80 "0 map=0: mcast=0:", 1, -EINVAL },
+	{ "v=1 alg=1 flags=15 key=" K80 "00 map=0: mcast=0:", 1, -EINVAL },
+	{ "v=1 alg=1 flags=15 key=0001 map=0: mcast=0:", 1, -EINVAL },
+	{ "v=1 alg=1 flags=15 key=g00102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20212223242526"
+	  " map=0: mcast=0:", 1, -EINVAL },
+	{ "v=1 alg=1 flags=15 key=0x0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2021222324252627"
+	  " map=0: mcast=0:", 1, -EINVAL },
+	/* mapping: XSA-270's bound, counts that disagree, past the table */
+	{ "v=1 alg=1 flags=15 key=" K80 " map=4:0124 mcast=0:", 4, -EINVAL },
+	{ "v=1 alg=1 flags=15 key=" K80 " map=4:012f mcast=0:", 4, -EINVAL },
+	{ "v=1 alg=1 flags=15 key=" K80 " map=4:012 mcast=0:", 4, -EINVAL },
+	{ "v=1 alg=1 flags=15 key=" K80 " map=4:01234 mcast=0:", 8, -EINVAL },
+	{ "v=1 alg=1 flags=15 key=" K80 " map=3:0x1 mcast=0:", 4, -EINVAL },
+	{ "v=1 alg=1 flags=15 key=" K80 " map=04:0123 mcast=0:", 4, -EINVAL },
+	{ "v=1 alg=1 flags=15 key=" K80 " map=129:0 mcast=0:", 4, -EINVAL },
+	{ "v=1 alg=1 flags=15 key=" K80 " map=0123 mcast=0:", 4, -EINVAL },
+	{ "v=1 alg=1 flags=15 key=" K80 " map=:0123 mcast=0:", 4, -EINVAL },
+	/* multicast list */
+	{ "v=1 alg=1 flags=15 key=" K80 " map=0: mcast=2:01005e010203", 1, -EINVAL },
+	{ "v=1 alg=1 flags=15 key=" K80 " map=0: mcast=1:01005e010203,01005e010204", 1, -EINVAL },
+	{ "v=1 alg=1 flags=15 key=" K80 " map=0: mcast=2:01005e010203;01005e010204", 1, -EINVAL },
+	{ "v=1 alg=1 flags=15 key=" K80 " map=0: mcast=1:01005e01020", 1, -EINVAL },
+	{ "v=1 alg=1 flags=15 key=" K80 " map=0: mcast=1:01005e01020z", 1, -EINVAL },
+	{ "v=1 alg=1 flags=15 key=" K80 " map=0: mcast=1:01:00:5e:01", 1, -EINVAL },
+	{ "v=1 alg=1 flags=15 key=" K80 " map=0: mcast=65:01005e010203", 1, -EINVAL },
+	{ "v=1 alg=1 flags=15 key=" K80 " map=0: mcast=1:01005e010203,", 1, -EINVAL },
+	/* layout: extra or missing fields, spaces, order */
+	{ "v=1 alg=1 flags=15 key=" K80 " map=0: mcast=0: x=1", 1, -EINVAL },
+	{ "v=1 alg=1 flags=15 key=" K80 " map=0: mcast=0: ", 1, -EINVAL },
+	{ "v=1  alg=1 flags=15 key=" K80 " map=0: mcast=0:", 1, -EINVAL },
+	{ " v=1 alg=1 flags=15 key=" K80 " map=0: mcast=0:", 1, -EINVAL },
+	{ "v=1 flags=15 alg=1 key=" K80 " map=0: mcast=0:", 1, -EINVAL },
+	{ "v=1 alg=1 flags=15 key=" K80 " mcast=0: map=0:", 1, -EINVAL },
+	{ "v=1 alg=1 flags=15 key=" K80 " map=0:", 1, -EINVAL },
+	{ "v=1 alg=1 flags=15 key=" K80 " map=0: mcast=0:\n", 1, -EINVAL },
+	/* the queue count the caller gives must be one a vif can have */
+	{ "v=1 alg=0 flags=0 key=" K80 " map=0: mcast=0:", 0, -EINVAL },
+	{ "v=1 alg=0 flags=0 key=" K80 " map=0: mcast=0:", XB_MAX_QUEUES + 1, -EINVAL },
+};
+
+static void test_persist_hostile(void **state)
+{
+	char huge[XB_PERSIST_VALUE_MAX + 8];
+	struct xb_persist out;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(persist_cases) / sizeof(persist_cases[0]); i++) {
+		const struct persist_case *c = &persist_cases[i];
+		int ret = xb_persist_parse(c->value, c->nb_queues, &out);
+
+		if (ret != c->ret)
+			fail_msg("case %zu '%s' (%u queues): %d, want %d", i, c->value,
+				 c->nb_queues, ret, c->ret);
+	}
+	/* oversized: refused before it is looked at */
+	memset(huge, '0', sizeof(huge) - 1);
+	huge[sizeof(huge) - 1] = '\0';
+	memcpy(huge, "v=1 ", 4);
+	assert_int_equal(xb_persist_parse(huge, 1, &out), -E2BIG);
+	assert_int_equal(xb_persist_parse(NULL, 1, &out), -EINVAL);
+	/* what the first case holds */
+	assert_int_equal(xb_persist_parse(persist_cases[0].value, 4, &out), 0);
+	assert_int_equal(out.hash_alg, 1);
+	assert_int_equal(out.hash_flags, 15);
+	assert_int_equal(out.hash_key[39], 0x27);
+	assert_int_equal(out.map_size, 4);
+	assert_int_equal(out.mapping[3], 3);
+	assert_int_equal(out.nb_mcast, 2);
+	assert_int_equal(out.mcast[1][0], 0x33);
+	assert_int_equal(out.mcast[1][5], 0x01);
+}
+
+/* The key through xenstore: saved, read back on a resume, refused when broken, and gone
+ * whenever the backend leaves Connected (and when the service hands the vif on). */
+static void test_persist_key(void **state)
+{
+	struct fake_xs *fx = *state;
+	struct xb_persist st, out;
+	struct xb_vif *vif = bring_up(fx, VICTIM, 0, 2, true, NULL);
+	struct xb_event ev;
+
+	memset(&st, 0, sizeof(st));
+	st.hash_alg = 1;
+	st.hash_flags = 5;
+	st.hash_key[0] = 0xab;
+	st.map_size = 3;
+	st.mapping[1] = 1;
+	st.nb_mcast = 1;
+	memcpy(st.mcast[0], "\x01\x00\x5e\x7f\x00\x01", 6);
+	assert_int_equal(xb_vif_persist_load(vif, 2, &out), -ENOENT);
+	assert_int_equal(xb_vif_persist_save(vif, &st), 0);
+	assert_string_equal(be_get(fx, VICTIM, 0, XB_PERSIST_KEY),
+			    "v=1 alg=1 flags=5 key=ab000000000000000000000000000000000000000000000000"
+			    "000000000000000000000000000000 map=3:010 mcast=1:01005e7f0001");
+	/* a restart keeps it; the next process reads it back */
+	xb_vif_free_keep(vif);
+	vif = xb_vif_create(&fx->base, VICTIM, 0, &feat);
+	ev = poll_ok(vif);
+	assert_true(ev.type == XB_EV_CONNECT && ev.resume);
+	assert_int_equal(xb_vif_persist_load(vif, 2, &out), 0);
+	assert_memory_equal(&st, &out, sizeof(st));
+	/* for fewer queues than its table names it is refused, logged with the value */
+	assert_int_equal(xb_vif_persist_load(vif, 1, &out), -EINVAL);
+	assert_true(log_contains("dpdk-netback-state = 'v=1 alg=1 flags=5"));
+	assert_true(log_contains("malformed for 1 queue(s): not restored"));
+	be_set(fx, VICTIM, 0, XB_PERSIST_KEY, "v=9 alg=1");
+	assert_int_equal(xb_vif_persist_load(vif, 2, &out), -EPROTONOSUPPORT);
+	assert_true(log_contains("'v=9 alg=1': another version"));
+	assert_int_equal(xb_vif_connected(vif), 0);
+	assert_int_equal(xb_vif_persist_save(vif, &st), 0);
+	/* the frontend goes: the key goes with the connection */
+	fe_state(fx, VICTIM, 0, XB_STATE_CLOSING);
+	assert_int_equal(poll_ok(vif).type, XB_EV_DISCONNECT);
+	assert_null(be_get(fx, VICTIM, 0, XB_PERSIST_KEY));
+	xb_vif_destroy(vif);
+
+	/* released by the service (Closing, Closed) */
+	vif = bring_up(fx, 3, 0, 1, false, NULL);
+	st.mapping[1] = 0;
+	assert_int_equal(xb_vif_persist_save(vif, &st), 0);
+	assert_non_null(be_get(fx, 3, 0, XB_PERSIST_KEY));
+	xb_vif_destroy(vif);
+	assert_null(be_get(fx, 3, 0, XB_PERSIST_KEY));
+
+	/* refused by the caller (a broken ring), and handed to the kernel (by id) */
+	vif = bring_up(fx, 4, 0, 1, false, NULL);
+	assert_int_equal(xb_vif_persist_save(vif, &st), 0);
+	assert_int_equal(xb_vif_fail(vif, -EPROTO, "queue 0: broken"), 0);
+	assert_null(be_get(fx, 4, 0, XB_PERSIST_KEY));
+	xb_vif_destroy(vif);
+	vif = bring_up(fx, 5, 0, 1, false, NULL);
+	assert_int_equal(xb_vif_persist_save(vif, &st), 0);
+	xb_vif_free_keep(vif);
+	assert_int_equal(xb_persist_remove(&fx->base, 5, 0), 0);
+	assert_null(be_get(fx, 5, 0, XB_PERSIST_KEY));
+	assert_int_equal(xb_persist_remove(&fx->base, 5, 0), 0); /* none: success */
+	/* a state the encoder refuses is not written */
+	vif = xb_vif_create(&fx->base, 5, 0, &feat);
+	st.hash_alg = 7;
+	assert_int_equal(xb_vif_persist_save(vif, &st), -EINVAL);
+	assert_null(be_get(fx, 5, 0, XB_PERSIST_KEY));
+	xb_vif_free_keep(vif);
+}
+
 #define CASE(t) cmocka_unit_test_setup_teardown(t, fxs_test_setup, fxs_test_teardown)
 
 int main(void)
@@ -1562,6 +1812,10 @@ int main(void)
 		CASE(test_reconfiguring_not_connected),
 		CASE(test_resume_reconfiguring),
 		CASE(test_random_flips),
+		CASE(test_persist_roundtrip),
+		CASE(test_persist_truncated),
+		CASE(test_persist_hostile),
+		CASE(test_persist_key),
 	};
 	int ret;
 
