@@ -346,6 +346,51 @@ static void test_ctrl_mapping(void **state)
 	ctrl_close(&cf);
 }
 
+/* A resume restores what the previous process's ring held: checked as the ring's setters
+ * check requests (XSA-270's entry bound included), published, and a hostile one refused
+ * with the state as it was. */
+static void test_ctrl_hash_restore(void **state)
+{
+	struct ctrl_fe cf;
+	struct nif_hash h, bad, got;
+	uint32_t data = 0, gen = 0;
+
+	ctrl_open(&cf, *state);
+	memset(&h, 0, sizeof(h));
+	h.alg = XEN_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ;
+	h.flags = XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP;
+	memcpy(h.key, ms_key, sizeof(ms_key));
+	h.size = 3;
+	h.mapping[0] = CTRL_QUEUES - 1;
+	h.mapping[5] = 1; /* past size: not kept */
+	assert_int_equal(nif_ctrl_hash_restore(cf.c, &h), 0);
+	assert_true(nif_ctrl_hash_read(cf.c, &got, &gen));
+	h.mapping[5] = 0;
+	assert_memory_equal(&got, &h, sizeof(h));
+	/* hostile: each refused, nothing published */
+	bad = h;
+	bad.alg = 2;
+	assert_int_equal(nif_ctrl_hash_restore(cf.c, &bad), -EINVAL);
+	bad = h;
+	bad.flags = 0x10;
+	assert_int_equal(nif_ctrl_hash_restore(cf.c, &bad), -EINVAL);
+	bad = h;
+	bad.size = NIF_HASH_MAPPING_MAX + 1;
+	assert_int_equal(nif_ctrl_hash_restore(cf.c, &bad), -EINVAL);
+	bad = h;
+	bad.mapping[2] = CTRL_QUEUES;
+	assert_int_equal(nif_ctrl_hash_restore(cf.c, &bad), -EINVAL);
+	assert_false(nif_ctrl_hash_read(cf.c, &got, &gen));
+	/* the ring goes on from the restored state as from one it set itself */
+	assert_int_equal(ctrl_do(&cf, XEN_NETIF_CTRL_TYPE_GET_HASH_FLAGS, 0, 0, 0, &data), OK);
+	assert_int_equal(ctrl_do(&cf, XEN_NETIF_CTRL_TYPE_SET_HASH_FLAGS, 0x5, 0, 0, NULL), OK);
+	assert_true(nif_ctrl_hash_read(cf.c, &got, &gen));
+	assert_int_equal(got.flags, 0x5);
+	assert_int_equal(got.size, 3);
+	assert_memory_equal(got.key, ms_key, sizeof(ms_key));
+	ctrl_close(&cf);
+}
+
 /* A bounded number per poll, every request answered, in order; an impossible ring is fatal. */
 static void test_ctrl_budget_and_fatal(void **state)
 {
@@ -469,6 +514,8 @@ int nif_test_ctrl_group(void)
 		cmocka_unit_test_setup_teardown(test_ctrl_alg_flags_key, nif_test_setup,
 						nif_test_teardown),
 		cmocka_unit_test_setup_teardown(test_ctrl_mapping, nif_test_setup,
+						nif_test_teardown),
+		cmocka_unit_test_setup_teardown(test_ctrl_hash_restore, nif_test_setup,
 						nif_test_teardown),
 		cmocka_unit_test_setup_teardown(test_ctrl_budget_and_fatal, nif_test_setup,
 						nif_test_teardown),

@@ -40,6 +40,48 @@ static void test_mcast_add_dup_del(void **state)
 	assert_int_equal(nif_mcast_count(&f), 1);
 }
 
+/* The generation moves with every change of the list and only then; the list reads back
+ * every entry, duplicates too (what the control thread saves for a restart). */
+static void test_mcast_gen_list(void **state)
+{
+	static const uint8_t other[6] = {0x33, 0x33, 0x00, 0x00, 0x00, 0x01};
+	uint8_t addrs[NIF_MCAST_MAX][6];
+	struct nif_mcast f;
+	uint32_t g;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	nif_mcast_init(&f);
+	g = nif_mcast_gen(&f);
+	assert_int_equal(nif_mcast_list(&f, addrs, NIF_MCAST_MAX), 0);
+	assert_false(nif_mcast_del(&f, grp));
+	nif_mcast_set_control(&f, true); /* the flag is the frontend's key, not the list */
+	assert_int_equal(nif_mcast_gen(&f), g);
+	assert_int_equal(nif_mcast_add(&f, grp), 0);
+	assert_int_equal(nif_mcast_gen(&f), g + 1);
+	assert_int_equal(nif_mcast_add(&f, other), 0);
+	assert_int_equal(nif_mcast_add(&f, grp), 0);
+	assert_int_equal(nif_mcast_gen(&f), g + 3);
+	assert_int_equal(nif_mcast_list(&f, addrs, NIF_MCAST_MAX), 3);
+	assert_memory_equal(addrs[0], grp, 6);
+	assert_memory_equal(addrs[1], other, 6);
+	assert_memory_equal(addrs[2], grp, 6);
+	assert_int_equal(nif_mcast_list(&f, addrs, 2), 2); /* bounded by the caller's room */
+	assert_true(nif_mcast_del(&f, other));
+	assert_int_equal(nif_mcast_gen(&f), g + 4);
+	assert_int_equal(nif_mcast_list(&f, addrs, NIF_MCAST_MAX), 2);
+	assert_memory_equal(addrs[1], grp, 6);
+	while (nif_mcast_add(&f, other) == 0)
+		;
+	g = nif_mcast_gen(&f);
+	assert_int_equal(nif_mcast_add(&f, other), -ENOSPC); /* refused: no change */
+	assert_int_equal(nif_mcast_gen(&f), g);
+	assert_int_equal(nif_mcast_list(&f, addrs, NIF_MCAST_MAX), NIF_MCAST_MAX);
+	nif_mcast_init(&f);
+	assert_int_equal(nif_mcast_gen(&f), g + 1);
+	assert_int_equal(nif_mcast_list(&f, addrs, NIF_MCAST_MAX), 0);
+}
+
 /* NIF_MCAST_MAX entries, then -ENOSPC; a DEL frees one whose place the next ADD takes. */
 static void test_mcast_full(void **state)
 {
@@ -114,6 +156,7 @@ int nif_test_mcast_group(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mcast_add_dup_del),
 		cmocka_unit_test(test_mcast_full),
+		cmocka_unit_test(test_mcast_gen_list),
 		cmocka_unit_test(test_mcast_filtered),
 	};
 
