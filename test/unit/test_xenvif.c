@@ -35,6 +35,7 @@
 
 #include "dnb_test_eal.h"
 #include "nif.h"
+#include "xb.h"
 #include "pkt.h"
 #include "rte_pmd_xenvif.h"
 #include "test_xenvif_bed.h"
@@ -1142,6 +1143,139 @@ static void test_mcast_control(void **state)
 	assert_up(VIF_A);
 }
 
+/* ---- a restart keeps what the guest set through its rings (#13, #15) ------------------ */
+
+/* Close A's port leaving the vif Connected (a service restart), write @p key_value into
+ * its state key while no process runs (NULL: leave it), and probe it again: a resume. */
+static void restart_port_a(const char *key_value)
+{
+	char name[32], extra[32];
+
+	snprintf(name, sizeof(name), "net_xenvif%u", VIF_A->domid);
+	snprintf(extra, sizeof(extra), "stall_ms=%u", STALL_MS);
+	assert_int_equal(rte_pmd_xenvif_keep_on_close(VIF_A->port, true), 0);
+	assert_int_equal(rte_eth_dev_stop(VIF_A->port), 0);
+	assert_int_equal(rte_eal_hotplug_remove("vdev", name), 0);
+	assert_backend_key(VIF_A->domid, "state", "4");
+	if (key_value != NULL)
+		assert_int_equal(xvb_backend_write(&bed, VIF_A->domid, XB_PERSIST_KEY, key_value),
+				 0);
+	assert_int_equal(xvb_port_add(&bed, VIF_A, extra), 0);
+	assert_true(xvb_wait_link(VIF_A->port, true, XVB_WAIT_MS));
+	assert_int_equal(xvb_xstat(VIF_A->port, "resumes"), 1);
+}
+
+/* Frames to @p other are filtered, to @p joined reach A (the filter on, its list kept). */
+static void expect_mcast_filter(const uint8_t *joined, const uint8_t *other, bool on)
+{
+	uint64_t filtered = xvb_xstat(VIF_A->port, "guest_rx_mcast_filtered");
+	const uint8_t *dst[2] = {other, joined};
+	uint8_t expect[100];
+
+	tfe_rx_post(&VIF_A->fe, 2);
+	for (unsigned int i = 0; i < 2; i++) {
+		struct rte_mbuf *m = xvb_mbuf(bed.mp, sizeof(expect), dst[i], (uint8_t)(0xc0 + i));
+
+		assert_int_equal(rte_eth_tx_burst(VIF_A->port, 0, &m, 1), 1);
+	}
+	for (unsigned int i = on ? 1 : 0; i < 2; i++) {
+		xvb_frame(expect, sizeof(expect), dst[i], (uint8_t)(0xc0 + i));
+		rx_rsp_wait(&VIF_A->fe, expect, sizeof(expect));
+	}
+	assert_int_equal(xvb_xstat(VIF_A->port, "guest_rx_mcast_filtered"), filtered + on);
+}
+
+/*
+ * A Windows-like frontend sets hashing over its control ring and joins a group with
+ * multicast control on; the service restarts under it (--on-exit keep). The new process
+ * restores both from the vif's dpdk-netback-state key, with nothing asked of the guest:
+ * the same hash extras, the same queue choice, the group still filtered. A key a crashed
+ * process left broken (or one naming a queue the vif does not have) restores nothing,
+ * and is replaced by the state as it is; a reconnect starts afresh.
+ */
+static void test_resume_keeps_ring_state(void **state)
+{
+	static const uint8_t joined[6] = {0x01, 0x00, 0x5e, 0x01, 0x02, 0x03};
+	static const uint8_t other[6] = {0x01, 0x00, 0x5e, 0x01, 0x02, 0x04};
+	struct tfe_opts opts = tfe_full;
+	struct tfe *fe = &VIF_A->fe;
+	uint8_t key[NIF_HASH_KEY_SIZE];
+	char *v;
+
+	(void)state;
+	for (unsigned int i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(0x3b + 7 * i);
+	opts.ctrl_ring = true;
+	assert_int_equal(tfe_connect(fe, &opts), 0);
+	assert_up(VIF_A);
+	assert_int_equal(tfe_ctrl(fe, XEN_NETIF_CTRL_TYPE_SET_HASH_ALGORITHM,
+				  XEN_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ, 0, 0, NULL), 0);
+	assert_int_equal(tfe_ctrl(fe, XEN_NETIF_CTRL_TYPE_SET_HASH_FLAGS,
+				  XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP, 0, 0, NULL), 0);
+	memcpy(tfe_ctrl_data(fe), key, sizeof(key));
+	assert_int_equal(tfe_ctrl(fe, XEN_NETIF_CTRL_TYPE_SET_HASH_KEY, (uint32_t)fe->ctrl_data_gref,
+				  sizeof(key), 0, NULL), 0);
+	assert_int_equal(tfe_ctrl(fe, XEN_NETIF_CTRL_TYPE_SET_HASH_MAPPING_SIZE, 4, 0, 0, NULL), 0);
+	mcast_request(XEN_NETIF_EXTRA_TYPE_MCAST_ADD, joined, NETIF_RSP_OKAY);
+	mcast_control_set("1", 1);
+	expect_hash_extra(5, true, tcp4_hash(key, 5));
+	expect_mcast_filter(joined, other, true);
+
+	/* restarted at once: what the last moment changed is saved when the port closes */
+	restart_port_a(NULL);
+	v = xvb_backend_read(&bed, VIF_A->domid, XB_PERSIST_KEY);
+	assert_non_null(v);
+	assert_non_null(strstr(v, " map=4:0000 mcast=1:01005e010203"));
+	free(v);
+	assert_int_equal(port_xstat(VIF_A->port, "guest_mcast_control"), 1);
+	assert_int_equal(port_xstat(VIF_A->port, "guest_mcast_addrs"), 1);
+	for (unsigned int i = 0; i < 6; i++)
+		expect_hash_extra(i, true, tcp4_hash(key, i));
+	expect_queues(16, key, 2); /* the 4-entry table of queue 0 */
+	expect_mcast_filter(joined, other, true);
+	/* the guest goes on from there: a DEL it sends now applies to the restored list */
+	mcast_request(XEN_NETIF_EXTRA_TYPE_MCAST_DEL, joined, NETIF_RSP_OKAY);
+	assert_int_equal(port_xstat(VIF_A->port, "guest_mcast_addrs"), 0);
+	mcast_request(XEN_NETIF_EXTRA_TYPE_MCAST_ADD, joined, NETIF_RSP_OKAY);
+
+	/* a mapping entry past the vif's one queue (XSA-270): nothing restored, filter off */
+	restart_port_a("v=1 alg=1 flags=2 key=" "00000000000000000000000000000000000000000000"
+		       "000000000000000000000000000000000000 map=2:01 mcast=1:01005e010203");
+	assert_int_equal(port_xstat(VIF_A->port, "guest_mcast_control"), 0);
+	assert_int_equal(port_xstat(VIF_A->port, "guest_mcast_addrs"), 0);
+	expect_hash_extra(1, false, 0);
+	expect_mcast_filter(joined, other, false);
+	/* ... and the key now says what is, at the control thread's next tick */
+	for (uint64_t t0 = now_ms();; sched_yield()) {
+		v = xvb_backend_read(&bed, VIF_A->domid, XB_PERSIST_KEY);
+		if (v != NULL && strstr(v, "alg=0 ") != NULL)
+			break;
+		if (now_ms() - t0 > XVB_WAIT_MS)
+			fail_msg("state key still '%s'", v != NULL ? v : "(none)");
+		free(v);
+	}
+	assert_non_null(strstr(v, " map=0: mcast=0:"));
+	free(v);
+	/* garbage: the same */
+	restart_port_a("v=1 alg=1 flags=2 key=zz");
+	assert_int_equal(port_xstat(VIF_A->port, "guest_mcast_control"), 0);
+	expect_hash_extra(2, false, 0);
+
+	/* a reconnect: netback's fresh connection, nothing carried over; the key follows */
+	assert_int_equal(tfe_connect(fe, &tfe_full), 0);
+	assert_true(xvb_wait_link(VIF_A->port, true, XVB_WAIT_MS));
+	assert_up(VIF_A);
+	assert_int_equal(port_xstat(VIF_A->port, "guest_mcast_addrs"), 0);
+	/* a well-formed key with hashing for a vif without a control ring: not this
+	 * connection's, nothing restored (its list neither) */
+	restart_port_a("v=1 alg=1 flags=2 key=" "00000000000000000000000000000000000000000000"
+		       "000000000000000000000000000000000000 map=0: mcast=1:01005e010203");
+	assert_int_equal(port_xstat(VIF_A->port, "guest_mcast_addrs"), 0);
+	expect_hash_extra(3, false, 0);
+	xvb_check_both_ways(&bed, VIF_A, 200, 0xc5);
+	xvb_check_both_ways(&bed, VIF_B, 200, 0xc6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1165,6 +1299,7 @@ int main(void)
 		cmocka_unit_test(test_minimal_and_refused_frontends),
 		cmocka_unit_test(test_mtu),
 		cmocka_unit_test(test_ctrl_ring),
+		cmocka_unit_test(test_resume_keeps_ring_state),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

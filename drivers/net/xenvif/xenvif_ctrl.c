@@ -256,7 +256,7 @@ static void persist_resume(struct xenvif *vif, const struct xb_frontend_conf *fe
 		return;
 	}
 	nif_mcast_init(&vif->mcast); /* a part restored is no list */
-	if (rc == -EINVAL)
+	if (rc == -ERANGE)
 		XENVIF_LOG(ERR, vif, "%s: its hashing state does not fit this connection "
 			   "(control ring %s, %u queue(s)): not restored", XB_PERSIST_KEY,
 			   fe->ctrl_ring ? "refused it" : "none", fe->nb_queues);

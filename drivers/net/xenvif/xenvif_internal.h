@@ -317,9 +317,9 @@ void xenvif_persist_connect(struct xenvif *vif);
 /**
  * A resume, after xenvif_cring_connect and before the queues are enabled: read the key
  * and restore the hashing state into the control ring and the addresses into vif->mcast
- * (empty). @return the addresses restored (0..NIF_MCAST_MAX); -ENOENT (no key); -EINVAL
+ * (empty). @return the addresses restored (0..NIF_MCAST_MAX); -ENOENT (no key); -ERANGE
  * (a hashing state for a vif without a control ring, or one nif_ctrl refused); another
- * error of xb_vif_persist_load (logged by lib/xenbus). On error nothing was restored but
+ * error of xb_vif_persist_load (a key it refused, logged by lib/xenbus). On error nothing was restored but
  * a part of the list may be: the caller empties it (nif_mcast_init).
  */
 int xenvif_persist_restore(struct xenvif *vif, unsigned int nb_queues);

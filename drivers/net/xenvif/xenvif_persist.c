@@ -85,10 +85,10 @@ int xenvif_persist_restore(struct xenvif *vif, unsigned int nb_queues)
 		h.mapping[i] = st.mapping[i];
 	/* hashing state for a connection without a control ring: not this connection's */
 	if (vif->cring == NULL ? !hash_is_off(&st) : nif_ctrl_hash_restore(vif->cring, &h) < 0)
-		return -EINVAL;
+		return -ERANGE;
 	for (uint32_t i = 0; i < st.nb_mcast; i++)
 		if (nif_mcast_add(&vif->mcast, st.mcast[i]) < 0)
-			return -EINVAL; /* cannot happen: nb_mcast <= NIF_MCAST_MAX, list empty */
+			return -ERANGE; /* cannot happen: nb_mcast <= NIF_MCAST_MAX, list empty */
 	/* what the key holds needs no write until it changes */
 	if (vif->cring != NULL)
 		nif_ctrl_hash_read(vif->cring, &vif->persist.hash, &vif->persist.hash_gen);
