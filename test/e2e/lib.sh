@@ -137,6 +137,31 @@ e2e_netback_stop() {
 	E2E_NETBACK_PID=
 }
 
+# e2e_netback_restart SIGNAL ARGS...: stop dpdk-netback with SIGNAL (TERM or KILL; started
+# with E2E_ON_EXIT=keep, so its vifs stay Connected), start it again with ARGS (and the
+# E2E_ON_EXIT now set), and wait until every guest's vif was resumed by the new process.
+e2e_netback_restart() {
+	local sig=$1 k rc
+	shift
+	local before=()
+	for ((k = 1; k <= E2E_GUESTS; k++)); do
+		before[k]=$(grep -c "vif$k.0: resumed" "$E2E_STATE/netback.log")
+	done
+	kill "-$sig" "$E2E_NETBACK_PID"
+	wait "$E2E_NETBACK_PID"
+	rc=$?
+	[ "$sig" = KILL ] || [ "$rc" = 0 ] ||
+		{ cat "$E2E_STATE/netback.log"; e2e_fail "dpdk-netback exited $rc on SIG$sig"; }
+	e2e_netback_start "$@"
+	for ((k = 1; k <= E2E_GUESTS; k++)); do
+		e2e_wait_for 15 e2e_resumed_more "$k" "${before[k]}" ||
+			{ tail -n 30 "$E2E_STATE/netback.log"; e2e_fail "vif$k.0 not resumed"; }
+	done
+}
+
+# e2e_resumed_more K N: guest K's vif was resumed more than N times (the service's log)
+e2e_resumed_more() { [ "$(grep -c "vif$1.0: resumed" "$E2E_STATE/netback.log")" -gt "$2" ]; }
+
 # e2e_stream FROM-NS TO-NS TO-IP LABEL: a byte-exact TCP stream (DNB_STREAM_BYTES, 256 MiB)
 e2e_stream() {
 	local out_srv out_cli srv stream=$e2e_top/test/e2e/stream.py
