@@ -739,9 +739,31 @@ static void test_rx_backlog(void **state)
  * leaves Connected, the packet posted meanwhile is delivered, the buffer posted meanwhile
  * is filled, and the resume is counted.
  */
+/* The service stops with --on-exit keep: A's port closes, its vif stays Connected. */
+static void port_a_close_keep(void)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "net_xenvif%u", VIF_A->domid);
+	assert_int_equal(rte_pmd_xenvif_keep_on_close(VIF_A->port, true), 0);
+	assert_int_equal(rte_eth_dev_stop(VIF_A->port), 0);
+	assert_int_equal(rte_eal_hotplug_remove("vdev", name), 0);
+	assert_backend_key(VIF_A->domid, "state", "4");
+}
+
+/* The next process probes A's vif again: its link comes up (a resume, if still Connected). */
+static void port_a_probe(void)
+{
+	char extra[32];
+
+	snprintf(extra, sizeof(extra), "stall_ms=%u", STALL_MS);
+	assert_int_equal(xvb_port_add(&bed, VIF_A, extra), 0);
+	assert_true(xvb_wait_link(VIF_A->port, true, XVB_WAIT_MS));
+}
+
 static void test_resume_after_keep(void **state)
 {
-	char name[32], extra[32], *st;
+	char *st;
 	struct tfe *fe = &VIF_A->fe;
 	struct rte_mbuf *pkts[4], *m;
 	netif_tx_response_t trsp;
@@ -752,18 +774,12 @@ static void test_resume_after_keep(void **state)
 	int n;
 
 	(void)state;
-	snprintf(name, sizeof(name), "net_xenvif%u", VIF_A->domid);
-	snprintf(extra, sizeof(extra), "stall_ms=%u", STALL_MS);
-	assert_int_equal(rte_pmd_xenvif_keep_on_close(VIF_A->port, true), 0);
-	assert_int_equal(rte_eth_dev_stop(VIF_A->port), 0);
-	assert_int_equal(rte_eal_hotplug_remove("vdev", name), 0);
-	assert_backend_key(VIF_A->domid, "state", "4");
+	port_a_close_keep();
 	xvb_frame(frame, sizeof(frame), VIF_B->mac, 0xa1);
 	id = tfe_tx_send(fe, frame, sizeof(frame), 0);
 	tfe_rx_post(fe, 1);
 
-	assert_int_equal(xvb_port_add(&bed, VIF_A, extra), 0);
-	assert_true(xvb_wait_link(VIF_A->port, true, XVB_WAIT_MS));
+	port_a_probe();
 	assert_backend_key(VIF_A->domid, "state", "4");
 	n = rte_eth_rx_burst(VIF_A->port, 0, pkts, 4);
 	assert_int_equal(n, 1);
@@ -1149,19 +1165,11 @@ static void test_mcast_control(void **state)
  * its state key while no process runs (NULL: leave it), and probe it again: a resume. */
 static void restart_port_a(const char *key_value)
 {
-	char name[32], extra[32];
-
-	snprintf(name, sizeof(name), "net_xenvif%u", VIF_A->domid);
-	snprintf(extra, sizeof(extra), "stall_ms=%u", STALL_MS);
-	assert_int_equal(rte_pmd_xenvif_keep_on_close(VIF_A->port, true), 0);
-	assert_int_equal(rte_eth_dev_stop(VIF_A->port), 0);
-	assert_int_equal(rte_eal_hotplug_remove("vdev", name), 0);
-	assert_backend_key(VIF_A->domid, "state", "4");
+	port_a_close_keep();
 	if (key_value != NULL)
 		assert_int_equal(xvb_backend_write(&bed, VIF_A->domid, XB_PERSIST_KEY, key_value),
 				 0);
-	assert_int_equal(xvb_port_add(&bed, VIF_A, extra), 0);
-	assert_true(xvb_wait_link(VIF_A->port, true, XVB_WAIT_MS));
+	port_a_probe();
 	assert_int_equal(xvb_xstat(VIF_A->port, "resumes"), 1);
 }
 

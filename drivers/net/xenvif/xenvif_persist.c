@@ -111,7 +111,9 @@ int xenvif_persist_save(struct xenvif *vif, bool now)
 		p->dirty = true;
 	if (mgen != p->mcast_gen)
 		p->dirty = true;
-	if (!p->dirty || (!now && p->saved_valid &&
+	/* the bound holds for failed writes too: a guest that keeps the thread awake (its
+	 * control ring) must not turn a failing xenstore into a write per wake-up */
+	if (!p->dirty || (!now && p->last_tsc != 0 &&
 			  tsc - p->last_tsc < rte_get_timer_hz() / 1000 * XENVIF_PERSIST_MS))
 		return 0;
 	p->mcast_gen = mgen; /* before the list is read: a change after it moves it again */
