@@ -1237,6 +1237,8 @@ static void test_resume_keeps_ring_state(void **state)
 	free(v);
 	assert_int_equal(port_xstat(VIF_A->port, "guest_mcast_control"), 1);
 	assert_int_equal(port_xstat(VIF_A->port, "guest_mcast_addrs"), 1);
+	assert_int_equal(port_xstat(VIF_A->port, "state_restored"), 1);
+	assert_int_equal(port_xstat(VIF_A->port, "state_refused"), 0);
 	for (unsigned int i = 0; i < 6; i++)
 		expect_hash_extra(i, true, tcp4_hash(key, i));
 	expect_queues(16, key, 2); /* the 4-entry table of queue 0 */
@@ -1251,6 +1253,8 @@ static void test_resume_keeps_ring_state(void **state)
 		       "000000000000000000000000000000000000 map=2:01 mcast=1:01005e010203");
 	assert_int_equal(port_xstat(VIF_A->port, "guest_mcast_control"), 0);
 	assert_int_equal(port_xstat(VIF_A->port, "guest_mcast_addrs"), 0);
+	assert_int_equal(port_xstat(VIF_A->port, "state_refused"), 1);
+	assert_int_equal(port_xstat(VIF_A->port, "state_restored"), 0);
 	expect_hash_extra(1, false, 0);
 	expect_mcast_filter(joined, other, false);
 	/* ... and the key now says what is, at the control thread's next tick */
@@ -1264,6 +1268,8 @@ static void test_resume_keeps_ring_state(void **state)
 	}
 	assert_non_null(strstr(v, " map=0: mcast=0:"));
 	free(v);
+	assert_true(port_xstat(VIF_A->port, "state_saves") >= 1);
+	assert_int_equal(port_xstat(VIF_A->port, "state_save_errors"), 0);
 	/* garbage: the same */
 	restart_port_a("v=1 alg=1 flags=2 key=zz");
 	assert_int_equal(port_xstat(VIF_A->port, "guest_mcast_control"), 0);
@@ -1279,6 +1285,7 @@ static void test_resume_keeps_ring_state(void **state)
 	restart_port_a("v=1 alg=1 flags=2 key=" "00000000000000000000000000000000000000000000"
 		       "000000000000000000000000000000000000 map=0: mcast=1:01005e010203");
 	assert_int_equal(port_xstat(VIF_A->port, "guest_mcast_addrs"), 0);
+	assert_int_equal(port_xstat(VIF_A->port, "state_refused"), 1);
 	expect_hash_extra(3, false, 0);
 	xvb_check_both_ways(&bed, VIF_A, 200, 0xc5);
 	xvb_check_both_ways(&bed, VIF_B, 200, 0xc6);

@@ -411,6 +411,7 @@ static int eth_stats_reset(struct rte_eth_dev *dev)
 	memset(&vif->cring_base, 0, sizeof(vif->cring_base));
 	if (vif->cring != NULL)
 		nif_ctrl_stats_reset(vif->cring);
+	memset(&vif->persist_stats, 0, sizeof(vif->persist_stats));
 	pthread_mutex_unlock(&vif->ctrl_lock);
 	return 0;
 }
@@ -509,21 +510,26 @@ static unsigned int xstats_fill_cring(const struct xenvif *vif, struct rte_eth_x
 	return idx;
 }
 
-/* Gauges of the vif's multicast filter (not counters): request-multicast-control, entries. */
-#define XSTATS_MCAST 2u
+/* Vif-wide values: the gauges of the multicast filter (request-multicast-control, entries)
+ * and the counters of the state key kept for a restart (xenvif_persist.c). */
+#define XSTATS_VIF 6u
 
-static unsigned int xstats_fill_mcast(const struct xenvif *vif, struct rte_eth_xstat *xstats,
-				      struct rte_eth_xstat_name *names, unsigned int idx)
+static unsigned int xstats_fill_vif(const struct xenvif *vif, struct rte_eth_xstat *xstats,
+				    struct rte_eth_xstat_name *names, unsigned int idx)
 {
 	const struct {
 		const char *name;
 		uint64_t value;
-	} g[XSTATS_MCAST] = {
+	} g[XSTATS_VIF] = {
 		{"guest_mcast_control", nif_mcast_control(&vif->mcast)},
 		{"guest_mcast_addrs", nif_mcast_count(&vif->mcast)},
+		{"state_saves", vif->persist_stats.saves},
+		{"state_save_errors", vif->persist_stats.save_errors},
+		{"state_restored", vif->persist_stats.restored},
+		{"state_refused", vif->persist_stats.refused},
 	};
 
-	for (unsigned int i = 0; i < XSTATS_MCAST; i++, idx++) {
+	for (unsigned int i = 0; i < XSTATS_VIF; i++, idx++) {
 		if (xstats != NULL)
 			xstats[idx] = (struct rte_eth_xstat){.id = idx, .value = g[i].value};
 		if (names != NULL)
@@ -537,7 +543,7 @@ static int xstats_fill(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
 {
 	struct xenvif *vif = dev->data->dev_private;
 	unsigned int total = xstats_per_queue() * vif->max_queues +
-			     names_count(nif_ctrl_stat_names) + XSTATS_MCAST, idx = 0;
+			     names_count(nif_ctrl_stat_names) + XSTATS_VIF, idx = 0;
 
 	if (n < total || (xstats == NULL && names == NULL))
 		return (int)total;
@@ -548,7 +554,7 @@ static int xstats_fill(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
 		idx = xstats_walk_queue(&vif->queues[i], xstat_store, &o, idx);
 	}
 	idx = xstats_fill_cring(vif, xstats, names, idx);
-	xstats_fill_mcast(vif, xstats, names, idx);
+	xstats_fill_vif(vif, xstats, names, idx);
 	pthread_mutex_unlock(&vif->ctrl_lock);
 	return (int)total;
 }

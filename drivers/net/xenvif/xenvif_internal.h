@@ -159,6 +159,14 @@ struct xenvif_persist {
 	uint64_t last_tsc;       /**< timer cycles of the last write */
 };
 
+/** The state key's counters (xstats state_*), the control thread's, kept across connects. */
+struct xenvif_persist_stats {
+	uint64_t saves;        /**< XB_PERSIST_KEY written */
+	uint64_t save_errors;  /**< writes xenstore refused (tried again) */
+	uint64_t restored;     /**< resumes that restored the key */
+	uint64_t refused;      /**< resumes that found a key and restored nothing from it */
+};
+
 /** Per-port private data (dev->data->dev_private). */
 struct xenvif {
 	char name[32];               /**< "vif<domid>.<devid>", as xen-netback names it */
@@ -214,6 +222,7 @@ struct xenvif {
 	 */
 	struct nif_mcast mcast;
 	struct xenvif_persist persist; /**< the control thread's: xenvif_persist.c */
+	struct xenvif_persist_stats persist_stats; /**< written under ctrl_lock */
 };
 
 /* Add counter struct @p src to @p dst, both made only of uint64_t (the stats structs). */

@@ -74,8 +74,10 @@ int xenvif_persist_restore(struct xenvif *vif, unsigned int nb_queues)
 	struct nif_hash h;
 	int rc = xb_vif_persist_load(vif->xb, nb_queues, &st);
 
-	if (rc < 0)
+	if (rc < 0) {
+		vif->persist_stats.refused += rc != -ENOENT;
 		return rc; /* lib/xenbus logged a key it refused */
+	}
 	memset(&h, 0, sizeof(h));
 	h.alg = st.hash_alg;
 	h.flags = st.hash_flags;
@@ -84,8 +86,10 @@ int xenvif_persist_restore(struct xenvif *vif, unsigned int nb_queues)
 	for (uint32_t i = 0; i < st.map_size; i++)
 		h.mapping[i] = st.mapping[i];
 	/* hashing state for a connection without a control ring: not this connection's */
-	if (vif->cring == NULL ? !hash_is_off(&st) : nif_ctrl_hash_restore(vif->cring, &h) < 0)
+	if (vif->cring == NULL ? !hash_is_off(&st) : nif_ctrl_hash_restore(vif->cring, &h) < 0) {
+		vif->persist_stats.refused++;
 		return -ERANGE;
+	}
 	for (uint32_t i = 0; i < st.nb_mcast; i++)
 		if (nif_mcast_add(&vif->mcast, st.mcast[i]) < 0)
 			return -ERANGE; /* cannot happen: nb_mcast <= NIF_MCAST_MAX, list empty */
@@ -96,6 +100,7 @@ int xenvif_persist_restore(struct xenvif *vif, unsigned int nb_queues)
 	vif->persist.saved = st;
 	vif->persist.saved_valid = true;
 	vif->persist.dirty = false;
+	vif->persist_stats.restored++;
 	return (int)st.nb_mcast;
 }
 
@@ -125,8 +130,10 @@ int xenvif_persist_save(struct xenvif *vif, bool now)
 	p->last_tsc = tsc;
 	if (rc < 0) {
 		p->dirty = true; /* again at the next tick (lib/xenbus logged it) */
+		vif->persist_stats.save_errors++;
 		return rc;
 	}
+	vif->persist_stats.saves++;
 	p->saved = st;
 	p->saved_valid = true;
 	return 1;
