@@ -248,8 +248,10 @@ struct nif_ring_pos nif_rxq_attach_pos(const struct nif_rxq *q);
 /**
  * Lay out the next packets prepared from @p headroom on (the frontend reconfigured its
  * xdp-headroom): each packet's first data slot starts at that offset in the guest's buffer,
- * its response's offset says so, and it holds NIF_PAGE_SIZE - @p headroom bytes at most
- * (so a packet may need one more slot). Packets already prepared keep their layout.
+ * its response's offset says so, and it holds NIF_PAGE_SIZE - @p headroom bytes at most.
+ * While it is not 0 a packet must fit one slot and may not be GSO (Linux's netfront runs
+ * its XDP program on single-slot packets and drops the rest): others are dropped and
+ * counted (rx_drop_too_many_slots, rx_drop_no_gso). Packets already prepared keep their layout.
  * Only from the lcore using the queue, between bursts.
  * @return 0; -EINVAL for @p headroom over NIF_RX_HEADROOM_MAX (nothing changed); -EBUSY
  *   inside a burst (between prepare and finish).

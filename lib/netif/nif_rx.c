@@ -227,7 +227,8 @@ static enum rx_place rx_place_packet(struct nif_rxq *q, struct rte_mbuf *m, RING
 {
 	struct nif_rx_stats *st = &q->stats;
 	struct rx_extras ex = { .n = 0 };
-	uint16_t flags, max_slots = q->feat.sg ? NIF_MAX_DATA_SLOTS : 1;
+	/* with an XDP headroom, netfront takes single-slot packets only (nif_rxq_set_headroom) */
+	uint16_t flags, max_slots = q->feat.sg && q->headroom == 0 ? NIF_MAX_DATA_SLOTS : 1;
 	uint32_t nsegs;
 	int nslots;
 

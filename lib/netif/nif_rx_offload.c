@@ -42,7 +42,8 @@ static enum nif_rx_verdict rx_gso(const struct nif_rxq *q, const struct rte_mbuf
 {
 	if (ipv == 0 || m->tso_segsz == 0)
 		return NIF_RX_DROP_BAD_GSO;
-	if ((ipv == 4 && !q->feat.gso_tcpv4) || (ipv == 6 && !q->feat.gso_tcpv6))
+	if ((ipv == 4 && !q->feat.gso_tcpv4) || (ipv == 6 && !q->feat.gso_tcpv6) ||
+	    q->headroom != 0)
 		return NIF_RX_DROP_NO_GSO;
 	memset(gso, 0, sizeof(*gso));
 	gso->type = XEN_NETIF_EXTRA_TYPE_GSO;

@@ -33,9 +33,12 @@
 /** What the connected frontend negotiated for packets sent to it (its RX ring). */
 struct rte_pmd_xenvif_offloads {
 	bool connected; /**< false: nothing is connected, the other fields are false */
-	bool sg;        /**< multi-slot packets (feature-sg) */
-	bool tso_v4;    /**< TCP/IPv4 GSO packets (feature-gso-tcpv4) */
-	bool tso_v6;    /**< TCP/IPv6 GSO packets (feature-gso-tcpv6) */
+	/** multi-slot packets (feature-sg), GSO packets (feature-gso-tcpv4/6): none of them
+	 *  while the frontend has an XDP program attached (xdp-headroom set: Linux's netfront
+	 *  drops such packets then); a change raises another link-up event */
+	bool sg;
+	bool tso_v4;    /**< TCP/IPv4 GSO packets */
+	bool tso_v6;    /**< TCP/IPv6 GSO packets */
 	bool csum_v4;   /**< partial TCP/UDP checksums over IPv4 (no feature-no-csum-offload) */
 	bool csum_v6;   /**< partial TCP/UDP checksums over IPv6 (feature-ipv6-csum-offload) */
 	uint16_t nb_queues; /**< queue pairs the frontend connected (multi-queue-num-queues):

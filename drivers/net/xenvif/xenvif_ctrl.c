@@ -213,6 +213,22 @@ _Static_assert(XB_XDP_HEADROOM_MAX <= NIF_RX_HEADROOM_MAX, "xdp-headroom past li
 
 /* The frontend reconfigured its xdp-headroom: each connected queue's next tx_burst lays
  * out packets for the guest from it on (xen-netback reads vif->xdp_headroom per packet). */
+/*
+ * What the frontend takes: its features, but with an XDP program attached (xdp-headroom
+ * set) Linux's netfront runs the program on single-slot packets only and drops every other
+ * (xennet_get_responses), so then neither multi-slot nor GSO packets until it detaches.
+ * xen-netback has no such rule (it forwards what its bridge hands it, and drops nothing
+ * early); the switch here aggregates (LRO), so it must not build what the guest drops.
+ */
+static void offloads_set(struct xenvif *vif, const struct xb_frontend_conf *fe)
+{
+	bool sg = fe->sg && fe->xdp_headroom == 0;
+
+	vif->fe_offloads.sg = sg;
+	vif->fe_offloads.tso_v4 = sg && fe->gso_tcpv4;
+	vif->fe_offloads.tso_v6 = sg && fe->gso_tcpv6;
+}
+
 static void headroom_changed(struct xenvif *vif, const struct xb_frontend_conf *fe)
 {
 	for (unsigned int i = 0; i < vif->nb_connected; i++) {
@@ -221,7 +237,13 @@ static void headroom_changed(struct xenvif *vif, const struct xb_frontend_conf *
 		atomic_store_explicit(&q->headroom, fe->xdp_headroom, memory_order_relaxed);
 		atomic_fetch_add_explicit(&q->headroom_seq, 1, memory_order_release);
 	}
-	XENVIF_LOG(NOTICE, vif, "guest RX headroom: %u bytes (xdp-headroom)", fe->xdp_headroom);
+	XENVIF_LOG(NOTICE, vif, "guest RX headroom: %u bytes (xdp-headroom)%s", fe->xdp_headroom,
+		   fe->xdp_headroom != 0 && fe->sg ? ": one slot a packet, no GSO, while it lasts" : "");
+	offloads_set(vif, fe);
+	/* the application reads the offloads again (link up, as at connect) */
+	if (atomic_load(&vif->link_up))
+		rte_eth_dev_callback_process(&rte_eth_devices[vif->port_id],
+					     RTE_ETH_EVENT_INTR_LSC, NULL);
 }
 
 /*
@@ -354,10 +376,10 @@ static bool try_connect(struct xenvif *vif, const struct xb_frontend_conf *fe, b
 	}
 	vif->connects++;
 	vif->fe_offloads = (struct rte_pmd_xenvif_offloads){
-		.connected = true, .sg = fe->sg, .tso_v4 = fe->sg && fe->gso_tcpv4,
-		.tso_v6 = fe->sg && fe->gso_tcpv6, .csum_v4 = fe->ip_csum, .csum_v6 = fe->ipv6_csum,
+		.connected = true, .csum_v4 = fe->ip_csum, .csum_v6 = fe->ipv6_csum,
 		.nb_queues = (uint16_t)fe->nb_queues, .mtu = conn_mtu(vif, fe),
 	};
+	offloads_set(vif, fe);
 	XENVIF_LOG(INFO, vif, "%s: %u queue(s), %s event channels, sg %d gso %d/%d, MTU %u%s%s%s",
 		   resume ? "resumed" : "connected", fe->nb_queues,
 		   fe->queues[0].split_evtchn ? "split" : "shared", fe->sg, fe->gso_tcpv4,
