@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # run-tests.sh: install, build, then run every meson suite that runs on this machine:
 # selftest first (the checks of these test scripts' own verdicts), then unit, e2e, fuzz, xen
-# (meson test; xen boots Xen 4.17 under QEMU, ~6 minutes), pkg (the Debian package built
+# (meson test; xen boots Xen 4.17 under QEMU, ~20 minutes), pkg (the Debian package built
 # and installed into a clean Debian 12 chroot), then bench (meson test
 # --benchmark), then unit and e2e again in an AddressSanitizer + UndefinedBehaviorSanitizer
 # build (build-sanitize/; its LeakSanitizer checks dpdk-netback's exit after traffic,

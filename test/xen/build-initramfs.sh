@@ -6,8 +6,9 @@
 #
 #   build-initramfs.sh BUILD-DIR OUT-DIR
 #
-# OUT-DIR/domU.cpio.gz  a guest: busybox, xen-netfront, netperf, iputils ping, ethtool, perl-base,
-#                       test/xen/{domU-init.sh,xstream.pl}
+# OUT-DIR/domU.cpio.gz  a guest: busybox, xen-netfront, 8021q, netperf, iputils ping, ethtool,
+#                       perl-base, iproute2 (for XDP) and test/xen/xdp_mark.c built with clang's
+#                       BPF target, test/xen/{domU-init.sh,xstream.pl}
 # OUT-DIR/dom0.cpio.gz  Dom0: busybox, iproute2, ethtool, iputils ping, the Xen tools
 #                       (oxenstored, xenconsoled, xen-init-dom0, xl), the Xen modules, dpdk-netback with its DPDK libraries
 #                       and the two plugins it needs (net_af_packet, mempool_ring), the
@@ -117,11 +118,15 @@ build_domu() {
 	local root=$out/domU-root
 
 	base_root "$root"
-	copy_modules "$root" xen-netfront
+	copy_modules "$root" xen-netfront 8021q e1000 macvlan
 	copy_elf "$root" "$(command -v netperf)"
 	copy_elf "$root" "$(command -v netserver)"
 	copy_elf "$root" /usr/bin/ping /usr/bin/ping
 	copy_elf "$root" /usr/sbin/ethtool /usr/sbin/ethtool
+	# iproute2 beside busybox's ip (which stays the guest's ip): it loads XDP programs
+	copy_elf "$root" /sbin/ip /usr/lib/dnb/ip
+	clang -O2 -g -target bpf -I/usr/include/x86_64-linux-gnu -c "$here/xdp_mark.c" \
+		-o "$root/usr/lib/dnb/xdp_mark.o" || die "cannot build test/xen/xdp_mark.c"
 	copy_perl "$root"
 	cp "$here/domU-init.sh" "$root/init"
 	chmod 755 "$root/init"
@@ -133,12 +138,22 @@ build_dom0() {
 	local root=$out/dom0-root f plugin
 
 	base_root "$root"
-	copy_modules "$root" xen-evtchn xenfs xen-gntdev xen-gntalloc xen-privcmd veth bridge xen-netback
+	copy_modules "$root" xen-evtchn xenfs xen-gntdev xen-gntalloc xen-privcmd veth bridge xen-netback 8021q \
+		tun
 	for f in oxenstored xenconsoled xen-init-dom0 xl; do
 		copy_elf "$root" "$xen_bin/$f" "/usr/sbin/$f"
 	done
 	# libxl starts this helper by its installed path.
 	copy_elf "$root" "$xen_bin/libxl-save-helper"
+	# an HVM guest's device model (qemu-system-xen) and firmware: hvmloader, SeaBIOS (libxl
+	# loads both), QEMU's option ROMs for direct kernel boot and for the e1000's PCI ROM
+	copy_elf "$root" /usr/libexec/xen-qemu-system-i386
+	copy_file /usr/lib/xen-4.17/boot/hvmloader "$root"
+	copy_file /usr/share/seabios/bios-256k.bin "$root"
+	for f in linuxboot_dma.bin linuxboot.bin kvmvapic.bin keymaps/en-us; do
+		copy_file "/usr/share/qemu/$f" "$root"
+	done
+	copy_file /usr/lib/ipxe/qemu/efi-e1000.rom "$root"
 	for f in xenstore-read xenstore-write xenstore-ls xenstore-list xenstore-rm xenstore-watch; do
 		copy_elf "$root" "/usr/bin/$f" "/usr/bin/$f"
 	done

@@ -8,7 +8,9 @@
 #  - xen-utils-4.17: oxenstored, xenconsoled, xen-init-dom0, xl and libxl for Dom0;
 #  - linux-image-amd64: one kernel for Dom0 (PV) and the guests (PV, PVH), with the Xen
 #    modules (evtchn, xenfs, gntdev, gntalloc, privcmd, netback, netfront);
-#  - busybox-static, cpio: the initramfs userland and its archive format.
+#  - busybox-static, cpio: the initramfs userland and its archive format;
+#  - clang, libbpf-dev: the guest's XDP program (test/xen/xdp_mark.c), loaded by iproute2;
+#  - qemu-system-xen, ipxe-qemu: an HVM guest's device model and its e1000's option ROM.
 # Nothing is started or enabled on this machine: the packages are only a source of files for
 # test/xen/build-initramfs.sh.
 set -euo pipefail
@@ -18,7 +20,8 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 pkgs=(qemu-system-x86 xen-hypervisor-4.17-amd64 xen-utils-4.17 linux-image-amd64
-	busybox-static cpio xenstore-utils netperf iproute2 iputils-ping ethtool kmod xz-utils gzip)
+	busybox-static cpio xenstore-utils netperf iproute2 iputils-ping ethtool kmod xz-utils gzip
+	clang libbpf-dev qemu-system-xen ipxe-qemu)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

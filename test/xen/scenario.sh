@@ -12,10 +12,12 @@
 #         (test/xen/domU-init.sh runs its half of the tests and prints on its console).
 #
 # Guest lives, one after the other, each: xl create, both ends Connected, the guest's ping,
-# netperf TCP_STREAM/TCP_MAERTS/TCP_RR and a byte-exact stream each way (sha256), the peer's
-# ping and netperf, the port never detached meanwhile, xl destroy (backend gone, port
-# detached):
-#  1. "pv"        a PV guest served by one dpdk-netback process (--marked-vifs, 2 queues offered)
+# netperf TCP_STREAM/TCP_MAERTS/TCP_RR and a byte-exact stream each way (sha256), each over
+# IPv4 and IPv6, the peer's ping and netperf, the port never detached meanwhile, xl destroy
+# (backend gone, port detached):
+#  1. "pv"        a PV guest served by one dpdk-netback process (--marked-vifs, 2 queues
+#                 offered); after its tests it attaches an XDP program (netfront asks for
+#                 headroom: Reconfiguring), sees it work, and detaches it
 #  2. "pvh"       a PVH guest, same process: a new domain's vif attaches after the first left;
 #                 its netfront has SG, TSO and GSO turned off (ethtool -K) before any traffic
 #  3. "pv-2q"     a PV guest with 2 vCPUs: netfront connects 2 queues
@@ -26,6 +28,9 @@
 #                 streams stay byte-exact, netperf's connection survives, the vif's states
 #                 never leave Connected (xenstore-watch), and the peer's ping answers within
 #                 1 s of the new process resuming.
+#  3c. "vifline"  the vif line: rate=, mtu=9000, ip=, a capture (vifline_phase below)
+#  3d. "lan"      two switches, VLANs, guest to guest over IPv4 and IPv6 (lan_phase below)
+#  3e. "hvm"      an HVM guest on its emulated NIC, then PV-on-HVM (hvm_phase below)
 #  4. "kernel-pv" dpdk-netback stopped (SIGTERM: clean exit), xen-netback loaded, a bridge:
 #                 the same PV guest, for "DNB-INFO throughput ..." ratio lines.
 #  5. "beside"    xen-netback still loaded, dpdk-netback started again: two guests at once,
@@ -39,8 +44,7 @@ guest_ip=10.77.0.2
 nb_log=/tmp/netback.log
 console_dir=/var/log/xen/console
 nb_pid=
-rx_pid=
-tx_pid=
+stream_pids=
 # The physical CPU a PVH guest's vCPU is pinned to. Under QEMU 7.2's TCG (one host thread per
 # CPU, emulated SVM with nested paging), a PVH guest whose vCPU Xen was free to move between
 # the two CPUs triple-faulted at a VM exit (just after an intercepted rdtsc, in or cpuid) in
@@ -55,6 +59,8 @@ guest_extra=
 stream_rate=
 # More devargs for dpdk-netback's wire port (",framesz=..." for jumbo frames).
 wire_devargs=
+# More EAL options of dpdk-netback (a second wire port).
+netback_eal=
 
 # iproute2, not busybox's applet (Debian's busybox shell runs its own applets first): netns.
 ip() { /sbin/ip "$@"; }
@@ -75,6 +81,10 @@ wait_for() {
 	done
 	return 1
 }
+
+# answered PING-OUTPUT: ping -c 5 -w ... got 5 replies or more (with -w it sends another
+# request when a reply is late, and may get both)
+answered() { [ "$(echo "$1" | sed -n 's/.* \([0-9]*\) received.*/\1/p')" -ge 5 ] 2>/dev/null; }
 
 # positive NUMBER: a decimal number above zero (netperf's throughput field).
 positive() { echo "$1" | awk '{ exit !($1 ~ /^[0-9.]+$/ && $1 + 0 > 0) }'; }
@@ -146,7 +156,7 @@ netback_start() {
 	# (per process: a killed one's may be written after the next one started).
 	(
 		LD_PRELOAD=/usr/lib/libdnb_xs_trace.so dpdk-netback -l 0-1 --no-huge --no-pci --no-shconf -m 256 --iova-mode=va \
-			--vdev net_af_packet0,iface=$iface,qdisc_bypass=1$wire_devargs \
+			--vdev net_af_packet0,iface=$iface,qdisc_bypass=1$wire_devargs $netback_eal \
 			-- --marked-vifs --vif-queues 2 $opts 2>&1 &
 		p=$!
 		echo $p >/tmp/netback.pid
@@ -242,7 +252,7 @@ guest_results() {
 		return 1
 	fi
 	grep -a "^DNB-RESULT " "$log" | tr -d '\r' | sed "s/^DNB-RESULT guest-/DNB-RESULT guest-$2-/"
-	grep -a "^DNB-RESULT guest-netperf" "$log" | tr -d '\r' | while read -r _ name _ tput; do
+	grep -a "^DNB-RESULT guest-\(xdp-\)\?netperf" "$log" | tr -d '\r' | while read -r _ name _ tput; do
 		echo "${tput%%,*}" >"/tmp/tput.$2.$name"
 	done
 	grep -aq "^DNB-RESULT guest-[^ ]* FAIL" "$log" && { evidence "$log"; backend_evidence; }
@@ -252,65 +262,93 @@ guest_results() {
 
 # Dom0's side: the wire peer reaches the guest.
 peer_tests() {
-	local out t tput
+	local out t
 	out=$(peer /usr/bin/ping -c 5 -i 0.3 -w 15 $guest_ip 2>&1)
-	if echo "$out" | grep -q " 5 received"; then
+	if answered "$out"; then
 		result "peer-ping-$1" PASS "5/5 replies from the guest"
 	else
 		result "peer-ping-$1" FAIL "$(echo "$out" | grep 'packets')"
 	fi
 	for t in TCP_STREAM TCP_MAERTS; do
-		out=$(peer timeout 30 netperf -H $guest_ip -t $t -l 5 -P 0 -- -o THROUGHPUT,THROUGHPUT_UNITS 2>&1 | tail -n 1)
-		tput=${out%%,*}
-		if positive "$tput"; then
-			result "peer-netperf-$t-$1" PASS "$out"
-			echo "$tput" >"/tmp/tput.$1.peer-netperf-$t"
-		else
-			result "peer-netperf-$t-$1" FAIL "$(echo "$out" | tr '\n' ' ')"
-			backend_evidence
-		fi
+		peer_netperf "$1" "peer-netperf-$t" -H $guest_ip -t $t
+		# and over IPv6 (#20): the guest's netserver for it listens on 12866
+		peer_netperf "$1" "peer-netperf6-$t" -H "fd77::${guest_ip##*.}" -p 12866 -6 -t $t
 	done
 }
 
-# streams_arm: the peer's receiver for the guest's stream, and the peer's stream to the guest
-# (its sender retries until the guest listens, after the guest's own tests).
+# peer_netperf LABEL NAME ARGS...: one 5 s netperf of the peer's, check NAME-LABEL
+peer_netperf() {
+	local label=$1 name=$2 out tput
+	shift 2
+	out=$(peer timeout 30 netperf "$@" -l 5 -P 0 -- -o THROUGHPUT,THROUGHPUT_UNITS 2>&1 | tail -n 1)
+	tput=${out%%,*}
+	if positive "$tput"; then
+		result "$name-$label" PASS "$out"
+		echo "$tput" >"/tmp/tput.$label.$name"
+	else
+		result "$name-$label" FAIL "$(echo "$out" | tr '\n' ' ')"
+		backend_evidence
+	fi
+}
+
+# streams_arm [6]: the peer's receiver for the guest's stream, and the peer's stream to the
+# guest (its sender retries until the guest listens, after the guest's own tests); with 6,
+# the same pair over IPv6 as well (the guest's ordinary tests send both, #20).
 streams_arm() {
-	rm -f /tmp/peer-rx.bin
-	peer xstream.pl recv 5002 600 >/tmp/peer-rx.bin 2>/tmp/peer-recv.log &
-	rx_pid=$!
 	head -c "$stream_bytes" /dev/urandom >/tmp/peer-blob
 	sha256sum </tmp/peer-blob | cut -d' ' -f1 >/tmp/peer-tx.sha
-	peer xstream.pl send $guest_ip 5001 300 $stream_rate </tmp/peer-blob >/tmp/peer-send.log 2>&1 &
-	tx_pid=$!
+	stream_pids=
+	stream_arm_one "" $guest_ip 5002 5001
+	[ "${1:-}" = 6 ] && stream_arm_one 6 "fd77::${guest_ip##*.}" 5004 5003
+}
+
+# stream_arm_one FAMILY GUEST-ADDR RECV-PORT SEND-PORT: one pair; logs /tmp/peer-*FAMILY*.
+# /sbin/ip, not the functions: the pid must be xstream.pl's own (ip netns exec execs it),
+# or streams_disarm would kill a subshell and leave a receiver holding its port.
+stream_arm_one() {
+	rm -f /tmp/peer-rx$1.bin
+	/sbin/ip netns exec peer xstream.pl recv $3 600 >/tmp/peer-rx$1.bin 2>/tmp/peer-recv$1.log &
+	eval "rx$1_pid=\$!"
+	stream_pids="$stream_pids $!"
+	/sbin/ip netns exec peer xstream.pl send $2 $4 300 $stream_rate </tmp/peer-blob \
+		>/tmp/peer-send$1.log 2>&1 &
+	stream_pids="$stream_pids $!"
 }
 
 # streams_disarm: whatever is left of this life's streams.
 streams_disarm() {
-	kill "$rx_pid" "$tx_pid" 2>/dev/null
-	wait "$rx_pid" "$tx_pid" 2>/dev/null
-	rm -f /tmp/peer-blob /tmp/peer-rx.bin
+	kill $stream_pids 2>/dev/null
+	wait $stream_pids 2>/dev/null
+	rm -f /tmp/peer-blob /tmp/peer-rx.bin /tmp/peer-rx6.bin
 }
 
-# streams_check LABEL: compare each stream's digests at both ends.
+# streams_check LABEL [6]: compare each stream's digests at both ends (and the IPv6 pair's).
 streams_check() {
-	local log="$console_dir/guest-$guest.log" sent got
+	stream_check_one "$1" ""
+	[ "${2:-}" = 6 ] && stream_check_one "$1" 6
+}
+
+# stream_check_one LABEL FAMILY: checks stream[FAMILY]-guest-to-peer-LABEL and -peer-to-guest-
+stream_check_one() {
+	local log="$console_dir/guest-$guest.log" sent got pid
+	eval "pid=\$rx$2_pid"
 	# The first digest: the peer's receiver takes one connection, the guest's first.
 	sent=$(grep -a '^DNB-GUEST-SHA tx ' "$log" | tr -d '\r' | head -n 1 | cut -d' ' -f3)
-	wait_for 60 sh -c "! kill -0 $rx_pid"
-	got=$(sha256sum </tmp/peer-rx.bin | cut -d' ' -f1)
+	wait_for 60 sh -c "! kill -0 $pid"
+	got=$(sha256sum </tmp/peer-rx$2.bin | cut -d' ' -f1)
 	if [ -n "$sent" ] && [ "$sent" = "$got" ]; then
-		result "stream-guest-to-peer-$1" PASS "$stream_bytes bytes, sha256 equal ${sent%${sent#????????}}"
+		result "stream$2-guest-to-peer-$1" PASS "$stream_bytes bytes, sha256 equal ${sent%${sent#????????}}"
 	else
-		result "stream-guest-to-peer-$1" FAIL "guest sent '$sent', peer received $(wc -c </tmp/peer-rx.bin) bytes '$got'"
-		evidence /tmp/peer-recv.log
+		result "stream$2-guest-to-peer-$1" FAIL "guest sent '$sent', peer received $(wc -c </tmp/peer-rx$2.bin) bytes '$got'"
+		evidence /tmp/peer-recv$2.log
 	fi
 	sent=$(cat /tmp/peer-tx.sha)
-	got=$(grep -a '^DNB-GUEST-SHA rx ' "$log" | tr -d '\r' | head -n 1 | cut -d' ' -f3)
+	got=$(grep -a "^DNB-GUEST-SHA rx$2 " "$log" | tr -d '\r' | head -n 1 | cut -d' ' -f3)
 	if [ "$sent" = "$got" ]; then
-		result "stream-peer-to-guest-$1" PASS "$stream_bytes bytes, sha256 equal ${sent%${sent#????????}}"
+		result "stream$2-peer-to-guest-$1" PASS "$stream_bytes bytes, sha256 equal ${sent%${sent#????????}}"
 	else
-		result "stream-peer-to-guest-$1" FAIL "peer sent '$sent', guest received '$got'"
-		evidence /tmp/peer-send.log
+		result "stream$2-peer-to-guest-$1" FAIL "peer sent '$sent', guest received '$got'"
+		evidence /tmp/peer-send$2.log
 	fi
 }
 
@@ -378,11 +416,11 @@ vif_queues() {
 
 # guest_life TYPE LABEL [VCPUS]: create, connect, the guest's tests, the peer's tests, destroy.
 guest_life() {
-	streams_arm
+	streams_arm 6
 	if guest_create "$1" "$2" "${3:-1}" && vif_connected "$2" &&
 		{ [ "$backend" = kernel ] || vif_queues "$2" "${3:-1}"; } &&
 		guest_results 400 "$2"; then
-		streams_check "$2"
+		streams_check "$2" 6
 		peer_tests "$2"
 	fi
 	streams_disarm
@@ -455,7 +493,7 @@ restart_life() {
 	stream_bytes=12000000
 	guest_extra="DNB_GUEST_TESTS=streams DNB_STREAM_RATE=$stream_rate"
 	rm -f /tmp/restart-resumed.log
-	streams_arm
+	streams_arm 6
 	if guest_create pv restart 2 && vif_connected restart && vif_queues restart 2 &&
 		wait_for 120 grep -q "DNB-GUEST ready" "$console_dir/guest-$guest.log"; then
 		d=$(domid_of $guest)
@@ -481,7 +519,7 @@ restart_life() {
 		else
 			result restart-netperf FAIL "$(tr '\n' ' ' </tmp/restart-netperf.log)"
 		fi
-		guest_results 300 restart && streams_check restart
+		guest_results 300 restart && streams_check restart 6
 		# the pipelines' readers (ping dies on its next line) and the watches themselves
 		kill $bg $(cat /tmp/restart-watch.pids 2>/dev/null) 2>/dev/null
 		restart_outage
@@ -524,22 +562,40 @@ compare() {
 # ---- The vif line (#14): rate=, mtu=, ip= and a capture, under the stock netfront --------
 # Two guests at once on one dpdk-netback (--mtu 9000, the wire and the peer at 9000 too):
 # "rate" has vif 'rate=10Mb/s,ip=10.77.0.21,mtu=9000' and tries to send from an address ip=
-# does not allow (domU-init.sh's DNB_GUEST_TESTS=vifline); "free" has no rate. The peer
+# does not allow (domU-init.sh's DNB_GUEST_TESTS=vifline); "free" has no rate, streams
+# byte-exact each way at MTU 9000 (DNB_GUEST_TESTS=jumbo). Each sends from a second MAC (a
+# macvlan): --vif-macs allows free's (answered), not rate's (dropped, sw_spoofed). The peer
 # takes TCP_MAERTS from both at once: "rate" sends at 10 Mbit/s +- 15 % and "free" well
 # above it. 8972-byte pings with DF reach both. Then a capture of "rate"'s vif holds the
 # peer's pings: Dom0 prints the file (DNB-FILE lines) and the host reads it (host-checks.sh).
+# Last, free turns netfront's SG off (its MTU falls to 1500) and streams again, over IPv6.
 vifline_ip_rate=10.77.0.21
 vifline_ip_free=10.77.0.22
 vifline_capture=/var/lib/dpdk-netback/capture/vifline.pcapng
 
 # vifline_create WHO IP VIF-KEYS GUEST-ENV: guest dnbguest-WHO, MTU 9000
 vifline_create() {
-	named_guest vifline "$1" "DNB_GUEST_IP=$2 DNB_GUEST_MTU=9000 $4" \
+	named_guest vifline "$1" "DNB_GUEST_IP=$2 DNB_GUEST_MTU=9000 DNB_STREAM_BYTES=$stream_bytes $4" \
 		"$3,mtu=9000,script=vif-dpdk-netback"
 }
 
-# vifline_ready WHO: both ends Connected, the guest's own source checks relayed.
-vifline_ready() { named_ready vifline "$1" 'guest-ip-'; }
+# vifline_ready WHO [MARKER]: both ends Connected, the guest's own checks relayed.
+vifline_ready() { named_ready vifline "$1" 'guest-' 180 "${2:-DNB-GUEST done}"; }
+
+# vifline_jumbo: the free guest's second round (domU-init.sh's jumbo): its netfront's SG off,
+# the streams again (IPv6); then both rounds' streams compared
+vifline_jumbo() {
+	local log="$console_dir/guest-dnbguest-free.log"
+	peer xstream.pl send $vifline_ip_free 5010 60 </dev/null >/dev/null 2>&1
+	if wait_for 180 grep -q "DNB-GUEST done" "$log"; then
+		grep -a "^DNB-RESULT guest-sg-off" "$log" | tr -d '\r' |
+			sed "s/^DNB-RESULT guest-/DNB-RESULT guest-vifline-free-/"
+	else
+		result guest-vifline-free-sg-off FAIL "no 'DNB-GUEST done' after the round with SG off"
+		evidence "$log"
+	fi
+	streams_check vifline-free 6
+}
 
 # vifline_counter WHO NAME: a counter of the guest's port (/dpdk_netback/stats, xtel.pl)
 vifline_counter() {
@@ -591,6 +647,13 @@ vifline_checks() {
 	else
 		result vifline-ip-counted FAIL "sw_ip_spoofed '$n' on the ip= guest's port"
 	fi
+	# the rate guest's macvlan: its MAC is no --vif-macs of that vif
+	n=$(vifline_counter rate sw_spoofed)
+	if [ "${n:-0}" -ge 3 ]; then
+		result vifline-mac-counted PASS "sw_spoofed $n on the port of the guest without --vif-macs"
+	else
+		result vifline-mac-counted FAIL "sw_spoofed '$n' on the port of the guest without --vif-macs"
+	fi
 	vifline_rate
 	before=$(xtel.pl "/dpdk_netback/capture,start,$(domid_of dnbguest-rate)/0,vifline.pcapng" 2>&1)
 	peer /usr/bin/ping -c 5 -i 0.2 -w 10 $vifline_ip_rate >/tmp/vifline-cap-ping.log 2>&1
@@ -606,7 +669,8 @@ vifline_checks() {
 }
 
 vifline_phase() {
-	local who rc
+	# the free guest's streams (domU-init.sh's jumbo) for streams_arm and streams_check
+	local who rc guest=dnbguest-free guest_ip=$vifline_ip_free
 	ip link set dnbw0 mtu 9000 && peer ip link set dnbp0 mtu 9000 || {
 		result vifline-wire FAIL "wire MTU 9000"
 		return 1
@@ -614,15 +678,20 @@ vifline_phase() {
 	# frames of 9018 bytes in the wire's packet socket; 8192 shared buffers of 9 KiB fit
 	# dpdk-netback's -m 256 (the default 32768 would not)
 	wire_devargs=",framesz=9216,blocksz=36864"
-	netback_start dnbw0 vifline "--mtu 9000 --mbufs 8192"
+	netback_start dnbw0 vifline "--mtu 9000 --mbufs 8192 --vif-macs dnbguest-free/0=02:00:00:00:77:22"
 	rc=$?
 	wire_devargs=
+	streams_arm 6
 	if [ "$rc" = 0 ] && vifline_create rate $vifline_ip_rate \
-		"mac=00:16:3e:00:00:21,ip=$vifline_ip_rate,rate=10Mb/s" DNB_GUEST_TESTS=vifline &&
-		vifline_create free $vifline_ip_free "mac=00:16:3e:00:00:22" DNB_GUEST_TESTS=0 &&
-		vifline_ready rate && vifline_ready free; then
+		"mac=00:16:3e:00:00:21,ip=$vifline_ip_rate,rate=10Mb/s" \
+		"DNB_GUEST_TESTS=vifline DNB_GUEST_SECOND_MAC=02:00:00:00:77:21,10.77.0.121,0" &&
+		vifline_create free $vifline_ip_free "mac=00:16:3e:00:00:22" \
+			"DNB_GUEST_TESTS=jumbo DNB_GUEST_SECOND_MAC=02:00:00:00:77:22,10.77.0.122,3" &&
+		vifline_ready rate && vifline_ready free "DNB-GUEST waiting"; then
 		vifline_checks
+		vifline_jumbo
 	fi
+	streams_disarm
 	for who in rate free; do
 		beside_destroy_as vifline "$who"
 	done
@@ -631,6 +700,226 @@ vifline_phase() {
 	nb_pid=
 	ip link set dnbw0 mtu 1500
 	peer ip link set dnbp0 mtu 1500
+}
+
+# ---- Two bridges and VLANs (#14), guest to guest over IPv4 and IPv6 (#20) -------------------
+# One dpdk-netback, two switches: xenbr0 on wire dnbw0 (the peer 10.77.0.1, and on its VLAN
+# 100 the netns "peer100", 10.100.0.1, on a VLAN device of dnbp0: it sees VLAN 100's frames
+# only) and xenbr1 on wire dnbw3 (netns "peer1", 10.79.0.1). Both wires are trunks (--trunk:
+# untagged is VLAN 0). Four PV guests:
+#  a  bridge=xenbr0, a trunk of VLANs 0 and 100 (--vif-trunk): 10.77.0.31 and, on an eth0.100
+#     of its own, 10.100.0.31: pings peer100 and c, streams to peer100 over VLAN 100, then netperf
+#     and byte-exact streams with b each way, over IPv4 and IPv6, netfront's offloads on and
+#     then off (domU-init.sh g2g-client);
+#  b  bridge=xenbr0, no VLAN: 10.77.0.32, the other end of a's tests (g2g-server);
+#  c  bridge=xenbr0, access VLAN 100 (--vlan): 10.100.0.33 reaches peer100 (tagged on the wire)
+#     and a's eth0.100 reaches it; from 10.77.0.33 neither b nor the peer (they are in VLAN 0);
+#  d  bridge=xenbr1: 10.79.0.34 reaches peer1; from 10.77.0.34 nothing of xenbr0; the peer
+#     does not reach it, and its ARP table never hears of it (no broadcast crosses).
+# --vlan and --vif-trunk name the vifs by their domains' xl names (dnbguest-c/0), given before
+# the guests exist, as an admin writes them.
+lan_ip_a=10.77.0.31
+lan_ip_b=10.77.0.32
+
+lan_wires_up() {
+	ip netns add peer1 && ip netns add peer100 &&
+		ip link add dnbw3 type veth peer name dnbp3 && ip link set dnbp3 netns peer1 &&
+		ip netns exec peer1 ip link set lo up &&
+		ip netns exec peer1 ip addr add 10.79.0.1/24 dev dnbp3 &&
+		ip netns exec peer1 ip link set dnbp3 up && ip link set dnbw3 up &&
+		ip netns exec peer1 ethtool -K dnbp3 tso off gso off tx off >/dev/null &&
+		ethtool -K dnbw3 tso off gso off gro off tx off >/dev/null &&
+		peer ip link add link dnbp0 name dnbp0.100 type vlan id 100 &&
+		peer ip link set dnbp0.100 netns peer100 &&
+		ip netns exec peer100 ip link set lo up &&
+		ip netns exec peer100 ip addr add 10.100.0.1/24 dev dnbp0.100 &&
+		ip netns exec peer100 ip link set dnbp0.100 up
+}
+
+lan_wires_down() {
+	ip netns del peer100
+	ip netns del peer1
+	ip link del dnbw3 2>/dev/null
+}
+
+# lan_guest WHO GUEST-ENV VIF-KEYS
+lan_guest() {
+	named_guest lan "$1" "DNB_STREAM_BYTES=$stream_bytes $2" \
+		"$3,mac=00:16:3e:00:00:3$(lan_n "$1"),script=vif-dpdk-netback"
+}
+lan_n() { case $1 in a) echo 1 ;; b) echo 2 ;; c) echo 3 ;; d) echo 4 ;; esac; }
+
+# lan_g2g_sha WHO NAME: a's or b's digest NAME (tx, rx-on-4, ...)
+lan_g2g_sha() {
+	grep -a "^DNB-G2G-SHA $2 " "$console_dir/guest-dnbguest-$1.log" | tr -d '\r' | head -n 1 |
+		cut -d' ' -f3
+}
+
+# lan_streams: every guest-to-guest stream and a's VLAN 100 stream arrived whole.
+lan_streams() {
+	local pass fam from to sent got
+	for pass in on off; do
+		for fam in 4 6; do
+			for from in a b; do
+				to=b
+				[ $from = b ] && to=a
+				sent=$(lan_g2g_sha $from tx)
+				got=$(lan_g2g_sha $to "rx-$pass-$fam")
+				if [ -n "$sent" ] && [ "$sent" = "$got" ]; then
+					result "lan-stream$fam-$from-to-$to-$pass" PASS "$stream_bytes bytes, sha256 equal ${sent%${sent#????????}}"
+				else
+					result "lan-stream$fam-$from-to-$to-$pass" FAIL "sent '$sent', received '$got'"
+				fi
+			done
+		done
+	done
+	wait_for 60 sh -c "! kill -0 $lan_rx_pid"
+	sent=$(lan_g2g_sha a tx)
+	got=$(sha256sum </tmp/peer100-rx.bin | cut -d' ' -f1)
+	if [ -n "$sent" ] && [ "$sent" = "$got" ]; then
+		result lan-stream-vlan PASS "$stream_bytes bytes from a's eth0.100 to peer100, sha256 equal"
+	else
+		result lan-stream-vlan FAIL "a sent '$sent', peer100 received $(wc -c </tmp/peer100-rx.bin) bytes '$got'"
+	fi
+}
+
+# lan_bridges: the peer does not reach d (on xenbr1), and no broadcast of d's reached it.
+lan_bridges() {
+	local n
+	n=$(peer /usr/bin/ping -c 3 -i 0.3 -w 8 10.77.0.34 2>&1 | sed -n 's/.* \([0-9]*\) received.*/\1/p')
+	if [ "${n:-0}" = 0 ]; then
+		result lan-bridge-peer PASS "0/3 replies from 10.77.0.34, d's address on xenbr1"
+	else
+		result lan-bridge-peer FAIL "$n/3 replies from 10.77.0.34, d's address on xenbr1"
+	fi
+	if peer ip neigh show 10.77.0.34 | grep -q lladdr; then
+		result lan-bridge-broadcast FAIL "the peer knows d's MAC: $(peer ip neigh show 10.77.0.34)"
+	else
+		result lan-bridge-broadcast PASS "d's ARP requests for 10.77.0.1 never reached the peer"
+	fi
+}
+
+# lan_ratios: a's guest-to-guest netperf, IPv6 beside IPv4
+lan_ratios() {
+	local log="$console_dir/guest-dnbguest-a.log" pass t v4 v6
+	for pass in on off; do
+		for t in TCP_STREAM TCP_MAERTS TCP_RR; do
+			v4=$(grep -a "^DNB-RESULT guest-g2g-$pass-netperf-$t PASS" "$log" | tr -d '\r' | cut -d' ' -f4 | cut -d, -f1)
+			v6=$(grep -a "^DNB-RESULT guest-g2g-$pass-netperf6-$t PASS" "$log" | tr -d '\r' | cut -d' ' -f4 | cut -d, -f1)
+			[ -n "$v4" ] && [ -n "$v6" ] &&
+				echo "DNB-INFO ipv6 guest-to-guest offloads-$pass $t IPv4 $v4 IPv6 $v6 IPv6/IPv4 $(awk -v a="$v6" -v b="$v4" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+		done
+	done
+}
+
+lan_phase() {
+	local who rc
+	lan_wires_up || { result lan-wires FAIL "cannot make the second wire and VLAN 100's peer"; return 1; }
+	/sbin/ip netns exec peer100 xstream.pl recv 5201 900 >/tmp/peer100-rx.bin 2>/tmp/peer100-recv.log &
+	lan_rx_pid=$!
+	netback_eal="--vdev net_af_packet1,iface=dnbw3,qdisc_bypass=1"
+	netback_start dnbw0 lan "--switch xenbr0=net_af_packet0 --switch xenbr1=net_af_packet1 --trunk --vlan dnbguest-c/0=100 --vif-trunk dnbguest-a/0=0,100"
+	rc=$?
+	# b, c and d first, each up before the next needs it, then a alone: its figures are not
+	# taken while other guests boot (under emulation that halves them)
+	if [ $rc = 0 ] &&
+		lan_guest b "DNB_GUEST_IP=$lan_ip_b DNB_GUEST_TESTS=g2g-server DNB_G2G_OTHER=$lan_ip_a" bridge=xenbr0 &&
+		wait_for 120 grep -q "DNB-GUEST ready" "$console_dir/guest-dnbguest-b.log" &&
+		lan_guest c "DNB_GUEST_IP=10.100.0.33 DNB_GUEST_MORE_IP=10.77.0.33/24 DNB_GUEST_TESTS=reach DNB_REACH=10.100.0.1 DNB_NOT_REACH=10.77.0.32,10.77.0.1" bridge=xenbr0 &&
+		lan_guest d "DNB_GUEST_IP=10.79.0.34 DNB_GUEST_MORE_IP=10.77.0.34/24 DNB_GUEST_TESTS=reach DNB_REACH=10.79.0.1 DNB_NOT_REACH=10.77.0.1,10.77.0.32" bridge=xenbr1 &&
+		named_ready lan c 'guest-' && named_ready lan d 'guest-' &&
+		lan_guest a "DNB_GUEST_IP=$lan_ip_a DNB_GUEST_TESTS=g2g-client DNB_G2G_OTHER=$lan_ip_b DNB_GUEST_VLAN=100:10.100.0.31 DNB_VLAN_PEER=10.100.0.1 DNB_VLAN_GUEST=10.100.0.33" bridge=xenbr0; then
+		named_ready lan a 'guest-' 600
+		named_ready lan b 'guest-' 120
+		lan_streams
+		lan_bridges
+		lan_ratios
+	fi
+	for who in a b c d; do
+		beside_destroy_as lan "$who"
+	done
+	[ -n "$nb_pid" ] && netback_stop lan
+	nb_pid=
+	netback_eal=
+	kill $lan_rx_pid 2>/dev/null
+	lan_wires_down
+}
+
+# ---- HVM guests (#15): the emulated NIC, then PV-on-HVM ----------------------------------
+# An HVM guest of the same kernel and initramfs, QEMU its device model (qemu-system-xen), its
+# vif 'model=e1000' (xl's type=ioemu: an emulated NIC beside the PV vif), vCPU pinned as
+# a PVH guest's is (pvh_pin). One dpdk-netback (--marked-vifs) serves both lives:
+#  "emu"    xen_emul_unplug=never and e1000 loaded instead of netfront: the guest's eth0 is
+#           the emulated NIC, whose tap (vifD.0-emu) the hotplug script names and dpdk-netback
+#           attaches in the vif's switch; ping, netperf and byte-exact streams to the peer;
+#  "pvhvm"  without it: Linux unplugs the emulated NIC and netfront (PV-on-HVM) connects; the
+#           usual tests, as a PV guest's.
+hvm_ip_emu=10.77.0.41
+hvm_ip_pvhvm=10.77.0.42
+
+# hvm_create WHO IP MAC GUEST-ENV: guest dnbguest-WHO, HVM
+hvm_create() {
+	# The console is the emulated UART, written by QEMU into the file the scenario reads
+	# (xenconsoled logs PV consoles only; an HVM guest's first console is QEMU's).
+	rm -f "$console_dir/guest-dnbguest-$1.log"
+	guest_cfg "dnbguest-$1" hvm "DNB_STREAM_BYTES=$stream_bytes DNB_GUEST_IP=$2 $4" 1 \
+		"mac=$3,model=e1000,script=vif-dpdk-netback" "cpus = \"$pvh_pin\"
+device_model_version = \"qemu-xen\"
+vnc = 0
+sdl = 0
+vga = \"none\"
+serial = \"file:$console_dir/guest-dnbguest-$1.log\""
+	sed -i 's/console=hvc0/console=ttyS0/' "/tmp/dnbguest-$1.cfg"
+	if xl create /tmp/dnbguest-$1.cfg >/tmp/xl-create-$1.log 2>&1; then
+		result "xl-create-hvm-$1" PASS "domid $(domid_of dnbguest-$1), HVM, vif 'mac=$3,model=e1000'"
+		return 0
+	fi
+	result "xl-create-hvm-$1" FAIL "xl create failed"
+	evidence /tmp/xl-create-$1.log
+	evidence /var/log/xen/qemu-dm-dnbguest-$1.log
+	evidence "$nb_log" 20
+	return 1
+}
+
+# hvm_emu_attached: dpdk-netback took the emulated NIC's tap into the switch
+hvm_emu_attached() {
+	local d
+	d=$(domid_of dnbguest-emu)
+	if wait_for 60 grep -q "vif$d.0: emulated NIC vif$d.0-emu attached as port" "$nb_log"; then
+		result hvm-emu-attached PASS "$(grep -o "vif$d.0: emulated NIC .*" "$nb_log" | head -n 1)"
+		return 0
+	fi
+	result hvm-emu-attached FAIL "no 'vif$d.0: emulated NIC vif$d.0-emu attached' in 60 s"
+	evidence "$nb_log" 20
+	evidence /var/log/xen/qemu-dm-dnbguest-emu.log
+	ip link show | sed 's/^/DNB-LOG ip link: /'
+	return 1
+}
+
+# hvm_life WHO IP MAC GUEST-ENV: one HVM guest's life, its results as guest-hvm-WHO-...;
+# guest and guest_ip name it for the shared steps (streams, peer_tests, guest_results)
+hvm_life() {
+	local guest=dnbguest-$1 guest_ip=$2 label=hvm-$1 v6=6
+	# the emulated e1000 moves 2-30 Mbit/s under TCG: a shorter list, smaller streams
+	[ "$1" = emu ] && { v6=; local stream_bytes=4194304; }
+	streams_arm $v6
+	if hvm_create "$1" "$2" "$3" "$4" &&
+		{ if [ "$1" = emu ]; then hvm_emu_attached; else vif_connected "$label"; fi; } &&
+		guest_results 600 "$label"; then
+		streams_check "$label" $v6
+		peer_tests "$label"
+	fi
+	streams_disarm
+	beside_destroy_as hvm "$1"
+}
+
+hvm_phase() {
+	netback_start dnbw0 hvm || return 1
+	hvm_life emu $hvm_ip_emu 00:16:3e:00:00:41 \
+		"xen_emul_unplug=never DNB_GUEST_NIC=e1000 DNB_GUEST_SHORT=1"
+	hvm_life pvhvm $hvm_ip_pvhvm 00:16:3e:00:00:42 ""
+	netback_stop hvm
+	nb_pid=
 }
 
 # ---- Beside the kernel: xen-netback and dpdk-netback in one Dom0, one guest each, at once ----
@@ -674,9 +963,10 @@ named_guest() {
 	return 1
 }
 
-# named_ready PHASE WHO PATTERN: guest dnbguest-WHO's both ends Connected
-# (vif-connected-PHASE-WHO) and its own tests done; its result lines starting with
-# DNB-RESULT PATTERN relayed as guest-PHASE-WHO-...
+# named_ready PHASE WHO PATTERN [SECONDS [MARKER]]: guest dnbguest-WHO's both ends Connected
+# (vif-connected-PHASE-WHO) and its own tests done within SECONDS (default 120; MARKER on
+# its console, default "DNB-GUEST done"); its result lines starting with DNB-RESULT PATTERN
+# relayed as guest-PHASE-WHO-...
 named_ready() {
 	local name=dnbguest-$2 d log
 	d=$(domid_of $name)
@@ -688,12 +978,12 @@ named_ready() {
 		return 1
 	fi
 	result "vif-connected-$1-$2" PASS "backend and frontend state 4 (domid $d)"
-	if wait_for 120 grep -q "DNB-GUEST done" "$log"; then
+	if wait_for "${4:-120}" grep -q "${5:-DNB-GUEST done}" "$log"; then
 		grep -a "^DNB-RESULT $3" "$log" | tr -d '\r' |
 			sed "s/^DNB-RESULT guest-/DNB-RESULT guest-$1-$2-/"
 		return 0
 	fi
-	result "guest-$1-$2" FAIL "no 'DNB-GUEST done' on the console in 120 s"
+	result "guest-$1-$2" FAIL "no '${5:-DNB-GUEST done}' on the console in ${4:-120} s"
 	evidence "$log"
 	return 1
 }
@@ -737,7 +1027,7 @@ beside_traffic() {
 	done
 	wait $pids
 	for who in dpdk kernel; do
-		if grep -q " 5 received" /tmp/beside-ping-$who.log; then
+		if answered "$(cat /tmp/beside-ping-$who.log)"; then
 			result "beside-ping-$who" PASS "5/5 replies, both guests pinged at once"
 		else
 			result "beside-ping-$who" FAIL "$(grep packets /tmp/beside-ping-$who.log)"
@@ -784,7 +1074,7 @@ beside_handover() {
 		ip link set "vif$da.0" master dnbbr0 && ip link set "vif$da.0" up &&
 		grep -q "vif$da.0: handed to the kernel" "$nb_log" &&
 		peer /usr/bin/ping -c 5 -i 0.3 -w 20 $beside_ip_dpdk >/tmp/handover-ping.log 2>&1 &&
-		grep -q " 5 received" /tmp/handover-ping.log; then
+		answered "$(cat /tmp/handover-ping.log)"; then
 		result beside-handover PASS "vif$da.0 bound to xen-netback, in bridge dnbbr0: 5/5 replies"
 	else
 		result beside-handover FAIL "driver '$(readlink "$dev/vif-$da-0/driver" 2>&1)', ping: $(grep packets /tmp/handover-ping.log)"
@@ -837,6 +1127,19 @@ beside_phase() {
 	[ -n "$nb_pid" ] && netback_stop beside
 }
 
+# xdp_headroom_seen LABEL: dpdk-netback gave the guest the headroom its XDP program asked for
+# (Reconfiguring) and took it back when the program went.
+xdp_headroom_seen() {
+	local lines
+	lines=$(grep -o 'guest RX headroom: [0-9]* bytes' "$nb_log" | tr '\n' ';')
+	if echo "$lines" | grep -q 'headroom: [1-9][0-9]* bytes;.*headroom: 0 bytes'; then
+		result "xdp-headroom-$1" PASS "$lines"
+	else
+		result "xdp-headroom-$1" FAIL "dpdk-netback's log: '$lines'"
+		evidence "$nb_log" 20
+	fi
+}
+
 # test/xen/bench.sh sources this file for its functions and runs a life of its own.
 [ "${DNB_SCENARIO_LIB:-0}" = 1 ] && return 0
 
@@ -845,9 +1148,24 @@ check_xenstore
 wire_up
 watch_backends
 backend=dpdk
+# dnb_phases (run-xen-test.sh --phases): only these, of the phases that stand alone
+if [ -n "${dnb_phases:-}" ]; then
+	for p in $(echo "$dnb_phases" | tr '+,' '  '); do
+		case $p in
+		vifline | lan | hvm) phase "$p"; "${p}_phase" ;;
+		restart) phase restart; netback_start && { restart_life; netback_stop; } ;;
+		*) echo "DNB-LOG scenario: phase '$p' does not stand alone" ;;
+		esac
+	done
+	exit 0
+fi
 phase pv
 if netback_start; then
+	# the first guest also attaches an XDP program after its tests (#15)
+	guest_extra=DNB_GUEST_XDP=1
 	guest_life pv pv
+	guest_extra=
+	xdp_headroom_seen pv
 	# the PVH guest also turns netfront's SG, TSO and GSO off before any traffic
 	guest_extra=DNB_GUEST_OFFLOADS=off
 	phase pvh
@@ -860,27 +1178,37 @@ if netback_start; then
 	netback_stop
 	phase vifline
 	vifline_phase
+	phase lan
+	lan_phase
+	phase hvm
+	hvm_phase
 fi
 nb_pid=
 backend=kernel
 phase kernel-pv
 if kernel_backend_up; then
+	# the same XDP program under xen-netback, for the same figures beside dpdk-netback's
+	guest_extra=DNB_GUEST_XDP=1
 	guest_life pv kernel-pv
+	guest_extra=
 	phase beside
 	beside_phase
 fi
 for t in guest-netperf-TCP_STREAM guest-netperf-TCP_MAERTS guest-netperf-TCP_RR \
 	guest-netperf6-TCP_STREAM guest-netperf6-TCP_MAERTS guest-netperf6-TCP_RR \
-	peer-netperf-TCP_STREAM peer-netperf-TCP_MAERTS; do
+	peer-netperf-TCP_STREAM peer-netperf-TCP_MAERTS peer-netperf6-TCP_STREAM \
+	peer-netperf6-TCP_MAERTS guest-xdp-netperf-TCP_RR \
+	guest-xdp-netperf-TCP_STREAM guest-xdp-netperf-TCP_MAERTS; do
 	compare "$t"
 done
 # IPv6 beside IPv4 in the same life, per backend (#20)
-for life in pv kernel-pv; do
-	for t in TCP_STREAM TCP_MAERTS TCP_RR; do
-		v4=$(cat "/tmp/tput.$life.guest-netperf-$t" 2>/dev/null)
-		v6=$(cat "/tmp/tput.$life.guest-netperf6-$t" 2>/dev/null)
+for life in pv pvh pv-2q kernel-pv; do
+	for t in guest-netperf-TCP_STREAM guest-netperf-TCP_MAERTS guest-netperf-TCP_RR \
+		peer-netperf-TCP_STREAM peer-netperf-TCP_MAERTS; do
+		v4=$(cat "/tmp/tput.$life.$t" 2>/dev/null)
+		v6=$(cat "/tmp/tput.$life.${t/netperf/netperf6}" 2>/dev/null)
 		[ -n "$v4" ] && [ -n "$v6" ] &&
-			echo "DNB-INFO ipv6 $life guest $t IPv4 $v4 IPv6 $v6 IPv6/IPv4 $(awk -v a="$v6" -v b="$v4" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+			echo "DNB-INFO ipv6 $life ${t/-netperf/} IPv4 $v4 IPv6 $v6 IPv6/IPv4 $(awk -v a="$v6" -v b="$v4" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
 	done
 done
 # Every guest's user-process faults, for the host's count (Dom0's reach the console directly).

@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # A TCP byte pipe for the real-Xen test's byte-exact streams (busybox nc stops at the first
 # EOF of either side and loses the tail). Only perl-base modules, so it runs in an initramfs.
+# IPv4 and IPv6 alike: the receiver listens on both families (IPv4 as mapped addresses), the
+# sender's HOST says which (10.77.0.1, fd77::1).
 #
 #   xstream.pl recv PORT [SECONDS]       one connection's bytes to stdout, to the sender's EOF;
 #                                        gives up after SECONDS (default 300) in all
@@ -12,7 +14,7 @@
 # Exit 0 on success, 1 with a message on stderr otherwise.
 use strict;
 use warnings;
-use IO::Socket::INET;
+use IO::Socket::IP;
 use Socket qw(SHUT_WR);
 
 my $chunk = 65536;
@@ -40,8 +42,9 @@ sub copy_all {
 my $mode = shift @ARGV // '';
 if ($mode eq 'recv' && (@ARGV == 1 || @ARGV == 2)) {
 	alarm($ARGV[1] // 300);
-	my $srv = IO::Socket::INET->new(LocalPort => $ARGV[0], Listen => 1, ReuseAddr => 1,
-					Proto => 'tcp') or die "listen on $ARGV[0]: $@\n";
+	my $srv = IO::Socket::IP->new(LocalHost => '::', LocalPort => $ARGV[0], V6Only => 0,
+				      Listen => 1, ReuseAddr => 1, Proto => 'tcp')
+		or die "listen on $ARGV[0]: $@\n";
 	my $conn = $srv->accept() or die "accept: $!\n";
 	binmode STDOUT;
 	my $n = copy_all($conn, \*STDOUT);
@@ -55,8 +58,8 @@ if ($mode eq 'send' && (@ARGV >= 2 && @ARGV <= 4)) {
 	my $deadline = time() + $secs;
 	alarm($secs + 600);
 	my $sock;
-	until ($sock = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port,
-					     Proto => 'tcp')) {
+	until ($sock = IO::Socket::IP->new(PeerHost => $host, PeerPort => $port,
+					   Proto => 'tcp')) {
 		die "connect to $host:$port: $@\n" if time() >= $deadline;
 		select(undef, undef, undef, 0.5);
 	}
