@@ -704,13 +704,94 @@ def gso_seeds():
     return out
 
 
+# ---- fuzz_nif_ctrl: the control ring (ops: 0 request, 1 raw slot, 2 push, 3 page bytes,
+# 4 copy failure, 5 poll; the first byte: queues - 1) ----------------------------------
+CT_GET_FLAGS, CT_SET_FLAGS, CT_SET_KEY, CT_GET_MAP_SIZE, CT_SET_MAP_SIZE = 1, 2, 3, 4, 5
+CT_SET_MAP, CT_SET_ALG = 6, 7
+
+
+def ct(queues=4):
+    return Script().u8(queues - 1)
+
+
+def ct_req(s, rid, rtype, d0=0, d1=0, d2=0):
+    s.u8(0).u16(rid).u8(rtype)
+    for v in (d0, d1, d2):
+        s.u32(v).u8(0)  # 0: the value as it is
+    return s
+
+
+def ct_push(s):
+    return s.u8(2).u8(1)
+
+
+def ct_page(s, gref, off, data):
+    return s.u8(3).u8(gref).u16(off).raw(data.ljust(64, b'\0')[:64])
+
+
+def ct_poll(s, budget=16):
+    return s.u8(5).u8(budget - 1)
+
+
+def ct_toeplitz(s, entries):
+    ct_req(s, 1, CT_SET_ALG, 1)
+    ct_req(s, 2, CT_SET_FLAGS, 0x5)
+    ct_page(s, 0, 0, bytes(range(1, 41)))
+    ct_req(s, 3, CT_SET_KEY, 0, 40)
+    ct_req(s, 4, CT_SET_MAP_SIZE, len(entries))
+    ct_page(s, 1, 0, b''.join(struct.pack('<I', e) for e in entries))
+    ct_req(s, 5, CT_SET_MAP, 1, len(entries), 0)
+    return ct_poll(ct_push(s))
+
+
+def ctrl_seeds():
+    out = {}
+    out['toeplitz-key-mapping'] = ct_toeplitz(ct(), [0, 1, 2, 3, 3, 2, 1, 0])
+    s = ct_toeplitz(ct(), [0, 1, 2, 3])
+    for rid, rtype in ((6, CT_GET_FLAGS), (7, CT_GET_MAP_SIZE), (8, 0), (9, 8), (10, 9),
+                       (11, 10), (12, 12)):
+        ct_req(s, rid, rtype)
+    out['getters-and-unknown-types'] = ct_poll(ct_push(s))
+    # XSA-270: entries at or past the queues, a length past the page, an offset that wraps
+    s = ct(2)
+    ct_req(s, 1, CT_SET_ALG, 1)
+    ct_req(s, 2, CT_SET_MAP_SIZE, 8)
+    ct_page(s, 1, 0, struct.pack('<8I', 0, 1, 2, 3, 0, 1, 0, 1))  # 2 and 3: past 2 queues
+    ct_req(s, 3, CT_SET_MAP, 1, 8, 0)
+    ct_page(s, 2, 0, struct.pack('<2I', 1, 0xffffffff))
+    ct_req(s, 4, CT_SET_MAP, 2, 2, 0)
+    ct_req(s, 5, CT_SET_MAP, 1, 1025, 0)
+    ct_req(s, 6, CT_SET_MAP, 1, 2, 0xffffffff)
+    ct_req(s, 7, CT_SET_MAP_SIZE, 129)
+    out['mapping-out-of-range'] = ct_poll(ct_push(s))
+    s = ct()
+    ct_req(s, 1, CT_SET_KEY, 0, 41)
+    ct_req(s, 2, CT_SET_KEY, 200, 40)
+    s.u8(4).u8(1).u8(3)  # the next copy's segment fails
+    ct_req(s, 3, CT_SET_KEY, 0, 40)
+    ct_req(s, 4, CT_SET_FLAGS, 0xff)
+    ct_req(s, 5, CT_SET_ALG, 2)
+    out['key-and-flags-refused'] = ct_poll(ct_push(s))
+    s = ct_toeplitz(ct(), [1, 0])
+    s.u8(2).u8(0).u16(1000)  # req_prod far past the ring: fatal
+    out['req-prod-past-ring'] = ct_poll(ct_poll(s))
+    s = ct()
+    for i in range(40):  # more than a poll's budget, around the ring
+        ct_req(s, i, CT_GET_FLAGS)
+        if i % 8 == 7:
+            ct_poll(ct_push(s), 3)
+    out['many-small-polls'] = ct_poll(ct_push(s))
+    return out
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, 'corpus')
     total = 0
     for target, seeds in (('fuzz_nif_tx', tx_seeds()), ('fuzz_nif_rx', rx_seeds()),
                           ('fuzz_xb', xb_seeds()), ('fuzz_lro_switch', ls_seeds()),
-                          ('fuzz_wire_egress', wire_seeds()), ('fuzz_gso', gso_seeds())):
+                          ('fuzz_wire_egress', wire_seeds()), ('fuzz_gso', gso_seeds()),
+                          ('fuzz_nif_ctrl', ctrl_seeds())):
         d = os.path.join(root, target)
         os.makedirs(d, exist_ok=True)
         for name, script in seeds.items():

@@ -17,7 +17,7 @@ src=${1:?usage: run-fuzz.sh SRC_DIR FUZZ_BUILD_DIR [DPDK_SDK_DIR]}
 dir=${2:?usage: run-fuzz.sh SRC_DIR FUZZ_BUILD_DIR [DPDK_SDK_DIR]}
 sdk=${3:-}
 secs=${FUZZ_SECONDS:-45}
-targets=${FUZZ_TARGETS:-fuzz_nif_tx fuzz_nif_rx fuzz_xb fuzz_xb_persist fuzz_lro_switch fuzz_wire_egress fuzz_gso}
+targets=${FUZZ_TARGETS:-fuzz_nif_tx fuzz_nif_rx fuzz_nif_ctrl fuzz_xb fuzz_xb_persist fuzz_lro_switch fuzz_wire_egress fuzz_gso}
 
 # Without clang or its libFuzzer runtime the run cannot be made: exit 77 (meson: skipped),
 # loudly, with the probe's own errors. CI installs both (config/install-deps.sh) and its
