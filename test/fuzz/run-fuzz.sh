@@ -10,7 +10,7 @@
 # when clang or its libFuzzer runtime is missing, printing why (the probe's errors); CI's
 # verdict counts that skip as a failure.
 #
-# Environment: FUZZ_SECONDS (default 45) per target; FUZZ_TARGETS (default: all five);
+# Environment: FUZZ_SECONDS (default 45) per target; FUZZ_TARGETS (default: all of them);
 # FUZZ_JOBS (default 1) parallel fuzzing processes per target; FUZZ_CC (default clang).
 set -euo pipefail
 src=${1:?usage: run-fuzz.sh SRC_DIR FUZZ_BUILD_DIR [DPDK_SDK_DIR]}
