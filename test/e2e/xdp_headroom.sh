@@ -112,14 +112,21 @@ after=$(guest_rx_headroom)
 [ "$after" = "$off" ] || e2e_fail "headroom off, yet $((after - off)) packets at an offset"
 
 kill -INT "$pinger"
-wait "$pinger" # its status: 1 when a reply was missing; the count below decides
-sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$E2E_STATE/ping.out")
-rcvd=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$E2E_STATE/ping.out")
-e2e_log "pings answered: $rcvd of $sent"
-# The data plane never stops for a reconfiguration: a loss would be the sim bed's scheduling
-# (or the last ping, cut off by the SIGINT), so allow 1 % and one.
-[ -n "$rcvd" ] && [ -n "$sent" ] && [ "$sent" -ge 20 ] && [ $((rcvd * 100 + 100)) -ge $((sent * 99)) ] ||
-	e2e_fail "pings lost: $(tail -n 2 "$E2E_STATE/ping.out")"
+wait "$pinger" # its status: 1 when a reply was missing; the counts below decide
+# The data plane never stops for a reconfiguration. A lone lost ping is the sim bed's
+# scheduling under a saturating stream (2 cores: CI lost 2 of 51, not in a row), so what is
+# checked is the longest run of unanswered pings (3, 0.3 s: a stop of the data plane for a
+# reconnect or a ring remap would be longer) and 90 % answered overall.
+python3 - "$E2E_STATE/ping.out" <<'PY' || e2e_fail "pings lost: $(tail -n 2 "$E2E_STATE/ping.out")"
+import re, sys, time
+out = open(sys.argv[1]).read()
+sent = int(re.search(r"^(\d+) packets transmitted", out, re.M).group(1))
+seqs = sorted({int(n) for n in re.findall(r"icmp_seq=(\d+) ", out)})
+# the last ping may be cut off by the SIGINT: runs are counted up to the last answer
+gaps = [b - a - 1 for a, b in zip([0] + seqs, seqs)]
+print(f"[{time.strftime('%T')}] pings answered: {len(seqs)} of {sent}, longest run unanswered {max(gaps)}")
+sys.exit(0 if sent >= 20 and len(seqs) * 10 >= sent * 9 and max(gaps) <= 3 else 1)
+PY
 grep -q "refusing frontend" "$E2E_STATE/netback.log" && e2e_fail "the vif was refused"
 
 # A netfront that (re)connects with XDP on writes xdp-headroom before Connected: read at
