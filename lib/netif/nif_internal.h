@@ -15,6 +15,7 @@
 #include <xen/io/netif.h>
 #include <xen/grant_table.h>
 
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 
 #include "nif.h"
@@ -112,6 +113,30 @@ static inline struct nif_ring_pos nif_ring_read_pos(RING_IDX *req_prod, RING_IDX
 	at.req_prod = nif_load_idx(req_prod);
 	return at;
 }
+
+/*
+ * The start both nif_rxq_create() and nif_txq_create() share (xenvif_init_queue and the
+ * ring half of xenvif_map_frontend_data_rings): allocate @p q zeroed on @p conf's socket,
+ * read the frontend's indices once, attach q->ring at them and fill q->h, the batch sized
+ * by conf->max_copy_segs or else @p default_segs. Sets @p rc to 0; to -ENOMEM with q NULL;
+ * or to nif_queue_init()'s error with q set, which the caller then frees. A macro only
+ * because q->ring's type differs by direction, as BACK_RING_ATTACH is one.
+ */
+#define NIF_QUEUE_CREATE(q, conf, name, default_segs, rc) do { \
+	struct nif_ring_pos nif_at_; \
+	(q) = rte_zmalloc_socket((name), sizeof(*(q)), RTE_CACHE_LINE_SIZE, (conf)->socket_id); \
+	if ((q) == NULL) { \
+		(rc) = -ENOMEM; \
+		break; \
+	} \
+	nif_at_ = nif_ring_read_pos(&(conf)->sring->req_prod, &(conf)->sring->rsp_prod); \
+	BACK_RING_ATTACH(&(q)->ring, (conf)->sring, nif_at_.rsp_prod, (conf)->ring_bytes); \
+	(rc) = nif_queue_init(&(q)->h, &(struct nif_queue_conf){ \
+		.ring_size = RING_SIZE(&(q)->ring), .attach = nif_at_, .domid = (conf)->domid, \
+		.max_burst = (conf)->max_burst, .socket_id = (conf)->socket_id, \
+		.max_segs = (conf)->max_copy_segs != 0 ? (conf)->max_copy_segs : (default_segs), \
+	}); \
+} while (0)
 
 /* Mbufs an unfinished burst still holds: what a free must release. */
 static inline uint16_t nif_queue_held(const struct nif_queue *h)

@@ -24,36 +24,24 @@ static int rx_conf_check(const struct nif_rxq_conf *conf)
 
 struct nif_rxq *nif_rxq_create(const struct nif_rxq_conf *conf)
 {
-	struct nif_rxq *q;
-	struct nif_ring_pos at;
+	struct nif_rxq *q = NULL;
 	int rc = rx_conf_check(conf);
 
-	if (rc < 0) {
-		rte_errno = -rc;
-		return NULL;
+	if (rc == 0)
+		NIF_QUEUE_CREATE(q, conf, "nif_rxq", NIF_RX_DEFAULT_SEGS, rc);
+	if (rc == 0) {
+		q->feat = conf->features;
+		q->layout = conf->layout;
+		q->headroom = conf->headroom;
+		q->mcast = conf->mcast;
+		q->max_frame = (uint32_t)(conf->features.mtu != 0 ? conf->features.mtu :
+					  NIF_DEFAULT_MTU) + NIF_ETH_HLEN + NIF_VLAN_HLEN;
+		q->pkts = nif_queue_array(&q->h, "nif_rx_pkts", q->h.max_burst,
+					  sizeof(*q->pkts));
+		q->rsp = nif_queue_array(&q->h, "nif_rx_rsp", q->h.ring_size, sizeof(*q->rsp));
+		if (q->pkts == NULL || q->rsp == NULL)
+			rc = -ENOMEM;
 	}
-	q = rte_zmalloc_socket("nif_rxq", sizeof(*q), RTE_CACHE_LINE_SIZE, conf->socket_id);
-	if (q == NULL) {
-		rte_errno = ENOMEM;
-		return NULL;
-	}
-	at = nif_ring_read_pos(&conf->sring->req_prod, &conf->sring->rsp_prod);
-	BACK_RING_ATTACH(&q->ring, conf->sring, at.rsp_prod, conf->ring_bytes);
-	rc = nif_queue_init(&q->h, &(struct nif_queue_conf){
-		.ring_size = RING_SIZE(&q->ring), .attach = at, .domid = conf->domid,
-		.max_burst = conf->max_burst, .socket_id = conf->socket_id,
-		.max_segs = conf->max_copy_segs != 0 ? conf->max_copy_segs : NIF_RX_DEFAULT_SEGS,
-	});
-	q->feat = conf->features;
-	q->layout = conf->layout;
-	q->headroom = conf->headroom;
-	q->mcast = conf->mcast;
-	q->max_frame = (uint32_t)(conf->features.mtu != 0 ? conf->features.mtu :
-				  NIF_DEFAULT_MTU) + NIF_ETH_HLEN + NIF_VLAN_HLEN;
-	q->pkts = nif_queue_array(&q->h, "nif_rx_pkts", q->h.max_burst, sizeof(*q->pkts));
-	q->rsp = nif_queue_array(&q->h, "nif_rx_rsp", q->h.ring_size, sizeof(*q->rsp));
-	if (rc == 0 && (q->pkts == NULL || q->rsp == NULL))
-		rc = -ENOMEM;
 	if (rc < 0) {
 		nif_rxq_free(q);
 		rte_errno = -rc;

@@ -34,37 +34,26 @@ static int tx_conf_check(const struct nif_txq_conf *conf, uint32_t *room)
 
 struct nif_txq *nif_txq_create(const struct nif_txq_conf *conf)
 {
-	struct nif_txq *q;
-	struct nif_ring_pos at;
+	struct nif_txq *q = NULL;
 	uint32_t room;
 	int rc = tx_conf_check(conf, &room);
 
-	if (rc < 0) {
-		rte_errno = -rc;
-		return NULL;
+	if (rc == 0)
+		NIF_QUEUE_CREATE(q, conf, "nif_txq", NIF_TX_DEFAULT_SEGS, rc);
+	if (rc == 0) {
+		q->mp = conf->mp;
+		/* zmalloc'd: an empty list of its own unless the vif shares one */
+		q->mcast = conf->mcast != NULL ? conf->mcast : &q->own_mcast;
+		q->mbuf_room = (uint16_t)room;
+		q->pkts = nif_queue_array(&q->h, "nif_tx_pkts", q->h.max_burst,
+					  sizeof(*q->pkts));
+		q->rsp_id = nif_queue_array(&q->h, "nif_tx_rspid", q->h.ring_size,
+					    sizeof(*q->rsp_id));
+		q->rsp_null = nif_queue_array(&q->h, "nif_tx_rspnull", q->h.ring_size,
+					      sizeof(*q->rsp_null));
+		if (q->pkts == NULL || q->rsp_id == NULL || q->rsp_null == NULL)
+			rc = -ENOMEM;
 	}
-	q = rte_zmalloc_socket("nif_txq", sizeof(*q), RTE_CACHE_LINE_SIZE, conf->socket_id);
-	if (q == NULL) {
-		rte_errno = ENOMEM;
-		return NULL;
-	}
-	at = nif_ring_read_pos(&conf->sring->req_prod, &conf->sring->rsp_prod);
-	BACK_RING_ATTACH(&q->ring, conf->sring, at.rsp_prod, conf->ring_bytes);
-	rc = nif_queue_init(&q->h, &(struct nif_queue_conf){
-		.ring_size = RING_SIZE(&q->ring), .attach = at, .domid = conf->domid,
-		.max_burst = conf->max_burst, .socket_id = conf->socket_id,
-		.max_segs = conf->max_copy_segs != 0 ? conf->max_copy_segs : NIF_TX_DEFAULT_SEGS,
-	});
-	q->mp = conf->mp;
-	/* zmalloc'd: an empty list of its own unless the vif shares one */
-	q->mcast = conf->mcast != NULL ? conf->mcast : &q->own_mcast;
-	q->mbuf_room = (uint16_t)room;
-	q->pkts = nif_queue_array(&q->h, "nif_tx_pkts", q->h.max_burst, sizeof(*q->pkts));
-	q->rsp_id = nif_queue_array(&q->h, "nif_tx_rspid", q->h.ring_size, sizeof(*q->rsp_id));
-	q->rsp_null = nif_queue_array(&q->h, "nif_tx_rspnull", q->h.ring_size,
-				      sizeof(*q->rsp_null));
-	if (rc == 0 && (q->pkts == NULL || q->rsp_id == NULL || q->rsp_null == NULL))
-		rc = -ENOMEM;
 	if (rc < 0) {
 		nif_txq_free(q);
 		rte_errno = -rc;
