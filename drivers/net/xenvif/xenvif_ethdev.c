@@ -191,6 +191,15 @@ static int eth_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 	return 0;
 }
 
+/* Every queue follows the port: ours have no per-queue start/stop ops. */
+static void queues_set_state(struct rte_eth_dev *dev, uint8_t state)
+{
+	for (uint16_t i = 0; i < dev->data->nb_rx_queues; i++)
+		dev->data->rx_queue_state[i] = state;
+	for (uint16_t i = 0; i < dev->data->nb_tx_queues; i++)
+		dev->data->tx_queue_state[i] = state;
+}
+
 static int eth_start(struct rte_eth_dev *dev)
 {
 	struct xenvif *vif = dev->data->dev_private;
@@ -209,10 +218,7 @@ static int eth_start(struct rte_eth_dev *dev)
 	xenvif_ctrl_resume(vif);
 	pthread_mutex_unlock(&vif->ctrl_lock);
 	dev->data->dev_started = 1;
-	for (uint16_t i = 0; i < dev->data->nb_rx_queues; i++)
-		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STARTED;
-	for (uint16_t i = 0; i < dev->data->nb_tx_queues; i++)
-		dev->data->tx_queue_state[i] = RTE_ETH_QUEUE_STATE_STARTED;
+	queues_set_state(dev, RTE_ETH_QUEUE_STATE_STARTED);
 	return 0;
 }
 
@@ -226,10 +232,7 @@ static int eth_stop(struct rte_eth_dev *dev)
 	pthread_mutex_unlock(&vif->ctrl_lock);
 	xenvif_intr_uninstall(dev);
 	dev->data->dev_started = 0;
-	for (uint16_t i = 0; i < dev->data->nb_rx_queues; i++)
-		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
-	for (uint16_t i = 0; i < dev->data->nb_tx_queues; i++)
-		dev->data->tx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
+	queues_set_state(dev, RTE_ETH_QUEUE_STATE_STOPPED);
 	return 0;
 }
 
