@@ -38,8 +38,7 @@ static struct emu_slot slots[RTE_MAX_ETHPORTS];
 static struct emu_slot *slot_find(struct xb_vif_id id)
 {
 	for (unsigned int i = 0; i < RTE_DIM(slots); i++)
-		if (slots[i].attached && slots[i].id.domid == id.domid &&
-		    slots[i].id.devid == id.devid)
+		if (slots[i].attached && xb_vif_id_eq(slots[i].id, id))
 			return &slots[i];
 	return NULL;
 }
@@ -104,7 +103,7 @@ static void log_missing(struct xb_vif_id id, const char *tap)
 	static struct xb_vif_id last_id;
 	static char last_tap[XB_IFNAME_MAX + 1];
 
-	if (last_id.domid == id.domid && last_id.devid == id.devid && strcmp(last_tap, tap) == 0)
+	if (xb_vif_id_eq(last_id, id) && strcmp(last_tap, tap) == 0)
 		return;
 	last_id = id;
 	snprintf(last_tap, sizeof(last_tap), "%s", tap);

@@ -78,7 +78,7 @@ static struct {
 static bool set_has(const struct vif_set *s, struct xb_vif_id id)
 {
 	for (unsigned int i = 0; i < s->nb; i++)
-		if (s->ids[i].domid == id.domid && s->ids[i].devid == id.devid)
+		if (xb_vif_id_eq(s->ids[i], id))
 			return true;
 	return false;
 }
@@ -97,7 +97,7 @@ static bool set_add(struct vif_set *s, struct xb_vif_id id, unsigned int cap)
 static void set_del(struct vif_set *s, struct xb_vif_id id)
 {
 	for (unsigned int i = 0; i < s->nb; i++)
-		if (s->ids[i].domid == id.domid && s->ids[i].devid == id.devid) {
+		if (xb_vif_id_eq(s->ids[i], id)) {
 			s->ids[i] = s->ids[--s->nb];
 			return;
 		}

@@ -56,8 +56,7 @@ static unsigned int refused_next;
 static bool refused_note(struct xb_vif_id id, const char *bridge)
 {
 	for (unsigned int i = 0; i < REFUSED_MAX; i++)
-		if (refused[i].id.domid == id.domid && refused[i].id.devid == id.devid &&
-		    strcmp(refused[i].bridge, bridge) == 0)
+		if (xb_vif_id_eq(refused[i].id, id) && strcmp(refused[i].bridge, bridge) == 0)
 			return false;
 	refused[refused_next].id = id;
 	strcpy(refused[refused_next].bridge, bridge);
@@ -69,7 +68,7 @@ static bool refused_note(struct xb_vif_id id, const char *bridge)
 static void refused_forget(struct xb_vif_id id)
 {
 	for (unsigned int i = 0; i < REFUSED_MAX; i++)
-		if (refused[i].id.domid == id.domid && refused[i].id.devid == id.devid)
+		if (xb_vif_id_eq(refused[i].id, id))
 			refused[i].id = (struct xb_vif_id){0, 0};
 }
 
@@ -111,8 +110,7 @@ static int vif_switch(const struct dnb_app *app, struct xb_xs *xs, struct xb_vif
 static struct vif_slot *slot_find(struct xb_vif_id id)
 {
 	for (unsigned int i = 0; i < RTE_DIM(slots); i++)
-		if (slots[i].attached && slots[i].id.domid == id.domid &&
-		    slots[i].id.devid == id.devid)
+		if (slots[i].attached && xb_vif_id_eq(slots[i].id, id))
 			return &slots[i];
 	return NULL;
 }

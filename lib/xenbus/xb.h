@@ -210,6 +210,12 @@ struct xb_vif_id {
 	uint16_t devid;
 };
 
+/** Do @p a and @p b name the same vif (same domain, same device index)? */
+static inline bool xb_vif_id_eq(struct xb_vif_id a, struct xb_vif_id b)
+{
+	return a.domid == b.domid && a.devid == b.devid;
+}
+
 /** What the toolstack's keys say about one vif. */
 struct xb_vif_info {
 	struct xb_vif_id id;
