@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Stats for people (a periodic line) and for scripts (DPDK telemetry: dpdk-telemetry.py). */
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,43 @@
 #include "xb.h"
 
 static struct dnb_app *tel_app;
+
+/* A uint64_t counter of a stats struct and the name telemetry gives it. */
+struct tel_stat {
+	const char *name;
+	size_t off;
+};
+
+/* Tables rather than a call per counter, as DPDK's xstats names: a counter is one line. */
+#define PORT_STAT(f) { #f, offsetof(struct dnb_port_stats, f) }
+static const struct tel_stat tel_port_stats[] = {
+	PORT_STAT(rx_pkts), PORT_STAT(tx_pkts), PORT_STAT(tx_drops), PORT_STAT(tx_drop_oversize),
+	PORT_STAT(tx_drop_prepare), PORT_STAT(gso_segs), PORT_STAT(tx_drop_gso_unsupported),
+	PORT_STAT(tx_drop_gso), PORT_STAT(sw_csum), PORT_STAT(csum_fail), PORT_STAT(linearized),
+	PORT_STAT(linearize_fail), PORT_STAT(busy_cycles), PORT_STAT(handoff_pkts),
+};
+
+/* The switch's counters of the port, "sw_" before the field's name. */
+#define SW_STAT(f) { "sw_" #f, offsetof(struct l2sw_stats, f) }
+static const struct tel_stat tel_sw_stats[] = {
+	SW_STAT(rx_pkts), SW_STAT(tx_pkts), SW_STAT(tx_drop), SW_STAT(learned), SW_STAT(moved),
+	SW_STAT(aged), SW_STAT(fdb_full), SW_STAT(learn_cap), SW_STAT(stations),
+	SW_STAT(unknown_unicast), SW_STAT(flooded), SW_STAT(spoofed), SW_STAT(ip_spoofed),
+	SW_STAT(bad_src), SW_STAT(vlan_drop), SW_STAT(runt),
+};
+
+#define LRO_STAT(f) { "lro_" #f, offsetof(struct lro_stats, f) }
+static const struct tel_stat tel_lro_stats[] = {
+	LRO_STAT(pkts_in), LRO_STAT(pkts_out), LRO_STAT(aggregates_out), LRO_STAT(segs_out),
+};
+
+static void dict_add_stats(struct rte_tel_data *d, const void *stats,
+			   const struct tel_stat *t, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		dnb_tel_dict_add_u64(d, t[i].name,
+				     *(const uint64_t *)((const char *)stats + t[i].off));
+}
 
 static void port_dict(struct rte_tel_data *d, const struct dnb_port *p)
 {
@@ -33,24 +71,12 @@ static void port_dict(struct rte_tel_data *d, const struct dnb_port *p)
 	if (p->is_vif || p->is_emu)
 		rte_tel_data_add_dict_string(d, "domain", p->domain);
 	rte_tel_data_add_dict_string(d, "switch", tel_app->switches[p->sw].name);
-	dnb_tel_dict_add_u64(d, "rx_pkts", p->stats.rx_pkts);
-	dnb_tel_dict_add_u64(d, "tx_pkts", p->stats.tx_pkts);
-	dnb_tel_dict_add_u64(d, "tx_drops", p->stats.tx_drops);
-	dnb_tel_dict_add_u64(d, "tx_drop_oversize", p->stats.tx_drop_oversize);
-	dnb_tel_dict_add_u64(d, "tx_drop_prepare", p->stats.tx_drop_prepare);
-	dnb_tel_dict_add_u64(d, "gso_segs", p->stats.gso_segs);
-	dnb_tel_dict_add_u64(d, "tx_drop_gso_unsupported", p->stats.tx_drop_gso_unsupported);
-	dnb_tel_dict_add_u64(d, "tx_drop_gso", p->stats.tx_drop_gso);
-	dnb_tel_dict_add_u64(d, "sw_csum", p->stats.sw_csum);
-	dnb_tel_dict_add_u64(d, "csum_fail", p->stats.csum_fail);
-	dnb_tel_dict_add_u64(d, "linearized", p->stats.linearized);
-	dnb_tel_dict_add_u64(d, "busy_cycles", p->stats.busy_cycles);
+	dict_add_stats(d, &p->stats, tel_port_stats, RTE_DIM(tel_port_stats));
 	/* the rate busy_cycles count at: the EAL's TSC frequency (what the CPU states in CPUID
 	 * leaf 0x15 or its MSR, else measured against CLOCK_MONOTONIC_RAW at start) */
 	dnb_tel_dict_add_u64(d, "tsc_hz", rte_get_tsc_hz());
 	dnb_tel_dict_add_u64(d, "handoff_mbufs", atomic_load(&p->handoff_mbufs));
 	dnb_tel_dict_add_u64(d, "handoff_drops", atomic_load(&p->handoff_drops));
-	dnb_tel_dict_add_u64(d, "handoff_pkts", p->stats.handoff_pkts);
 	if ((p->is_vif || p->is_emu) && tel_app->vif_pools[p->port_id] != NULL)
 		dnb_tel_dict_add_u64(d, "pool_in_use",
 			rte_mempool_in_use_count(tel_app->vif_pools[p->port_id]));
@@ -58,32 +84,13 @@ static void port_dict(struct rte_tel_data *d, const struct dnb_port *p)
 	dnb_tel_dict_add_u64(d, "eth_opackets", es.opackets);
 	dnb_tel_dict_add_u64(d, "eth_ierrors", es.ierrors);
 	dnb_tel_dict_add_u64(d, "eth_oerrors", es.oerrors);
-	if (l2sw_stats_get(dnb_port_l2sw(tel_app, p), p->port_id, &ss) == 0) {
-		dnb_tel_dict_add_u64(d, "sw_rx_pkts", ss.rx_pkts);
-		dnb_tel_dict_add_u64(d, "sw_tx_pkts", ss.tx_pkts);
-		dnb_tel_dict_add_u64(d, "sw_tx_drop", ss.tx_drop);
-		dnb_tel_dict_add_u64(d, "sw_learned", ss.learned);
-		dnb_tel_dict_add_u64(d, "sw_moved", ss.moved);
-		dnb_tel_dict_add_u64(d, "sw_aged", ss.aged);
-		dnb_tel_dict_add_u64(d, "sw_fdb_full", ss.fdb_full);
-		dnb_tel_dict_add_u64(d, "sw_learn_cap", ss.learn_cap);
-		dnb_tel_dict_add_u64(d, "sw_stations", ss.stations);
-		dnb_tel_dict_add_u64(d, "sw_unknown_unicast", ss.unknown_unicast);
-		dnb_tel_dict_add_u64(d, "sw_flooded", ss.flooded);
-		dnb_tel_dict_add_u64(d, "sw_spoofed", ss.spoofed);
-		dnb_tel_dict_add_u64(d, "sw_ip_spoofed", ss.ip_spoofed);
-		dnb_tel_dict_add_u64(d, "sw_bad_src", ss.bad_src);
-		dnb_tel_dict_add_u64(d, "sw_vlan_drop", ss.vlan_drop);
-		dnb_tel_dict_add_u64(d, "sw_runt", ss.runt);
-	}
+	if (l2sw_stats_get(dnb_port_l2sw(tel_app, p), p->port_id, &ss) == 0)
+		dict_add_stats(d, &ss, tel_sw_stats, RTE_DIM(tel_sw_stats));
 	if (p->lro != NULL) {
 		struct lro_stats ls;
 
 		lro_stats_get(p->lro, &ls);
-		dnb_tel_dict_add_u64(d, "lro_pkts_in", ls.pkts_in);
-		dnb_tel_dict_add_u64(d, "lro_pkts_out", ls.pkts_out);
-		dnb_tel_dict_add_u64(d, "lro_aggregates_out", ls.aggregates_out);
-		dnb_tel_dict_add_u64(d, "lro_segs_out", ls.segs_out);
+		dict_add_stats(d, &ls, tel_lro_stats, RTE_DIM(tel_lro_stats));
 	}
 }
 
