@@ -242,6 +242,23 @@ static int port_resources(struct dnb_app *app, struct dnb_port *p)
 	return 0;
 }
 
+/*
+ * A switch port takes every frame. A PMD that has no receive filter to open (virtio-user
+ * on vhost-net: no control of the RX mode, and every frame of its tap arrives anyway)
+ * answers -ENOTSUP: said once, not fatal, as testpmd takes it.
+ */
+static int port_promiscuous(const struct dnb_port *p)
+{
+	int rc = rte_eth_promiscuous_enable(p->port_id);
+
+	if (rc == -ENOTSUP) {
+		DNB_LOG(WARNING, "port %u: no promiscuous mode in its driver: it receives what "
+			"the driver delivers", p->port_id);
+		return 0;
+	}
+	return rc;
+}
+
 /* A vif's sources beyond its mac=: --vif-macs, --vif-learn (@p p NULL: none, an emulated
  * NIC) and its backend's `ip`. */
 static void vif_source_policy(const struct dnb_app *app, const struct dnb_port *p,
@@ -299,7 +316,7 @@ static int port_start(struct dnb_app *app, struct dnb_port *p, const struct xb_v
 	swconf.tx_writes = !p->is_vif;
 	rc = l2sw_port_set(dnb_port_l2sw(app, p), p->port_id, &swconf);
 	if (rc == 0)
-		rc = rte_eth_promiscuous_enable(p->port_id);
+		rc = port_promiscuous(p);
 	if (rc == 0)
 		rc = rte_eth_dev_start(p->port_id);
 	if (rc != 0)
