@@ -18,6 +18,12 @@
 # OUT-DIR/kernel        the kernel both boot (Dom0 PV, guests PV/PVH); OUT-DIR/xen: the
 #                       hypervisor, uncompressed (QEMU's multiboot loader takes an ELF32).
 # Everything is written under OUT-DIR (never into the source tree).
+#
+# DNB_XEN_ROOT: a Debian root (test/xen/release-root.sh) the system's files come from in place
+# of this machine's: another release's Xen, kernels, toolstack and userland, each program with
+# its libraries as that root's loader resolves them. The project's programs still come from
+# BUILD-DIR with this machine's libraries (its DPDK), the root's copy of a library taken where
+# the root has one of the same name (soname: the root's is the newer).
 set -euo pipefail
 
 if [ $# -ne 2 ]; then
@@ -30,10 +36,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-kver=${DNB_XEN_KVER:-$(ls /lib/modules | sort -V | tail -n 1)}
-kernel=/boot/vmlinuz-$kver
-xen_gz=${DNB_XEN_HYPERVISOR:-$(ls /boot/xen-4.*-amd64.gz 2>/dev/null | sort -V | tail -n 1)}
-xen_bin=/usr/lib/xen-4.17/bin
+src=${DNB_XEN_ROOT:-}
+kver=${DNB_XEN_KVER:-$(ls "$src/lib/modules" | sort -V | tail -n 1)}
+kernel=$src/boot/vmlinuz-$kver
+xen_gz=${DNB_XEN_HYPERVISOR:-$(ls "$src"/boot/xen-4.*-amd64.gz 2>/dev/null | sort -V | tail -n 1)}
+xen_ver=$(basename "$xen_gz" | sed -n 's/^xen-\(4\.[0-9]*\)-amd64\.gz$/\1/p')
+xen_bin=/usr/lib/xen-$xen_ver/bin
 pmd_dir=$(pkg-config --variable=pmddir libdpdk 2>/dev/null || true)
 pmd_dir=${pmd_dir:-/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0}
 
@@ -41,7 +49,8 @@ die() { echo "build-initramfs.sh: $*" >&2; exit 1; }
 [ -f "$kernel" ] || die "no kernel $kernel (run test/xen/install-xen-deps.sh)"
 [ -f "$xen_gz" ] || die "no Xen hypervisor image in /boot (run test/xen/install-xen-deps.sh)"
 [ -x "$build/app/dpdk-netback" ] || die "no $build/app/dpdk-netback: build the project first"
-[ -x /bin/busybox ] || die "no /bin/busybox (busybox-static)"
+[ -n "$xen_ver" ] || die "cannot tell the Xen version of $xen_gz"
+[ -x "$src/bin/busybox" ] || die "no $src/bin/busybox (busybox-static)"
 
 # copy_file SRC DEST-ROOT [DEST-PATH]: one file, its directory created; symlinks resolved.
 copy_file() {
@@ -51,29 +60,67 @@ copy_file() {
 	cp -L "$1" "$dst"
 }
 
-# copy_elf ROOT FILE [DEST-PATH]: a program or library and every library it needs, each at the
-# path the dynamic loader resolved on this machine (the same Debian release runs inside).
+# sys_file PATH DEST-ROOT [DEST-PATH]: a file of the system's (DNB_XEN_ROOT's or this machine's).
+sys_file() { copy_file "$src$1" "$2" "${3:-$1}"; }
+
+# libs_of FILE [HOST]: the libraries FILE needs, as the loader resolves them in the system's
+# root (HOST: on this machine, for the project's own programs).
+libs_of() {
+	local ldd=(ldd)
+	[ -n "$src" ] && [ -z "${2:-}" ] && ldd=(chroot "$src" ldd)
+	"${ldd[@]}" "$1" 2>/dev/null | awk '/=> \//{print $3} /^\t\/[^ ]+ \(/{print $1}'
+}
+
+# copy_elf ROOT FILE [DEST-PATH]: a program or library of the system's and every library it
+# needs, each at the path the dynamic loader resolved in the system's root.
 copy_elf() {
 	local root=$1 f=$2 lib
 
-	copy_file "$f" "$root" "${3:-$f}"
-	for lib in $(ldd "$f" 2>/dev/null | awk '/=> \//{print $3} /^\t\/[^ ]+ \(/{print $1}'); do
-		[ -e "$root$lib" ] || copy_file "$lib" "$root"
+	sys_file "$f" "$root" "${3:-$f}"
+	for lib in $(libs_of "$f"); do
+		[ -e "$root$lib" ] || sys_file "$lib" "$root"
+	done
+}
+
+# copy_own_elf ROOT FILE DEST-PATH: a program or plugin of the project's (built on this
+# machine) and the libraries it needs: the system root's where it has the same file name
+# (another release's libc, libxenstore), else this machine's (DPDK 22.11).
+copy_own_elf() {
+	local root=$1 lib
+
+	copy_file "$2" "$root" "$3"
+	for lib in $(libs_of "$2" host); do
+		if [ -e "$root$lib" ]; then
+			continue
+		elif [ -e "$src$lib" ]; then
+			sys_file "$lib" "$root"
+		else
+			copy_file "$lib" "$root"
+		fi
 	done
 }
 
 # copy_modules ROOT MODULE...: kernel modules with their dependencies, and a load order list
-# (ROOT/etc/modules.order) for the init script's insmod loop.
+# (ROOT/etc/modules.order) for the init script's insmod loop. A compressed module (.ko.xz:
+# Debian 13) is stored uncompressed: busybox's insmod takes a plain ELF.
 copy_modules() {
-	local root=$1 m path
+	local root=$1 m path ko
 	shift
 	mkdir -p "$root/etc"
 	: >"$root/etc/modules.order"
 	for m in "$@"; do
-		for path in $(modprobe -S "$kver" --show-depends "$m" | awk '$1 == "insmod" {print $2}'); do
-			grep -qxF "$path" "$root/etc/modules.order" && continue
-			copy_file "$path" "$root"
-			echo "$path" >>"$root/etc/modules.order"
+		for path in $(modprobe -d "${src:-/}" -S "$kver" --show-depends "$m" |
+			awk '$1 == "insmod" {print $2}'); do
+			path=${path#"$src"}
+			ko=${path%.xz}
+			grep -qxF "$ko" "$root/etc/modules.order" && continue
+			mkdir -p "$(dirname "$root$ko")"
+			if [ "$ko" != "$path" ]; then
+				xz -dc "$src$path" >"$root$ko"
+			else
+				sys_file "$path" "$root"
+			fi
+			echo "$ko" >>"$root/etc/modules.order"
 		done
 	done
 }
@@ -82,7 +129,7 @@ copy_modules() {
 copy_perl() {
 	copy_elf "$1" /usr/bin/perl
 	mkdir -p "$1/usr/lib/x86_64-linux-gnu"
-	cp -a /usr/lib/x86_64-linux-gnu/perl-base "$1/usr/lib/x86_64-linux-gnu/"
+	cp -a "$src/usr/lib/x86_64-linux-gnu/perl-base" "$1/usr/lib/x86_64-linux-gnu/"
 	install -m 755 "$here/xstream.pl" "$1/usr/bin/xstream.pl"
 }
 
@@ -93,8 +140,8 @@ base_root() {
 	rm -rf "$root"
 	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,run,tmp,var/log,etc,root}
 	ln -s ../run "$root/var/run"
-	cp /bin/busybox "$root/bin/busybox"
-	for applet in $(/bin/busybox --list); do
+	cp "$src/bin/busybox" "$root/bin/busybox"
+	for applet in $("$src/bin/busybox" --list); do
 		[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
 	done
 	echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
@@ -119,8 +166,8 @@ build_domu() {
 
 	base_root "$root"
 	copy_modules "$root" xen-netfront 8021q e1000 macvlan
-	copy_elf "$root" "$(command -v netperf)"
-	copy_elf "$root" "$(command -v netserver)"
+	copy_elf "$root" /usr/bin/netperf
+	copy_elf "$root" /usr/bin/netserver
 	copy_elf "$root" /usr/bin/ping /usr/bin/ping
 	copy_elf "$root" /usr/sbin/ethtool /usr/sbin/ethtool
 	# iproute2 beside busybox's ip (which stays the guest's ip): it loads XDP programs
@@ -145,23 +192,29 @@ build_dom0() {
 	done
 	# libxl starts this helper by its installed path.
 	copy_elf "$root" "$xen_bin/libxl-save-helper"
+	# oxenstored of Xen 4.18 and later loads its libxenctrl glue as a plugin
+	for f in "$src/usr/lib/xen-$xen_ver"/ocaml/xsd_glue/*/*.cmxs; do
+		[ -e "$f" ] && copy_elf "$root" "${f#"$src"}"
+	done
 	# an HVM guest's device model (qemu-system-xen) and firmware: hvmloader, SeaBIOS (libxl
 	# loads both), QEMU's option ROMs for direct kernel boot and for the e1000's PCI ROM
 	copy_elf "$root" /usr/libexec/xen-qemu-system-i386
-	copy_file /usr/lib/xen-4.17/boot/hvmloader "$root"
-	copy_file /usr/share/seabios/bios-256k.bin "$root"
+	sys_file "/usr/lib/xen-$xen_ver/boot/hvmloader" "$root"
+	sys_file /usr/share/seabios/bios-256k.bin "$root"
 	for f in linuxboot_dma.bin linuxboot.bin kvmvapic.bin keymaps/en-us; do
-		copy_file "/usr/share/qemu/$f" "$root"
+		sys_file "/usr/share/qemu/$f" "$root"
 	done
-	copy_file /usr/lib/ipxe/qemu/efi-e1000.rom "$root"
+	# where the release's QEMU looks for it (Debian 12: ipxe-qemu's; 13: its own data)
+	for f in /usr/lib/ipxe/qemu/efi-e1000.rom /usr/share/qemu/efi-e1000.rom; do
+		[ -e "$src$f" ] && sys_file "$f" "$root"
+	done
 	for f in xenstore-read xenstore-write xenstore-ls xenstore-list xenstore-rm xenstore-watch; do
 		copy_elf "$root" "/usr/bin/$f" "/usr/bin/$f"
 	done
 	# xl cancels threads: glibc dlopens libgcc_s for the unwinder and aborts without it.
-	copy_file "$(gcc -print-file-name=libgcc_s.so.1 2>/dev/null || echo /lib/x86_64-linux-gnu/libgcc_s.so.1)" \
-		"$root" /lib/x86_64-linux-gnu/libgcc_s.so.1
-	copy_file /etc/xen/oxenstored.conf "$root"
-	copy_file /etc/xen/xl.conf "$root"
+	sys_file /lib/x86_64-linux-gnu/libgcc_s.so.1 "$root"
+	sys_file /etc/xen/oxenstored.conf "$root"
+	sys_file /etc/xen/xl.conf "$root"
 	mkdir -p "$root"/var/lib/xen "$root"/var/lib/xenstored "$root"/var/log/xen/console \
 		"$root"/etc/xen/scripts
 	install -m 755 "$here/../../config/vif-dpdk-netback" "$here/vif-kernel-bridge" \
@@ -170,13 +223,13 @@ build_dom0() {
 	copy_elf "$root" /usr/sbin/ethtool /usr/sbin/ethtool
 	copy_elf "$root" /usr/bin/ping /usr/bin/ping
 	copy_perl "$root"
-	copy_elf "$root" "$(command -v netperf)"
-	copy_elf "$root" "$(command -v netserver)"
-	copy_elf "$root" "$build/app/dpdk-netback" /usr/bin/dpdk-netback
-	copy_elf "$root" "$build/test/xen/libdnb_xs_trace.so" /usr/lib/libdnb_xs_trace.so
+	copy_elf "$root" /usr/bin/netperf
+	copy_elf "$root" /usr/bin/netserver
+	copy_own_elf "$root" "$build/app/dpdk-netback" /usr/bin/dpdk-netback
+	copy_own_elf "$root" "$build/test/xen/libdnb_xs_trace.so" /usr/lib/libdnb_xs_trace.so
 	# EAL loads every plugin of its plugin directory: give it only the two this test needs.
 	for plugin in librte_net_af_packet librte_mempool_ring; do
-		copy_elf "$root" "$pmd_dir/$plugin.so.23.0" "$pmd_dir/$plugin.so.23.0"
+		copy_own_elf "$root" "$pmd_dir/$plugin.so.23.0" "$pmd_dir/$plugin.so.23.0"
 	done
 	mkdir -p "$root/boot"
 	cp "$kernel" "$root/boot/vmlinuz"
@@ -194,4 +247,4 @@ build_dom0
 cp "$kernel" "$out/kernel"
 gzip -dc "$xen_gz" >"$out/xen"
 rm -rf "$out/domU-root" "$out/dom0-root"
-echo "build-initramfs.sh: $out/{xen,kernel,dom0.cpio.gz,domU.cpio.gz} (kernel $kver)"
+echo "build-initramfs.sh: $out/{xen,kernel,dom0.cpio.gz,domU.cpio.gz} (Xen $xen_ver, kernel $kver${src:+, from $src})"

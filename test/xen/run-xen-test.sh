@@ -5,8 +5,12 @@
 # checked). Environment: DNB_XEN_NO_INSTALL=1, DNB_XEN_TIMEOUT (seconds, default 2100),
 # DNB_XEN_CPU, DNB_XEN_ACCEL, DNB_XEN_CMDLINE (see the QEMU command below).
 #
-#   run-xen-test.sh [--build DIR] [--timeout SECONDS] [--bench | --phases LIST]
+#   run-xen-test.sh [--build DIR] [--timeout SECONDS] [--release R] [--bench | --phases LIST]
 #
+# --release R boots Debian release R's Xen, Dom0 and guest kernels, toolstack and userland
+# (test/xen/release-root.sh R: a cached debootstrap root; trixie: Xen 4.20, Linux 6.12) in
+# place of this machine's, with the same dpdk-netback from BUILD (build-initramfs.sh's
+# DNB_XEN_ROOT); its files go under BUILD/test/xen-run-R.
 # --phases vifline,lan,hvm,restart runs only those of the scenario's phases, each with a
 # dpdk-netback of its own, judged by their own expected checks: for working on one.
 # --bench boots the same images to run test/xen/bench.sh in place of the scenario (the
@@ -29,16 +33,19 @@ build=${DNB_BUILD:-$top/build}
 timeout_s=${DNB_XEN_TIMEOUT:-2100}
 bench=0
 phases=
+release=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--build) build=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
 	--bench) bench=1; shift ;;
 	--phases) phases=$2; shift 2 ;;
-	*) echo "usage: $0 [--build DIR] [--timeout SECONDS] [--bench | --phases LIST]" >&2; exit 2 ;;
+	--release) release=$2; shift 2 ;;
+	*) echo "usage: $0 [--build DIR] [--timeout SECONDS] [--release R] [--bench | --phases LIST]" >&2
+		exit 2 ;;
 	esac
 done
-run=$build/test/xen-run
+run=$build/test/xen-run${release:+-$release}
 serial=$run/serial.log
 qemu_pid=
 tmp=
@@ -67,6 +74,10 @@ fi
 start=$(date +%s)
 if [ "${DNB_XEN_NO_INSTALL:-0}" != 1 ]; then
 	bash "$here/install-xen-deps.sh" || exit 1
+fi
+if [ -n "$release" ]; then
+	DNB_XEN_ROOT=$(bash "$here/release-root.sh" "$release") || exit 1
+	export DNB_XEN_ROOT
 fi
 bash "$here/build-initramfs.sh" "$build" "$run" || exit 1
 

@@ -1148,24 +1148,70 @@ check_xenstore
 wire_up
 watch_backends
 backend=dpdk
-# dnb_phases (run-xen-test.sh --phases): only these, of the phases that stand alone
+# pv_life: the first guest's life under dpdk-netback (started before); it also attaches an
+# XDP program after its tests (#15)
+pv_life() {
+	guest_extra=DNB_GUEST_XDP=1
+	guest_life pv pv
+	guest_extra=
+	xdp_headroom_seen pv
+}
+
+# kernel_pv_phase: dpdk-netback gone, the same guest under xen-netback and a bridge, with the
+# same XDP program, for the same figures beside dpdk-netback's
+kernel_pv_phase() {
+	nb_pid=
+	backend=kernel
+	phase kernel-pv
+	kernel_backend_up || return 1
+	guest_extra=DNB_GUEST_XDP=1
+	guest_life pv kernel-pv
+	guest_extra=
+}
+
+# figures: the same-boot ratios, dpdk-netback / xen-netback, and IPv6 beside IPv4 per life
+figures() {
+	local t life v4 v6
+	for t in guest-netperf-TCP_STREAM guest-netperf-TCP_MAERTS guest-netperf-TCP_RR \
+		guest-netperf6-TCP_STREAM guest-netperf6-TCP_MAERTS guest-netperf6-TCP_RR \
+		peer-netperf-TCP_STREAM peer-netperf-TCP_MAERTS peer-netperf6-TCP_STREAM \
+		peer-netperf6-TCP_MAERTS guest-xdp-netperf-TCP_RR \
+		guest-xdp-netperf-TCP_STREAM guest-xdp-netperf-TCP_MAERTS; do
+		compare "$t"
+	done
+	# IPv6 beside IPv4 in the same life, per backend (#20)
+	for life in pv pvh pv-2q kernel-pv; do
+		for t in guest-netperf-TCP_STREAM guest-netperf-TCP_MAERTS guest-netperf-TCP_RR \
+			peer-netperf-TCP_STREAM peer-netperf-TCP_MAERTS; do
+			v4=$(cat "/tmp/tput.$life.$t" 2>/dev/null)
+			v6=$(cat "/tmp/tput.$life.${t/netperf/netperf6}" 2>/dev/null)
+			[ -n "$v4" ] && [ -n "$v6" ] &&
+				echo "DNB-INFO ipv6 $life ${t/-netperf/} IPv4 $v4 IPv6 $v6 IPv6/IPv4 $(awk -v a="$v6" -v b="$v4" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+		done
+	done
+	# Every guest's user-process faults, for the host's count (Dom0's reach the console).
+	grep -ah 'segfault at\|traps:' "$console_dir"/guest-*.log 2>/dev/null | tr -d '\r' |
+		sed 's/^/DNB-LOG guest console: /'
+}
+
+# dnb_phases (run-xen-test.sh --phases): only these, of the phases that stand alone, in the
+# order given (kernel-pv after every phase of dpdk-netback's: xen-netback stays loaded)
 if [ -n "${dnb_phases:-}" ]; then
 	for p in $(echo "$dnb_phases" | tr '+,' '  '); do
 		case $p in
 		vifline | lan | hvm) phase "$p"; "${p}_phase" ;;
 		restart) phase restart; netback_start && { restart_life; netback_stop; } ;;
+		pv) phase pv; netback_start && { pv_life; netback_stop; } ;;
+		kernel-pv) kernel_pv_phase ;;
 		*) echo "DNB-LOG scenario: phase '$p' does not stand alone" ;;
 		esac
 	done
+	figures
 	exit 0
 fi
 phase pv
 if netback_start; then
-	# the first guest also attaches an XDP program after its tests (#15)
-	guest_extra=DNB_GUEST_XDP=1
-	guest_life pv pv
-	guest_extra=
-	xdp_headroom_seen pv
+	pv_life
 	# the PVH guest also turns netfront's SG, TSO and GSO off before any traffic
 	guest_extra=DNB_GUEST_OFFLOADS=off
 	phase pvh
@@ -1183,35 +1229,9 @@ if netback_start; then
 	phase hvm
 	hvm_phase
 fi
-nb_pid=
-backend=kernel
-phase kernel-pv
-if kernel_backend_up; then
-	# the same XDP program under xen-netback, for the same figures beside dpdk-netback's
-	guest_extra=DNB_GUEST_XDP=1
-	guest_life pv kernel-pv
-	guest_extra=
+if kernel_pv_phase; then
 	phase beside
 	beside_phase
 fi
-for t in guest-netperf-TCP_STREAM guest-netperf-TCP_MAERTS guest-netperf-TCP_RR \
-	guest-netperf6-TCP_STREAM guest-netperf6-TCP_MAERTS guest-netperf6-TCP_RR \
-	peer-netperf-TCP_STREAM peer-netperf-TCP_MAERTS peer-netperf6-TCP_STREAM \
-	peer-netperf6-TCP_MAERTS guest-xdp-netperf-TCP_RR \
-	guest-xdp-netperf-TCP_STREAM guest-xdp-netperf-TCP_MAERTS; do
-	compare "$t"
-done
-# IPv6 beside IPv4 in the same life, per backend (#20)
-for life in pv pvh pv-2q kernel-pv; do
-	for t in guest-netperf-TCP_STREAM guest-netperf-TCP_MAERTS guest-netperf-TCP_RR \
-		peer-netperf-TCP_STREAM peer-netperf-TCP_MAERTS; do
-		v4=$(cat "/tmp/tput.$life.$t" 2>/dev/null)
-		v6=$(cat "/tmp/tput.$life.${t/netperf/netperf6}" 2>/dev/null)
-		[ -n "$v4" ] && [ -n "$v6" ] &&
-			echo "DNB-INFO ipv6 $life ${t/-netperf/} IPv4 $v4 IPv6 $v6 IPv6/IPv4 $(awk -v a="$v6" -v b="$v4" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
-	done
-done
-# Every guest's user-process faults, for the host's count (Dom0's reach the console directly).
-grep -ah 'segfault at\|traps:' "$console_dir"/guest-*.log 2>/dev/null | tr -d '\r' |
-	sed 's/^/DNB-LOG guest console: /'
+figures
 exit 0
