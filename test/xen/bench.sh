@@ -24,6 +24,16 @@
 #   DNB-BENCH config=C round=R test=T value=V unit=U dom0_s=S domu_s=S busy_s=S secs=N
 # The peer's netperf runs in Dom0 too: Dom0's CPU includes the wire's end, the same in every
 # configuration. test/xen/bench-table.py makes the table of medians and spreads.
+#
+# DNB_BENCH_WIRE says what the two wires are:
+#   plain    (default) veths that carry only finished frames, as a NIC without offloads:
+#            TSO, GSO and checksum offload off on both ends; dpdk-netback's is net_af_packet,
+#            so it segments the guest's TSO packets in software (librte_gso);
+#   offload  wires that take TSO and partial checksums, as a NIC with offloads does: the
+#            kernel's veth with its offloads on (GSO packets cross the bridge whole), and
+#            dpdk-netback's a virtio-user port on vhost-net (its tap is the peer's end,
+#            dnbp0): TSO and checksum offload negotiated, the tap hands the peer's stack the
+#            guest's 64 KiB segments whole.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 DNB_SCENARIO_LIB=1
 . /scenario.sh
@@ -33,6 +43,7 @@ secs=${DNB_BENCH_SECS:-10}
 # The dpdk-netback configurations; chain-poll: --lro chain with a worker that never sleeps
 # (what the idle sleep costs under load).
 modes="off linearize chain chain-poll"
+wire=${DNB_BENCH_WIRE:-plain}
 
 # opts CONFIG: dpdk-netback's options for a configuration.
 opts() {
@@ -100,7 +111,7 @@ restart_as() {
 	d=$(domid_of dnbguest-dpdk)
 	kill -TERM "$nb_pid"
 	wait_for 30 sh -c "! kill -0 $nb_pid" || { result "bench-restart-$1" FAIL "still running"; return 1; }
-	netback_start dnbw0 "bench-$1" "$(opts "$1") ${2:-}" || return 1
+	bench_netback_start "bench-$1" "$(opts "$1") ${2:-}" || return 1
 	if wait_for 60 grep -q "vif$d.0: resumed" "$nb_log"; then
 		return 0
 	fi
@@ -142,10 +153,33 @@ bench_wires() {
 	insmod "$(grep '/xen-netback.ko$' /etc/modules.order)" &&
 		ip link add dnbbr0 type bridge && ip link set dnbbr0 up &&
 		ip link add dnbw2 type veth peer name dnbp2 && ip link set dnbp2 netns peer &&
-		peer ip addr add 10.78.0.1/24 dev dnbp2 && peer ip link set dnbp2 up &&
+		peer ip addr add 10.78.0.1/24 dev dnbp2 && peer ip link set dnbp2 up || return 1
+	if [ "$wire" = plain ]; then
 		peer ethtool -K dnbp2 tso off gso off tx off >/dev/null &&
-		ethtool -K dnbw2 tso off gso off gro off tx off >/dev/null &&
-		ip link set dnbw2 master dnbbr0 && ip link set dnbw2 up
+			ethtool -K dnbw2 tso off gso off gro off tx off >/dev/null || return 1
+	else
+		# dpdk-netback's wire is its virtio-user port's tap: the veth of wire_up goes
+		ip link del dnbw0 || return 1
+	fi
+	ip link set dnbw2 master dnbbr0 && ip link set dnbw2 up
+}
+
+# bench_netback_start LABEL OPTIONS: dpdk-netback on this bench's wire. On the offload wire
+# its virtio-user port creates tap dnbp0 in Dom0's namespace (gone with the process): the
+# tap is moved to the peer and given the peer's address.
+bench_netback_start() {
+	if [ "$wire" = plain ]; then
+		netback_start dnbw0 "$1" "$2"
+		return
+	fi
+	wire_vdev=virtio_user0,path=/dev/vhost-net,iface=dnbp0,queue_size=1024,cq=1
+	netback_start dnbp0 "$1" "$2" || return 1
+	if wait_for 10 ip link show dnbp0 && ip link set dnbp0 netns peer &&
+		peer ip addr add 10.77.0.1/24 dev dnbp0 && peer ip link set dnbp0 up; then
+		return 0
+	fi
+	result "bench-wire$1" FAIL "tap dnbp0 of the virtio-user port not set up in the peer"
+	return 1
 }
 
 bench_main() {
@@ -157,7 +191,7 @@ bench_main() {
 	bench_wires || { result bench-setup FAIL "xen-netback, bridge dnbbr0 or wire dnbw2"; return 1; }
 	phase bench
 	backend=dpdk
-	netback_start dnbw0 bench "--lro off" || return 1
+	bench_netback_start bench "--lro off" || return 1
 	bench_guest dpdk $ip_dpdk vif-dpdk-netback 00:16:3e:00:00:01 || return 1
 	bench_guest kernel $ip_kernel vif-kernel-bridge 00:16:3e:00:00:02 || return 1
 	for r in $(seq 1 "$rounds"); do
@@ -178,5 +212,5 @@ bench_main
 rc=$?
 grep -ah 'segfault at\|traps:' "$console_dir"/guest-*.log 2>/dev/null | tr -d '\r' |
 	sed 's/^/DNB-LOG guest console: /'
-result bench-end "$([ $rc = 0 ] && echo PASS || echo FAIL)" "rounds $rounds, $secs s a run"
+result bench-end "$([ $rc = 0 ] && echo PASS || echo FAIL)" "rounds $rounds, $secs s a run, wire $wire"
 exit $rc

@@ -186,7 +186,7 @@ build_dom0() {
 
 	base_root "$root"
 	copy_modules "$root" xen-evtchn xenfs xen-gntdev xen-gntalloc xen-privcmd veth bridge xen-netback 8021q \
-		tun
+		tun vhost_net
 	for f in oxenstored xenconsoled xen-init-dom0 xl; do
 		copy_elf "$root" "$xen_bin/$f" "/usr/sbin/$f"
 	done
@@ -227,8 +227,9 @@ build_dom0() {
 	copy_elf "$root" /usr/bin/netserver
 	copy_own_elf "$root" "$build/app/dpdk-netback" /usr/bin/dpdk-netback
 	copy_own_elf "$root" "$build/test/xen/libdnb_xs_trace.so" /usr/lib/libdnb_xs_trace.so
-	# EAL loads every plugin of its plugin directory: give it only the two this test needs.
-	for plugin in librte_net_af_packet librte_mempool_ring; do
+	# EAL loads every plugin of its plugin directory: give it only those the tests need
+	# (net_virtio: the bench's virtio-user wire on vhost-net).
+	for plugin in librte_net_af_packet librte_mempool_ring librte_net_virtio; do
 		copy_own_elf "$root" "$pmd_dir/$plugin.so.23.0" "$pmd_dir/$plugin.so.23.0"
 	done
 	mkdir -p "$root/boot"

@@ -14,7 +14,7 @@
 # --phases vifline,lan,hvm,restart runs only those of the scenario's phases, each with a
 # dpdk-netback of its own, judged by their own expected checks: for working on one.
 # --bench boots the same images to run test/xen/bench.sh in place of the scenario (the
-# real-Xen bench: DNB_BENCH_ROUNDS, DNB_BENCH_SECS pass to it), judged by
+# real-Xen bench: DNB_BENCH_ROUNDS, DNB_BENCH_SECS, DNB_BENCH_WIRE pass to it), judged by
 # expected-bench.txt, and prints its table (bench-table.py).
 #
 # Installs its packages (install-xen-deps.sh; DNB_XEN_NO_INSTALL=1 skips), builds the
@@ -99,7 +99,7 @@ xen_cmdline="console=com1 com1=115200 dom0_mem=1024M dom0_max_vcpus=2 noreboot $
 dom0_cmdline="console=hvc0"
 expected=$here/expected-checks.txt
 if [ "$bench" = 1 ]; then
-	dom0_cmdline="$dom0_cmdline dnb_scenario=bench DNB_BENCH_ROUNDS=${DNB_BENCH_ROUNDS:-3} DNB_BENCH_SECS=${DNB_BENCH_SECS:-10}"
+	dom0_cmdline="$dom0_cmdline dnb_scenario=bench DNB_BENCH_ROUNDS=${DNB_BENCH_ROUNDS:-3} DNB_BENCH_SECS=${DNB_BENCH_SECS:-10} DNB_BENCH_WIRE=${DNB_BENCH_WIRE:-plain}"
 	expected=$here/expected-bench.txt
 elif [ -n "$phases" ]; then
 	# '+' between them: QEMU's -initrd takes a comma as the start of the next module

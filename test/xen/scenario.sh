@@ -61,6 +61,8 @@ stream_rate=
 wire_devargs=
 # More EAL options of dpdk-netback (a second wire port).
 netback_eal=
+# dpdk-netback's wire port in place of net_af_packet on IFACE (bench.sh's TSO-capable wire).
+wire_vdev=
 
 # iproute2, not busybox's applet (Debian's busybox shell runs its own applets first): netns.
 ip() { /sbin/ip "$@"; }
@@ -156,7 +158,7 @@ netback_start() {
 	# (per process: a killed one's may be written after the next one started).
 	(
 		LD_PRELOAD=/usr/lib/libdnb_xs_trace.so dpdk-netback -l 0-1 --no-huge --no-pci --no-shconf -m 256 --iova-mode=va \
-			--vdev net_af_packet0,iface=$iface,qdisc_bypass=1$wire_devargs $netback_eal \
+			--vdev "${wire_vdev:-net_af_packet0,iface=$iface,qdisc_bypass=1$wire_devargs}" $netback_eal \
 			-- --marked-vifs --vif-queues 2 $opts 2>&1 &
 		p=$!
 		echo $p >/tmp/netback.pid
