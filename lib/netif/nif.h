@@ -413,10 +413,6 @@ void nif_txq_stats_reset(struct nif_txq *q);
  */
 #define NIF_GSO_MIN_MSS 48u
 
-/* Largest l2_len / l3_len an rte_mbuf holds (7 and 9 bit fields). */
-#define NIF_MBUF_L2_LEN_MAX 127u
-#define NIF_MBUF_L3_LEN_MAX 511u
-
 /*
  * ---------------------------------------------------------------------------------------
  * Multicast control (netif.h "feature-multicast-control"): the frontend's list of

@@ -26,25 +26,8 @@ static int tx_gso_csum_fixup(struct rte_mbuf *m, bool ipv4)
 	return 0;
 }
 
-/*
- * The headers found must fit the mbuf's offload fields (7, 9 and 8 bits: IPv6 extension
- * headers can pass 511 bytes, and a truncated l3_len would point a NIC or librte_gso into
- * the payload) and lie in the first segment, where every consumer of the offload reads
- * them. xen-netback leaves this to the stack, which re-validates guest GSO (SKB_GSO_DODGY).
- */
-static bool hdr_lens_ok(const struct rte_mbuf *m, const struct rte_net_hdr_lens *hl)
-{
-	/* l4_len is 8 bits on both sides */
-	return hl->l2_len <= NIF_MBUF_L2_LEN_MAX && hl->l3_len <= NIF_MBUF_L3_LEN_MAX &&
-	       hl->l2_len + hl->l3_len + hl->l4_len <= m->data_len;
-}
-
-/* An MSS a TCP sender could use (Linux's TCP_MIN_SND_MSS) whose segments fit an IP packet. */
-static bool gso_size_ok(const struct rte_net_hdr_lens *hl, uint16_t mss)
-{
-	return mss >= NIF_GSO_MIN_MSS && (uint32_t)hl->l3_len + hl->l4_len + mss <= UINT16_MAX;
-}
-
+/* pkt_gso_size_ok()'s bound is the one nif.h promises the guest. */
+_Static_assert(NIF_GSO_MIN_MSS == PKT_GSO_MIN_MSS, "NIF_GSO_MIN_MSS is pkt.h's");
 int nif_tx_offload_setup(struct nif_txq *q, struct rte_mbuf *m, const struct nif_tx_pkt *p)
 {
 	bool blank = (p->txflags & NETTXF_csum_blank) != 0;
@@ -76,17 +59,14 @@ int nif_tx_offload_setup(struct nif_txq *q, struct rte_mbuf *m, const struct nif
 		q->stats.tx_drop_csum++;
 		return -EINVAL;
 	}
-	if (!hdr_lens_ok(m, &hl) || (gso && !gso_size_ok(&hl, p->gso_size)) ||
+	/* Headers the mbuf's offload fields hold, in its first segment; xen-netback leaves
+	 * this to the stack, which re-validates guest GSO (SKB_GSO_DODGY). */
+	if (!pkt_hdr_lens_ok(m, &hl) || (gso && !pkt_gso_size_ok(&hl, p->gso_size)) ||
 	    (l4 == RTE_PTYPE_L4_TCP && hl.l4_len < sizeof(struct rte_tcp_hdr))) {
 		q->stats.tx_drop_bad_hdr++;
 		return -EINVAL;
 	}
-	m->packet_type = ptype;
-	m->l2_len = hl.l2_len;
-	m->l3_len = hl.l3_len;
-	m->l4_len = hl.l4_len;
-	m->ol_flags |= ipv4 ? RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6;
-	m->ol_flags |= l4 == RTE_PTYPE_L4_TCP ? RTE_MBUF_F_TX_TCP_CKSUM : RTE_MBUF_F_TX_UDP_CKSUM;
+	pkt_partial_mark(m, ptype, &hl, gso ? p->gso_size : 0);
 	if (gso) {
 		if (!blank) {
 			if (tx_gso_csum_fixup(m, ipv4) < 0) {
@@ -95,8 +75,6 @@ int nif_tx_offload_setup(struct nif_txq *q, struct rte_mbuf *m, const struct nif
 			}
 			q->stats.tx_gso_csum_fixup++;
 		}
-		m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG | (ipv4 ? RTE_MBUF_F_TX_IP_CKSUM : 0);
-		m->tso_segsz = p->gso_size;
 		q->stats.tx_gso++;
 	}
 	if (blank)

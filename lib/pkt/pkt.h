@@ -21,6 +21,7 @@
 #include <rte_ether.h>
 #include <rte_gso.h>
 #include <rte_ip.h>
+#include <rte_net.h>
 #include <rte_tcp.h>
 #include <rte_version.h>
 
@@ -221,6 +222,62 @@ int pkt_gso_tcp6_segment(struct rte_mbuf *pkt, const struct rte_gso_ctx *ctx,
  * header other than TCP; -EINVAL for a chain that does not end at @p l3_len.
  */
 int pkt_ipv6_tcp_exthdrs(const uint8_t *ip6, uint32_t l3_len);
+
+/**
+ * Smallest GSO size (MSS) a packet may carry: Linux's TCP_MIN_SND_MSS, the least its own
+ * TCP sends. A packet that asks for less is malformed.
+ */
+#define PKT_GSO_MIN_MSS 48u
+
+/* Largest l2_len / l3_len an rte_mbuf holds (7 and 9 bit fields). */
+#define PKT_MBUF_L2_LEN_MAX 127u
+#define PKT_MBUF_L3_LEN_MAX 511u
+
+/**
+ * Header lengths rte_net_get_ptype() found in @p m fit the mbuf's offload fields (IPv6
+ * extension headers can pass 511 bytes: a truncated l3_len would point a NIC or librte_gso
+ * into the payload) and lie in its first segment, where every consumer reads them.
+ */
+static inline bool pkt_hdr_lens_ok(const struct rte_mbuf *m, const struct rte_net_hdr_lens *hl)
+{
+	return hl->l2_len <= PKT_MBUF_L2_LEN_MAX && hl->l3_len <= PKT_MBUF_L3_LEN_MAX &&
+	       (uint32_t)hl->l2_len + hl->l3_len + hl->l4_len <= m->data_len;
+}
+
+/** An MSS a TCP sender could use whose segments fit an IP packet with headers @p hl. */
+static inline bool pkt_gso_size_ok(const struct rte_net_hdr_lens *hl, uint32_t mss)
+{
+	return mss >= PKT_GSO_MIN_MSS && (uint32_t)hl->l3_len + hl->l4_len + mss <= UINT16_MAX;
+}
+
+/**
+ * Give @p m the offload marks of a packet whose L4 checksum field holds only the
+ * pseudo-header sum, found by rte_net_get_ptype() as @p ptype (TCP or UDP over IPv4 or
+ * IPv6: the caller has checked) with header lengths @p hl (pkt_hdr_lens_ok()):
+ * packet_type, l2/l3/l4_len, RTE_MBUF_F_TX_IPV4 or _IPV6, RTE_MBUF_F_TX_TCP_CKSUM or
+ * _UDP_CKSUM; with @p mss non-zero (TCP, pkt_gso_size_ok()) also RTE_MBUF_F_TX_TCP_SEG,
+ * RTE_MBUF_F_TX_IP_CKSUM for IPv4, and tso_segsz. The one form in which such packets travel
+ * this tree (pkt_offload.c): what the switch, egress and lib/netif's guest RX read.
+ * The checksum field itself is the caller's. Pure.
+ */
+void pkt_partial_mark(struct rte_mbuf *m, uint32_t ptype, const struct rte_net_hdr_lens *hl,
+		      uint16_t mss);
+
+/**
+ * A wire port's received packet that the port left partial, brought to pkt_partial_mark()'s
+ * form: an aggregate of the port's own LRO (RTE_MBUF_F_RX_LRO with tso_segsz: a NIC's LRO,
+ * virtio's GUEST_TSO), or a packet whose checksum it did not finish
+ * (RTE_MBUF_F_RX_L4_CKSUM_NONE: virtio's NEEDS_CSUM, Linux's CHECKSUM_PARTIAL). An aggregate's
+ * TCP checksum field is rewritten to DPDK's TSO sum (no length), as lib/lro's aggregates
+ * have it; a partial packet's keeps the port's sum (Linux's, with the length: DPDK's for
+ * checksum offload). Both leave with RTE_MBUF_F_RX_L4_CKSUM_NONE only (RX_LRO cleared).
+ * Any other packet is left as it is.
+ *
+ * @return 0; -EINVAL for a packet the port marked that is not TCP (an aggregate) or TCP/UDP
+ *   (partial) over IPv4/IPv6, whose headers fail pkt_hdr_lens_ok(), or whose MSS fails
+ *   pkt_gso_size_ok(): it cannot be finished, the caller drops and counts it.
+ */
+int pkt_rx_offload_adopt(struct rte_mbuf *m);
 
 /** What pkt_flow_tuple() found: an IP frame's addresses and ports, as in its headers. */
 struct pkt_flow_tuple {

@@ -2,7 +2,8 @@
 /*
  * lib/pkt: the Ethernet/VLAN walk (tags, limits, short frames) and the TCP pseudo-header sum
  * against DPDK's rte_ipv4_phdr_cksum / rte_ipv6_phdr_cksum where those fit (no extension
- * headers), and against the sum written out by hand where they do not.
+ * headers), and against the sum written out by hand where they do not; the IPv6 segmenter;
+ * the flow hash; a wire port's own aggregates and partial checksums adopted.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -517,6 +518,119 @@ static void flow_hash(void **state)
 	rte_pktmbuf_free(m);
 }
 
+/*
+ * #16: a wire port's own LRO (virtio's GUEST_TSO) and partial checksums (NEEDS_CSUM), as
+ * virtio_rx_offload leaves them, brought to the form lib/lro's aggregates have. An
+ * aggregate then segments byte-exact as a guest's GSO packet does (check_segments).
+ */
+static void adopt_aggregate_v6(void **state)
+{
+	const struct tso6 t = {.l3_len = 40, .payload = 5000, .mss = 1200,
+			       .flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, .split = 1000};
+	struct rte_mbuf *out[16], *m = tso6_mbuf(&t);
+	uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, L2);
+	uint16_t field;
+	int n;
+
+	(void)state;
+	/* as the port hands it over: Linux's partial sum (length in), no TX marks */
+	pkt_tcp_phdr_write(l3, 40, false, false);
+	m->ol_flags = RTE_MBUF_F_RX_LRO | RTE_MBUF_F_RX_L4_CKSUM_NONE;
+	m->l2_len = m->l3_len = m->l4_len = 0;
+	assert_int_equal(pkt_rx_offload_adopt(m), 0);
+	assert_int_equal(m->ol_flags, RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IPV6 |
+			 RTE_MBUF_F_TX_TCP_CKSUM | RTE_MBUF_F_RX_L4_CKSUM_NONE);
+	assert_int_equal(m->l2_len, L2);
+	assert_int_equal(m->l3_len, 40);
+	assert_int_equal(m->l4_len, TCPH);
+	assert_int_equal(m->tso_segsz, 1200);
+	memcpy(&field, l3 + 40 + 16, 2);
+	assert_int_equal(field, pkt_tcp_phdr_sum(l3, false, 0)); /* DPDK's TSO sum */
+	n = segment(m, &t, out, RTE_DIM(out));
+	assert_true(n > 0);
+	rte_pktmbuf_free(m);
+	check_segments(&t, out, n);
+}
+
+/* flow_frame() with a TCP header that says 20 bytes and @p len bytes of payload room */
+static struct rte_mbuf *adopt_frame(bool v6, uint16_t payload)
+{
+	struct rte_mbuf *m = flow_frame(0, v6, 1000, 0);
+	uint32_t l3 = L2, l4 = l3 + (v6 ? 40 : 20);
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+
+	d[l4 + 12] = 5 << 4;
+	assert_non_null(rte_pktmbuf_append(m, payload));
+	if (v6)
+		put16(d + l3 + 4, (uint16_t)(20 + payload));
+	else
+		put16(d + l3 + 2, (uint16_t)(40 + payload));
+	return m;
+}
+
+static void adopt_v4_partial_and_refused(void **state)
+{
+	struct rte_mbuf *m = adopt_frame(false, 1000);
+	uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, L2);
+	uint16_t field, linux_sum;
+
+	(void)state;
+	/* an IPv4 aggregate: TSO marks, the IP header checksum to finish, DPDK's TSO sum */
+	pkt_tcp_phdr_write(l3, 20, true, false);
+	m->ol_flags = RTE_MBUF_F_RX_LRO | RTE_MBUF_F_RX_L4_CKSUM_NONE;
+	m->tso_segsz = 500;
+	assert_int_equal(pkt_rx_offload_adopt(m), 0);
+	assert_int_equal(m->ol_flags, RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IPV4 |
+			 RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM |
+			 RTE_MBUF_F_RX_L4_CKSUM_NONE);
+	memcpy(&field, l3 + 20 + 16, 2);
+	assert_int_equal(field, pkt_tcp_phdr_sum(l3, true, 0));
+	/* partial only: checksum offload marks, the port's sum (length in) kept */
+	pkt_tcp_phdr_write(l3, 20, true, false);
+	memcpy(&linux_sum, l3 + 20 + 16, 2);
+	m->ol_flags = RTE_MBUF_F_RX_L4_CKSUM_NONE;
+	assert_int_equal(pkt_rx_offload_adopt(m), 0);
+	assert_int_equal(m->ol_flags, RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM |
+			 RTE_MBUF_F_RX_L4_CKSUM_NONE);
+	memcpy(&field, l3 + 20 + 16, 2);
+	assert_int_equal(field, linux_sum);
+	/* nothing asked: left alone */
+	m->ol_flags = RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	assert_int_equal(pkt_rx_offload_adopt(m), 0);
+	assert_int_equal(m->ol_flags, RTE_MBUF_F_RX_L4_CKSUM_GOOD);
+	/* an aggregate with an MSS no sender uses */
+	m->ol_flags = RTE_MBUF_F_RX_LRO;
+	m->tso_segsz = 0;
+	assert_int_equal(pkt_rx_offload_adopt(m), -EINVAL);
+	/* an aggregate of UDP (partial UDP is fine) */
+	l3[9] = IPPROTO_UDP;
+	m->tso_segsz = 500;
+	assert_int_equal(pkt_rx_offload_adopt(m), -EINVAL);
+	m->ol_flags = RTE_MBUF_F_RX_L4_CKSUM_NONE;
+	assert_int_equal(pkt_rx_offload_adopt(m), 0);
+	assert_true(m->ol_flags & RTE_MBUF_F_TX_UDP_CKSUM);
+	/* a TCP header that says less than 20 bytes */
+	l3[9] = IPPROTO_TCP;
+	l3[20 + 12] = 4 << 4;
+	m->ol_flags = RTE_MBUF_F_RX_L4_CKSUM_NONE;
+	assert_int_equal(pkt_rx_offload_adopt(m), -EINVAL);
+	rte_pktmbuf_free(m);
+	/* headers past the first segment */
+	m = adopt_frame(true, 0);
+	rte_pktmbuf_trim(m, 10);
+	m->ol_flags = RTE_MBUF_F_RX_L4_CKSUM_NONE;
+	assert_int_equal(pkt_rx_offload_adopt(m), -EINVAL);
+	rte_pktmbuf_free(m);
+	/* not IP */
+	make_l2(0, NULL, RTE_ETHER_TYPE_ARP);
+	m = rte_pktmbuf_alloc(direct);
+	memcpy(rte_pktmbuf_append(m, 60), frame, 60);
+	m->ol_flags = RTE_MBUF_F_RX_L4_CKSUM_NONE;
+	assert_int_equal(pkt_rx_offload_adopt(m), -EINVAL);
+	rte_pktmbuf_free(m);
+	assert_int_equal(rte_mempool_in_use_count(direct), 0);
+}
+
 static int gso_setup(void **state)
 {
 	(void)state;
@@ -541,6 +655,8 @@ int main(void)
 		cmocka_unit_test(gso6_exthdr_chain),
 		cmocka_unit_test(gso6_no_mbufs),
 		cmocka_unit_test(flow_hash),
+		cmocka_unit_test(adopt_aggregate_v6),
+		cmocka_unit_test(adopt_v4_partial_and_refused),
 	};
 
 	return cmocka_run_group_tests(tests, gso_setup, NULL);
