@@ -79,6 +79,8 @@ struct dnb_port_stats {
 	uint64_t csum_fail;     /**< dropped: headers not in the first segment to checksum */
 	uint64_t linearized;    /**< aggregates copied into one buffer (--lro linearize, ingress.c) */
 	uint64_t linearize_fail;
+	uint64_t rx_offload_drop; /**< wire: a frame the port left partial or aggregated that is
+				   *   not TCP/UDP over IP as it must be (ingress.c) */
 	uint64_t busy_cycles;   /**< TSC cycles of loop iterations that moved packets */
 	uint64_t handoff_pkts;  /**< frames from other workers' hand-off ring sent on this port */
 };
@@ -109,6 +111,9 @@ struct dnb_port {
 	struct dnb_vif_id vif;
 	uint64_t gso_log_next; /**< TSC before which no GSO drop is logged (egress.c) */
 	struct lro_ctx *lro;   /**< wire ports with --lro chain|linearize (ingress.c) */
+	/** wire: the port aggregates and leaves checksums partial itself (its LRO and RX
+	 *  checksum offloads, asked for by ingress.c's choice): lib/lro is not used on it */
+	bool rx_lro;
 	int wake_fd;           /**< wire: readable when a frame arrived (wire_wake.c); -1: none */
 	/** The port's running capture (capture.h), or NULL: the one thing its RX and TX
 	 *  bursts look at when no capture runs. Set and cleared by capture.c. */
@@ -237,6 +242,12 @@ void dnb_ingress_free(struct dnb_app *app);
 /** A port's ingress state: a wire port's LRO context unless --lro off; nothing for a vif.
  *  Control thread. @return 0 or -rte_errno (logged). */
 int dnb_ingress_port_init(struct dnb_app *app, struct dnb_port *p);
+/**
+ * The RX offloads to ask of wire port whose driver offers @p info: its LRO with the RX
+ * checksum offloads it comes with (a NIC's, virtio's GUEST_TSO and GUEST_CSUM), when --lro
+ * aggregates at all and the port offers all three (then set dnb_port::rx_lro); else 0.
+ */
+uint64_t dnb_ingress_rx_offloads(const struct dnb_app *app, const struct rte_eth_dev_info *info);
 /** Free what dnb_ingress_port_init() made (held aggregates with it); safe when it made
  *  nothing or failed. */
 void dnb_ingress_port_fini(struct dnb_port *p);

@@ -3,15 +3,19 @@
  * Frames entering by a port, before the switch: everything --lro decides, and the one file
  * that reads it. A wire port's bursts go through lib/lro (aggregates as mbuf chains, the
  * time budget flushed after every poll) and, with --lro linearize, each aggregate is copied
- * into one buffer of the linearize pool (the study's bridge path). A vif's frames, and a
- * wire port's with --lro off, go to the switch as received. The mirror of egress.c, which
- * does the way out (GSO, checksum, VLAN).
+ * into one buffer of the linearize pool (the study's bridge path). A wire port that
+ * aggregates itself (its LRO offload: a NIC's, virtio-user's on vhost-net) is asked to,
+ * in place of lib/lro, as Linux's GRO yields to a NIC's LRO: its aggregates and partial
+ * checksums are brought to the form lib/lro's have (pkt_rx_offload_adopt). A vif's frames,
+ * and a wire port's with --lro off, go to the switch as received. The mirror of egress.c,
+ * which does the way out (GSO, checksum, VLAN).
  */
 #include <string.h>
 
 #include <rte_cycles.h>
 
 #include "dnb.h"
+#include "pkt.h"
 
 /* Aggregates the linearize pool holds at once; its data room is a 16-bit field. */
 #define DNB_LINEAR_BUFS 512
@@ -32,6 +36,16 @@ void dnb_ingress_free(struct dnb_app *app)
 	app->big_pool = NULL;
 }
 
+uint64_t dnb_ingress_rx_offloads(const struct dnb_app *app, const struct rte_eth_dev_info *info)
+{
+	const uint64_t lro = RTE_ETH_RX_OFFLOAD_TCP_LRO | RTE_ETH_RX_OFFLOAD_TCP_CKSUM |
+			     RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
+
+	if (app->cfg.lro == DNB_LRO_OFF || (info->rx_offload_capa & lro) != lro)
+		return 0;
+	return lro;
+}
+
 int dnb_ingress_port_init(struct dnb_app *app, struct dnb_port *p)
 {
 	struct lro_conf conf = {
@@ -49,6 +63,11 @@ int dnb_ingress_port_init(struct dnb_app *app, struct dnb_port *p)
 
 	if (p->is_vif || p->is_emu || app->cfg.lro == DNB_LRO_OFF)
 		return 0;
+	if (p->rx_lro) {
+		DNB_LOG(NOTICE, "port %u: the port aggregates (its LRO offload), not lib/lro",
+			p->port_id);
+		return 0;
+	}
 	p->lro = lro_ctx_create(&conf);
 	if (p->lro == NULL) {
 		DNB_LOG(ERR, "port %u: LRO: %s", p->port_id, rte_strerror(rte_errno));
@@ -76,12 +95,31 @@ static struct rte_mbuf *linearize(struct dnb_app *app, struct dnb_port *p, struc
 	return big;
 }
 
+/* A self-aggregating port's burst, each frame in lib/lro's form or dropped and counted. */
+static uint16_t adopt_burst(struct dnb_port *p, struct rte_mbuf **pkts, uint16_t nb,
+			    struct rte_mbuf **out)
+{
+	uint16_t nb_out = 0;
+
+	for (uint16_t i = 0; i < nb; i++) {
+		if (pkt_rx_offload_adopt(pkts[i]) == 0) {
+			out[nb_out++] = pkts[i];
+			continue;
+		}
+		p->stats.rx_offload_drop++;
+		rte_pktmbuf_free(pkts[i]);
+	}
+	return nb_out;
+}
+
 uint16_t dnb_ingress_burst(struct dnb_app *app, struct dnb_port *p, struct rte_mbuf **pkts,
 			   uint16_t nb, uint64_t now, struct rte_mbuf **out, uint16_t max_out)
 {
 	uint16_t nb_out = 0;
 	int rc;
 
+	if (p->rx_lro)
+		return adopt_burst(p, pkts, nb, out);
 	if (p->lro == NULL) {
 		memcpy(out, pkts, nb * sizeof(*pkts));
 		return nb;

@@ -128,6 +128,9 @@ static int port_configure(struct dnb_app *app, struct dnb_port *p, uint16_t nb_q
 	}
 	if (!p->is_vif && p->tso_v4)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
+	if (!p->is_vif)
+		conf.rxmode.offloads |= dnb_ingress_rx_offloads(app, &info);
+	p->rx_lro = (conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_TCP_LRO) != 0;
 	p->vlan_insert = !p->is_vif &&
 			 (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_VLAN_INSERT) != 0;
 	if (p->vlan_insert)

@@ -30,7 +30,8 @@ static const struct tel_stat tel_port_stats[] = {
 	PORT_STAT(rx_pkts), PORT_STAT(tx_pkts), PORT_STAT(tx_drops), PORT_STAT(tx_drop_oversize),
 	PORT_STAT(tx_drop_prepare), PORT_STAT(gso_segs), PORT_STAT(tx_drop_gso_unsupported),
 	PORT_STAT(tx_drop_gso), PORT_STAT(sw_csum), PORT_STAT(csum_fail), PORT_STAT(linearized),
-	PORT_STAT(linearize_fail), PORT_STAT(busy_cycles), PORT_STAT(handoff_pkts),
+	PORT_STAT(linearize_fail), PORT_STAT(rx_offload_drop), PORT_STAT(busy_cycles),
+	PORT_STAT(handoff_pkts),
 };
 
 /* The switch's counters of the port, "sw_" before the field's name. */
