@@ -11,8 +11,9 @@
 # (test/xen/release-root.sh R: a cached debootstrap root; trixie: Xen 4.20, Linux 6.12) in
 # place of this machine's, with the same dpdk-netback from BUILD (build-initramfs.sh's
 # DNB_XEN_ROOT); its files go under BUILD/test/xen-run-R.
-# --phases vifline,lan,hvm,restart runs only those of the scenario's phases, each with a
-# dpdk-netback of its own, judged by their own expected checks: for working on one.
+# --phases pv,vifline,lan,hvm,restart,kernel-pv runs only those of the scenario's phases,
+# each with a dpdk-netback of its own (kernel-pv last: xen-netback stays loaded), judged by
+# their own expected checks: for working on one, or a shorter boot.
 # --bench boots the same images to run test/xen/bench.sh in place of the scenario (the
 # real-Xen bench: DNB_BENCH_ROUNDS, DNB_BENCH_SECS, DNB_BENCH_WIRE pass to it), judged by
 # expected-bench.txt, and prints its table (bench-table.py).
