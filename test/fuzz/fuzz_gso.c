@@ -14,6 +14,13 @@
  * versions; for IPv6 every segment's headers are the packet's but for the payload length,
  * the sequence number (packet's + bytes before it), the flags and the checksum. On refusal nothing is left in the output. After each packet, with
  * the input and the segments freed, both pools are empty.
+ *
+ * With bit 1 of the first byte, the packet comes as a wire port's own LRO aggregate (#16:
+ * RX_LRO with tso_segsz, a partial checksum, no TX marks) and goes through
+ * pkt_rx_offload_adopt first: refused, or marked consistently (TSO and checksum marks, no
+ * RX_LRO, headers within the first segment and the offload fields, an MSS a sender could
+ * use), the TCP checksum field DPDK's TSO sum; then segmented as above, the invariants
+ * checked where the headers it found are the ones built (a flip may make them differ).
  */
 #include <string.h>
 
@@ -36,6 +43,7 @@ static uint8_t gz_seg[GZ_MAX_PAYLOAD + 1024];
 
 struct gz_shape {
 	bool v6;
+	bool port; /* handed over as a wire port's own aggregate (pkt_rx_offload_adopt) */
 	uint32_t l3_len, l4_len, payload, split;
 	uint16_t mss;
 	uint8_t flags;
@@ -68,6 +76,7 @@ static uint32_t gz_build(struct fz_in *in, struct gz_shape *s)
 
 	memset(gz_pkt, 0, 1024);
 	s->v6 = (conf & 1) != 0;
+	s->port = (conf & 2) != 0;
 	memset(gz_pkt, 0x02, 12);
 	gz_pkt[12] = s->v6 ? 0x86 : 0x08;
 	gz_pkt[13] = s->v6 ? 0xdd : 0x00;
@@ -212,6 +221,37 @@ static void gz_check(const struct gz_shape *s, uint32_t gso_size, struct rte_mbu
 	rte_pktmbuf_free_bulk(out, (unsigned int)n);
 }
 
+/* @p m as a wire port hands its own aggregate over, through pkt_rx_offload_adopt.
+ * @return whether it was taken (else freed); *exact: its headers are those built. */
+static bool gz_adopt(const struct gz_shape *s, struct rte_mbuf *m, bool *exact)
+{
+	uint64_t tx = RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TCP_CKSUM;
+	uint16_t field, want;
+	const uint8_t *l3;
+
+	m->ol_flags = RTE_MBUF_F_RX_LRO | RTE_MBUF_F_RX_L4_CKSUM_NONE;
+	m->l2_len = m->l3_len = m->l4_len = 0;
+	if (pkt_rx_offload_adopt(m) != 0) {
+		rte_pktmbuf_free(m);
+		return false;
+	}
+	fz_check((m->ol_flags & tx) == tx && !(m->ol_flags & RTE_MBUF_F_RX_LRO) &&
+		 (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_NONE &&
+		 !!(m->ol_flags & RTE_MBUF_F_TX_IPV4) + !!(m->ol_flags & RTE_MBUF_F_TX_IPV6) == 1,
+		 "adopted marks %#llx", (unsigned long long)m->ol_flags);
+	fz_check(m->l2_len + m->l3_len + m->l4_len <= m->data_len && m->l4_len >= 20 &&
+		 m->tso_segsz >= PKT_GSO_MIN_MSS && m->tso_segsz == s->mss,
+		 "adopted lengths %u/%u/%u of %u, MSS %u", m->l2_len, m->l3_len, m->l4_len,
+		 m->data_len, m->tso_segsz);
+	l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, m->l2_len);
+	memcpy(&field, l3 + m->l3_len + 16, 2);
+	want = pkt_tcp_phdr_sum(l3, (m->ol_flags & RTE_MBUF_F_TX_IPV4) != 0, 0);
+	fz_check(field == want, "adopted TCP sum %#x, not the TSO sum %#x", field, want);
+	*exact = m->l2_len == RTE_ETHER_HDR_LEN && m->l3_len == s->l3_len &&
+		 m->l4_len == s->l4_len && !(m->ol_flags & RTE_MBUF_F_TX_IPV4) == s->v6;
+	return true;
+}
+
 static void gz_one(struct fz_in *in)
 {
 	struct rte_mbuf *out[GZ_MAX_OUT] = { NULL }, *m;
@@ -223,14 +263,19 @@ static void gz_one(struct fz_in *in)
 		.gso_types = RTE_ETH_TX_OFFLOAD_TCP_TSO,
 		.gso_size = (uint16_t)RTE_MIN(hdr + s.mss, (uint32_t)UINT16_MAX),
 	};
+	bool exact = true;
 	int n;
 
 	m = gz_mbuf(&s, len);
 	if (m == NULL)
 		return;
+	if (s.port && !gz_adopt(&s, m, &exact)) {
+		fz_check(rte_mempool_in_use_count(gz_direct) == 0, "a refused aggregate was kept");
+		return;
+	}
 	n = pkt_gso_segment(m, &ctx, out, room);
 	fz_check(n <= room, "%d segments in a room of %u", n, room);
-	if (n > 0 && ctx.gso_size > hdr && (s.v6 || s.payload > 0))
+	if (n > 0 && exact && ctx.gso_size > hdr && (s.v6 || s.payload > 0))
 		gz_check(&s, ctx.gso_size, out, n);
 	else if (n > 0)
 		rte_pktmbuf_free_bulk(out, (unsigned int)n);

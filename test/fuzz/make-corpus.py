@@ -661,8 +661,10 @@ def wire_seeds():
 
 # ---- fuzz_gso: one TSO packet per step (fuzz_gso.c gz_build) ------------------------------
 def gz_pkt(s, v6=True, exts=(), opt_words=0, mss=1440, payload=10000, flags=0x18,
-           split=2048, seq=b'\x9c\x40\x00\x50\xff\xff\xf0\x00', room=128, flips=()):
-    s.u8(1 if v6 else 0)
+           split=2048, seq=b'\x9c\x40\x00\x50\xff\xff\xf0\x00', room=128, flips=(),
+           port=False):
+    # port: handed over as a wire port's own LRO aggregate (pkt_rx_offload_adopt first)
+    s.u8((1 if v6 else 0) | (2 if port else 0))
     if v6:
         s.u8(len(exts))
         for pick, units in exts:
@@ -701,6 +703,12 @@ def gso_seeds():
     for i in range(4):
         gz_pkt(s, v6=i % 2 == 0, payload=3000 * (i + 1), mss=500 + 300 * i)
     out['mixed-four'] = s
+    # #16: a wire port's own aggregates (virtio's GUEST_TSO), adopted then segmented
+    out['port-tcp6-aggregate'] = gz_pkt(Script(), port=True, flags=fin_psh_cwr)
+    out['port-tcp4-aggregate'] = gz_pkt(Script(), v6=False, port=True, payload=30000, mss=1448)
+    out['port-tcp6-ext-hop'] = gz_pkt(Script(), port=True, exts=((0, 1),))
+    out['port-mss-too-small-refused'] = gz_pkt(Script(), port=True, mss=40)
+    out['port-next-header-udp-refused'] = gz_pkt(Script(), port=True, flips=((20, 0x17),))
     return out
 
 
