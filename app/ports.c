@@ -248,7 +248,7 @@ static int port_resources(struct dnb_app *app, struct dnb_port *p)
 /*
  * A switch port takes every frame. A PMD that has no receive filter to open (virtio-user
  * on vhost-net: no control of the RX mode, and every frame of its tap arrives anyway)
- * answers -ENOTSUP: said once, not fatal, as testpmd takes it.
+ * answers -ENOTSUP: a warning at each start of the port, not fatal, as testpmd takes it.
  */
 static int port_promiscuous(const struct dnb_port *p)
 {
