@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# build-and-install.sh [RELEASE...]: the Debian package, built and installed the way an admin
-# gets it, for each RELEASE (default: bookworm trixie). Root. Ends with "pkg: N passed,
-# N failed" and exits non-zero when a release failed.
+# build-and-install.sh [--build-only] [RELEASE...]: the Debian package, built and installed
+# the way an admin gets it, for each RELEASE (default: bookworm trixie). Root. Ends with
+# "pkg: N passed, N failed" and exits non-zero when a release failed.
 #
 # For each release:
 #  1. build: dpkg-buildpackage -us -uc -b on a copy of this work tree, on the host when it runs
@@ -18,10 +18,13 @@
 #     binary has no xensim_ symbol (its symbol table from the -dbgsym package, matched by
 #     build-id); a reinstall (the upgrade path) and a purge run their maintainer scripts.
 # The .debs are kept in $DNB_BUILD/pkg/RELEASE. Every step prints its time.
+# --build-only: step 1 alone (run-xen-test.sh boots the package it installs from there).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=${DNB_BUILD:-$top/build}/pkg
 chroot_sh=$top/test/pkg/chroot.sh
+build_only=0
+[ "${1:-}" = --build-only ] && { build_only=1; shift; }
 releases=("$@")
 [ ${#releases[@]} -gt 0 ] || releases=(bookworm trixie)
 host_release=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
@@ -149,8 +152,10 @@ for r in "${releases[@]}"; do
 		[ $ok = 1 ] && root=$("$chroot_sh" build "$r")
 		[ $ok = 1 ] && { step "$r: build in the chroot" build_pkg "$r" "$root" || ok=0; }
 	fi
-	[ $ok = 1 ] && { step "$r: minimal chroot tarball" quiet "$chroot_sh" base "$r" || ok=0; }
-	[ $ok = 1 ] && { step "$r: install and check" install_test "$r" || ok=0; }
+	if [ $build_only = 0 ]; then
+		[ $ok = 1 ] && { step "$r: minimal chroot tarball" quiet "$chroot_sh" base "$r" || ok=0; }
+		[ $ok = 1 ] && { step "$r: install and check" install_test "$r" || ok=0; }
+	fi
 	if [ $ok = 1 ]; then
 		passed=$((passed + 1))
 		log "$r: OK in $((SECONDS - t0)) s ($(ls "$out/$r"/dpdk-netback_*.deb))"

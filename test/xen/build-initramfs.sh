@@ -24,6 +24,10 @@
 # its libraries as that root's loader resolves them. The project's programs still come from
 # BUILD-DIR with this machine's libraries (its DPDK), the root's copy of a library taken where
 # the root has one of the same name (soname: the root's is the newer).
+#
+# DNB_NETBACK_PACKAGE: the name of the package that installed dpdk-netback in the system's
+# root (run-xen-test.sh --from package): Dom0 gets that installed program, hotplug script,
+# /etc/default file and plugins with the root's own DPDK, in place of BUILD-DIR's.
 set -euo pipefail
 
 if [ $# -ne 2 ]; then
@@ -48,7 +52,8 @@ pmd_dir=${pmd_dir:-/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0}
 die() { echo "build-initramfs.sh: $*" >&2; exit 1; }
 [ -f "$kernel" ] || die "no kernel $kernel (run test/xen/install-xen-deps.sh)"
 [ -f "$xen_gz" ] || die "no Xen hypervisor image in /boot (run test/xen/install-xen-deps.sh)"
-[ -x "$build/app/dpdk-netback" ] || die "no $build/app/dpdk-netback: build the project first"
+[ -n "${DNB_NETBACK_PACKAGE:-}" ] || [ -x "$build/app/dpdk-netback" ] ||
+	die "no $build/app/dpdk-netback: build the project first"
 [ -n "$xen_ver" ] || die "cannot tell the Xen version of $xen_gz"
 [ -x "$src/bin/busybox" ] || die "no $src/bin/busybox (busybox-static)"
 
@@ -97,6 +102,51 @@ copy_own_elf() {
 		else
 			copy_file "$lib" "$root"
 		fi
+	done
+}
+
+# The DPDK plugins EAL loads (it loads every plugin of its plugin directory: only those the
+# tests need; net_virtio: the bench's virtio-user wire on vhost-net).
+plugins="librte_net_af_packet librte_mempool_ring librte_net_virtio"
+
+# netback_built ROOT: dpdk-netback from BUILD-DIR, the hotplug script from the source tree,
+# the plugins of this machine's DPDK.
+netback_built() {
+	local plugin
+
+	copy_own_elf "$1" "$build/app/dpdk-netback" /usr/bin/dpdk-netback
+	echo "built in $build" >"$1/etc/dnb-netback-origin"
+	install -m 755 "$here/../../config/vif-dpdk-netback" "$1/etc/xen/scripts/"
+	for plugin in $plugins; do
+		copy_own_elf "$1" "$pmd_dir/$plugin.so.23.0" "$pmd_dir/$plugin.so.23.0"
+	done
+}
+
+# netback_installed ROOT: dpdk-netback as the package DNB_NETBACK_PACKAGE installed it in the
+# system's root (run-xen-test.sh installs it there with apt): the program, its hotplug
+# script, the PMD plugin and /etc/default, and the DPDK plugins of that root's DPDK, each
+# with the libraries that root's loader resolves. Refused when the package does not own them.
+netback_installed() {
+	local root=$1 f plugin dir
+
+	for f in /usr/sbin/dpdk-netback /etc/xen/scripts/vif-dpdk-netback /etc/default/dpdk-netback; do
+		dpkg-query --admindir="$src/var/lib/dpkg" -S "$f" 2>/dev/null |
+			grep -q "^$DNB_NETBACK_PACKAGE: " || die "$src$f is not dpdk-netback's installed file"
+	done
+	copy_elf "$root" /usr/sbin/dpdk-netback
+	dpkg-query --admindir="$src/var/lib/dpkg" -W -f '${Package} ${Version}, installed in ' \
+		"$DNB_NETBACK_PACKAGE" >"$root/etc/dnb-netback-origin"
+	echo "${src:-/}" >>"$root/etc/dnb-netback-origin"
+	sys_file /etc/xen/scripts/vif-dpdk-netback "$root"
+	sys_file /etc/default/dpdk-netback "$root"
+	for f in "$src"/usr/lib/x86_64-linux-gnu/dpdk-netback/*.so; do
+		copy_elf "$root" "${f#"$src"}"
+	done
+	dir=$(ls -d "$src"/usr/lib/x86_64-linux-gnu/dpdk/pmds-* | sort -V | tail -n 1)
+	dir=${dir#"$src"}
+	for plugin in $plugins; do
+		f=$(ls "$src$dir/$plugin.so".* | sort -V | tail -n 1)
+		copy_elf "$root" "${f#"$src"}"
 	done
 }
 
@@ -217,21 +267,19 @@ build_dom0() {
 	sys_file /etc/xen/xl.conf "$root"
 	mkdir -p "$root"/var/lib/xen "$root"/var/lib/xenstored "$root"/var/log/xen/console \
 		"$root"/etc/xen/scripts
-	install -m 755 "$here/../../config/vif-dpdk-netback" "$here/vif-kernel-bridge" \
-		"$root/etc/xen/scripts/"
+	install -m 755 "$here/vif-kernel-bridge" "$root/etc/xen/scripts/"
 	copy_elf "$root" /bin/ip /sbin/ip
 	copy_elf "$root" /usr/sbin/ethtool /usr/sbin/ethtool
 	copy_elf "$root" /usr/bin/ping /usr/bin/ping
 	copy_perl "$root"
 	copy_elf "$root" /usr/bin/netperf
 	copy_elf "$root" /usr/bin/netserver
-	copy_own_elf "$root" "$build/app/dpdk-netback" /usr/bin/dpdk-netback
+	if [ -n "${DNB_NETBACK_PACKAGE:-}" ]; then
+		netback_installed "$root"
+	else
+		netback_built "$root"
+	fi
 	copy_own_elf "$root" "$build/test/xen/libdnb_xs_trace.so" /usr/lib/libdnb_xs_trace.so
-	# EAL loads every plugin of its plugin directory: give it only those the tests need
-	# (net_virtio: the bench's virtio-user wire on vhost-net).
-	for plugin in librte_net_af_packet librte_mempool_ring librte_net_virtio; do
-		copy_own_elf "$root" "$pmd_dir/$plugin.so.23.0" "$pmd_dir/$plugin.so.23.0"
-	done
 	mkdir -p "$root/boot"
 	cp "$kernel" "$root/boot/vmlinuz"
 	cp "$out/domU.cpio.gz" "$root/boot/domU.cpio.gz"

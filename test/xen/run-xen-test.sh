@@ -5,12 +5,20 @@
 # checked). Environment: DNB_XEN_NO_INSTALL=1, DNB_XEN_TIMEOUT (seconds, default 2100),
 # DNB_XEN_CPU, DNB_XEN_ACCEL, DNB_XEN_CMDLINE (see the QEMU command below).
 #
-#   run-xen-test.sh [--build DIR] [--timeout SECONDS] [--release R] [--bench | --phases LIST]
+#   run-xen-test.sh [--build DIR] [--timeout SECONDS] [--release R] [--from package|build]
+#                   [--bench | --phases LIST]
 #
+# --from package (the default) boots dpdk-netback as an admin installs it: the Debian package
+# built from this tree (test/pkg/build-and-install.sh --build-only, into BUILD/pkg/R), then
+# installed with apt into the release's system (this machine, or --release's root; the unit
+# stays disabled, as on any install), and Dom0 gets its installed program, hotplug script and
+# plugins with that system's DPDK. --from build boots BUILD's dpdk-netback and the source
+# tree's hotplug script instead (a quicker loop while working; CI's Debian 13 boot, whose
+# mirror lacks the source of trixie's DPDK that its package build needs).
 # --release R boots Debian release R's Xen, Dom0 and guest kernels, toolstack and userland
 # (test/xen/release-root.sh R: a cached debootstrap root; trixie: Xen 4.20, Linux 6.12) in
-# place of this machine's, with the same dpdk-netback from BUILD (build-initramfs.sh's
-# DNB_XEN_ROOT); its files go under BUILD/test/xen-run-R.
+# place of this machine's (build-initramfs.sh's DNB_XEN_ROOT); its files go under
+# BUILD/test/xen-run-R.
 # --phases pv,vifline,lan,hvm,restart,kernel-pv runs only those of the scenario's phases,
 # each with a dpdk-netback of its own (kernel-pv last: xen-netback stays loaded), judged by
 # their own expected checks: for working on one, or a shorter boot.
@@ -35,6 +43,7 @@ timeout_s=${DNB_XEN_TIMEOUT:-2100}
 bench=0
 phases=
 release=
+from=package
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--build) build=$2; shift 2 ;;
@@ -42,10 +51,15 @@ while [ $# -gt 0 ]; do
 	--bench) bench=1; shift ;;
 	--phases) phases=$2; shift 2 ;;
 	--release) release=$2; shift 2 ;;
-	*) echo "usage: $0 [--build DIR] [--timeout SECONDS] [--release R] [--bench | --phases LIST]" >&2
+	--from) from=$2; shift 2 ;;
+	*) echo "usage: $0 [--build DIR] [--timeout SECONDS] [--release R] [--from package|build] [--bench | --phases LIST]" >&2
 		exit 2 ;;
 	esac
 done
+case $from in
+package | build) ;;
+*) echo "run-xen-test.sh: --from '$from': package or build" >&2; exit 2 ;;
+esac
 run=$build/test/xen-run${release:+-$release}
 serial=$run/serial.log
 qemu_pid=
@@ -68,6 +82,22 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# install_package: the package of this tree for the release booted, built and installed
+# with apt into that release's system (--reinstall: the same version built again).
+install_package() {
+	local r=${release:-$(. /etc/os-release && echo "$VERSION_CODENAME")} deb
+	DNB_BUILD=$build bash "$top/test/pkg/build-and-install.sh" --build-only "$r" || return 1
+	deb=$(ls "$build/pkg/$r"/dpdk-netback_*_amd64.deb) || return 1
+	log "installing $(basename "$deb") into ${DNB_XEN_ROOT:-this machine}"
+	if [ -z "${DNB_XEN_ROOT:-}" ]; then
+		apt-get install -y -q --reinstall "$deb" >"$build/pkg/$r/install.log" 2>&1
+	else
+		cp "$deb" "$DNB_XEN_ROOT/tmp/dpdk-netback.deb" &&
+			bash "$top/test/pkg/chroot.sh" run "$DNB_XEN_ROOT" apt-get install -y -q \
+				--reinstall /tmp/dpdk-netback.deb >"$build/pkg/$r/install.log" 2>&1
+	fi || { tail -n 20 "$build/pkg/$r/install.log" >&2; return 1; }
+}
+
 if [ "$(id -u)" -ne 0 ]; then
 	echo "run-xen-test.sh: must run as root" >&2
 	exit 1
@@ -79,6 +109,10 @@ fi
 if [ -n "$release" ]; then
 	DNB_XEN_ROOT=$(bash "$here/release-root.sh" "$release") || exit 1
 	export DNB_XEN_ROOT
+fi
+if [ "$from" = package ]; then
+	install_package || exit 1
+	export DNB_NETBACK_PACKAGE=dpdk-netback
 fi
 bash "$here/build-initramfs.sh" "$build" "$run" || exit 1
 

@@ -168,7 +168,7 @@ netback_start() {
 	wait_for 10 test -s /tmp/netback.pid
 	nb_pid=$(cat /tmp/netback.pid)
 	if wait_for 60 grep -q "forwarding on" "$nb_log"; then
-		result "netback-start$label" PASS "pid $nb_pid, wire $iface"
+		result "netback-start$label" PASS "pid $nb_pid, wire $iface, $(command -v dpdk-netback) ($(cat /etc/dnb-netback-origin))"
 		return 0
 	fi
 	result "netback-start$label" FAIL "no 'forwarding on' in 60 s"
