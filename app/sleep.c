@@ -5,9 +5,8 @@
  * is CPU the guests and the kernel do not get. After OVS-DPDK's pmd-sleep and VPP's
  * adaptive mode, on Xen's own mechanism (xen-netback's RING_FINAL_CHECK_FOR_REQUESTS):
  *
- *  - Busy: the worker polls and makes no system call for this. Once DNB_POLL_WINDOW_US
- *    have passed without a packet (long enough for a request's reply to come back from
- *    the wire, so request/response traffic never waits for a wake-up):
+ *  - Busy: the worker polls and makes no system call for this. Once its poll window has
+ *    passed without a packet:
  *  - Arm: each vif queue of the worker takes the guest's pending kicks off its event
  *    channel and arms the ring's req_event (rte_eth_dev_rx_intr_enable, net_xenvif), so the
  *    guest's next request notifies. The worker's next pass polls once more, which catches
@@ -19,6 +18,16 @@
  *    RX interrupt used here) makes the sleep a nap of --idle-sleep-us at most, then one
  *    pass: it stays armed, and sleeps again at once if that pass is empty. An event makes
  *    it poll for the window again.
+ *
+ * The poll window is spin-then-block's (Karlin et al., "Empirical studies of competitive
+ * spinning", SOSP 1991): poll for as long as a sleep costs, then sleep. Whatever the gap to
+ * the next packet, the worker then spends at most twice the CPU of the better choice made
+ * knowing it. What a sleep costs is measured, not assumed: the worker's own CPU time over
+ * each sleep cycle (the arm, the look after it, the sleep's system calls, the wake-up's
+ * reads), a moving average; the window is that, at least DNB_POLL_WINDOW_US (a reply from
+ * the wire comes back within it on a host of today) and at most DNB_POLL_WINDOW_MAX_US (a
+ * bound on what a bad sample can cost). A Dom0 whose system calls cost more (a PV Dom0's
+ * trap through Xen, an emulated CPU) polls longer before it sleeps.
  *
  * Hand-off producers and the sleeper meet with seq_cst operations on both sides (the
  * producer enqueues then reads @c parked; the sleeper sets @c parked then looks at its
@@ -36,8 +45,10 @@
 
 #include "dnb.h"
 
-/* Polling goes on this long after the last packet before the worker arms its queues. */
+/* The poll window's bounds, and the weight of a new sample of a sleep cycle's cost. */
 #define DNB_POLL_WINDOW_US 200
+#define DNB_POLL_WINDOW_MAX_US 5000
+#define DNB_SLEEP_COST_WEIGHT 8
 /* Events one epoll_wait takes at most (the rest are seen at the next). */
 #define DNB_SLEEP_EVENTS 16
 /* epoll data of the worker's own eventfd; the ports' fds carry 1. */
@@ -78,6 +89,45 @@ void dnb_sleep_wake_parked(struct dnb_worker *w)
 	atomic_thread_fence(memory_order_seq_cst); /* the enqueue before the look at parked */
 	if (atomic_load_explicit(&w->sleep.parked, memory_order_relaxed))
 		dnb_worker_wake(w);
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The window: as long as a sleep cycle costs, within its bounds. */
+static void window_set(struct dnb_worker *w)
+{
+	struct dnb_sleep *s = &w->sleep;
+	uint64_t us = RTE_MIN(RTE_MAX(s->cost_ns / 1000, (uint64_t)DNB_POLL_WINDOW_US),
+			      (uint64_t)DNB_POLL_WINDOW_MAX_US);
+
+	s->window = w->app->tsc_hz / 1000000 * us;
+	atomic_store_explicit(&s->window_us, us, memory_order_relaxed);
+}
+
+/* A sleep cycle ended (a wake-up or a nap's end): its cost into the average, the window. */
+static void cycle_end(struct dnb_worker *w)
+{
+	struct dnb_sleep *s = &w->sleep;
+	uint64_t now = thread_cpu_ns(), cost;
+
+	if (s->cycle_ns == 0 || now < s->cycle_ns)
+		return;
+	cost = now - s->cycle_ns;
+	atomic_fetch_add_explicit(&s->cycle_cpu_ns, cost, memory_order_relaxed);
+	if (s->cost_ns == 0)
+		s->cost_ns = cost;
+	else
+		s->cost_ns = s->cost_ns - s->cost_ns / DNB_SLEEP_COST_WEIGHT +
+			     cost / DNB_SLEEP_COST_WEIGHT;
+	s->cycle_ns = now; /* a nap's end: the next sleep, still armed, is a new cycle */
+	window_set(w);
 }
 
 static int epoll_add(int epfd, int fd, uint32_t tag)
@@ -179,6 +229,7 @@ static void sleep_now(struct dnb_worker *w, const struct dnb_port_table *t)
 	atomic_fetch_add_explicit(&s->sleeps, 1, memory_order_relaxed);
 	if (n <= 0) {
 		atomic_fetch_add_explicit(&s->wake_timeouts, 1, memory_order_relaxed);
+		cycle_end(w);
 		return; /* still armed: one pass, then asleep again if it is empty */
 	}
 	atomic_fetch_add_explicit(&s->wake_events, 1, memory_order_relaxed);
@@ -190,17 +241,20 @@ static void sleep_now(struct dnb_worker *w, const struct dnb_port_table *t)
 			s->armed = false; /* a kick or a frame: to be emptied and unmasked again */
 		}
 	}
+	cycle_end(w);
 	s->idle_since = rte_rdtsc(); /* something happened: poll for the window */
 }
 
 void dnb_sleep_idle(struct dnb_worker *w, const struct dnb_port_table *t, uint64_t now)
 {
 	struct dnb_sleep *s = &w->sleep;
-	uint64_t window = w->app->tsc_hz / 1000000 * DNB_POLL_WINDOW_US;
 
-	if (w->app->cfg.idle_sleep_us == 0 || now - s->idle_since < window)
+	if (s->window == 0)
+		window_set(w);
+	if (w->app->cfg.idle_sleep_us == 0 || now - s->idle_since < s->window)
 		return;
 	if (!s->armed || t->gen != s->table_gen) {
+		s->cycle_ns = thread_cpu_ns();
 		arm(w, t);
 		return; /* the caller's next pass is the look after the arm */
 	}
