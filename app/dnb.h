@@ -115,6 +115,10 @@ struct dnb_port {
 	 *  checksum offloads, asked for by ingress.c's choice): lib/lro is not used on it */
 	bool rx_lro;
 	int wake_fd;           /**< wire: readable when a frame arrived (wire_wake.c); -1: none */
+	/** Configured with RX interrupts: a vif whose worker may sleep, or a wire port whose
+	 *  driver took them (ports.c); sleep.c arms them and sleeps on their fds. */
+	bool rx_intr;
+	bool rx_intr_armed;    /**< sleep.c: its queues' interrupts are enabled */
 	/** The port's running capture (capture.h), or NULL: the one thing its RX and TX
 	 *  bursts look at when no capture runs. Set and cleared by capture.c. */
 	_Atomic(struct dnb_capture *) capture;
@@ -226,6 +230,11 @@ static inline void dnb_sleep_busy(struct dnb_worker *w, uint64_t now)
 	w->sleep.idle_since = now;
 	w->sleep.armed = false;
 }
+/** What wakes a sleeping worker for a started wire port's frames: its RX interrupts where
+ *  its driver has them (@c rx_intr stays set), else a wake-up socket on its kernel
+ *  interface (@c wake_fd, wire_wake.c: net_af_packet), else nothing (the worker naps at
+ *  most --idle-sleep-us). Logs which. Control thread, before the port is published. */
+void dnb_sleep_wire_setup(struct dnb_port *p);
 /** Wake @p w if it sleeps, after its hand-off ring got frames. Any thread. */
 void dnb_sleep_wake_parked(struct dnb_worker *w);
 /** Wake @p w whether it sleeps or not (a new port table, quit). Control threads. */

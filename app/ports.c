@@ -138,9 +138,8 @@ static int port_configure(struct dnb_app *app, struct dnb_port *p, uint16_t nb_q
 	if (!p->is_vif && p->csum_v4)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
 					RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
-	/* A vif's guest kicks wake a sleeping worker (sleep.c); a wire port's RX interrupts
-	 * are not used (af_packet and af_xdp have none; a NIC's would need the EAL's vectors). */
-	conf.intr_conf.rxq = p->is_vif && app->cfg.idle_sleep_us != 0;
+	/* A vif's guest kicks and a wire port's frames wake a sleeping worker (sleep.c). */
+	conf.intr_conf.rxq = p->rx_intr;
 	/* A vif takes --mtu as a bridge's MTU (the toolstack's key comes first, in the PMD).
 	 * A wire frame that a buffer cannot hold is scattered where the port can. */
 	conf.rxmode.mtu = p->is_vif ? app->cfg.mtu : 0;
@@ -215,7 +214,7 @@ static void port_release(struct dnb_app *app, struct dnb_port *p)
 }
 
 /* What a port needs beside ethdev: its ingress state (ingress.c), the hand-off ring
- * (several workers), a wire port's wake-up socket (a worker may sleep). */
+ * (several workers). */
 static int port_resources(struct dnb_app *app, struct dnb_port *p)
 {
 	char name[RTE_RING_NAMESIZE];
@@ -233,14 +232,6 @@ static int port_resources(struct dnb_app *app, struct dnb_port *p)
 				rte_strerror(rte_errno));
 			return -rte_errno;
 		}
-	}
-	if (!p->is_vif && app->cfg.idle_sleep_us != 0) {
-		p->wake_fd = dnb_wire_wake_open(p->port_id);
-		if (p->wake_fd < 0 && p->wake_fd != -ENOTSUP)
-			DNB_LOG(WARNING, "port %u: no wake-up socket (%s): an idle worker naps at "
-				"most --idle-sleep-us", p->port_id, strerror(-p->wake_fd));
-		if (p->wake_fd < 0)
-			p->wake_fd = -1;
 	}
 	return 0;
 }
@@ -327,6 +318,24 @@ static int port_start(struct dnb_app *app, struct dnb_port *p, const struct xb_v
 	return rc;
 }
 
+/*
+ * A wire port is configured with RX interrupts first, so that a sleeping worker wakes on
+ * its frames (virtio-user's call eventfds, net_tap's queues, a NIC's vectors on vfio-pci).
+ * A driver that cannot have them fails the configure or the start (no multiple vectors,
+ * no event fds): it is brought up again without, and an idle worker polls it in naps of
+ * --idle-sleep-us at most (or wakes on net_af_packet's wake-up socket, wire_wake.c).
+ * @return whether to try again.
+ */
+static bool wire_without_intr(struct dnb_port *p, const char *what, int rc)
+{
+	if (p->is_vif || !p->rx_intr)
+		return false;
+	DNB_LOG(NOTICE, "wire port %u: cannot %s with RX interrupts (%s): again without",
+		p->port_id, what, rte_strerror(-rc));
+	p->rx_intr = false;
+	return true;
+}
+
 /* Configure, start and publish the port @p p describes (dnb_port_init, _emu). */
 static int port_bring_up(struct dnb_app *app, struct dnb_port *p, const struct xb_vif_ips *ips)
 {
@@ -340,13 +349,23 @@ static int port_bring_up(struct dnb_app *app, struct dnb_port *p, const struct x
 			return rc;
 		}
 	}
+	p->rx_intr = app->cfg.idle_sleep_us != 0;
 	rc = port_configure(app, p, p->nb_queues);
+	if (rc != 0 && wire_without_intr(p, "configure", rc))
+		rc = port_configure(app, p, p->nb_queues);
 	if (rc != 0)
 		DNB_LOG(ERR, "port %u: configuring: %s", p->port_id, rte_strerror(-rc));
 	if (rc == 0)
 		rc = port_resources(app, p);
 	if (rc == 0)
 		rc = port_start(app, p, ips);
+	if (rc != 0 && wire_without_intr(p, "start", rc)) {
+		rc = port_configure(app, p, p->nb_queues);
+		if (rc == 0)
+			rc = port_start(app, p, ips);
+	}
+	if (rc == 0 && !p->is_vif)
+		dnb_sleep_wire_setup(p);
 	if (rc != 0) {
 		port_release(app, p);
 		return rc;

@@ -11,13 +11,14 @@
  *    channel and arms the ring's req_event (rte_eth_dev_rx_intr_enable, net_xenvif), so the
  *    guest's next request notifies. The worker's next pass polls once more, which catches
  *    what the guest posted before the arm.
- *    A wire port on net_af_packet is armed by emptying its wake-up socket (wire_wake.c).
- *  - Sleep, if that pass found nothing, in epoll on the vif queues' interrupt fds, the wire
- *    ports' wake-up sockets and the worker's eventfd (hand-offs from other workers, a new
- *    port table, quit). A port that cannot wake it (a wire port on net_af_xdp or a NIC: no
- *    RX interrupt used here) makes the sleep a nap of --idle-sleep-us at most, then one
- *    pass: it stays armed, and sleeps again at once if that pass is empty. An event makes
- *    it poll for the window again.
+ *    A wire port is armed by its RX interrupts where its driver has them (virtio-user's
+ *    call eventfds, a NIC's vectors, net_tap's queues), else, on net_af_packet, by emptying
+ *    its wake-up socket (wire_wake.c); dnb_sleep_wire_setup chose which when it started.
+ *  - Sleep, if that pass found nothing, in epoll on those fds and the worker's eventfd
+ *    (hand-offs from other workers, a new port table, quit). A port that cannot wake it
+ *    (net_af_xdp) makes the sleep a nap of --idle-sleep-us at most, then one pass: it
+ *    stays armed, and sleeps again at once if that pass is empty. An event makes it poll
+ *    for the window again, with the wire ports' interrupts off.
  *
  * The poll window is spin-then-block's (Karlin et al., "Empirical studies of competitive
  * spinning", SOSP 1991): poll for as long as a sleep costs, then sleep. Whatever the gap to
@@ -130,9 +131,9 @@ static void cycle_end(struct dnb_worker *w)
 	window_set(w);
 }
 
-static int epoll_add(int epfd, int fd, uint32_t tag)
+static int epoll_add(int epfd, int fd, uint32_t tag, uint32_t events)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = tag};
+	struct epoll_event ev = {.events = events, .data.u32 = tag};
 
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
@@ -143,12 +144,111 @@ static int epoll_remake(struct dnb_sleep *s, const struct dnb_port_table *t)
 	if (s->epfd >= 0)
 		close(s->epfd);
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (s->epfd < 0 || epoll_add(s->epfd, s->wake_fd, DNB_SLEEP_WAKE_FD) < 0) {
+	if (s->epfd < 0 || epoll_add(s->epfd, s->wake_fd, DNB_SLEEP_WAKE_FD, EPOLLIN) < 0) {
 		DNB_LOG(ERR, "worker sleep set: %s; polling on", strerror(errno));
 		return -errno;
 	}
 	s->table_gen = t->gen;
 	return 0;
+}
+
+/*
+ * Queue @p q's RX interrupt enabled; @return its fd, or -1 when it has none. A driver may
+ * have the fds without the operation (net_tap: its queue's fd, readable while frames
+ * wait): -ENOTSUP from the enable is taken as always enabled, as l3fwd-power takes it.
+ */
+static int queue_intr_enable(uint16_t port_id, uint16_t q)
+{
+	int rc = rte_eth_dev_rx_intr_enable(port_id, q);
+
+	if (rc != 0 && rc != -ENOTSUP)
+		return -1;
+	return rte_eth_dev_rx_intr_ctl_q_get_fd(port_id, q);
+}
+
+/* @p p's RX interrupts wake the worker: log it and leave them off until the first arm. */
+static bool wire_intr_use(struct dnb_port *p)
+{
+	if (queue_intr_enable(p->port_id, 0) < 0)
+		return false;
+	rte_eth_dev_rx_intr_disable(p->port_id, 0);
+	DNB_LOG(NOTICE, "wire port %u: an idle worker wakes on its RX interrupts", p->port_id);
+	return true;
+}
+
+/* In this order: a driver's own interrupts (the enable operation: virtio-user, a NIC),
+ * net_af_packet's wake-up socket, fds without the operation (net_tap). The socket is
+ * tried before the last, which would make ethdev log an error for a port with no
+ * interrupt handle at all. */
+void dnb_sleep_wire_setup(struct dnb_port *p)
+{
+	int rc = p->rx_intr ? rte_eth_dev_rx_intr_enable(p->port_id, 0) : -ENOTSUP;
+
+	if (rc == 0 && wire_intr_use(p))
+		return;
+	if (p->wake_fd >= 0)
+		close(p->wake_fd);
+	p->wake_fd = dnb_wire_wake_open(p->port_id);
+	if (p->wake_fd >= 0) {
+		p->rx_intr = false;
+		DNB_LOG(NOTICE, "wire port %u: an idle worker wakes on its wake-up socket",
+			p->port_id);
+		return;
+	}
+	if (p->wake_fd != -ENOTSUP)
+		DNB_LOG(WARNING, "wire port %u: no wake-up socket (%s)", p->port_id,
+			strerror(-p->wake_fd));
+	p->wake_fd = -1;
+	if (p->rx_intr && rc == -ENOTSUP && wire_intr_use(p))
+		return;
+	p->rx_intr = false;
+	DNB_LOG(NOTICE, "wire port %u: nothing wakes an idle worker for it: it naps at most "
+		"--idle-sleep-us", p->port_id);
+}
+
+/*
+ * Enable @p p's RX interrupts, each queue's fd in the epoll set when it is made again.
+ * A vif's fd is level-triggered: its PMD takes the pending kicks off it when it enables
+ * (xenvif_intr.c). A wire port's is edge-triggered, as EAL registers RX interrupt fds
+ * (rte_intr_rx_ctl): a driver's fd may be one that must not be read (net_tap's queue) or
+ * need not be (virtio-user's call eventfd, efd_counter_size 0). @return 0, or -1 when a
+ * queue could not be armed (the worker then naps).
+ */
+static int queues_arm(struct dnb_sleep *s, struct dnb_port *p, bool remake)
+{
+	uint32_t events = p->is_vif ? EPOLLIN : EPOLLIN | EPOLLET;
+	int rc = 0;
+
+	for (uint16_t q = 0; q < p->nb_queues; q++) {
+		int fd = queue_intr_enable(p->port_id, q);
+
+		if (fd < 0) {
+			rc = -1;
+			continue;
+		}
+		p->rx_intr_armed = true;
+		if (remake && epoll_add(s->epfd, fd, 1, events) < 0)
+			rc = -1;
+	}
+	return rc;
+}
+
+/*
+ * A wire port wakes the worker by its RX interrupts where its driver has them, else by its
+ * wake-up socket (net_af_packet); else the sleep is a nap. Which one a port has does not
+ * change while it is in the table.
+ */
+static void wire_arm(struct dnb_sleep *s, struct dnb_port *p, bool remake)
+{
+	if (p->rx_intr && queues_arm(s, p, remake) == 0)
+		return;
+	if (p->wake_fd < 0) {
+		s->nap = true; /* it cannot wake us: sleep no longer than a nap */
+		return;
+	}
+	dnb_wire_wake_drain(p->wake_fd);
+	if (remake && epoll_add(s->epfd, p->wake_fd, 1, EPOLLIN) < 0)
+		s->nap = true;
 }
 
 /*
@@ -164,33 +264,32 @@ static void arm(struct dnb_worker *w, const struct dnb_port_table *t)
 		return;
 	s->nap = false;
 	for (unsigned int i = 0; i < t->nb; i++) {
-		const struct dnb_port *p = t->ports[i];
+		struct dnb_port *p = t->ports[i];
 
 		if (p->owner != w->index)
 			continue;
-		if (!p->is_vif) {
-			if (p->wake_fd < 0) {
-				s->nap = true; /* it cannot wake us: sleep no longer than a nap */
-				continue;
-			}
-			dnb_wire_wake_drain(p->wake_fd);
-			if (remake && epoll_add(s->epfd, p->wake_fd, 1) < 0)
-				s->nap = true;
-			continue;
-		}
-		for (uint16_t q = 0; q < p->nb_queues; q++) {
-			int fd;
-
-			if (rte_eth_dev_rx_intr_enable(p->port_id, q) != 0) {
-				s->nap = true;
-				continue;
-			}
-			fd = remake ? rte_eth_dev_rx_intr_ctl_q_get_fd(p->port_id, q) : -1;
-			if (remake && (fd < 0 || epoll_add(s->epfd, fd, 1) < 0))
-				s->nap = true;
-		}
+		if (!p->is_vif)
+			wire_arm(s, p, remake);
+		else if (queues_arm(s, p, remake) != 0)
+			s->nap = true;
 	}
 	s->armed = true;
+}
+
+/* Awake: a wire port's interrupts off again, so its driver does not signal every frame
+ * while the worker polls (l3fwd-power does the same). A vif's stay as they are: the
+ * guest's kicks while the worker polls are what netback's would be. */
+static void wires_disarm(struct dnb_worker *w, const struct dnb_port_table *t)
+{
+	for (unsigned int i = 0; i < t->nb; i++) {
+		struct dnb_port *p = t->ports[i];
+
+		if (p->owner != w->index || p->is_vif || !p->rx_intr_armed)
+			continue;
+		for (uint16_t q = 0; q < p->nb_queues; q++)
+			rte_eth_dev_rx_intr_disable(p->port_id, q);
+		p->rx_intr_armed = false;
+	}
 }
 
 /* Anything the worker must do now instead of sleeping? */
@@ -241,6 +340,8 @@ static void sleep_now(struct dnb_worker *w, const struct dnb_port_table *t)
 			s->armed = false; /* a kick or a frame: to be emptied and unmasked again */
 		}
 	}
+	if (!s->armed)
+		wires_disarm(w, t);
 	cycle_end(w);
 	s->idle_since = rte_rdtsc(); /* something happened: poll for the window */
 }

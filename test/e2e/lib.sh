@@ -77,7 +77,7 @@ e2e_netback_start() {
 	XENSTORED_PATH=$E2E_STATE/xenstored.sock XENSIM_DIR=$E2E_STATE/sim \
 		"$E2E_BUILD/test/bed/dpdk-netback-sim" ${E2E_LCORES:--l 0-1} --no-huge --no-pci --no-shconf -m 512 \
 		--file-prefix "$E2E_NAME" \
-		--vdev "net_af_packet0,iface=$E2E_NAME-w0,${E2E_WIRE_ARGS:-framecnt=8192},qdisc_bypass=1" \
+		--vdev "${E2E_WIRE_VDEV:-net_af_packet0,iface=$E2E_NAME-w0,${E2E_WIRE_ARGS:-framecnt=8192},qdisc_bypass=1}" \
 		"${wire2[@]}" \
 		-- "${vifs[@]}" --xen sim --on-exit "${E2E_ON_EXIT:-release}" "$@" \
 		>>"$E2E_STATE/netback.log" 2>&1 &
