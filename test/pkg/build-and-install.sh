@@ -14,7 +14,8 @@
 #     dependencies from the archive;
 #  3. check there: `dpdk-netback --help` runs from /usr/sbin and lists dpdk-netback's own
 #     options; /etc/xen/scripts/vif-dpdk-netback is executable and runs ("remove" against
-#     no xenstore is a clean no-op); the systemd unit is installed and not enabled; the
+#     no xenstore is a clean no-op); the mempool ring plugin EAL loads is there (a
+#     dependency no linker sees); the systemd unit is installed and not enabled; the
 #     binary has no xensim_ symbol (its symbol table from the -dbgsym package, matched by
 #     build-id); a reinstall (the upgrade path) and a purge run their maintainer scripts.
 # The .debs are kept in $DNB_BUILD/pkg/RELEASE. Every step prints its time.
@@ -88,6 +89,9 @@ check_installed() { # check_installed ROOT: the installed package, from inside R
 		[ -z "$en" ] || fail "the unit is enabled: $en"
 		[ -f /etc/default/dpdk-netback ] || fail "no /etc/default/dpdk-netback"
 		ls /usr/lib/*/dpdk-netback/librte_net_xenvif.so >/dev/null || fail "no PMD plugin"
+		# EAL loads the pool driver as a plugin: a dependency the linker cannot see
+		ls /usr/lib/*/dpdk/pmds-*/librte_mempool_ring.so.* >/dev/null 2>&1 ||
+			fail "no librte_mempool_ring plugin: dpdk-netback could make no packet pool"
 		[ -f /usr/share/man/man8/dpdk-netback.8.gz ] || fail "no dpdk-netback(8)"
 		echo "check: all installed paths as expected"' || return 1
 	# The symbol table, read with the host's binutils (a minimal chroot has none).

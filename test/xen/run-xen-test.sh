@@ -3,10 +3,11 @@
 # The real-Xen test: Xen 4.17 + a PV Dom0 under QEMU (TCG), dpdk-netback in Dom0 serving a
 # PV guest's vif in place of xen-netback, and beside it (test/xen/scenario.sh says what is
 # checked). Environment: DNB_XEN_NO_INSTALL=1, DNB_XEN_TIMEOUT (seconds, default 2100),
-# DNB_XEN_CPU, DNB_XEN_ACCEL, DNB_XEN_CMDLINE (see the QEMU command below).
+# DNB_XEN_CPU, DNB_XEN_ACCEL, DNB_XEN_CMDLINE (see the QEMU command below), DNB_PVH_PIN (to Dom0:
+# the PVH vCPU pin of scenario.sh; empty: none).
 #
 #   run-xen-test.sh [--build DIR] [--timeout SECONDS] [--release R] [--from package|build]
-#                   [--bench | --phases LIST]
+#                   [--qemu host|release] [--bench | --phases LIST]
 #
 # --from package (the default) boots dpdk-netback as an admin installs it: the Debian package
 # built from this tree (test/pkg/build-and-install.sh --build-only, into BUILD/pkg/R), then
@@ -19,6 +20,9 @@
 # (test/xen/release-root.sh R: a cached debootstrap root; trixie: Xen 4.20, Linux 6.12) in
 # place of this machine's (build-initramfs.sh's DNB_XEN_ROOT); its files go under
 # BUILD/test/xen-run-R.
+# --qemu release runs the machine Xen boots on with --release's own QEMU (trixie: 10.0,
+# installed into its root when missing) in place of this machine's (host, the default),
+# with that root's dynamic loader and libraries.
 # --phases pv,vifline,lan,hvm,restart,kernel-pv runs only those of the scenario's phases,
 # each with a dpdk-netback of its own (kernel-pv last: xen-netback stays loaded), judged by
 # their own expected checks: for working on one, or a shorter boot.
@@ -44,6 +48,7 @@ bench=0
 phases=
 release=
 from=package
+qemu_from=host
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--build) build=$2; shift 2 ;;
@@ -52,13 +57,19 @@ while [ $# -gt 0 ]; do
 	--phases) phases=$2; shift 2 ;;
 	--release) release=$2; shift 2 ;;
 	--from) from=$2; shift 2 ;;
-	*) echo "usage: $0 [--build DIR] [--timeout SECONDS] [--release R] [--from package|build] [--bench | --phases LIST]" >&2
+	--qemu) qemu_from=$2; shift 2 ;;
+	*) echo "usage: $0 [--build DIR] [--timeout SECONDS] [--release R] [--from package|build] [--qemu host|release] [--bench | --phases LIST]" >&2
 		exit 2 ;;
 	esac
 done
 case $from in
 package | build) ;;
 *) echo "run-xen-test.sh: --from '$from': package or build" >&2; exit 2 ;;
+esac
+case $qemu_from in
+host) ;;
+release) [ -n "$release" ] || { echo "run-xen-test.sh: --qemu release needs --release" >&2; exit 2; } ;;
+*) echo "run-xen-test.sh: --qemu '$qemu_from': host or release" >&2; exit 2 ;;
 esac
 run=$build/test/xen-run${release:+-$release}
 serial=$run/serial.log
@@ -98,6 +109,23 @@ install_package() {
 	fi || { tail -n 20 "$build/pkg/$r/install.log" >&2; return 1; }
 }
 
+# qemu_cmd: the QEMU to run, as words of the array qemu: this machine's, or --release's
+# through its root's dynamic loader (its own libraries, firmware and option ROMs).
+qemu_cmd() {
+	local r=${DNB_XEN_ROOT:-} lib
+	qemu=(qemu-system-x86_64)
+	[ "$qemu_from" = release ] || return 0
+	if [ ! -x "$r/usr/bin/qemu-system-x86_64" ]; then
+		log "installing qemu-system-x86 into $r"
+		bash "$top/test/pkg/chroot.sh" run "$r" apt-get install -y -q --no-install-recommends \
+			qemu-system-x86 >"$run/qemu-install.log" 2>&1 ||
+			{ tail -n 20 "$run/qemu-install.log" >&2; return 1; }
+	fi
+	lib=$r/usr/lib/x86_64-linux-gnu
+	qemu=("$lib/ld-linux-x86-64.so.2" --library-path "$lib" "$r/usr/bin/qemu-system-x86_64"
+		-L "$r/usr/share/qemu" -L "$r/usr/share/seabios")
+}
+
 if [ "$(id -u)" -ne 0 ]; then
 	echo "run-xen-test.sh: must run as root" >&2
 	exit 1
@@ -115,6 +143,7 @@ if [ "$from" = package ]; then
 	export DNB_NETBACK_PACKAGE=dpdk-netback
 fi
 bash "$here/build-initramfs.sh" "$build" "$run" || exit 1
+qemu_cmd || exit 1
 
 tmp=$(mktemp -d /tmp/dnb-xen.XXXXXX)
 : >"$serial"
@@ -131,7 +160,7 @@ cpu=${DNB_XEN_CPU:-qemu64,+npt,+ssse3,+sse4.1,+sse4.2,+popcnt,+cx16}
 accel=${DNB_XEN_ACCEL:-tcg,thread=multi}
 xen_cmdline="console=com1 com1=115200 dom0_mem=1024M dom0_max_vcpus=2 noreboot ${DNB_XEN_CMDLINE:-}"
 # Dom0's command line: Linux gives init the NAME=VALUE words it does not know as environment.
-dom0_cmdline="console=hvc0"
+dom0_cmdline="console=hvc0${DNB_PVH_PIN+ DNB_PVH_PIN=$DNB_PVH_PIN}"
 expected=$here/expected-checks.txt
 if [ "$bench" = 1 ]; then
 	dom0_cmdline="$dom0_cmdline dnb_scenario=bench DNB_BENCH_ROUNDS=${DNB_BENCH_ROUNDS:-3} DNB_BENCH_SECS=${DNB_BENCH_SECS:-10} DNB_BENCH_WIRE=${DNB_BENCH_WIRE:-plain}"
@@ -143,7 +172,8 @@ elif [ -n "$phases" ]; then
 	expected=$tmp/expected.txt
 fi
 log "qemu -accel $accel -cpu $cpu; Xen: $xen_cmdline"
-qemu-system-x86_64 -nodefaults -display none -no-reboot \
+log "QEMU: $("${qemu[@]}" --version | head -n 1)"
+"${qemu[@]}" -nodefaults -display none -no-reboot \
 	-accel "$accel" -cpu "$cpu" -smp 2 -m 3G \
 	-kernel "$run/xen" \
 	-append "$xen_cmdline" \

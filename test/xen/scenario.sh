@@ -50,7 +50,8 @@ stream_pids=
 # the two CPUs triple-faulted at a VM exit (just after an intercepted rdtsc, in or cpuid) in
 # 4 of 6 runs; pinned, in none of the runs since. Not a check of dpdk-netback: the guest's
 # kernel reset itself (Xen's log says "Triple fault"; run-xen-test.sh counts it).
-pvh_pin=1
+# DNB_PVH_PIN (Dom0's command line, run-xen-test.sh) sets another; empty: no pin.
+pvh_pin=${DNB_PVH_PIN-1}
 # Bytes of each byte-exact stream; the guest gets it on its kernel command line (init's env).
 stream_bytes=16777216
 # More for the next guest's kernel command line (domU-init.sh's DNB_GUEST_* switches).
@@ -203,7 +204,7 @@ guest_create() {
 	local script=vif-dpdk-netback pin=
 	[ "$backend" = kernel ] && script=vif-kernel-bridge
 	# A PVH guest's vCPU stays on one physical CPU (see pvh_pin).
-	[ "$1" = pvh ] && pin="cpus = \"$pvh_pin\""
+	[ "$1" = pvh ] && [ -n "$pvh_pin" ] && pin="cpus = \"$pvh_pin\""
 	guest_cfg "$guest" "$1" "DNB_STREAM_BYTES=$stream_bytes $guest_extra" "${3:-1}" \
 		"mac=00:16:3e:00:00:01,script=$script" "$pin"
 	rm -f "$console_dir/guest-$guest.log"
@@ -865,7 +866,7 @@ hvm_create() {
 	# (xenconsoled logs PV consoles only; an HVM guest's first console is QEMU's).
 	rm -f "$console_dir/guest-dnbguest-$1.log"
 	guest_cfg "dnbguest-$1" hvm "DNB_STREAM_BYTES=$stream_bytes DNB_GUEST_IP=$2 $4" 1 \
-		"mac=$3,model=e1000,script=vif-dpdk-netback" "cpus = \"$pvh_pin\"
+		"mac=$3,model=e1000,script=vif-dpdk-netback" "${pvh_pin:+cpus = \"$pvh_pin\"}
 device_model_version = \"qemu-xen\"
 vnc = 0
 sdl = 0
