@@ -63,11 +63,15 @@ e2e_in_wire ping -c 2 -i 0.2 -W 2 "$g1" >/dev/null || e2e_fail "ping wire -> gue
 e2e_netback_stop
 
 # A wire port with RX interrupts: net_tap, whose tap takes the wire's address in its
-# namespace (moved there after the start, as the real-Xen bench moves virtio-user's tap).
+# namespace, moved there once the port has started (as the real-Xen bench moves
+# virtio-user's tap): net_tap opens its queues by the tap's name, and a queue opened after
+# the move would make a new tap of that name in this namespace.
 tap=${name:0:8}-t0
 ip -n "$E2E_WIRE_NS" addr flush dev "$E2E_NAME-w1"
+started() { [ "$(grep -c "forwarding on" "$E2E_STATE/netback.log")" -gt "$1" ]; }
+n=$(grep -c "forwarding on" "$E2E_STATE/netback.log")
 E2E_WIRE_VDEV="net_tap0,iface=$tap" e2e_netback_start --lro chain
-e2e_wait_for 10 ip link show "$tap" >/dev/null 2>&1 || e2e_fail "no tap $tap"
+e2e_wait_for 30 started "$n" || e2e_fail "dpdk-netback with a net_tap wire did not start"
 ip link set "$tap" netns "$E2E_WIRE_NS" && ip -n "$E2E_WIRE_NS" addr add 10.99.0.1/24 dev "$tap" &&
 	ip -n "$E2E_WIRE_NS" link set "$tap" up || e2e_fail "tap $tap into $E2E_WIRE_NS"
 e2e_wait_connected 1
@@ -80,7 +84,10 @@ s1=$(worker sleeps) && t1=$(worker wake_timeouts) || e2e_fail "telemetry /dpdk_n
 [ "$s1" -gt "$s0" ] || e2e_fail "the idle worker did not sleep with a net_tap wire"
 [ "$t1" -eq 0 ] || e2e_fail "woken by its timer $t1 times with a net_tap wire (a nap, not its interrupts)"
 w0=$(worker wake_events)
-e2e_in_wire ping -c 3 -i 0.5 -W 2 "$g1" >/dev/null || e2e_fail "ping wire (net_tap) -> guest 1 from sleep"
+# The first answer within 20 s (a ping a second; the tap is a new interface with a new MAC,
+# so both ends resolve each other first)
+e2e_in_wire ping -c 1 -w 20 "$g1" >/dev/null ||
+	e2e_fail "ping wire (net_tap) -> guest 1 from sleep: no reply in 20 s"
 sleep 1
 e2e_stream "$E2E_WIRE_NS" "$(e2e_guest_ns 1)" "$g1" "stream wire (net_tap) -> guest 1 from sleep"
 w1=$(worker wake_events) && t1=$(worker wake_timeouts) || e2e_fail "telemetry /dpdk_netback/workers"
