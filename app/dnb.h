@@ -155,12 +155,9 @@ struct dnb_sleep {
 	bool armed;            /**< the vif queues are armed, no packet since */
 	bool nap;              /**< a port cannot wake it (a wire port): sleep at most --idle-sleep-us */
 	atomic_bool parked;    /**< asleep or about to be: producers of hand-offs wake it */
-	uint64_t window;       /**< TSC: how long it polls on after the last packet */
 	uint64_t cycle_ns;     /**< the worker's CPU clock when this sleep cycle began */
-	uint64_t cost_ns;      /**< CPU a sleep cycle costs the worker, moving average; 0: none yet */
 	atomic_ulong sleeps, wake_events, wake_timeouts; /**< read by telemetry */
 	atomic_ulong cycle_cpu_ns; /**< telemetry: the worker's CPU in all its sleep cycles */
-	atomic_ulong window_us;    /**< telemetry: @c window */
 };
 
 struct dnb_worker {
@@ -217,8 +214,8 @@ void dnb_workers_sync(struct dnb_app *app);
 int dnb_sleep_init(struct dnb_worker *w);
 void dnb_sleep_fini(struct dnb_worker *w);
 /**
- * The worker found nothing to do in a pass over @p t. After its poll window without a
- * packet (as long as a sleep costs it, see sleep.c), the first call arms its vif queues (the caller's next pass polls them once more,
+ * The worker found nothing to do in a pass over @p t. After DNB_POLL_WINDOW_US without a
+ * packet, the first call arms its vif queues (the caller's next pass polls them once more,
  * which catches what came before the arm), the next sleeps until a guest kicks, a hand-off
  * or the control thread wakes it, or --idle-sleep-us passes when it polls a wire port.
  * Owner worker only. @p now: the pass's TSC.

@@ -257,7 +257,6 @@ static int tel_workers(const char *params __rte_unused, struct rte_tel_data *d)
 		dnb_tel_dict_add_u64(c, "wake_events", atomic_load(&w->sleep.wake_events));
 		dnb_tel_dict_add_u64(c, "wake_timeouts", atomic_load(&w->sleep.wake_timeouts));
 		dnb_tel_dict_add_u64(c, "sleep_cpu_us", atomic_load(&w->sleep.cycle_cpu_ns) / 1000);
-		dnb_tel_dict_add_u64(c, "poll_window_us", atomic_load(&w->sleep.window_us));
 		snprintf(name, sizeof(name), "worker%u", i);
 		rte_tel_data_add_dict_container(d, name, c, 0);
 	}
@@ -359,8 +358,8 @@ static const struct {
 	  "Packet capture to pcapng. No parameters: list; start,PORT,FILE[,MAXBYTES]; stop,PORT "
 	  "(PORT: id, D/V or wire)" },
 	{ "/dpdk_netback/workers", tel_workers,
-	  "Each worker's passes, sleeps, wake-ups (events, timeouts), sleeps' CPU time and poll "
-	  "window. No parameters" },
+	  "Each worker's passes, sleeps, wake-ups (events, timeouts) and its sleeps' CPU time. "
+	  "No parameters" },
 };
 
 /* Every command runs under the control lock: a vif detaching meanwhile (its port's LRO and

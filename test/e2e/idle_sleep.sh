@@ -7,7 +7,7 @@
 #  - from that sleep a ping from the wire, a ping between the guests, and a byte-exact
 #    stream each way go through (so each of: the wire's socket, a guest's kick, a frame
 #    for a guest, wakes it);
-#  - its sleeps' CPU is measured, and its poll window is within its bounds;
+#  - its sleeps' CPU is measured;
 #  - with --idle-sleep-us 0 the worker never sleeps;
 #  - a wire port whose driver has RX interrupts (net_tap) wakes it by them: no timer.
 # The CPU it saves is a figure, not a check: test/bench/idle.sh.
@@ -46,12 +46,10 @@ e2e_stream "$(e2e_guest_ns 1)" "$E2E_WIRE_NS" 10.99.0.1 "stream guest 1 -> wire 
 w=$(worker wake_events) || e2e_fail "telemetry /dpdk_netback/workers"
 [ "$w" -gt 0 ] || e2e_fail "no wake-up by an event"
 e2e_log "woken by events $w times"
-# The poll window is what a sleep costs the worker, measured, within 200 us .. 5 ms.
-c=$(worker sleep_cpu_us) && n=$(worker sleeps) && win=$(worker poll_window_us) ||
-	e2e_fail "telemetry /dpdk_netback/workers"
+# What the sleeps cost the worker is measured.
+c=$(worker sleep_cpu_us) && n=$(worker sleeps) || e2e_fail "telemetry /dpdk_netback/workers"
 [ "$c" -gt 0 ] || e2e_fail "$n sleeps cost no CPU time (sleep_cpu_us $c)"
-[ "$win" -ge 200 ] && [ "$win" -le 5000 ] || e2e_fail "poll window $win us, not in 200..5000"
-e2e_log "sleeps cost $((c / n)) us of CPU each on average; poll window $win us"
+e2e_log "sleeps cost $((c / n)) us of CPU each on average"
 e2e_netback_stop
 
 # Pure polling: never asleep.

@@ -94,7 +94,7 @@ run_one() {
 		"secs=$secs"
 	# the counters after the run (drops per port): evidence for the figures
 	[ -n "$nb_pid" ] && echo "DNB-INFO bench-stats $1 $2 $3: $(grep ' busy ' "$nb_log" | tail -n 1 | cut -d' ' -f2-)"
-	# its workers' sleeps, their CPU and the poll window (since it started)
+	# its workers' sleeps and their CPU (since it started)
 	[ -n "$nb_pid" ] && echo "DNB-INFO bench-workers $1 $2 $3: $(xtel.pl /dpdk_netback/workers 2>&1)"
 	return 0
 }
