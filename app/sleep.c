@@ -5,8 +5,8 @@
  * is CPU the guests and the kernel do not get. After OVS-DPDK's pmd-sleep and VPP's
  * adaptive mode, on Xen's own mechanism (xen-netback's RING_FINAL_CHECK_FOR_REQUESTS):
  *
- *  - Busy: the worker polls and makes no system call for this. Once its poll window has
- *    passed without a packet:
+ *  - Busy: the worker polls and makes no system call for this. Once DNB_POLL_WINDOW_US
+ *    have passed without a packet:
  *  - Arm: each vif queue of the worker takes the guest's pending kicks off its event
  *    channel and arms the ring's req_event (rte_eth_dev_rx_intr_enable, net_xenvif), so the
  *    guest's next request notifies. The worker's next pass polls once more, which catches
@@ -203,7 +203,7 @@ static int queues_arm(struct dnb_sleep *s, struct dnb_port *p, bool remake)
 			rc = -1;
 			continue;
 		}
-		p->rx_intr_armed = true;
+		p->rx_intr_armed = !p->is_vif; /* wires_disarm turns a wire's off again */
 		if (remake && epoll_add(s->epfd, fd, 1, events) < 0)
 			rc = -1;
 	}
@@ -326,7 +326,6 @@ static void sleep_now(struct dnb_worker *w, const struct dnb_port_table *t)
 void dnb_sleep_idle(struct dnb_worker *w, const struct dnb_port_table *t, uint64_t now)
 {
 	struct dnb_sleep *s = &w->sleep;
-
 	uint64_t window = w->app->tsc_hz / 1000000 * DNB_POLL_WINDOW_US;
 
 	if (w->app->cfg.idle_sleep_us == 0 || now - s->idle_since < window)
